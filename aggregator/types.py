@@ -1,0 +1,216 @@
+"""Frozen data types, one per role, passed between stages.
+
+Parsed data (what a feed says) is a different type from stored data (what we keep).
+No dicts travel between stages.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Outcome(enum.Enum):
+    """Classification of one HTTP fetch; decides scheduling and status."""
+
+    OK = "ok"  # 2xx with a body
+    NOT_MODIFIED = "not_modified"  # 304
+    GONE = "gone"  # 410: the feed stops for good (until the user edits it)
+    NOT_FOUND = "not_found"  # 404
+    CLIENT_ERROR = "client_error"  # other 4xx (401, 403, ...)
+    RATE_LIMITED = "rate_limited"  # 429
+    SERVER_ERROR = "server_error"  # 5xx
+    TIMEOUT = "timeout"  # connect/read/pool timeout
+    TOO_LARGE = "too_large"  # body (after decompression) exceeded max_bytes
+    TOO_MANY_REDIRECTS = "too_many_redirects"  # >5 redirects or a loop
+    BLOCKED = "blocked"  # private/loopback/link-local target refused
+    NETWORK = "network"  # DNS failure, connection refused/reset, TLS error
+    INVALID = "invalid"  # unsupported URL scheme or malformed URL
+
+    @property
+    def is_error(self) -> bool:
+        return self not in (Outcome.OK, Outcome.NOT_MODIFIED)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one fetch produced. ``body`` is set only for Outcome.OK."""
+
+    url: str  # the URL requested
+    outcome: Outcome
+    status: int | None = None  # final HTTP status, if a response arrived
+    final_url: str | None = None  # URL after redirects
+    permanent_url: str | None = None  # set when every redirect hop was permanent (301/308)
+    body: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-cased names
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: float | None = None  # seconds, from Retry-After on 429/503
+    max_age: float | None = None  # seconds, from Cache-Control max-age / Expires
+    error: str | None = None  # human-readable reason for errors
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    """One entry as a feed presents it."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    content_html: str | None  # full content if the feed gives it
+    summary_html: str | None  # summary/description
+    published: datetime | None  # aware, UTC
+    updated: datetime | None  # aware, UTC
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed feed document."""
+
+    title: str | None
+    link: str | None
+    entries: tuple[ParsedEntry, ...]
+    ttl_minutes: int | None = None  # RSS <ttl>
+    kind: str = ""  # e.g. "rss20", "atom10", "json1.1"
+    skipped_entries: int = 0  # entries dropped as unusable
+    warning: str | None = None  # feedparser's bozo message for recoverable problems
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """Machine state of one feed, as stored."""
+
+    url: str
+    name: str | None
+    title: str | None  # the feed's own title
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    next_check_at: datetime | None
+    last_fetch_at: datetime | None
+    last_success_at: datetime | None
+    last_outcome: str | None
+    last_status: int | None
+    last_error: str | None
+    error_streak: int
+    gone: bool
+    redirect_url: str | None  # remembered permanent redirect target
+    entries_seen: int = 0
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article ready to be stored: identified, with cleaned text."""
+
+    key: str  # stable identity within the feed
+    url: str | None
+    title: str
+    published: datetime | None
+    author: str | None
+    html: str  # sanitized HTML body (may be empty)
+    text: str  # cleaned plain text
+    content_hash: str
+    full_text_error: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as stored."""
+
+    id: int
+    feed_url: str
+    key: str
+    url: str | None
+    title: str
+    published: datetime | None
+    fetched_at: datetime
+    author: str | None
+    html: str
+    text: str
+    story: str | None
+    duplicate_of: int | None
+
+
+# ---- digest --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestCandidate:
+    """One undelivered article offered to the digest (from the store)."""
+
+    article_id: int
+    feed_url: str
+    feed_name: str  # config name, else the feed's own title, else its host
+    topic: str
+    url: str | None
+    title: str
+    text: str  # cleaned plain text
+    published: datetime | None
+    fetched_at: datetime
+    story: str  # story id shared by every article of one story
+    duplicate_of: int | None  # id of the article this one was collapsed into
+    prefer: bool  # the feed is marked prefer: true
+    story_delivered_before: bool  # some article of this story went out in an earlier digest
+
+
+@dataclass(frozen=True)
+class FailingFeed:
+    name: str
+    url: str
+    error: str
+    error_streak: int
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class DigestSource:
+    name: str
+    url: str | None  # the article link at this source
+    feed_url: str
+
+
+@dataclass(frozen=True)
+class DigestStory:
+    story_id: str
+    headline: str
+    summary: str
+    url: str | None  # the canonical article's link
+    sources: tuple[DigestSource, ...]  # canonical first
+    published: datetime | None  # aware
+    is_update: bool  # continues a story delivered before
+    article_ids: tuple[int, ...]  # every article this entry delivers (incl. copies)
+    copies: int  # articles collapsed into this entry beyond the first
+
+
+@dataclass(frozen=True)
+class DigestTopic:
+    name: str
+    stories: tuple[DigestStory, ...]
+    more: int = 0  # stories beyond the per-topic cap, not shown
+    hidden_article_ids: tuple[int, ...] = ()  # articles of those stories (marked delivered too)
+
+
+@dataclass(frozen=True)
+class Digest:
+    recipient: str
+    digest_id: str  # deterministic per (recipient, set of article ids)
+    generated_at: datetime  # aware
+    timezone: str
+    topics: tuple[DigestTopic, ...]
+    story_count: int
+    article_count: int
+    copies_collapsed: int
+    failing_feeds: tuple[FailingFeed, ...] = ()
+
+    @property
+    def article_ids(self) -> tuple[int, ...]:
+        shown = (i for t in self.topics for s in t.stories for i in s.article_ids)
+        return (*shown, *(i for t in self.topics for i in t.hidden_article_ids))
+
+    @property
+    def is_empty(self) -> bool:
+        return self.story_count == 0
