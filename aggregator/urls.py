@@ -1,0 +1,62 @@
+"""URL canonicalisation for identity: the same article behind different tracking links."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only track where a click came from; they never select content.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
+        "igshid", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "rb_clickid",
+        "s_cid", "vero_id", "wickedid", "twclid", "ref_src", "cmpid", "ncid", "sr_share",
+        "at_medium", "at_campaign", "guccounter", "spm", "ito", "itm_source", "itm_medium",
+        "itm_campaign",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "__twitter", "hsa_")
+
+
+def is_tracking_param(name: str) -> bool:
+    n = name.lower()
+    return n in TRACKING_PARAMS or n.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, drop default ports, fragments and tracking parameters.
+
+    The path and the remaining query (in its original order) are kept as they are: they select
+    content. ``http`` and ``https`` stay distinct only in the scheme we keep; identity of the
+    same article over both schemes is left to the text hash.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    port = parts.port if parts.port not in (None, 80 if scheme == "http" else 443) else None
+    netloc = host if port is None else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not is_tracking_param(k)
+        ],
+        doseq=True,
+    )
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def site_of(url: str | None) -> str:
+    """The site an article belongs to, for per-site boilerplate learning: host without www."""
+    if not url:
+        return ""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
