@@ -1,0 +1,657 @@
+"""Fetching: one polite, guarded HTTP GET per feed or article page.
+
+Shape
+-----
+Pure decisions, each tested as a table:
+
+* ``classify(status, exc) -> Outcome``  the one response/error classification.
+* ``plan_next_check(now, result, ...)`` when to look at a feed again (success: the interval or
+  the server's longer hint; errors: exponential backoff; 410: never), capped at ``MAX_DELAY``.
+* ``blocked_reason(ip)`` / ``is_blocked_address(ip)``  the private-address policy.
+* ``parse_retry_after``, ``parse_max_age``  header arithmetic.
+
+and a thin I/O shell, ``Fetcher``, around one ``httpx.AsyncClient`` per process run.
+``Fetcher.fetch`` never raises for network or HTTP problems: it returns a ``FetchResult``
+whose ``outcome`` says what happened. Anything else (a bug) propagates.
+
+Guarantees of ``Fetcher.fetch``
+-------------------------------
+* Conditional GET: ``If-None-Match`` / ``If-Modified-Since`` from the stored validators;
+  304 -> ``Outcome.NOT_MODIFIED`` with no body.
+* Time: httpx connect/read/write/pool timeouts of ``cfg.timeout`` each, and an overall
+  deadline of ``cfg.timeout`` per HTTP request (per redirect hop), so a server trickling one
+  byte a second cannot hold a worker for longer than that.
+* Size: ``cfg.max_bytes`` counts bytes *after* decompression. We ask for gzip/deflate only
+  and decompress ourselves with ``zlib``'s ``max_length`` so that no single chunk can expand
+  past the cap in memory (httpx's own decoder inflates a whole network chunk at once: a 50 KB
+  gzip bomb chunk becomes 50 MB). A Content-Length above the cap fails before the body.
+* Concurrency: a per-host semaphore (``cfg.per_host``) is taken first, then the global one
+  (``cfg.concurrency``), per hop; so a busy host never holds global slots while it waits.
+* Redirects are followed by hand: at most ``MAX_REDIRECTS`` hops, loops detected; every hop
+  gets a fresh address check (below); ``permanent_url`` is set when every hop was 301/308.
+* Address guard: the connection layer (an httpcore network backend) resolves the host with
+  asyncio's ``getaddrinfo``, refuses the connection if *any* resolved address is loopback,
+  private, link-local, multicast, reserved, unspecified or otherwise not globally routable
+  (IPv4-mapped, 6to4 and NAT64 IPv6 forms are unwrapped first), and then connects to exactly
+  the address it checked. So there is no DNS-rebinding window between check and connect, and
+  redirects, keep-alive reuse and article pages all pass through the same check. TLS still
+  verifies (and sends SNI for) the host name. ``allow_private: true`` skips the refusal.
+  Environment proxies are ignored (``trust_env=False``): through a proxy the guard would
+  check the proxy, not the target.
+
+Known gap: swapping in the guarded backend sets ``httpx.AsyncHTTPTransport._pool`` (a private
+attribute; httpx has no public hook for a network backend). ``_GuardedTransport`` checks the
+attribute's type at construction so an httpx upgrade that renames it fails loudly rather than
+silently dropping the guard, and the guard tests exercise the real path.
+
+Outcome table (``classify``)
+----------------------------
+    2xx                          OK              304         NOT_MODIFIED
+    404                          NOT_FOUND       410         GONE
+    429                          RATE_LIMITED    408         TIMEOUT
+    other 4xx (401, 403, ...)    CLIENT_ERROR    5xx         SERVER_ERROR
+    3xx we could not follow      INVALID         (no/unusable Location)
+    BlockedAddressError          BLOCKED         BodyTooLargeError     TOO_LARGE
+    TooManyRedirectsError        TOO_MANY_REDIRECTS
+    InvalidURLError, httpx.InvalidURL / UnsupportedProtocol            INVALID
+    httpx.TimeoutException, TimeoutError (overall deadline)            TIMEOUT
+    connect/read errors, protocol errors, TLS, DNS, bad gzip, OSError  NETWORK
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ipaddress
+import logging
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+
+import httpcore
+import httpx
+
+import aggregator
+from aggregator.config import FetchConfig
+from aggregator.errors import BlockedAddressError, FetchError
+from aggregator.types import FetchResult, Outcome
+
+logger = logging.getLogger(__name__)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+AddressPolicy = Callable[[IPAddress], "str | None"]
+
+MAX_REDIRECTS = 5  # issue 2: "at most 5 redirects"
+MAX_DELAY = 86400.0  # seconds; no feed waits longer than a day between checks (issue 2)
+MAX_BACKOFF_EXPONENT = 32  # 2**32 * any sane interval is far past MAX_DELAY; avoids overflow
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+)
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+ACCEPT_ENCODING = "gzip, deflate"  # exactly what _Decoder understands
+
+
+# ---- errors raised inside the fetcher and classified at its boundary -----------------------
+
+
+class BodyTooLargeError(FetchError):
+    """The body (after decompression) or its declared Content-Length exceeds max_bytes."""
+
+
+class TooManyRedirectsError(FetchError):
+    """More than MAX_REDIRECTS hops, or a redirect loop."""
+
+
+class InvalidURLError(FetchError):
+    """Not an http(s) URL, or a URL that cannot be parsed."""
+
+
+class ContentDecodingError(FetchError):
+    """A Content-Encoding we did not ask for, or a corrupt compressed stream."""
+
+
+# ---- pure decisions ------------------------------------------------------------------------
+
+
+def classify(status: int | None, exc: BaseException | None) -> Outcome:
+    """Map a final HTTP status, or the exception that ended the fetch, to an Outcome.
+
+    An exception wins over a status (a 200 whose body broke off is a NETWORK failure).
+    """
+    if exc is not None:
+        return _classify_exception(exc)
+    if status is None:
+        raise ValueError("classify needs a status or an exception")
+    if 200 <= status < 300:
+        return Outcome.OK
+    if status == 304:
+        return Outcome.NOT_MODIFIED
+    if status < 400:  # 1xx/3xx that reached us: a redirect without a usable Location
+        return Outcome.INVALID
+    if status == 404:
+        return Outcome.NOT_FOUND
+    if status == 410:
+        return Outcome.GONE
+    if status == 429:
+        return Outcome.RATE_LIMITED
+    if status == 408:
+        return Outcome.TIMEOUT
+    if status < 500:
+        return Outcome.CLIENT_ERROR
+    return Outcome.SERVER_ERROR
+
+
+def _classify_exception(exc: BaseException) -> Outcome:
+    # Order matters: TimeoutError and ssl.SSLError are OSError subclasses.
+    if isinstance(exc, BlockedAddressError):
+        return Outcome.BLOCKED
+    if isinstance(exc, BodyTooLargeError):
+        return Outcome.TOO_LARGE
+    if isinstance(exc, TooManyRedirectsError | httpx.TooManyRedirects):
+        return Outcome.TOO_MANY_REDIRECTS
+    if isinstance(exc, InvalidURLError | httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return Outcome.INVALID
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return Outcome.TIMEOUT
+    return Outcome.NETWORK  # connect/read/protocol/TLS/DNS errors, corrupt gzip, OSError
+
+
+def plan_next_check(
+    now: datetime,
+    result: FetchResult,
+    *,
+    interval: float,
+    error_streak: int,
+    ttl_minutes: int | None = None,
+) -> tuple[datetime | None, int]:
+    """When to check this feed next, and the new error streak.
+
+    * 410 Gone: ``None`` (the feed stops until the user edits it), streak + 1.
+    * OK / 304: ``interval``, or the server's hint (Cache-Control max-age, Expires, RSS ttl)
+      when that is longer; streak resets to 0.
+    * Any other error: ``interval * 2**error_streak`` (the streak *before* this failure, so
+      one blip costs one normal interval), at least Retry-After when given; streak + 1.
+      Never gives up.
+
+    Every delay is capped at ``MAX_DELAY`` (1 day), whatever the interval or hint says.
+    """
+    interval = max(0.0, interval)
+    if result.outcome is Outcome.GONE:
+        return None, error_streak + 1
+    if not result.outcome.is_error:
+        delay = interval
+        for hint in (result.max_age, ttl_minutes * 60.0 if ttl_minutes else None):
+            if hint is not None:
+                delay = max(delay, hint)
+        return now + timedelta(seconds=min(delay, MAX_DELAY)), 0
+    delay = interval * 2.0 ** min(max(error_streak, 0), MAX_BACKOFF_EXPONENT)
+    if result.retry_after is not None:
+        delay = max(delay, result.retry_after)
+    return now + timedelta(seconds=min(delay, MAX_DELAY)), error_streak + 1
+
+
+def blocked_reason(ip: IPAddress | str) -> str | None:
+    """Why we refuse to connect to ``ip`` on a feed's behalf, or None if it is public."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0] if isinstance(ip, str) else ip)
+    if isinstance(addr, ipaddress.IPv6Address):
+        for label, inner in (
+            ("IPv4-mapped", addr.ipv4_mapped),
+            ("6to4", addr.sixtofour),
+            ("NAT64", _nat64_embedded(addr)),
+        ):
+            if inner is not None:
+                why = blocked_reason(inner)
+                return f"{label} {why}" if why else None
+    if addr.is_unspecified:
+        return "unspecified"
+    if addr.is_loopback:
+        return "loopback"
+    if addr.is_link_local:
+        return "link-local"
+    if addr.is_multicast:
+        return "multicast"
+    if addr.is_private:
+        return "private"
+    if addr.is_reserved:
+        return "reserved"
+    if not addr.is_global:
+        return "not globally routable"
+    return None
+
+
+def is_blocked_address(ip: IPAddress | str) -> bool:
+    """True when the default policy refuses ``ip`` (see ``blocked_reason``)."""
+    return blocked_reason(ip) is not None
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _nat64_embedded(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if addr in _NAT64:
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    return None
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds from ``now``: delta-seconds or an HTTP-date; None if unusable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    when = _parse_http_date(value)
+    if when is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+def parse_max_age(headers: Mapping[str, str], now: datetime) -> float | None:
+    """Freshness lifetime in seconds: Cache-Control max-age, else Expires (minus Date/now).
+
+    ``no-cache`` / ``no-store`` give no hint (None), as does an unparsable value.
+    """
+    cache_control = headers.get("cache-control", "")
+    directives = {}
+    for part in cache_control.split(","):
+        name, _, arg = part.strip().partition("=")
+        directives[name.strip().lower()] = arg.strip().strip('"')
+    if "no-store" in directives or "no-cache" in directives:
+        return None
+    if "max-age" in directives:
+        arg = directives["max-age"]
+        return float(arg) if arg.isdigit() else None
+    expires = headers.get("expires")
+    if expires is None:
+        return None
+    when = _parse_http_date(expires)
+    if when is None:
+        return 0.0  # RFC 9111 5.3: an invalid Expires means "already expired"
+    base = _parse_http_date(headers.get("date", "")) or now
+    return max(0.0, (when - base).total_seconds())
+
+
+def _parse_http_date(value: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+# ---- bounded decompression -----------------------------------------------------------------
+
+
+class _Decoder:
+    """Content-Encoding decoder that never holds more than ``cap`` + 1 decoded bytes."""
+
+    def __init__(self, content_encoding: str, cap: int) -> None:
+        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise ContentDecodingError(f"unsupported Content-Encoding: {content_encoding!r}")
+        self._coding = codings[0] if codings else None
+        self._cap = cap
+        self._produced = 0
+        self._z: zlib._Decompress | None = None
+        self._deflate_probe = self._coding == "deflate"  # zlib-wrapped, else raw deflate
+        if self._coding is not None:
+            self._z = self._new()
+
+    def _new(self, wbits: int | None = None) -> zlib._Decompress:
+        if wbits is None:
+            wbits = zlib.MAX_WBITS if self._coding == "deflate" else 16 + zlib.MAX_WBITS
+        return zlib.decompressobj(wbits)
+
+    def _count(self, data: bytes) -> bytes:
+        self._produced += len(data)
+        if self._produced > self._cap:
+            raise BodyTooLargeError(f"body exceeds max_bytes={self._cap} (after decompression)")
+        return data
+
+    def feed(self, data: bytes) -> bytes:
+        if self._z is None:
+            return self._count(data)
+        out: list[bytes] = []
+        try:
+            while data:
+                room = self._cap - self._produced + 1  # one byte over the cap proves excess
+                piece = self._z.decompress(data, room)
+                self._deflate_probe = False
+                out.append(self._count(piece))
+                data = self._z.unconsumed_tail
+                if self._z.eof and self._z.unused_data:  # concatenated gzip members
+                    data = self._z.unused_data
+                    self._z = self._new()
+        except zlib.error as e:
+            if self._deflate_probe:  # "deflate" sent as raw deflate without the zlib header
+                self._deflate_probe = False
+                self._z = self._new(-zlib.MAX_WBITS)
+                return self.feed(data)
+            raise ContentDecodingError(f"corrupt {self._coding} body: {e}") from e
+        return b"".join(out)
+
+    def flush(self) -> bytes:
+        if self._z is None:
+            return b""
+        try:
+            return self._count(self._z.flush())
+        except zlib.error as e:
+            raise ContentDecodingError(f"corrupt {self._coding} body: {e}") from e
+
+
+# ---- the guarded connection layer ----------------------------------------------------------
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolve, check every address, connect to a checked address (no DNS rebinding)."""
+
+    def __init__(self, *, allow_private: bool, policy: AddressPolicy) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._allow_private = allow_private
+        self._policy = policy
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await self._resolve(host.strip("[]"), port, timeout)
+        last: Exception | None = None
+        for ip in addresses:  # getaddrinfo order; first that connects wins
+            try:
+                return await self._inner.connect_tcp(
+                    str(ip),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as e:
+                last = e
+        assert last is not None  # _resolve never returns an empty list
+        raise last
+
+    async def _resolve(self, host: str, port: int, timeout: float | None) -> list[IPAddress]:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except TimeoutError as e:
+            raise httpcore.ConnectTimeout(f"DNS lookup for {host} timed out") from e
+        except OSError as e:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {e}") from e
+        addresses: list[IPAddress] = []
+        for info in infos:
+            ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+            if ip not in addresses:
+                addresses.append(ip)
+        if not addresses:
+            raise httpcore.ConnectError(f"cannot resolve {host}: no addresses")
+        if not self._allow_private:
+            for ip in addresses:
+                why = self._policy(ip)
+                if why is not None:
+                    raise BlockedAddressError(
+                        f"refused {host} -> {ip} ({why} address); "
+                        "set fetch.allow_private: true to allow such targets"
+                    )
+        return addresses
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used by the fetcher")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    """httpx's default verifying context (certifi CAs), built once: loading it costs ~80 ms."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with its connection pool rebuilt on the guarded backend."""
+
+    def __init__(self, *, limits: httpx.Limits, backend: _GuardedBackend) -> None:
+        ssl_context = _default_ssl_context()
+        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
+        if type(getattr(self, "_pool", None)) is not httpcore.AsyncConnectionPool:
+            raise RuntimeError("httpx internals changed: cannot install the address guard")
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+
+
+# ---- the I/O shell -------------------------------------------------------------------------
+
+
+@dataclass
+class _Hop:
+    """Progress of one fetch, kept so failures can still report status and final URL."""
+
+    requested: str  # the URL asked for
+    url: str  # the URL of the current (last) hop
+    status: int | None = None
+    hops: int = 0
+    permanent: bool = True
+    held_s: float = 0.0  # time spent holding slots (excludes queueing)
+
+
+class Fetcher:
+    """Polite, guarded HTTP GETs. One per process run; ``async with Fetcher(cfg) as f``.
+
+    ``address_policy`` maps an IP to a refusal reason (None = allowed); it defaults to
+    ``blocked_reason`` and exists so tests on loopback can model "a public host redirecting to
+    a private one". It is ignored when ``cfg.allow_private`` is true.
+    """
+
+    def __init__(
+        self,
+        cfg: FetchConfig,
+        *,
+        user_agent: str = aggregator.USER_AGENT,
+        address_policy: AddressPolicy = blocked_reason,
+    ) -> None:
+        self._cfg = cfg
+        self._global = asyncio.Semaphore(max(1, cfg.concurrency))
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        limits = httpx.Limits(
+            max_connections=max(1, cfg.concurrency),
+            max_keepalive_connections=max(1, cfg.concurrency),
+            keepalive_expiry=30.0,
+        )
+        backend = _GuardedBackend(allow_private=cfg.allow_private, policy=address_policy)
+        self._client = httpx.AsyncClient(
+            transport=_GuardedTransport(limits=limits, backend=backend),
+            timeout=httpx.Timeout(cfg.timeout),
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = FEED_ACCEPT,
+    ) -> FetchResult:
+        """GET ``url`` (feed or article page); never raises for network/HTTP problems."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        hop = _Hop(requested=url, url=url)
+        try:
+            result = await self._follow(url, headers, hop)
+        except TimeoutError as e:  # the overall per-request deadline
+            result = self._failure(
+                url, hop, e, f"no complete response within {self._cfg.timeout:g}s"
+            )
+        except (httpx.HTTPError, httpx.InvalidURL, FetchError, OSError) as e:
+            result = self._failure(url, hop, e, None)
+        result = replace(result, elapsed_ms=hop.held_s * 1000.0)
+        logger.debug(
+            "fetch url=%s status=%s outcome=%s ms=%.0f",
+            url,
+            result.status,
+            result.outcome.value,
+            result.elapsed_ms,
+        )
+        return result
+
+    def _failure(self, url: str, hop: _Hop, exc: BaseException, message: str | None) -> FetchResult:
+        if message is None:
+            message = str(exc) or type(exc).__name__
+            if isinstance(exc, httpx.HTTPError) and not isinstance(exc, httpx.HTTPStatusError):
+                message = f"{type(exc).__name__}: {message}"
+        return FetchResult(
+            url=url,
+            outcome=classify(hop.status, exc),
+            status=hop.status,
+            final_url=hop.url,
+            error=message,
+        )
+
+    def _host_slot(self, host: str) -> asyncio.Semaphore:
+        sem = self._per_host.get(host)
+        if sem is None:
+            sem = self._per_host[host] = asyncio.Semaphore(max(1, self._cfg.per_host))
+        return sem
+
+    async def _follow(self, url: str, headers: dict[str, str], hop: _Hop) -> FetchResult:
+        visited = {url}
+        while True:
+            target = _http_url(hop.url)
+            async with self._host_slot(target.host), self._global:
+                started = time.monotonic()
+                try:
+                    async with asyncio.timeout(self._cfg.timeout):
+                        location = await self._one_request(target, headers, hop)
+                finally:
+                    hop.held_s += time.monotonic() - started
+            if isinstance(location, FetchResult):
+                return location
+            hop.hops += 1
+            hop.permanent = hop.permanent and hop.status in PERMANENT_REDIRECTS
+            if location in visited:
+                raise TooManyRedirectsError(f"redirect loop: {hop.url} -> {location}")
+            if hop.hops > MAX_REDIRECTS:
+                raise TooManyRedirectsError(f"more than {MAX_REDIRECTS} redirects")
+            visited.add(location)
+            hop.url = location
+
+    async def _one_request(
+        self, target: httpx.URL, headers: dict[str, str], hop: _Hop
+    ) -> FetchResult | str:
+        """One request: the result, or the absolute URL a redirect points to."""
+        request = self._client.build_request("GET", target, headers=headers)
+        response = await self._client.send(request, stream=True)
+        try:
+            hop.status = status = response.status_code
+            location = response.headers.get("location")
+            if status in REDIRECT_STATUSES and location:
+                try:
+                    return str(response.url.join(location.strip()))
+                except httpx.InvalidURL as e:
+                    raise InvalidURLError(f"bad redirect Location {location!r}: {e}") from e
+            outcome = classify(status, None)
+            body = await self._read_body(response) if outcome is Outcome.OK else None
+        finally:
+            await response.aclose()
+        return self._result(hop, response, outcome, body)
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        cap = self._cfg.max_bytes
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > cap:
+            raise BodyTooLargeError(f"Content-Length {declared} exceeds max_bytes={cap}")
+        decoder = _Decoder(response.headers.get("content-encoding", ""), cap)
+        parts = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+        parts.append(decoder.flush())
+        return b"".join(parts)
+
+    def _result(
+        self, hop: _Hop, response: httpx.Response, outcome: Outcome, body: bytes | None
+    ) -> FetchResult:
+        status = response.status_code
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        now = datetime.now(UTC)
+        error = None
+        if outcome.is_error:
+            reason = response.reason_phrase
+            error = f"HTTP {status} {reason}".rstrip()
+            if outcome is Outcome.INVALID:
+                error += " (redirect without a usable Location)"
+        return FetchResult(
+            url=hop.requested,
+            outcome=outcome,
+            status=status,
+            final_url=hop.url,
+            permanent_url=hop.url if hop.hops and hop.permanent else None,
+            body=body,
+            headers=headers,
+            etag=headers.get("etag") if not outcome.is_error else None,
+            last_modified=headers.get("last-modified") if not outcome.is_error else None,
+            retry_after=(
+                parse_retry_after(headers.get("retry-after"), now)
+                if status in RETRY_AFTER_STATUSES
+                else None
+            ),
+            max_age=parse_max_age(headers, now) if not outcome.is_error else None,
+            error=error,
+        )
+
+
+def _http_url(url: str) -> httpx.URL:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as e:
+        raise InvalidURLError(f"invalid URL {url!r}: {e}") from e
+    if parsed.scheme not in ("http", "https"):
+        raise InvalidURLError(f"unsupported URL scheme {parsed.scheme!r} in {url!r}")
+    if not parsed.host:
+        raise InvalidURLError(f"no host in URL {url!r}")
+    return parsed
