@@ -3,6 +3,8 @@
 import logging
 
 __version__ = "0.1.0"
-USER_AGENT = f"aggregator/{__version__} (+https://github.com/aggregator/aggregator; feed digest daemon)"
+USER_AGENT = (
+    f"aggregator/{__version__} (+https://github.com/aggregator/aggregator; feed digest daemon)"
+)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -205,11 +205,14 @@ class Digest:
     article_count: int
     copies_collapsed: int
     failing_feeds: tuple[FailingFeed, ...] = ()
+    # copies of articles delivered before: not shown, but marked delivered with the rest
+    suppressed_article_ids: tuple[int, ...] = ()
 
     @property
     def article_ids(self) -> tuple[int, ...]:
         shown = (i for t in self.topics for s in t.stories for i in s.article_ids)
-        return (*shown, *(i for t in self.topics for i in t.hidden_article_ids))
+        hidden = (i for t in self.topics for i in t.hidden_article_ids)
+        return (*shown, *hidden, *self.suppressed_article_ids)
 
     @property
     def is_empty(self) -> bool:

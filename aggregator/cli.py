@@ -1,0 +1,340 @@
+"""Command-line interface: a thin layer that parses arguments and calls library functions.
+
+    aggregator [--config PATH] [--log-level LEVEL] COMMAND
+
+The config path defaults to $AGGREGATOR_CONFIG. Exit codes: 0 success, 1 runtime failure
+(e.g. the digest could not be delivered), 2 bad config or bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from aggregator import __version__
+from aggregator.config import Config, load_config
+from aggregator.errors import AggregatorError, ConfigError
+
+EXIT_RUNTIME = 1
+EXIT_CONFIG = 2
+
+
+def setup_logging(level: str) -> None:
+    """Log lines with stable key=value pairs; no timestamps under systemd (journal adds them)."""
+    under_journal = bool(os.environ.get("JOURNAL_STREAM"))
+    fmt = (
+        "%(levelname)s %(name)s %(message)s"
+        if under_journal
+        else ("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
+    logging.basicConfig(
+        level=getattr(logging, level.upper()), format=fmt, stream=sys.stderr, force=True
+    )
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "trafilatura",
+        "htmldate",
+        "courlan",
+        "charset_normalizer",
+        "readability",
+        "justext",
+    ):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level.upper())))
+
+
+def _fail(message: str, code: int = EXIT_RUNTIME) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+class Ctx:
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+
+    def config(self) -> Config:
+        if not self.config_path:
+            _fail(
+                "no config given: pass --config PATH or set AGGREGATOR_CONFIG "
+                "(see config/aggregator.example.yaml)",
+                EXIT_CONFIG,
+            )
+        try:
+            return load_config(self.config_path)
+        except ConfigError as e:
+            for issue in e.issues:
+                click.echo(str(issue), err=True)
+            sys.exit(EXIT_CONFIG)
+
+    def store(self, config: Config) -> Any:
+        from aggregator.store import Store
+
+        try:
+            return Store(config.database)
+        except AggregatorError as e:
+            _fail(str(e))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    envvar="AGGREGATOR_CONFIG",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: $AGGREGATOR_CONFIG).",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+)
+@click.version_option(__version__, prog_name="aggregator")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
+    """aggregator: many news feeds in, one clean daily digest out."""
+    setup_logging(log_level)
+    ctx.obj = Ctx(config_path)
+
+
+@main.command()
+@click.pass_obj
+def check(obj: Ctx) -> None:
+    """Validate the config; exit 0, or exit 2 printing PATH:LINE:COL: message lines."""
+    config = obj.config()
+    click.echo(
+        f"{config.path}: ok ({len(config.feeds)} feeds, {len(config.topics()) - 1 or 0} topics"
+        f" + General, database {config.database})"
+    )
+
+
+@main.command()
+@click.option(
+    "--feed", "feed_names", multiple=True, help="Only this feed (name or URL); repeatable."
+)
+@click.pass_obj
+def fetch(obj: Ctx, feed_names: tuple[str, ...]) -> None:
+    """Poll now, ignoring the schedule; one summary line per feed."""
+    from aggregator.pipeline import PollSummary, run_poll
+
+    config = obj.config()
+    feeds = list(config.feeds)
+    store = obj.store(config)
+    if feed_names:
+        wanted = set(feed_names)
+        titles = {s.url: s.title for s in store.feed_states(f.url for f in feeds)}
+        feeds = [f for f in feeds if wanted & {f.url, f.name, titles.get(f.url)}]
+        if not feeds:
+            store.close()
+            _fail(f"no feed named {', '.join(feed_names)} in {config.path}", EXIT_CONFIG)
+    lines: list[PollSummary] = []
+    try:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as progress:
+                task = progress.add_task("polling", total=len(feeds))
+
+                def advance(s: PollSummary) -> None:
+                    progress.advance(task)
+
+                lines = run_poll(config, store, feeds, on_done=advance)
+        else:
+            lines = run_poll(config, store, feeds)
+    finally:
+        store.close()
+    order = {f.url: i for i, f in enumerate(feeds)}
+    for s in sorted(lines, key=lambda s: order.get(s.url, 0)):
+        click.echo(_summary_line(s))
+    failed = sum(1 for s in lines if not s.ok)
+    click.echo(
+        f"{len(lines)} feeds, {sum(s.new for s in lines)} new articles, {failed} failed", err=True
+    )
+
+
+def _summary_line(s: Any) -> str:
+    status = s.status if s.status is not None else "-"
+    base = (
+        f"{s.name}\t{s.outcome}\tstatus={status}\tnew={s.new}\tupdated={s.updated}\tms={s.ms:.0f}"
+    )
+    return base + (f"\terror={s.error}" if s.error else "")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def status(obj: Ctx, as_json: bool) -> None:
+    """Per-feed health and the digest's state."""
+    from aggregator.status import collect_status, render_status_table
+
+    config = obj.config()
+    store = obj.store(config)
+    try:
+        report = collect_status(config, store, now=datetime.now(UTC))
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+    else:
+        render_status_table(report)
+
+
+@main.command("export")
+@click.pass_obj
+def export_cmd(obj: Ctx) -> None:
+    """Every stored article as JSON lines."""
+    from aggregator.export import iter_export
+
+    config = obj.config()
+    store = obj.store(config)
+    try:
+        out = sys.stdout
+        for record in iter_export(store):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        store.close()
+
+
+@main.command("import-opml")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def import_opml(obj: Ctx, file: str) -> None:
+    """Add the subscriptions of an OPML file to the feed list."""
+    from aggregator.opml import add_feeds_to_yaml, parse_opml
+
+    config = obj.config()
+    try:
+        feeds = parse_opml(Path(file).read_bytes(), file)
+        target = config.path  # feeds go after the last existing feed, inline or in feeds_file
+        added = add_feeds_to_yaml(target, feeds)
+    except ConfigError as e:
+        for issue in e.issues:
+            click.echo(str(issue), err=True)
+        sys.exit(EXIT_CONFIG)
+    except AggregatorError as e:
+        _fail(str(e), EXIT_CONFIG)
+    click.echo(f"{added} feeds added to {target} ({len(feeds) - added} already present)")
+
+
+@main.command("export-opml")
+@click.pass_obj
+def export_opml(obj: Ctx) -> None:
+    """Print the subscriptions as OPML."""
+    from aggregator.opml import to_opml
+
+    config = obj.config()
+    click.echo(to_opml(config.feeds, title="aggregator subscriptions"), nl=False)
+
+
+@main.command()
+@click.option("--url", default=None, help="The page's original URL (for links and metadata).")
+@click.option("--jsonl", is_flag=True, help="One JSON line per file: {file, title, text}.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def extract(url: str | None, jsonl: bool, files: tuple[str, ...]) -> None:
+    """Extract and clean article text from saved pages (.html or .html.gz)."""
+    from aggregator.extract import extract_file
+
+    failed = 0
+    for file in files:
+        try:
+            got = extract_file(Path(file), url)
+            title, text = got.title, got.text
+        except AggregatorError as e:
+            failed += 1
+            click.echo(f"{file}: {e}", err=True)
+            title, text = None, ""
+        if jsonl:
+            click.echo(json.dumps({"file": file, "title": title, "text": text}, ensure_ascii=False))
+        else:
+            click.echo(text)
+    if failed == len(files):
+        sys.exit(EXIT_RUNTIME)
+
+
+@main.command()
+@click.argument("file", required=False, type=click.File("r", encoding="utf-8"))
+def cluster(file: Any) -> None:
+    """Read JSON lines {id, text, ...}; write {id, duplicate_of, story} per line."""
+    from aggregator.dedup import cluster as run_cluster
+
+    stream = file or sys.stdin
+
+    def records() -> Iterator[dict[str, Any]]:
+        for n, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                _fail(f"line {n}: not JSON: {e}", EXIT_CONFIG)
+            if not isinstance(rec, dict) or "id" not in rec or "text" not in rec:
+                _fail(f"line {n}: need an object with 'id' and 'text'", EXIT_CONFIG)
+            yield rec
+
+    out = sys.stdout
+    for result in run_cluster(records()):
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Write digest.html/.txt/.eml to --out; mark nothing.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None)
+@click.option("--to", "to_addr", default=None, help="Only this recipient (overrides digest.to).")
+@click.option("--retries", default=3, show_default=True, help="SMTP retries on temporary failures.")
+@click.option(
+    "--backoff", default=5.0, show_default=True, help="First retry delay in seconds (doubles)."
+)
+@click.pass_obj
+def digest(
+    obj: Ctx, dry_run: bool, out_dir: str | None, to_addr: str | None, retries: int, backoff: float
+) -> None:
+    """Build the digest of everything not yet delivered, and deliver it."""
+    from aggregator.pipeline import run_digests
+
+    config = obj.config()
+    if dry_run and not out_dir:
+        out_dir = "."
+    store = obj.store(config)
+    try:
+        results = run_digests(
+            config,
+            store,
+            now=datetime.now(UTC),
+            dry_run_dir=Path(out_dir) if dry_run and out_dir else None,
+            out_dir=Path(out_dir) if out_dir and not dry_run else None,
+            recipients=[to_addr] if to_addr else None,
+            smtp_retries=retries,
+            smtp_backoff=backoff,
+        )
+    finally:
+        store.close()
+    failed = False
+    for r in results:
+        click.echo(r.line())
+        failed = failed or r.failed
+    if failed:
+        sys.exit(EXIT_RUNTIME)
+
+
+@main.command()
+@click.pass_obj
+def run(obj: Ctx) -> None:
+    """The daemon: scheduler, hot reload, graceful stop on SIGTERM/SIGINT, sd_notify."""
+    from aggregator.scheduler import run_daemon
+
+    config = obj.config()
+    sys.exit(run_daemon(config))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,28 @@
+"""`aggregator export`: every stored article as one JSON object per line.
+
+Schema (DESIGN.md): {"id", "feed", "url", "title", "published", "text", "story", "duplicate_of"}
+``feed`` is the feed URL (stable, unlike display names); ``published`` is ISO-8601 UTC or null;
+``story`` is shared by every article grouped into one story; ``duplicate_of`` is the id of the
+article this one was collapsed into, else null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from aggregator.store import Store
+
+
+def iter_export(store: Store) -> Iterator[dict[str, Any]]:
+    for a in store.iter_articles():
+        yield {
+            "id": a.id,
+            "feed": a.feed_url,
+            "url": a.url,
+            "title": a.title,
+            "published": a.published.isoformat() if a.published else None,
+            "text": a.text,
+            "story": a.story,
+            "duplicate_of": a.duplicate_of,
+        }

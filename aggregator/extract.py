@@ -1,0 +1,455 @@
+"""Full-text extraction: teaser detection, trafilatura on a fetched page, then cleaning.
+
+Design
+------
+* :func:`is_teaser` is the pure decision behind ``full_text: auto``: fetch the article page
+  when the feed gives only a summary, a short text, or a text that ends like a teaser
+  ("…", "[...]", "Read more", "Continue reading").
+* :func:`extract_page` runs trafilatura on HTML we already hold (``bare_extraction`` on the
+  bytes or string; trafilatura is never given a URL to download, the URL only helps its
+  metadata and link resolution), converts trafilatura's XML body into :class:`clean.Block`
+  values (paragraphs, headings, list items, quotes, table rows, with their link-text length),
+  cleans them (:mod:`aggregator.clean`) and renders the kept blocks as plain text (what dedup
+  and summaries use) and as simple HTML passed through :func:`sanitize.sanitize_html`.
+  It raises :class:`errors.ExtractError` with a reason when nothing usable comes out.
+  The two stages are public (:func:`run_trafilatura`, :func:`extracted_from_document`) so the
+  benchmark can time them separately.
+* :func:`clean_feed_html` applies the same cleaning to HTML that a feed provides, split into
+  blocks by a small lxml walker.
+* :func:`extract_file` is the CLI's entry point for saved ``.html`` / ``.html.gz`` pages.
+
+trafilatura options (``TRAFILATURA_OPTIONS``) were chosen by measuring on the whole
+ScrapingHub benchmark and WCXB dev split (``bench/extraction.py``); see the constant.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html as html_lib
+import logging
+import re
+import time
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from aggregator.clean import Block, CleanResult, clean_structured, learnable_hashes
+from aggregator.errors import ExtractError
+from aggregator.sanitize import html_to_text, sanitize_html
+
+logger = logging.getLogger(__name__)
+
+# ---- teaser decision -------------------------------------------------------------------------
+
+# Feed content shorter than this (characters of plain text) is a teaser. Typical teasers are
+# one or two sentences (100-400 chars); full articles run to thousands.
+TEASER_MAX_CHARS: int = 500
+_TEASER_END = re.compile(
+    r"(\.\.\.|…|\[\s*(\.\.\.|…)\s*\]|\b(read|continue|keep) (more|reading)\b.{0,40}"
+    r"|\bthe post\b.{0,200}\bappeared first on\b.{0,80})\s*[»›>→.]*\s*$",
+    re.I,
+)
+
+
+def is_teaser(content_html: str | None, summary_html: str | None) -> bool:
+    """True when the feed's text is only a teaser and the article page should be fetched."""
+    body = content_html if content_html and content_html.strip() else None
+    if body is None:
+        return True  # only a summary, or nothing at all
+    text = html_to_text(body)
+    if len(text) < TEASER_MAX_CHARS:
+        return True
+    return bool(_TEASER_END.search(text[-300:]))
+
+
+# ---- result type -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """Cleaned article text, as stored."""
+
+    title: str | None
+    text: str  # cleaned plain text, one block per line
+    html: str  # sanitized simple HTML of the kept blocks
+    author: str | None
+    date: str | None
+    language: str | None
+    block_hashes: tuple[str, ...]  # normalised hashes of all (learnable) blocks, for learning
+    removed: tuple[tuple[str, str], ...]  # (detector name, block text), for debugging
+
+
+# trafilatura options, measured on the whole ScrapingHub (181) + WCXB dev (711) sets with
+# bench/extraction.py's scorers, before our cleaning (uncleaned text of the XML body):
+#   defaults:                 SH F1 0.957, WCXB `with` recall 0.866, leaked 112, word F1 0.934
+#   include_links=True:       SH F1 0.961, recall 0.865 (with the fallback below), leaked 118
+#   + favor_precision=True:   SH F1 0.961, recall 0.824 (too much real text lost: rejected)
+#   comments section kept:    SH precision 0.943 -> 0.933 (so include_comments=False)
+# include_links also gives link density to the cleaner.
+TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "include_links": True,
+    "include_comments": False,
+    "include_tables": True,
+    "favor_precision": False,
+    "deduplicate": False,
+}
+
+
+def run_trafilatura(html: str | bytes, url: str | None) -> Any:
+    """trafilatura's ``bare_extraction`` on HTML we hold; ``None`` when it finds no text.
+
+    Returns trafilatura's ``Document`` (``.body`` is its XML tree). Never fetches.
+    """
+    from trafilatura import bare_extraction
+
+    if not html.strip():
+        return None
+    try:
+        doc = bare_extraction(html, url=url, with_metadata=True, **TRAFILATURA_OPTIONS)
+        if doc is None and TRAFILATURA_OPTIONS.get("include_links"):
+            # Rarely, link handling makes trafilatura give up on a page it extracts without.
+            doc = bare_extraction(
+                html, url=url, with_metadata=True, **{**TRAFILATURA_OPTIONS, "include_links": False}
+            )
+    except (ValueError, TypeError, etree.LxmlError) as e:  # malformed input
+        raise ExtractError(f"trafilatura failed: {e}") from e
+    return doc
+
+
+_HTML_LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})", re.I)
+
+
+def _page_language(html: str | bytes) -> str | None:
+    head = html[:4096] if isinstance(html, bytes) else html[:4096].encode("utf-8", "replace")
+    m = _HTML_LANG.search(head)
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+def extract_page(html: str | bytes, url: str | None, *, learned: Collection[str] = ()) -> Extracted:
+    """Extract and clean the main text of an article page (HTML already fetched)."""
+    t0 = time.perf_counter()
+    doc = run_trafilatura(html, url)
+    if doc is None or doc.body is None:
+        raise ExtractError("no main text found in page")
+    result = extracted_from_document(doc, url, learned=learned)
+    if result.language is None:
+        result = _with_language(result, _page_language(html))
+    logger.debug(
+        "extracted url=%s blocks_removed=%d chars=%d ms=%.1f",
+        url,
+        len(result.removed),
+        len(result.text),
+        (time.perf_counter() - t0) * 1000,
+    )
+    return result
+
+
+def _with_language(e: Extracted, language: str | None) -> Extracted:
+    return Extracted(e.title, e.text, e.html, e.author, e.date, language, e.block_hashes, e.removed)
+
+
+def extracted_from_document(
+    doc: Any, url: str | None, *, learned: Collection[str] = ()
+) -> Extracted:
+    """Turn a trafilatura Document into :class:`Extracted` (blocks -> clean -> render)."""
+    blocks = list(blocks_from_body(doc.body))
+    comments = getattr(doc, "commentsbody", None)
+    if comments is not None:
+        # trafilatura's "comments" section sometimes holds real text; cleaning decides.
+        blocks += blocks_from_body(comments)
+    if not blocks:
+        raise ExtractError("extracted page has no text blocks")
+    result = clean_structured(blocks, learned=learned, title=doc.title or None)
+    if not result.kept:
+        raise ExtractError("every block of the page was boilerplate")
+    return _render(
+        result,
+        blocks,
+        url,
+        title=doc.title or None,
+        author=doc.author or None,
+        date=doc.date or None,
+        language=getattr(doc, "language", None) or None,
+    )
+
+
+def _render(
+    result: CleanResult,
+    blocks: Sequence[Block],
+    url: str | None,
+    *,
+    title: str | None,
+    author: str | None,
+    date: str | None,
+    language: str | None,
+) -> Extracted:
+    lines = [("- " + b.text if b.kind == "item" else b.text) for b in result.kept]
+    parts: list[str] = []
+    in_list = False
+    for b in result.kept:
+        if b.kind == "item" and not in_list:
+            parts.append("<ul>")
+            in_list = True
+        elif b.kind != "item" and in_list:
+            parts.append("</ul>")
+            in_list = False
+        parts.append(b.html or f"<p>{html_lib.escape(b.text)}</p>")
+    if in_list:
+        parts.append("</ul>")
+    return Extracted(
+        title=title,
+        text="\n".join(lines),
+        html=sanitize_html("".join(parts), url),
+        author=author,
+        date=date,
+        language=language,
+        block_hashes=learnable_hashes([b.text for b in blocks]),
+        removed=result.removed,
+    )
+
+
+# ---- trafilatura XML -> blocks ---------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+_HI_REND = {"#b": "strong", "#i": "em", "#u": "u", "#t": "code", "#sub": "sub", "#sup": "sup"}
+
+
+def _squash(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _raw_text(el: etree._Element, parts: list[str]) -> None:
+    if el.tag == "lb":
+        parts.append("\n")
+    elif el.text:
+        parts.append(el.text)
+    for child in el:
+        if isinstance(child.tag, str):
+            _raw_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+
+
+# Embed debris inside a block: the "pic.twitter.com/..." link a tweet embed leaves behind.
+_EMBED_DEBRIS = re.compile(r"\s*\bpic\.twitter\.com/\w+")
+
+
+def _text(el: etree._Element) -> str:
+    """Text of an element with line breaks (``<lb/>``) as spaces, whitespace collapsed,
+    embed debris (``pic.twitter.com/...``) cut out."""
+    parts: list[str] = []
+    _raw_text(el, parts)
+    text = "".join(parts)
+    if "pic.twitter.com" in text:
+        text = _EMBED_DEBRIS.sub("", text)
+    return _squash(text)
+
+
+def _link_chars(el: etree._Element) -> int:
+    return sum(len(_text(r)) for r in el.iter("ref"))
+
+
+def _inline_html(el: etree._Element) -> str:
+    """Simple HTML for the inside of a block element (links, emphasis, line breaks)."""
+    out: list[str] = [html_lib.escape(el.text or "")]
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        inner = _inline_html(child)
+        if tag == "ref" and child.get("target"):
+            out.append(f'<a href="{html_lib.escape(child.get("target", ""))}">{inner}</a>')
+        elif tag == "lb":
+            out.append("<br>")
+        elif tag == "hi" and child.get("rend") in _HI_REND:
+            t = _HI_REND[child.get("rend", "")]
+            out.append(f"<{t}>{inner}</{t}>")
+        else:
+            out.append(inner)
+        out.append(html_lib.escape(child.tail or ""))
+    return "".join(out)
+
+
+def _head_tag(el: etree._Element) -> str:
+    rend = (el.get("rend") or "h2").lower()
+    return rend if rend in {"h1", "h2", "h3", "h4", "h5", "h6"} else "h2"
+
+
+def blocks_from_body(body: etree._Element) -> Iterator[Block]:
+    """Blocks of trafilatura's XML body, in document order."""
+    for el in body:
+        yield from _blocks_of(el)
+
+
+def _blocks_of(el: etree._Element) -> Iterator[Block]:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag == "list":
+        for item in el:
+            if not isinstance(item.tag, str):
+                continue
+            if item.tag == "item":  # a nested list stays inside its item
+                text = _text(item)
+                if text:
+                    yield Block(text, "item", _link_chars(item), f"<li>{_inline_html(item)}</li>")
+            else:
+                yield from _blocks_of(item)
+    elif tag == "table":
+        for row in el.iter("row"):
+            cells = [_text(c) for c in row if isinstance(c.tag, str)]
+            text = " | ".join(c for c in cells if c)
+            if text:
+                yield Block(text, "table", _link_chars(row), f"<p>{html_lib.escape(text)}</p>")
+    elif tag in ("div", "body", "main", "section"):
+        for child in el:
+            yield from _blocks_of(child)
+    elif tag == "graphic":
+        return
+    else:
+        text = _text(el)
+        if not text:
+            return
+        if tag == "head":
+            t = _head_tag(el)
+            yield Block(text, "head", _link_chars(el), f"<{t}>{_inline_html(el)}</{t}>")
+        elif tag == "quote":
+            yield Block(
+                text, "quote", _link_chars(el), f"<blockquote>{_inline_html(el)}</blockquote>"
+            )
+        elif tag == "code":
+            yield Block(text, "p", 0, f"<pre>{html_lib.escape(text)}</pre>")
+        else:
+            yield Block(text, "p", _link_chars(el), f"<p>{_inline_html(el)}</p>")
+
+
+# ---- feed HTML -------------------------------------------------------------------------------
+
+_BLOCK_TAGS = {
+    "p": "p",
+    "h1": "head",
+    "h2": "head",
+    "h3": "head",
+    "h4": "head",
+    "h5": "head",
+    "h6": "head",
+    "li": "item",
+    "blockquote": "quote",
+    "pre": "p",
+    "tr": "table",
+    "figcaption": "caption",
+    "dt": "p",
+    "dd": "p",
+}
+_CONTAINER_TAGS = {
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "aside",
+    "figure",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "body",
+    "html",
+    "center",
+    "form",
+    "nav",
+}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "svg", "head", "title", "button"}
+
+
+def feed_blocks(html: str) -> list[Block]:
+    """Split feed-provided HTML into blocks (leaf block elements, and inline runs between them)."""
+    if not html or not html.strip():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        text = html_to_text(html)
+        return [Block(line) for line in text.split("\n") if line.strip()]
+    blocks: list[Block] = []
+    run: list[etree._Element | str] = []
+
+    def flush() -> None:
+        frag = "".join(
+            html_lib.escape(x)
+            if isinstance(x, str)
+            else etree.tostring(x, encoding="unicode", with_tail=False)
+            for x in run
+        )
+        run.clear()
+        text = html_to_text(frag)
+        if text:
+            links = sum(
+                len(_squash(a.text_content()))
+                for a in lxml.html.fragment_fromstring(frag, create_parent="div").iter("a")
+            )
+            blocks.append(Block(_squash(text), "p", links, f"<p>{frag}</p>"))
+
+    def walk(el: etree._Element) -> None:
+        if el.text:
+            run.append(el.text)
+        prev_br = False
+        for child in el:
+            tag = child.tag.lower() if isinstance(child.tag, str) else ""
+            if tag in _SKIP_TAGS or not tag:
+                pass
+            elif tag in _BLOCK_TAGS:
+                flush()
+                text = _squash(child.text_content())
+                if text:
+                    links = sum(len(_squash(a.text_content())) for a in child.iter("a"))
+                    outer = etree.tostring(child, encoding="unicode", with_tail=False)
+                    blocks.append(Block(text, _BLOCK_TAGS[tag], links, outer))
+            elif tag in _CONTAINER_TAGS:
+                flush()
+                walk(child)
+                flush()
+            elif tag == "br":
+                if prev_br:
+                    flush()
+                prev_br = True
+                if child.tail and child.tail.strip():
+                    run.append(child.tail)
+                    prev_br = False
+                continue
+            else:
+                run.append(child)
+            prev_br = False
+            if child.tail:
+                run.append(child.tail)
+
+    walk(root)
+    flush()
+    return blocks
+
+
+def clean_feed_html(
+    html: str, url: str | None = None, *, learned: Collection[str] = ()
+) -> Extracted:
+    """Clean feed-provided HTML content the same way as extracted pages (never raises)."""
+    blocks = feed_blocks(html)
+    result = clean_structured(blocks, learned=learned)
+    return _render(result, blocks, url, title=None, author=None, date=None, language=None)
+
+
+# ---- files -----------------------------------------------------------------------------------
+
+
+def extract_file(path: Path, url: str | None = None) -> Extracted:
+    """Extract a saved page (``.html`` or ``.html.gz``), as the pipeline would store it."""
+    try:
+        raw = path.read_bytes()
+        if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise ExtractError(f"cannot read {path}: {e}") from e
+    return extract_page(raw, url)

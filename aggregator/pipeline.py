@@ -1,0 +1,869 @@
+"""Orchestration: poll feeds -> parse -> identify -> full text -> clean -> dedup -> store.
+
+Reads top to bottom as the data flows. Decisions are pure functions in their stage modules
+(``fetch.plan_next_check``, ``identify_entries`` here, ``extract.is_teaser``, ``Deduper.add``);
+this module only moves data between them and does the I/O.
+
+CPU-heavy work (feed parsing, article extraction and cleaning) runs in a process pool so the
+event loop keeps fetching while other feeds are parsed; with ``workers=0`` it runs inline
+(tests, small runs). Each feed's poll ends in one database transaction; a failure in one feed is
+recorded in that feed's state and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import time
+from html import escape
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aggregator import clean, extract, failpoints
+from aggregator.config import Config, FeedConfig, FullText
+from aggregator.dedup import Deduper, DedupItem, text_hash
+from aggregator.errors import AggregatorError, ExtractError, ParseError
+from aggregator.fetch import HTML_ACCEPT, Fetcher, plan_next_check
+from aggregator.parse import discover_feed_links, parse_feed
+from aggregator.store import ArticleRow, ExistingEntry, Store
+from aggregator.digest import build_digest
+from aggregator.types import (
+    Digest,
+    DigestCandidate,
+    FailingFeed,
+    FeedState,
+    FetchResult,
+    Outcome,
+    ParsedEntry,
+    ParsedFeed,
+)
+from aggregator.urls import canonical_url, site_of
+
+log = logging.getLogger(__name__)
+
+# A feed offering more new entries than this in one poll has only its newest ones taken; the
+# rest are counted in the summary. Protects memory and time against 10,000-entry feeds.
+MAX_NEW_ENTRIES_PER_POLL = 500
+
+Clock = Callable[[], datetime]
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PollSummary:
+    """One line of `aggregator fetch` output: what happened to one feed."""
+
+    url: str
+    name: str
+    outcome: str  # Outcome value, or "unchanged", or "parse_error", "internal_error"
+    status: int | None
+    new: int = 0
+    updated: int = 0
+    skipped: int = 0
+    error: str | None = None
+    ms: float = 0.0
+    next_check_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class EntryIdentity:
+    """How one parsed entry is known: its stable key plus the three lookups."""
+
+    key: str
+    guid: str | None
+    canonical_link: str | None
+    content_hash: str
+
+
+def entry_identity(entry: ParsedEntry) -> EntryIdentity:
+    """(feed, guid) -> canonical link -> content hash, in that order of preference."""
+    body = entry.content_html or entry.summary_html or ""
+    content_hash = hashlib.sha1(f"{entry.title}\n{body}".encode(errors="replace")).hexdigest()
+    link = canonical_url(entry.link) if entry.link else None
+    if entry.guid:
+        key = "g:" + entry.guid
+    elif link:
+        key = "u:" + link
+    else:
+        key = "h:" + content_hash
+    return EntryIdentity(key, entry.guid, link, content_hash)
+
+
+def match_existing(ident: EntryIdentity, existing: Sequence[ExistingEntry]) -> ExistingEntry | None:
+    """The stored article this entry is (guid first, then canonical link, then content)."""
+    if ident.guid:
+        for e in existing:
+            if e.guid == ident.guid:
+                return e
+    if ident.canonical_link:
+        for e in existing:
+            if e.canonical_url == ident.canonical_link:
+                return e
+    for e in existing:
+        if e.content_hash == ident.content_hash:
+            return e
+    return None
+
+
+@dataclass(frozen=True)
+class _Work:
+    """A new or changed entry on its way to the store."""
+
+    entry: ParsedEntry
+    ident: EntryIdentity
+    existing: ExistingEntry | None
+
+
+# ---- CPU jobs (run in worker processes; module-level so they pickle) ------------------------
+
+
+def _parse_job(body: bytes, url: str, headers: dict[str, str], now: datetime) -> ParsedFeed:
+    return parse_feed(body, url=url, headers=headers, now=now)
+
+
+def _clean_job(
+    html: str, url: str | None, learned: frozenset[str], is_page: bool
+) -> extract.Extracted:
+    if is_page:
+        return extract.extract_page(html, url, learned=learned)
+    return extract.clean_feed_html(html, url, learned=learned)
+
+
+class Pipeline:
+    """Polls feeds and stores what is new. One per process; close() when done."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        clock: Clock = utcnow,
+        workers: int | None = None,
+        strict: bool = False,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.strict = strict  # re-raise unexpected exceptions (tests) instead of recording them
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1)
+        self._workers = workers
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._deduper: Deduper | None = None
+        self._learned: dict[str, frozenset[str]] = {}
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def reconfigure(self, config: Config) -> None:
+        """Apply a reloaded config (hot reload). Dedup windows apply to new decisions."""
+        self.config = config
+
+    def _executor(self) -> concurrent.futures.ProcessPoolExecutor | None:
+        if self._workers <= 0:
+            return None
+        if self._pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            self._pool = concurrent.futures.ProcessPoolExecutor(self._workers, mp_context=ctx)
+        return self._pool
+
+    async def _cpu(self, fn: Callable[..., T], *args: object) -> T:
+        pool = self._executor()
+        if pool is None:
+            return fn(*args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, fn, *args)
+
+    @property
+    def deduper(self) -> Deduper:
+        if self._deduper is None:
+            self._deduper = self._load_deduper()
+        return self._deduper
+
+    def _load_deduper(self) -> Deduper:
+        cfg = self.config.dedup
+        d = Deduper(window=cfg.window, story_window=cfg.story_window)
+        since = self.clock() - timedelta(seconds=max(cfg.window, cfg.story_window))
+        n = 0
+        for article_id, blob, added_at in self.store.dedup_states(since):
+            d.restore(str(article_id), blob, added_at)
+            n += 1
+        log.debug("dedup restored=%d", n)
+        return d
+
+    # ---- polling -----------------------------------------------------------------------------
+
+    def due(self, now: datetime | None = None) -> list[FeedConfig]:
+        now = now or self.clock()
+        by_url = {f.url: f for f in self.config.feeds}
+        self.store.ensure_feeds(by_url)
+        return [by_url[s.url] for s in self.store.due_feeds(by_url, now)]
+
+    async def poll(
+        self,
+        feeds: Sequence[FeedConfig] | None = None,
+        *,
+        on_done: Callable[[PollSummary], None] | None = None,
+    ) -> list[PollSummary]:
+        """Poll the given feeds (default: the due ones) concurrently; return one summary each."""
+        if feeds is None:
+            feeds = self.due()
+        else:
+            self.store.ensure_feeds(f.url for f in feeds)
+        if not feeds:
+            return []
+        states = {s.url: s for s in self.store.feed_states(f.url for f in feeds)}
+        async with Fetcher(self.config.fetch) as fetcher:
+
+            async def one(feed: FeedConfig) -> PollSummary:
+                summary = await self._poll_feed(fetcher, feed, states[feed.url])
+                if on_done is not None:
+                    on_done(summary)
+                return summary
+
+            return list(await asyncio.gather(*(one(f) for f in feeds)))
+
+    async def _poll_feed(self, fetcher: Fetcher, feed: FeedConfig, state: FeedState) -> PollSummary:
+        started = time.perf_counter()
+        name = feed.name or state.title or site_of(feed.url) or feed.url
+        try:
+            summary = await self._poll_feed_inner(fetcher, feed, state, name)
+        except Exception as e:
+            if self.strict:
+                raise
+            log.exception("poll feed=%s outcome=internal_error", feed.url)
+            now = self.clock()
+            streak = state.error_streak + 1
+            nxt = now + timedelta(seconds=min(86400.0, self._interval(feed) * 2**streak))
+            self._record_failure(
+                feed.url, now, "internal_error", None, f"{type(e).__name__}: {e}", nxt, streak
+            )
+            summary = PollSummary(
+                feed.url, name, "internal_error", None, error=str(e), next_check_at=nxt
+            )
+        summary = replace(summary, ms=(time.perf_counter() - started) * 1000)
+        log.info(
+            "poll feed=%s outcome=%s status=%s new=%d updated=%d ms=%.0f%s",
+            feed.url,
+            summary.outcome,
+            summary.status,
+            summary.new,
+            summary.updated,
+            summary.ms,
+            f" error={summary.error!r}" if summary.error else "",
+        )
+        return summary
+
+    def _interval(self, feed: FeedConfig) -> float:
+        return feed.interval if feed.interval is not None else self.config.fetch.interval
+
+    def _record_failure(
+        self,
+        url: str,
+        now: datetime,
+        outcome: str,
+        status: int | None,
+        error: str,
+        next_check_at: datetime | None,
+        streak: int,
+        gone: bool = False,
+    ) -> None:
+        self.store.record_poll(
+            url,
+            now=now,
+            outcome=outcome,
+            status=status,
+            error=error,
+            next_check_at=next_check_at,
+            error_streak=streak,
+            gone=gone,
+            success=False,
+        )
+
+    async def _poll_feed_inner(
+        self, fetcher: Fetcher, feed: FeedConfig, state: FeedState, name: str
+    ) -> PollSummary:
+        target = state.redirect_url or feed.url
+        result = await fetcher.fetch(target, etag=state.etag, last_modified=state.last_modified)
+        now = self.clock()
+        interval = self._interval(feed)
+
+        # 1. fetch failed: record, back off, done
+        if result.outcome.is_error:
+            nxt, streak = plan_next_check(
+                now, result, interval=interval, error_streak=state.error_streak
+            )
+            gone = result.outcome is Outcome.GONE
+            error = result.error or result.outcome.value
+            if gone:
+                error = (
+                    f"410 Gone: the feed was removed; polling stopped (remove or fix {feed.url})"
+                )
+            self._record_failure(
+                feed.url, now, result.outcome.value, result.status, error, nxt, streak, gone
+            )
+            return PollSummary(
+                feed.url, name, result.outcome.value, result.status, error=error, next_check_at=nxt
+            )
+
+        nxt, _ = plan_next_check(now, result, interval=interval, error_streak=state.error_streak)
+        permanent = result.permanent_url if result.permanent_url != feed.url else None
+
+        # 2. 304 or the same bytes as last time: nothing to parse
+        body_hash = hashlib.sha1(result.body).hexdigest() if result.body is not None else None
+        if result.outcome is Outcome.NOT_MODIFIED or (body_hash and body_hash == state.body_hash):
+            self.store.record_poll(
+                feed.url, now=now, outcome="not_modified" if result.outcome is Outcome.NOT_MODIFIED else "unchanged",
+                status=result.status, error=None, next_check_at=nxt, error_streak=0, gone=False,
+                etag=result.etag, last_modified=result.last_modified, redirect_url=permanent,
+                success=True,
+            )  # fmt: skip
+            return PollSummary(feed.url, name, "unchanged", result.status, next_check_at=nxt)
+
+        # 3. parse (in a worker); an HTML page that names its feed is followed once
+        assert result.body is not None
+        try:
+            parsed = await self._cpu(_parse_job, result.body, target, dict(result.headers), now)
+        except ParseError as e:
+            parsed, result = await self._try_discovered(fetcher, result, e)
+            if parsed is None:
+                streak = state.error_streak + 1
+                fail = FetchResult(url=target, outcome=Outcome.SERVER_ERROR, status=result.status)
+                nxt_err, streak = plan_next_check(
+                    now, fail, interval=interval, error_streak=state.error_streak
+                )
+                self._record_failure(
+                    feed.url, now, "parse_error", result.status, str(e), nxt_err, streak
+                )
+                return PollSummary(
+                    feed.url,
+                    name,
+                    "parse_error",
+                    result.status,
+                    error=str(e),
+                    next_check_at=nxt_err,
+                )
+            permanent = result.final_url
+        name = feed.name or parsed.title or name
+        if parsed.ttl_minutes:
+            nxt, _ = plan_next_check(
+                now, result, interval=interval, error_streak=0, ttl_minutes=parsed.ttl_minutes
+            )
+
+        # 4. identify: which entries are new, which changed, which we already have
+        work, skipped = self._identify(feed.url, parsed.entries)
+
+        # 5. full text + cleaning (workers), 6. dedup and store in one transaction
+        prepared = await asyncio.gather(*(self._prepare(fetcher, feed, w) for w in work))
+        new, updated = self._store_poll(feed, prepared, now)
+        self.store.record_poll(
+            feed.url, now=now, outcome="ok", status=result.status, error=None, next_check_at=nxt,
+            error_streak=0, gone=False, etag=result.etag, last_modified=result.last_modified,
+            body_hash=body_hash, title=parsed.title, redirect_url=permanent, new_entries=new,
+            success=True,
+        )  # fmt: skip
+        return PollSummary(
+            feed.url, name, "ok", result.status, new=new, updated=updated,
+            skipped=skipped + parsed.skipped_entries, next_check_at=nxt,
+        )  # fmt: skip
+
+    async def _try_discovered(
+        self, fetcher: Fetcher, result: FetchResult, error: ParseError
+    ) -> tuple[ParsedFeed | None, FetchResult]:
+        assert result.body is not None
+        links = discover_feed_links(result.body, result.final_url or result.url)
+        if not links:
+            return None, result
+        second = await fetcher.fetch(links[0])
+        if second.outcome is not Outcome.OK or second.body is None:
+            return None, result
+        try:
+            parsed = await self._cpu(
+                _parse_job, second.body, links[0], dict(second.headers), self.clock()
+            )
+        except ParseError:
+            return None, result
+        log.info("discover page=%s feed=%s", result.url, links[0])
+        return parsed, replace(second, final_url=links[0])
+
+    def _identify(self, feed_url: str, entries: Sequence[ParsedEntry]) -> tuple[list[_Work], int]:
+        idents = [(e, entry_identity(e)) for e in entries]
+        existing = self.store.find_existing(
+            feed_url,
+            guids=[i.guid for _, i in idents if i.guid],
+            links=[i.canonical_link for _, i in idents if i.canonical_link],
+            hashes=[i.content_hash for _, i in idents],
+        )
+        work: list[_Work] = []
+        seen_keys: set[str] = set()
+        seen_ids: set[int] = set()
+        skipped = 0
+        for entry, ident in idents:
+            if ident.key in seen_keys:  # duplicate GUID inside one feed document
+                skipped += 1
+                continue
+            seen_keys.add(ident.key)
+            match = match_existing(ident, existing)
+            if match is None:
+                work.append(_Work(entry, ident, None))
+            elif match.id in seen_ids:
+                skipped += 1
+            else:
+                seen_ids.add(match.id)
+                if match.content_hash != ident.content_hash and not match.delivered:
+                    work.append(_Work(entry, ident, match))
+        new = [w for w in work if w.existing is None]
+        if len(new) > MAX_NEW_ENTRIES_PER_POLL:
+            new.sort(
+                key=lambda w: w.entry.published or datetime.min.replace(tzinfo=UTC), reverse=True
+            )
+            dropped = {id(w) for w in new[MAX_NEW_ENTRIES_PER_POLL:]}
+            skipped += len(dropped)
+            work = [w for w in work if id(w) not in dropped]
+        return work, skipped
+
+    def _learned_for(self, site: str) -> frozenset[str]:
+        if site not in self._learned:
+            self._learned[site] = self.store.learned_blocks(site, clean.LEARN_MIN_ARTICLES)
+        return self._learned[site]
+
+    async def _prepare(
+        self, fetcher: Fetcher, feed: FeedConfig, work: _Work
+    ) -> tuple[_Work, extract.Extracted, str | None]:
+        """Full text where needed, then cleaning. Returns (work, cleaned, full-text error)."""
+        entry = work.entry
+        site = site_of(entry.link or feed.url)
+        learned = self._learned_for(site)
+        feed_html = entry.content_html or entry.summary_html or ""
+        want_page = entry.link is not None and (
+            feed.full_text is FullText.ALWAYS
+            or (
+                feed.full_text is FullText.AUTO
+                and extract.is_teaser(entry.content_html, entry.summary_html)
+            )
+        )
+        page_error: str | None = None
+        if want_page and entry.link:
+            page = await fetcher.fetch(entry.link, accept=HTML_ACCEPT)
+            if page.outcome is Outcome.OK and page.body is not None:
+                try:
+                    html = page.body.decode(_charset(page.headers), errors="replace")
+                    got = await self._cpu(
+                        _clean_job, html, page.final_url or entry.link, learned, True
+                    )
+                    if len(got.text) >= len(extract.clean_feed_html(feed_html, entry.link).text):
+                        return work, got, None
+                    page_error = "article page gave less text than the feed"
+                except ExtractError as e:
+                    page_error = f"extraction failed: {e}"
+            else:
+                page_error = f"article page: {page.error or page.outcome.value}"
+            log.info("fulltext url=%s error=%r", entry.link, page_error)
+        cleaned = await self._cpu(_clean_job, feed_html, entry.link, learned, False)
+        return work, cleaned, page_error
+
+    def _store_poll(
+        self,
+        feed: FeedConfig,
+        prepared: Sequence[tuple[_Work, extract.Extracted, str | None]],
+        now: datetime,
+    ) -> tuple[int, int]:
+        """Insert new articles, update changed ones, run dedup; one transaction."""
+        new = updated = 0
+        added: list[str] = []
+        deduper = self.deduper
+        try:
+            with self.store.transaction():
+                for work, cleaned, page_error in prepared:
+                    entry, ident = work.entry, work.ident
+                    title = entry.title or cleaned.title or "(untitled)"
+                    if work.existing is not None:
+                        self.store.update_article_content(
+                            work.existing.id, title=title, html=cleaned.html,
+                            text=cleaned.text, content_hash=ident.content_hash,
+                        )  # fmt: skip
+                        updated += 1
+                        continue
+                    site = site_of(entry.link or feed.url)
+                    article_id = self.store.insert_article(
+                        ArticleRow(
+                            feed_url=feed.url, key=ident.key, guid=ident.guid, url=entry.link,
+                            canonical_url=ident.canonical_link, content_hash=ident.content_hash,
+                            text_hash=text_hash(cleaned.text), title=title,
+                            author=entry.author or cleaned.author, published=entry.published,
+                            fetched_at=now, html=cleaned.html, text=cleaned.text, site=site,
+                            full_text_error=page_error,
+                        )
+                    )  # fmt: skip
+                    if site and cleaned.block_hashes:
+                        self.store.count_site_blocks(site, cleaned.block_hashes)
+                    published = (entry.published or now).timestamp()
+                    decision = deduper.add(
+                        DedupItem(
+                            id=str(article_id), text=cleaned.text, title=title, url=entry.link,
+                            published=min(published, now.timestamp()), source=feed.url,
+                            prefer=feed.prefer,
+                        ),
+                        now.timestamp(),
+                    )  # fmt: skip
+                    added.append(str(article_id))
+                    self.store.set_dedup(
+                        article_id,
+                        story=decision.story,
+                        duplicate_of=int(decision.duplicate_of) if decision.duplicate_of else None,
+                        reason=decision.reason,
+                        state=deduper.snapshot(str(article_id)),
+                    )
+                    new += 1
+                    failpoints.hit("poll.in_transaction")
+        except BaseException:
+            # the transaction rolled back: the in-memory index must forget what it just saw
+            self._deduper = None
+            raise
+        if new:
+            self._relearn(feed, prepared)
+        return new, updated
+
+    def _relearn(
+        self, feed: FeedConfig, prepared: Sequence[tuple[_Work, extract.Extracted, str | None]]
+    ) -> None:
+        """A site's learned boilerplate grew: re-clean its undelivered articles."""
+        sites = {site_of(w.entry.link or feed.url) for w, _, _ in prepared}
+        for site in sites - {""}:
+            before = self._learned.get(site, frozenset())
+            after = self.store.learned_blocks(site, clean.LEARN_MIN_ARTICLES)
+            self._learned[site] = after
+            if after == before:
+                continue
+            with self.store.transaction():
+                for article_id, text, html in self.store.undelivered_from_site(site):
+                    new_text, new_html = drop_learned(text, html, after)
+                    if new_text != text:
+                        self.store.update_article_text(article_id, html=new_html, text=new_text)
+            log.info("learned site=%s blocks=%d", site, len(after))
+
+    def dedup_pending(self) -> int:
+        """Run dedup over stored articles that never got a decision (e.g. after an upgrade)."""
+        n = 0
+        with self.store.transaction():
+            for art in self.store.articles_without_dedup():
+                decision = self.deduper.add(
+                    DedupItem(id=str(art.id), text=art.text, title=art.title, url=art.url,
+                              published=(art.published or art.fetched_at).timestamp(),
+                              source=art.feed_url),
+                    art.fetched_at.timestamp(),
+                )  # fmt: skip
+                self.store.set_dedup(
+                    art.id, story=decision.story,
+                    duplicate_of=int(decision.duplicate_of) if decision.duplicate_of else None,
+                    reason=decision.reason, state=self.deduper.snapshot(str(art.id)),
+                )  # fmt: skip
+                n += 1
+        return n
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def drop_learned(text: str, html: str, learned: frozenset[str]) -> tuple[str, str]:
+    """Remove blocks (text lines, top-level HTML elements) whose hash a site has learned."""
+    if not learned:
+        return text, html
+    lines = text.split("\n")
+    kept_lines = [ln for ln in lines if not ln.strip() or clean.block_hash(ln) not in learned]
+    if len(kept_lines) == len(lines) or not any(ln.strip() for ln in kept_lines):
+        return text, html  # nothing learned here, or it would leave no article at all
+    from lxml import html as lxml_html
+
+    try:
+        parts = lxml_html.fragments_fromstring(html) if html.strip() else []
+    except Exception:  # lxml on odd markup: keep the stored HTML rather than lose the article
+        parts = []
+    kept_html = []
+    for part in parts:
+        if isinstance(part, str):
+            kept_html.append(escape(part))
+            continue
+        if clean.block_hash(part.text_content()) in learned:
+            continue
+        kept_html.append(lxml_html.tostring(part, encoding="unicode"))
+    return "\n".join(kept_lines), ("".join(kept_html) if parts else html)
+
+
+def _plain_len(html: str) -> int:
+    """Rough length of the text in an HTML fragment (to compare page and feed content)."""
+    return len(" ".join(_TAG.sub(" ", html).split()))
+
+
+def _charset(headers: object) -> str:
+    ctype = ""
+    if isinstance(headers, dict):
+        ctype = str(headers.get("content-type", ""))
+    for part in ctype.split(";"):
+        part = part.strip().lower()
+        if part.startswith("charset="):
+            cs = part[8:].strip("\"' ")
+            try:
+                "".encode(cs)
+                return cs
+            except LookupError:
+                break
+    return "utf-8"
+
+
+def run_poll(
+    config: Config, store: Store, feeds: Sequence[FeedConfig] | None = None, **kw: object
+) -> list[PollSummary]:
+    """Synchronous convenience wrapper (CLI `fetch`)."""
+    on_done = kw.pop("on_done", None)
+    pipeline = Pipeline(config, store, **kw)  # type: ignore[arg-type]
+    try:
+        return asyncio.run(pipeline.poll(feeds, on_done=on_done))  # type: ignore[arg-type]
+    finally:
+        pipeline.close()
+
+
+__all__ = [
+    "AggregatorError",
+    "Pipeline",
+    "PollSummary",
+    "entry_identity",
+    "match_existing",
+    "run_poll",
+]
+
+
+# ---- digest ----------------------------------------------------------------------------------
+
+# Recipient key used for delivery state when the config names no `to` address (digests go to
+# out_dir as files).
+LOCAL_RECIPIENT = "local"
+_INFLIGHT = "inflight:"
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    """What one digest run did for one recipient."""
+
+    recipient: str
+    status: str  # sent | written | dry-run | empty | failed
+    stories: int = 0
+    articles: int = 0
+    message_id: str | None = None
+    path: str | None = None
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def line(self) -> str:
+        where = f" path={self.path}" if self.path else ""
+        err = f" error={self.error!r}" if self.error else ""
+        return (
+            f"digest to={self.recipient} status={self.status} stories={self.stories}"
+            f" articles={self.articles}{where}{err}"
+        )
+
+
+def digest_candidates(config: Config, store: Store, recipient: str) -> list[DigestCandidate]:
+    """Everything not yet delivered to ``recipient`` from the configured feeds."""
+    configured = {f.url: f for f in config.feeds}
+    states = {s.url: s for s in store.feed_states(configured)}
+    out = []
+    for p in store.pending_for(recipient, configured):
+        a = p.article
+        feed = configured[a.feed_url]
+        state = states.get(a.feed_url)
+        out.append(
+            DigestCandidate(
+                article_id=a.id,
+                feed_url=a.feed_url,
+                feed_name=feed.name or (state.title if state else None) or site_of(a.feed_url),
+                topic=feed.topic,
+                url=a.url,
+                title=a.title,
+                text=a.text,
+                published=a.published,
+                fetched_at=a.fetched_at,
+                story=a.story or f"a{a.id}",
+                duplicate_of=a.duplicate_of,
+                prefer=feed.prefer,
+                story_delivered_before=p.story_delivered_before,
+            )
+        )
+    return out
+
+
+def failing_feeds(config: Config, store: Store) -> list[FailingFeed]:
+    configured = {f.url: f for f in config.feeds}
+    return [
+        FailingFeed(
+            name=configured[s.url].name or s.title or site_of(s.url),
+            url=s.url,
+            error=s.last_error or (s.last_outcome or "error"),
+            error_streak=s.error_streak,
+            since=s.last_success_at,
+        )
+        for s in store.feed_states(configured)
+        if s.gone or s.error_streak > 0
+    ]
+
+
+def run_digests(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    dry_run_dir: Path | None = None,
+    out_dir: Path | None = None,
+    recipients: Sequence[str] | None = None,
+    smtp_retries: int = 3,
+    smtp_backoff: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[DigestOutcome]:
+    """Build, render and deliver one digest per recipient; mark delivered only on success.
+
+    Before sending, the exact set of article ids is journalled (meta ``inflight:<recipient>``).
+    If the process dies after the server accepted the message but before the delivery was
+    recorded, the next run re-sends exactly that set first, so the repeat carries the same
+    Message-ID (invariant: at most one repeated message, never more).
+    """
+    from aggregator import mail, render
+
+    to = list(recipients or config.digest.to or [LOCAL_RECIPIENT])
+    failing = failing_feeds(config, store)
+    outcomes: list[DigestOutcome] = []
+    for recipient in to:
+        candidates = digest_candidates(config, store, recipient)
+        inflight = _inflight_ids(store, recipient) if dry_run_dir is None else None
+        batches: list[list[DigestCandidate]] = []
+        if inflight:
+            first = [c for c in candidates if c.article_id in inflight]
+            if first:
+                batches.append(first)
+            candidates = [c for c in candidates if c.article_id not in inflight]
+            if not first:
+                store.set_meta(_INFLIGHT + recipient, None)
+        if candidates or not batches:
+            batches.append(candidates)
+        for batch in batches:
+            digest = build_digest(
+                batch,
+                recipient=recipient,
+                topics_order=config.topics(),
+                timezone=config.digest.timezone,
+                now=now,
+                failing=failing,
+            )
+            outcomes.append(
+                _deliver_one(
+                    config, store, digest, now=now, dry_run_dir=dry_run_dir, out_dir=out_dir,
+                    retries=smtp_retries, backoff=smtp_backoff, sleep=sleep,
+                    render_mod=render, mail_mod=mail,
+                )
+            )  # fmt: skip
+            if outcomes[-1].failed:
+                break
+    return outcomes
+
+
+def _inflight_ids(store: Store, recipient: str) -> set[int]:
+    raw = store.get_meta(_INFLIGHT + recipient)
+    if not raw:
+        return set()
+    try:
+        return {int(x) for x in json.loads(raw)}
+    except (ValueError, TypeError):
+        return set()
+
+
+def _deliver_one(
+    config: Config,
+    store: Store,
+    digest: Digest,
+    *,
+    now: datetime,
+    dry_run_dir: Path | None,
+    out_dir: Path | None,
+    retries: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    render_mod: Any,
+    mail_mod: Any,
+) -> DigestOutcome:
+    recipient = digest.recipient
+    counts = {"stories": digest.story_count, "articles": digest.article_count}
+    if digest.is_empty and not config.digest.send_empty and dry_run_dir is None:
+        if digest.article_ids:  # only stale copies: account for them silently
+            store.mark_delivered(recipient, digest.digest_id, digest.article_ids, now)
+        store.record_digest(recipient, digest.digest_id, now=now, status="empty")
+        log.info("digest to=%s status=empty", recipient)
+        return DigestOutcome(recipient, "empty")
+    sender = config.digest.sender
+    rendered = render_mod.render(digest, template_dir=config.digest.template_dir, sender=sender)
+    address = recipient if recipient != LOCAL_RECIPIENT else "me@localhost"
+    msg = render_mod.build_message(rendered, sender=sender, recipient=address, digest=digest)
+    message_id = str(msg["Message-ID"])
+    if dry_run_dir is not None:
+        dry_run_dir.mkdir(parents=True, exist_ok=True)
+        (dry_run_dir / "digest.html").write_text(rendered.html, encoding="utf-8")
+        (dry_run_dir / "digest.txt").write_text(rendered.text, encoding="utf-8")
+        (dry_run_dir / "digest.eml").write_bytes(msg.as_bytes())
+        return DigestOutcome(
+            recipient, "dry-run", message_id=message_id, path=str(dry_run_dir), **counts
+        )
+    store.set_meta(_INFLIGHT + recipient, json.dumps(sorted(digest.article_ids)))
+    path: str | None = None
+    try:
+        if config.smtp is not None and recipient != LOCAL_RECIPIENT:
+            password = mail_mod.password_from_env(config.smtp)
+            mail_mod.deliver(
+                msg, config.smtp, password=password, retries=retries, backoff=backoff, sleep=sleep
+            )
+            status = "sent"
+        else:
+            path = str(mail_mod.write_to_dir(msg, rendered, out_dir or config.digest.out_dir))
+            status = "written"
+    except (AggregatorError, OSError) as e:
+        # The journalled set stays: if the server did accept before the failure showed (a
+        # disconnect after DATA), the retry repeats this very message, same Message-ID.
+        store.record_digest(
+            recipient, digest.digest_id, now=now, status="failed", message_id=message_id,
+            error=str(e), **counts,
+        )  # fmt: skip
+        log.error("digest to=%s status=failed error=%r", recipient, str(e))
+        return DigestOutcome(recipient, "failed", message_id=message_id, error=str(e), **counts)
+    failpoints.hit("digest.accepted")  # the server has the message; we have not noted it yet
+    with store.transaction():
+        store.mark_delivered(recipient, digest.digest_id, digest.article_ids, now)
+        store.record_digest(
+            recipient, digest.digest_id, now=now, status=status, message_id=message_id, **counts
+        )
+        store.set_meta(_INFLIGHT + recipient, None)
+    log.info(
+        "digest to=%s status=%s stories=%d articles=%d message_id=%s",
+        recipient, status, digest.story_count, digest.article_count, message_id,
+    )  # fmt: skip
+    return DigestOutcome(recipient, status, message_id=message_id, path=path, **counts)

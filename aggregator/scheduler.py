@@ -1,0 +1,340 @@
+"""The daemon: APScheduler 3.x as a ticker plus the digest cron job; the schedule lives in state.
+
+Jobs (AsyncIOScheduler, one event loop):
+    tick      every TICK_SECONDS: reload the config if a file changed, poll the feeds whose
+              next_check_at has come (coalesce, max_instances=1: a slow poll is never doubled)
+    digest    cron at digest.send_at in digest.timezone (DST-correct via zoneinfo), with a
+              misfire grace; at start, ``digest_due`` decides whether today's digest was missed
+              while we were down (then it is sent now) or already sent (then it is not)
+    retention daily: prune delivered articles older than `retention`, keeping the dedup window
+
+CPU-heavy work runs in the pipeline's process pool, and the SMTP send in a thread with its
+own database connection, so neither blocks the event loop. sd_notify is a few lines over the
+standard library socket: READY=1 once the database is open and the scheduler runs, WATCHDOG=1
+at half of WATCHDOG_USEC while a real health check passes, STOPPING=1 on the way out.
+SIGTERM/SIGINT stop gracefully (a poll in flight finishes or is cancelled between feeds; store
+transactions never span an await, so they commit or roll back whole); SIGHUP reloads at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from aggregator.config import Config, load_config
+from aggregator.errors import AggregatorError, ConfigError
+from aggregator.pipeline import Pipeline, run_digests
+from aggregator.store import Store
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60.0  # how often due feeds are looked for
+RELOAD_CHECK_SECONDS = 10.0  # how often config files are checked for edits (hot reload)
+# A digest missed while the daemon was down is still sent if we start within this long after
+# send_at (a machine that was off over night sends the morning digest when it boots).
+DIGEST_MISFIRE_GRACE = timedelta(hours=12)
+STOP_GRACE_SECONDS = 8.0  # in-flight work gets this long after SIGTERM (systemd waits 10 s+)
+RETENTION_HOUR = 4  # local hour of the daily retention job
+
+
+# ---- pure decisions --------------------------------------------------------------------------
+
+
+def last_scheduled(now: datetime, send_at: str, timezone: str) -> datetime:
+    """The most recent send_at moment at or before ``now`` (aware, in UTC)."""
+    tz = ZoneInfo(timezone)
+    hh, mm = (int(x) for x in send_at.split(":"))
+    local_now = now.astimezone(tz)
+    candidate = local_now.replace(hour=hh, minute=mm, second=0, microsecond=0)
+    if candidate > local_now:
+        candidate = (local_now - timedelta(days=1)).replace(
+            hour=hh, minute=mm, second=0, microsecond=0
+        )
+    # re-anchor through UTC so a DST change between the two days is honoured
+    naive = candidate.replace(tzinfo=None)
+    return naive.replace(tzinfo=tz).astimezone(UTC)
+
+
+def digest_due(
+    now: datetime,
+    send_at: str,
+    timezone: str,
+    last_sent: datetime | None,
+    grace: timedelta = DIGEST_MISFIRE_GRACE,
+) -> bool:
+    """Was the latest scheduled digest missed (not sent since, and still within grace)?"""
+    scheduled = last_scheduled(now, send_at, timezone)
+    if now - scheduled > grace:
+        return False
+    return last_sent is None or last_sent < scheduled
+
+
+# ---- sd_notify -------------------------------------------------------------------------------
+
+
+def sd_notify(message: str, environ: dict[str, str] | None = None) -> bool:
+    """Send one notification to systemd (or a test) via $NOTIFY_SOCKET. False if none."""
+    env = os.environ if environ is None else environ
+    addr = env.get("NOTIFY_SOCKET")
+    if not addr:
+        return False
+    if addr.startswith("@"):
+        addr = "\0" + addr[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as s:
+            s.setblocking(False)  # a stuck listener must never stall the event loop
+            s.connect(addr)
+            s.send(message.encode())
+        return True
+    except OSError as e:
+        log.warning("sd_notify failed socket=%s error=%s", env.get("NOTIFY_SOCKET"), e)
+        return False
+
+
+def watchdog_interval(environ: dict[str, str] | None = None) -> float | None:
+    """Half the watchdog timeout in seconds, or None when systemd set no watchdog for us."""
+    env = os.environ if environ is None else environ
+    usec = env.get("WATCHDOG_USEC")
+    pid = env.get("WATCHDOG_PID")
+    if not usec or (pid and pid != str(os.getpid())):
+        return None
+    try:
+        return max(int(usec) / 1e6 / 2, 0.05)
+    except ValueError:
+        return None
+
+
+# ---- the daemon ------------------------------------------------------------------------------
+
+
+def _mtimes(paths: tuple[Path, ...]) -> tuple[float, ...]:
+    out = []
+    for p in paths:
+        try:
+            out.append(p.stat().st_mtime_ns / 1e9)
+        except OSError:
+            out.append(-1.0)
+    return tuple(out)
+
+
+@dataclass
+class _Health:
+    last_tick_end: float
+    tick_running_since: float | None = None
+
+
+class Daemon:
+    """`aggregator run`. Construct with a valid config, then ``asyncio.run(d.run())``."""
+
+    def __init__(self, config: Config, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.config = config
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.store = Store(config.database)
+        self.pipeline = Pipeline(config, self.store, clock=self.clock)
+        self._mt = _mtimes(config.source_files)
+        self._stop = asyncio.Event()
+        self._poll_task: asyncio.Task[object] | None = None
+        self._digest_lock = asyncio.Lock()
+        self._health = _Health(time.monotonic())
+        self._catch_up = False
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    # health: database answers, scheduler runs, a tick is not stuck for more than an hour
+    def healthy(self) -> bool:
+        stuck = (
+            self._health.tick_running_since is not None
+            and time.monotonic() - self._health.tick_running_since > 3600
+        )
+        return self.store.ping() and bool(self.scheduler.running) and not stuck
+
+    def _schedule_digest(self) -> None:
+        hh, mm = (int(x) for x in self.config.digest.send_at.split(":"))
+        trigger = CronTrigger(hour=hh, minute=mm, timezone=ZoneInfo(self.config.digest.timezone))
+        self.scheduler.add_job(
+            self.digest_job, trigger, id="digest", replace_existing=True, coalesce=True,
+            max_instances=1, misfire_grace_time=int(DIGEST_MISFIRE_GRACE.total_seconds()),
+        )  # fmt: skip
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stop.set)
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: asyncio.ensure_future(self.reload(force=True))
+        )
+        self.scheduler.add_job(
+            self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick", coalesce=True,
+            max_instances=1, next_run_time=datetime.now(UTC),
+        )  # fmt: skip
+        self.scheduler.add_job(
+            self.reload, IntervalTrigger(seconds=RELOAD_CHECK_SECONDS), id="reload",
+            coalesce=True, max_instances=1,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            self.retention_job, CronTrigger(hour=RETENTION_HOUR, minute=17,
+            timezone=ZoneInfo(self.config.digest.timezone)), id="retention", coalesce=True,
+            max_instances=1,
+        )  # fmt: skip
+        self._schedule_digest()
+        self.scheduler.start()
+        self.store.set_meta("config_error", None)
+        log.info(
+            "daemon started feeds=%d database=%s send_at=%s tz=%s",
+            len(self.config.feeds), self.config.database, self.config.digest.send_at,
+            self.config.digest.timezone,
+        )  # fmt: skip
+        sd_notify(f"READY=1\nSTATUS=polling {len(self.config.feeds)} feeds")
+        if digest_due(
+            self.clock(), self.config.digest.send_at, self.config.digest.timezone,
+            self.store.last_sent_at(),
+        ):  # fmt: skip
+            log.info("digest missed while down: sending after the first poll")
+            self._catch_up = True
+        watchdog = watchdog_interval()
+        wd_task = asyncio.ensure_future(self._watchdog(watchdog)) if watchdog else None
+        await self._stop.wait()
+        return await self._shutdown(wd_task)
+
+    async def _watchdog(self, interval: float) -> None:
+        while True:
+            if self.healthy():
+                sd_notify("WATCHDOG=1")
+            else:
+                log.error("health check failed: watchdog not fed")
+            await asyncio.sleep(interval)
+
+    async def _shutdown(self, wd_task: asyncio.Task[None] | None) -> int:
+        log.info("stopping")
+        sd_notify("STOPPING=1")
+        self.scheduler.shutdown(wait=False)
+        if self._poll_task is not None and not self._poll_task.done():
+            done, _ = await asyncio.wait({self._poll_task}, timeout=STOP_GRACE_SECONDS)
+            if not done:
+                self._poll_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._poll_task
+        if self._digest_lock.locked():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STOP_GRACE_SECONDS / 2):
+                    await self._digest_lock.acquire()
+        if wd_task is not None:
+            wd_task.cancel()
+        self.pipeline.close()
+        self.store.close()
+        log.info("stopped")
+        return 0
+
+    async def tick(self) -> None:
+        self._health.tick_running_since = time.monotonic()
+        try:
+            self._poll_task = asyncio.ensure_future(self.pipeline.poll())
+            results = await self._poll_task
+            if self._catch_up:  # the digest missed while we were down, with fresh news
+                self._catch_up = False
+                asyncio.ensure_future(self.digest_job())
+            if results:
+                log.info(
+                    "tick polled=%d new=%d failed=%d",
+                    len(results), sum(r.new for r in results),  # type: ignore[attr-defined]
+                    sum(1 for r in results if not r.ok),  # type: ignore[attr-defined]
+                )  # fmt: skip
+        except asyncio.CancelledError:
+            log.info("tick cancelled by shutdown")
+        except AggregatorError as e:
+            log.error("tick failed error=%r", str(e))
+        finally:
+            self._health.tick_running_since = None
+            self._health.last_tick_end = time.monotonic()
+
+    async def digest_job(self) -> None:
+        async with self._digest_lock:
+            config = self.config
+            now = self.clock()
+
+            def send() -> list[object]:
+                store = Store(config.database)  # its own connection: this runs in a thread
+                try:
+                    return list(run_digests(config, store, now=now))
+                finally:
+                    store.close()
+
+            try:
+                outcomes = await asyncio.to_thread(send)
+            except AggregatorError as e:
+                log.error("digest failed error=%r", str(e))
+                return
+            for o in outcomes:
+                log.info("%s", o.line())  # type: ignore[attr-defined]
+
+    async def retention_job(self) -> None:
+        now = self.clock()
+        keep = max(self.config.dedup.window, self.config.dedup.story_window)
+        n = self.store.prune(
+            delivered_before=now - timedelta(seconds=self.config.retention),
+            keep_dedup_since=now - timedelta(seconds=max(keep, self.config.retention)),
+        )
+        log.info("retention pruned=%d", n)
+
+    async def reload(self, force: bool = False) -> None:
+        """Re-read the config when a source file changed (or on SIGHUP)."""
+        mt = _mtimes(self.config.source_files)
+        if not force and mt == self._mt:
+            return
+        self._mt = mt
+        try:
+            new = load_config(self.config.path)
+        except ConfigError as e:
+            msg = "; ".join(str(i) for i in e.issues)
+            log.error("reload rejected, keeping the last good config: %s", msg)
+            self.store.set_meta("config_error", msg)
+            sd_notify(f"STATUS=config error (last good config in force): {msg[:200]}")
+            return
+        except OSError as e:
+            log.error("reload failed, keeping the last good config: %s", e)
+            self.store.set_meta("config_error", str(e))
+            return
+        old = self.config
+        self._mt = _mtimes(new.source_files)
+        self.config = new
+        self.pipeline.reconfigure(new)
+        self.store.set_meta("config_error", None)
+        added = {f.url for f in new.feeds} - {f.url for f in old.feeds}
+        removed = {f.url for f in old.feeds} - {f.url for f in new.feeds}
+        for url in added:
+            self.store.reset_feed(url) if self.store.feed_state(url) else None
+        if (old.digest.send_at, old.digest.timezone) != (new.digest.send_at, new.digest.timezone):
+            self._schedule_digest()
+        log.info("reload ok feeds=%d added=%d removed=%d", len(new.feeds), len(added), len(removed))
+        sd_notify(f"STATUS=polling {len(new.feeds)} feeds")
+        if added:  # new feeds are polled now, not at the next tick
+            job = self.scheduler.get_job("tick")
+            if job is not None:
+                job.modify(next_run_time=datetime.now(UTC))
+
+
+def run_daemon(config: Config) -> int:
+    """Entry point for `aggregator run`. Returns the process exit code."""
+    try:
+        daemon = Daemon(config)
+    except AggregatorError as e:
+        log.error("cannot start: %s", e)
+        print(f"error: {e}", flush=True)
+        return 1
+    return asyncio.run(daemon.run())
+
+
+__all__ = ["Daemon", "digest_due", "last_scheduled", "run_daemon", "sd_notify", "load_config"]

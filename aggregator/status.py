@@ -1,0 +1,110 @@
+"""`aggregator status`: per-feed health and digest state, as data and as a table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aggregator.config import Config
+from aggregator.store import Store
+from aggregator.urls import site_of
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat(timespec="seconds") if dt else None
+
+
+def collect_status(
+    config: Config, store: Store, *, now: datetime, next_digest: datetime | None = None
+) -> dict[str, Any]:
+    """Everything `status` shows, as plain data (also what `status --json` prints)."""
+    configured = {f.url: f for f in config.feeds}
+    store.ensure_feeds(configured)
+    feeds = []
+    for s in store.feed_states(configured):
+        f = configured[s.url]
+        if s.gone:
+            health = "gone"
+        elif s.last_fetch_at is None:
+            health = "new"
+        elif s.error_streak:
+            health = "failing"
+        else:
+            health = "ok"
+        feeds.append(
+            {
+                "name": f.name or s.title or site_of(s.url) or s.url,
+                "url": s.url,
+                "topic": f.topic,
+                "health": health,
+                "last_fetch": _iso(s.last_fetch_at),
+                "last_success": _iso(s.last_success_at),
+                "result": s.last_outcome,
+                "status": s.last_status,
+                "error": s.last_error,
+                "error_streak": s.error_streak,
+                "next_check": _iso(s.next_check_at),
+                "redirected_to": s.redirect_url,
+                "entries_seen": s.entries_seen,
+            }
+        )
+    recipients: dict[str, dict[str, Any]] = {
+        r: {"recipient": r, "last_sent": None, "last_attempt": None, "last_status": None,
+            "last_error": None, "next": _iso(next_digest)}
+        for r in (config.digest.to or ("(out_dir)",))
+    }  # fmt: skip
+    for rec in store.last_digests():
+        row = recipients.setdefault(
+            rec.recipient,
+            {"recipient": rec.recipient, "last_sent": None, "next": _iso(next_digest)},
+        )
+        row["last_attempt"] = _iso(rec.attempted_at)
+        row["last_status"] = rec.status
+        row["last_error"] = rec.error
+        if rec.status in ("sent", "written"):
+            row["last_sent"] = _iso(rec.attempted_at)
+    return {
+        "config": str(config.path),
+        "database": str(config.database),
+        "now": _iso(now),
+        "articles": store.article_count(),
+        "config_error": store.get_meta("config_error"),
+        "feeds": feeds,
+        "digest": list(recipients.values()),
+    }
+
+
+def render_status_table(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if report.get("config_error"):
+        console.print(
+            f"[bold red]config error (last good config in force):[/] {report['config_error']}"
+        )
+    table = Table(title=f"feeds ({len(report['feeds'])})", expand=False)
+    for col in ("feed", "health", "last fetch", "result", "next check", "errors", "error"):
+        table.add_column(col, overflow="fold")
+    colors = {"ok": "green", "new": "cyan", "failing": "red", "gone": "magenta"}
+    for f in report["feeds"]:
+        table.add_row(
+            f["name"],
+            f"[{colors.get(f['health'], 'white')}]{f['health']}[/]",
+            f["last_fetch"] or "-",
+            f"{f['result'] or '-'} {f['status'] or ''}".strip(),
+            f["next_check"] or "-",
+            str(f["error_streak"]),
+            (f["error"] or "")[:120],
+        )
+    console.print(table)
+    dt = Table(title="digest")
+    for col in ("recipient", "last sent", "last attempt", "status", "next", "error"):
+        dt.add_column(col, overflow="fold")
+    for d in report["digest"]:
+        dt.add_row(
+            d["recipient"], d.get("last_sent") or "-", d.get("last_attempt") or "-",
+            d.get("last_status") or "-", d.get("next") or "-", (d.get("last_error") or "")[:120],
+        )  # fmt: skip
+    console.print(dt)
+    console.print(f"{report['articles']} articles stored in {report['database']}")

@@ -1,0 +1,270 @@
+"""Cleaning: every detector with positive and negative cases, zones, learning, properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aggregator.clean import (
+    DETECTORS,
+    LEARN_MIN_ARTICLES,
+    Block,
+    Strength,
+    block_hash,
+    classify,
+    clean_blocks,
+    clean_structured,
+    learnable_hashes,
+)
+
+# Real reporting paragraphs used around the block under test (the "middle" of an article).
+P1 = (
+    "The port authority voted on Tuesday to postpone dredging of the north channel until next "
+    "spring, citing a shortage of barges and a pending environmental review of the sediment."
+)
+P2 = (
+    "Harbor pilots have warned for months that the channel has silted up to the point where "
+    "larger container ships must wait for high tide, adding hours to each crossing."
+)
+P3 = (
+    "Shipping companies said the delay would cost them about 12,000 dollars per vessel in fuel "
+    "and crew time over the winter, and asked the board to reconsider in January."
+)
+
+
+def removed_by(blocks: list[str] | list[Block], **kw: object) -> dict[str, str]:
+    """{block text: detector} for the removed blocks."""
+    bs = [b if isinstance(b, Block) else Block(b) for b in blocks]
+    res = clean_structured(bs, **kw)  # type: ignore[arg-type]
+    return {text: name for name, text in res.removed}
+
+
+# (detector, boilerplate block) -- removed at the tail of an article
+POSITIVE: list[tuple[str, str]] = [
+    (
+        "donation",
+        "Support our journalism. Make a donation today and keep local news free for everyone.",
+    ),
+    ("donation", "Donate now"),
+    ("donation", "This story is funded by readers like you"),
+    (
+        "author_bio",
+        "Maya Ortiz is a staff reporter at the Ledger who covers the port and transport.",
+    ),
+    ("author_bio", "About the author"),
+    ("author_bio", "Written by Cassidy Horton"),
+    ("author_bio", "Write to Al Root at allen.root@example.com"),
+    ("comments", "Leave a Reply"),
+    ("comments", "Your email address will not be published. Required fields are marked *"),
+    ("comments", "You must be logged in to post a comment."),
+    ("related", "Related: Council approves budget after late-night session"),
+    ("related", "READ MORE: The best cleaning apps to run your business"),
+    ("related", "Lesen Sie auch: Die Fähre wird teurer"),
+    (
+        "newsletter",
+        "Sign up for our free morning newsletter and get the news delivered to your inbox.",
+    ),
+    ("newsletter", "Already a subscriber? Log in"),
+    ("newsletter", "By signing up, you agree to our Terms of Use and Privacy Policy."),
+    ("promo_line", "Tech World With Milan Newsletter"),
+    ("share", "Share this article"),
+    ("share", "Facebook Twitter LinkedIn Email"),
+    ("share", "Follow NBC Latino on Facebook, Twitter and Instagram."),
+    ("caption", "Photo: Jane Doe / Getty Images"),
+    ("caption", "Image credit: NASA"),
+    ("caption", "The logo is displayed outside a co-working space in New York.Reuters"),
+    ("embed", "Advertisement"),
+    ("embed", "Your browser does not support the video tag."),
+    ("embed", "0:45"),
+    ("alt_text", "best shoes cheap shoes running shoes best running shoes buy shoes shoes online"),
+    ("byline", "Copyright 2026 Harbor Ledger Media. All rights reserved."),
+    ("byline", "The post Ferry fares rise again appeared first on Harbor Ledger."),
+    ("byline", "5 min read"),
+    ("scraper_stamp", "Source link"),
+    ("scraper_stamp", "Source: harborledger.example"),
+    ("disclosure", "As an Amazon Associate we earn from qualifying purchases."),
+    ("disclosure", "Products are chosen independently by our editors."),
+    ("ui", "Table of Contents"),
+    ("ui", "Privacy Policy"),
+    ("cta", "Book a demo"),
+    ("cta", "Click here to get the app"),
+]
+
+
+@pytest.mark.parametrize(("detector", "block"), POSITIVE)
+def test_detector_removes_boilerplate_at_the_tail(detector: str, block: str) -> None:
+    got = removed_by([P1, P2, P3, block])
+    assert got.get(block) == detector
+    assert P1 not in got and P2 not in got and P3 not in got
+
+
+def test_detector_names_are_unique_and_all_tested() -> None:
+    names = [n for n, _ in DETECTORS]
+    assert len(names) == len(set(names))
+    tested = {d for d, _ in POSITIVE} | {"link_line"}
+    assert set(names) <= tested
+
+
+# Real reporting that merely mentions a boilerplate topic: kept, wherever it stands.
+NEGATIVE: list[str] = [
+    "The food bank said donations fell by a third this winter, and volunteers now drive to "
+    "three towns to collect them.",
+    "Donations from a local family foundation will cover the extra staff for two years, "
+    "according to the board chair.",
+    "The author of a new book about the lighthouse will give a talk at the opening in June.",
+    "Several speakers read comments submitted by residents who could not attend, and the clerk "
+    "said more than 600 written comments had arrived.",
+    "A local newsletter for growers will publish the new stall map, and vendors can pick their "
+    "spots in April.",
+    "Share of homes that sold above asking price rose to 31 percent.",
+    "The photo agency said it would appeal the ruling.",
+    "Subscribers to the city's alert service got a text message at 3 a.m.",
+    "She said the company would earn more from its shipping arm next year.",
+    "Watch for moving scams, the attorney general warned.",
+    "Readers like you wrote in to ask about the ferry schedule, so we checked.",
+    "Fill the tank before the storm, the fire chief said, and keep a radio nearby.",
+]
+
+
+@pytest.mark.parametrize("block", NEGATIVE)
+def test_reporting_that_mentions_a_topic_is_kept_in_the_middle(block: str) -> None:
+    assert removed_by([P1, block, P2, P3]) == {}
+
+
+@pytest.mark.parametrize("block", NEGATIVE)
+def test_reporting_that_mentions_a_topic_is_kept_at_the_edges(block: str) -> None:
+    assert removed_by([P1, P2, block]) == {}
+    assert removed_by([block, P1, P2]) == {}
+
+
+def test_weak_evidence_in_the_middle_is_kept_but_peeled_at_the_tail() -> None:
+    bio = "Maya Ortiz covers city hall and transportation for the Ledger."
+    assert classify(Block(bio)) == ("author_bio", Strength.WEAK)
+    assert removed_by([P1, bio, P2]) == {}
+    assert removed_by([P1, P2, bio]) == {bio: "author_bio"}
+
+
+def test_peeling_stops_at_the_first_real_paragraph() -> None:
+    share = "Share this article"
+    bio = "Maya Ortiz covers city hall and transportation for the Ledger."
+    got = removed_by([P1, bio, P2, bio + " ", share])
+    assert got == {bio + " ": "author_bio", share: "share"}
+
+
+def test_tail_marker_cuts_the_list_after_it() -> None:
+    blocks = [
+        Block(P1),
+        Block(P2),
+        Block("Related stories", kind="head"),
+        Block("Ferry fares rise for the second time this year", kind="item", link_chars=47),
+        Block("What the new zoning map means for your street", kind="item", link_chars=45),
+        Block("Five places to watch the regatta", kind="p"),
+    ]
+    res = clean_structured(blocks)
+    assert res.texts == (P1, P2)
+    assert [n for n, _ in res.removed] == [
+        "related",
+        "tail:related",
+        "tail:related",
+        "tail:related",
+    ]
+
+
+def test_tail_cut_stops_at_prose_and_headings() -> None:
+    blocks = [
+        Block(P1),
+        Block("Related stories", kind="head"),
+        Block("Ferry fares rise again", kind="item"),
+        Block("Section two", kind="head"),
+        Block("A short line", kind="p"),
+        Block(P2),
+    ]
+    res = clean_structured(blocks)
+    assert res.texts == (P1, "Section two", "A short line", P2)
+
+
+def test_link_line_is_an_edge_detector() -> None:
+    link = Block("Council approves budget", link_chars=23)
+    assert clean_structured([Block(P1), link, Block(P2)]).texts == (
+        P1,
+        "Council approves budget",
+        P2,
+    )
+    assert clean_structured([Block(P1), Block(P2), link]).texts == (P1, P2)
+
+
+def test_title_heading_is_dropped_only_when_it_is_the_title() -> None:
+    title = "Port authority delays dredging of the north channel"
+    blocks = [
+        Block(title, kind="head"),
+        Block("Barges are scarce, the board said", kind="head"),
+        Block(P1),
+    ]
+    assert clean_structured(blocks, title=title + " | Harbor Ledger").texts == (P1,)
+    assert clean_structured(blocks, title="Something else entirely").texts == tuple(
+        b.text for b in blocks
+    )
+    assert clean_structured(blocks).texts == tuple(b.text for b in blocks)
+
+
+# ---- learning --------------------------------------------------------------------------------
+
+
+def test_block_hash_normalises_case_space_digits_and_punctuation() -> None:
+    assert block_hash("Donate  today: $50 matched!") == block_hash("donate today - $10 matched")
+    assert block_hash("Donate today") != block_hash("Donate tomorrow")
+    assert len(block_hash("x")) == 16
+
+
+def test_learned_blocks_are_removed_anywhere() -> None:
+    promo = "The Harbor Ledger turns 40 this year, and we are throwing a party on the pier."
+    assert removed_by([P1, promo, P2]) == {}
+    assert removed_by([P1, promo, P2], learned={block_hash(promo)}) == {promo: "learned"}
+
+
+def test_short_blocks_are_never_learned() -> None:
+    assert learnable_hashes(["Photo", "Section two", P1]) == (block_hash(P1),)
+    got = removed_by([P1, "Section two", P2], learned={block_hash("Section two")})
+    assert got == {}
+
+
+def test_learning_threshold_is_more_than_one_article() -> None:
+    assert LEARN_MIN_ARTICLES >= 2
+
+
+def test_clean_blocks_plain_strings() -> None:
+    res = clean_blocks([P1, "Leave a Reply", "Cancel reply"])
+    assert res.texts == (P1,)
+    assert res.kept_indices == (0,)
+
+
+def test_empty_input() -> None:
+    assert clean_blocks([]).kept == ()
+
+
+# ---- properties ------------------------------------------------------------------------------
+
+_POOL = [P1, P2, P3, *NEGATIVE, *(b for _, b in POSITIVE), "Related stories", "Section two", ""]
+block_st = st.builds(
+    Block,
+    st.one_of(st.sampled_from(_POOL), st.text(max_size=120)),
+    st.sampled_from(["p", "head", "item", "quote", "table"]),
+    st.integers(min_value=0, max_value=80),
+)
+
+
+def _is_subsequence(small: tuple[Block, ...], big: list[Block]) -> bool:
+    it = iter(big)
+    return all(any(x is y for y in it) for x in small)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(block_st, max_size=14), st.sampled_from([None, "Section two", P1]))
+def test_cleaning_never_adds_text_and_is_idempotent(blocks: list[Block], title: str | None) -> None:
+    once = clean_structured(blocks, title=title)
+    assert _is_subsequence(once.kept, blocks)
+    assert [blocks[i] for i in once.kept_indices] == list(once.kept)
+    assert len(once.kept) + len(once.removed) == len(blocks)
+    twice = clean_structured(list(once.kept), title=title)
+    assert twice.kept == once.kept

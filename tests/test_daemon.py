@@ -1,0 +1,308 @@
+"""`aggregator run` as a real subprocess: sd_notify, watchdog, hot reload, digest time, SIGTERM.
+
+These tests take real minutes (the digest is scheduled a minute ahead), so they are marked
+slow; they still run in the default test command.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from aggregator.scheduler import digest_due, last_scheduled, sd_notify, watchdog_interval
+from aggregator.store import Store
+from tests.support.httpd import FixtureHTTPServer
+from tests.support.smtpd import FixtureSMTPServer
+
+
+TOPICS = ["harbour", "library", "tram line", "school roof", "market"]
+BODIES = [
+    "the harbour committee met on Tuesday to discuss new pontoons and the winter ferry timetable.",
+    "the city library will stay open until nine in the evening from next month, the council said.",
+    "engineers began laying track for the tram extension along the river road on Monday morning.",
+    "the primary school roof will be replaced over the summer after leaks closed two classrooms.",
+    "the weekly farmers market moves into the old hall for the winter, with stalls opening at eight.",
+]
+
+
+def rss(n: int, host: str, tag: str, offset: int = 0) -> bytes:
+    items = "".join(
+        f"<item><guid>{tag}-{i}</guid><link>{host}/{tag}/{i}</link><title>{tag} story number {i} about the {TOPICS[i + offset]}</title>"
+        f"<description><![CDATA[<p>{tag} reports: {BODIES[i + offset]}</p>]]></description></item>"
+        for i in range(n)
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{tag}</title>{items}</channel></rss>'.encode()
+
+
+class Notify:
+    """A NOTIFY_SOCKET listener (what systemd does)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.2)
+        self.messages: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:  # like systemd: always reading
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except (TimeoutError, BlockingIOError):
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.messages.append((time.monotonic(), data.decode()))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._reader.join(timeout=2)
+        self.sock.close()
+
+    def drain(self) -> list[str]:
+        with self._lock:
+            return [m for _, m in self.messages]
+
+    def wait_for(self, text: str, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(text in m for m in self.drain()):
+                return True
+        return False
+
+
+def write_config(
+    path: Path, feeds: list[str], smtp_port: int, send_at: str, extra: str = ""
+) -> None:
+    feed_lines = "".join(f"  - url: {u}\n    topic: Local\n" for u in feeds)
+    path.write_text(
+        f"""database: state.db
+feeds:
+{feed_lines}fetch:
+  allow_private: true
+  interval: 1m
+  timeout: 5s
+digest:
+  send_at: "{send_at}"
+  timezone: UTC
+  to: [reader@example.org]
+  from: "Aggregator <agg@example.org>"
+smtp:
+  host: 127.0.0.1
+  port: {smtp_port}
+  security: none
+{extra}"""
+    )
+
+
+def start(config: Path, tmp: Path, notify: Notify) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, NOTIFY_SOCKET=str(notify.path), WATCHDOG_USEC="1000000")
+    env.pop("JOURNAL_STREAM", None)
+    log = open(tmp / "daemon.log", "ab")  # a file, not a pipe nobody drains
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "aggregator", "--config", str(config), "--log-level", "info", "run"],
+            env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    finally:
+        log.close()
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[FixtureHTTPServer, FixtureSMTPServer]]:
+    with FixtureHTTPServer() as http, FixtureSMTPServer() as smtp:
+        yield http, smtp
+
+
+def stop(proc: subprocess.Popen[bytes], tmp: Path) -> tuple[int, float, str]:
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    took = time.monotonic() - t0
+    return proc.returncode, took, (tmp / "daemon.log").read_text(errors="replace")
+
+
+def send_at_ahead(min_lead: float = 40.0) -> tuple[str, datetime]:
+    now = datetime.now(UTC)
+    target = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    if (target - now).total_seconds() < min_lead:
+        target += timedelta(minutes=1)
+    return target.strftime("%H:%M"), target
+
+
+@pytest.mark.slow
+def test_daemon_lifecycle(
+    servers: tuple[FixtureHTTPServer, FixtureSMTPServer],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    http, smtp = servers
+    http.static("/one.xml", rss(3, http.base_url, "one"))
+    http.static("/two.xml", rss(2, http.base_url, "two", offset=3))
+    notify = Notify(tmp_path / "notify.sock")
+    request.addfinalizer(notify.close)
+    config = tmp_path / "aggregator.yaml"
+    send_at, target = send_at_ahead()
+    write_config(config, [http.url("/one.xml")], smtp.port, send_at)
+    proc = start(config, tmp_path, notify)
+    try:
+        assert notify.wait_for("READY=1", 20), (tmp_path / "daemon.log").read_text()
+        # the first feed is polled at once
+        end = time.monotonic() + 20
+        while http.hits("/one.xml") == 0 and time.monotonic() < end:
+            time.sleep(0.2)
+        assert http.hits("/one.xml") >= 1
+        # watchdog keeps arriving (WATCHDOG_USEC=1s -> every 0.5 s)
+        time.sleep(2.5)
+        assert sum("WATCHDOG=1" in m for m in notify.drain()) >= 3
+        # a feed added to the YAML is polled within 60 s
+        t_edit = time.monotonic()
+        write_config(config, [http.url("/one.xml"), http.url("/two.xml")], smtp.port, send_at)
+        while http.hits("/two.xml") == 0 and time.monotonic() - t_edit < 60:
+            time.sleep(0.5)
+        assert http.hits("/two.xml") >= 1, "added feed not polled within 60 s"
+        # an invalid edit leaves the daemon running on the old config
+        config.write_text(config.read_text() + "fetch:\n  timeout: [oops\n")
+        time.sleep(12)
+        assert proc.poll() is None
+        with Store(tmp_path / "state.db") as store:
+            err = store.get_meta("config_error")
+        assert err and "aggregator.yaml:" in err
+        write_config(config, [http.url("/one.xml"), http.url("/two.xml")], smtp.port, send_at)
+        # the digest arrives at the configured minute
+        deadline = target + timedelta(seconds=50)
+        while not smtp.messages and datetime.now(UTC) < deadline:
+            time.sleep(0.5)
+        assert smtp.messages, "no digest at send_at"
+        arrived = datetime.now(UTC)
+        assert arrived >= target - timedelta(seconds=1)
+        msg = smtp.messages[0].message
+        assert msg.get_content_type() == "multipart/alternative"
+        text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        for title in ("one story number 0", "one story number 2", "two story number 1"):
+            assert title in text
+        # still healthy afterwards
+        assert proc.poll() is None
+    finally:
+        code, took, out = stop(proc, tmp_path)
+    assert code == 0, out[-3000:]
+    assert took < 10
+    assert "STOPPING=1" in "".join(notify.drain())
+    assert len(smtp.messages) == 1
+
+
+@pytest.mark.slow
+def test_missed_digest_sent_once_after_late_start(
+    servers: tuple[FixtureHTTPServer, FixtureSMTPServer],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    http, smtp = servers
+    http.static("/one.xml", rss(2, http.base_url, "late"))
+    notify = Notify(tmp_path / "notify.sock")
+    request.addfinalizer(notify.close)
+    config = tmp_path / "aggregator.yaml"
+    send_at = (datetime.now(UTC) - timedelta(minutes=20)).strftime("%H:%M")
+    write_config(config, [http.url("/one.xml")], smtp.port, send_at)
+    # first start: poll, then the missed digest goes out
+    proc = start(config, tmp_path, notify)
+    try:
+        end = time.monotonic() + 30
+        while not smtp.messages and time.monotonic() < end:
+            time.sleep(0.3)
+    finally:
+        code, _, out = stop(proc, tmp_path)
+    assert code == 0, out[-2000:]
+    assert len(smtp.messages) == 1, out[-2000:]
+    # a restart after sending does not send again
+    proc = start(config, tmp_path, notify)
+    try:
+        assert notify.wait_for("READY=1", 20)
+        time.sleep(4)
+    finally:
+        code, _, out = stop(proc, tmp_path)
+    assert code == 0
+    assert len(smtp.messages) == 1
+    with Store(tmp_path / "state.db") as store:
+        assert store.integrity_check() == "ok"
+
+
+def test_bad_config_at_start_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "aggregator.yaml"
+    config.write_text("feeds:\n  - url: ftp://nope\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "aggregator", "--config", str(config), "run"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "aggregator.yaml:2:" in proc.stderr
+
+
+# ---- pure pieces -----------------------------------------------------------------------------
+
+
+def test_last_scheduled_and_digest_due_across_dst() -> None:
+    tz = "Europe/Kyiv"
+    # 2026-10-25: EEST -> EET at 04:00 local. 07:00 local is 04:00Z before, 05:00Z after.
+    assert last_scheduled(datetime(2026, 10, 24, 6, tzinfo=UTC), "07:00", tz) == datetime(
+        2026, 10, 24, 4, tzinfo=UTC
+    )
+    assert last_scheduled(datetime(2026, 10, 25, 6, tzinfo=UTC), "07:00", tz) == datetime(
+        2026, 10, 25, 5, tzinfo=UTC
+    )
+    sched = datetime(2026, 10, 25, 5, tzinfo=UTC)
+    late = sched + timedelta(minutes=20)
+    assert digest_due(late, "07:00", tz, last_sent=None)
+    assert digest_due(late, "07:00", tz, last_sent=sched - timedelta(days=1))
+    assert not digest_due(late, "07:00", tz, last_sent=sched + timedelta(seconds=5))
+    assert not digest_due(sched + timedelta(hours=13), "07:00", tz, last_sent=None)
+    assert not digest_due(
+        sched - timedelta(minutes=1), "07:00", tz, last_sent=sched - timedelta(hours=23)
+    )
+
+
+def test_sd_notify_abstract_and_path_sockets(tmp_path: Path) -> None:
+    n = Notify(tmp_path / "n.sock")
+    try:
+        assert sd_notify("READY=1", {"NOTIFY_SOCKET": str(tmp_path / "n.sock")})
+        assert n.wait_for("READY=1", 2)
+    finally:
+        n.close()
+    name = f"aggregator-test-{os.getpid()}"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as abstract:
+        abstract.bind("\0" + name)
+        assert sd_notify("WATCHDOG=1", {"NOTIFY_SOCKET": "@" + name})
+        assert abstract.recv(100) == b"WATCHDOG=1"
+    assert not sd_notify("READY=1", {})
+
+
+def test_sd_notify_never_blocks_on_a_stuck_listener(tmp_path: Path) -> None:
+    path = tmp_path / "stuck.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as stuck:  # bound, never read
+        stuck.bind(str(path))
+        t0 = time.monotonic()
+        results = [sd_notify("WATCHDOG=1", {"NOTIFY_SOCKET": str(path)}) for _ in range(500)]
+        assert time.monotonic() - t0 < 5
+        assert results[0] and not results[-1]
+    assert watchdog_interval({"WATCHDOG_USEC": "30000000"}) == 15.0
+    assert watchdog_interval({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "1"}) is None
+    assert watchdog_interval({}) is None

@@ -1,0 +1,343 @@
+"""Digest selection (pure): grouping, canonical choice, ranking, caps, summaries, identity."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aggregator.digest import (
+    DEFAULT_TOPIC_CAP,
+    HEADING_MAX_CHARS,
+    SUMMARY_LIMIT,
+    build_digest,
+    cut,
+    order_topics,
+    plain_text,
+    safe_url,
+    summarize,
+)
+from aggregator.types import Digest, DigestCandidate, FailingFeed
+
+NOW = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
+ECBPLUS = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "dedup" / "ecbplus-stories.jsonl.gz"
+)
+
+
+def cand(article_id: int, story: str = "s", **kw: Any) -> DigestCandidate:
+    feed = kw.pop("feed", f"feed{article_id}")
+    values: dict[str, Any] = {
+        "article_id": article_id,
+        "feed_url": f"https://{feed}.example/rss",
+        "feed_name": feed.title(),
+        "topic": "World",
+        "url": f"https://{feed}.example/a/{article_id}",
+        "title": f"Reasonable headline {article_id}",
+        "text": "A plain sentence about the event. Another sentence follows.",
+        "published": NOW - timedelta(hours=article_id),
+        "fetched_at": NOW,
+        "story": story,
+        "duplicate_of": None,
+        "prefer": False,
+        "story_delivered_before": False,
+    }
+    values.update(kw)
+    return DigestCandidate(**values)
+
+
+def build(cands: list[DigestCandidate], **kw: Any) -> Digest:
+    args: dict[str, Any] = {
+        "recipient": "me@example.org",
+        "topics_order": ["World", "Tech"],
+        "timezone": "Europe/Kyiv",
+        "now": NOW,
+    }
+    args.update(kw)
+    return build_digest(cands, **args)
+
+
+def stories(d: Digest) -> list[str]:
+    return [s.story_id for t in d.topics for s in t.stories]
+
+
+# ---- grouping and the canonical article ----------------------------------------------------
+
+
+def test_one_entry_per_story_with_sources_and_copies() -> None:
+    d = build(
+        [
+            cand(1, "a", feed="reuters", text="Short text here."),
+            cand(2, "a", feed="apnews", text="A much longer and more complete text. " * 5),
+            cand(3, "a", feed="reuters", text="Short text here.", duplicate_of=1),
+            cand(4, "b"),
+        ]
+    )
+    assert d.story_count == 2 and d.article_count == 4 and d.copies_collapsed == 2
+    story_a = next(s for t in d.topics for s in t.stories if s.story_id == "a")
+    assert story_a.url == "https://apnews.example/a/2"  # longest clean text wins
+    assert [s.name for s in story_a.sources] == ["Apnews", "Reuters"]  # distinct feeds
+    assert story_a.sources[1].url == "https://reuters.example/a/1"  # the original, not #3
+    assert story_a.copies == 2 and sorted(story_a.article_ids) == [1, 2, 3]
+
+
+def test_prefer_feed_wins_over_longer_text_but_not_as_a_copy() -> None:
+    base = [
+        cand(1, "a", feed="wire", text="Long wire text. " * 20),
+        cand(2, "a", feed="home", text="Short.", prefer=True),
+    ]
+    assert build(base).topics[0].stories[0].url == "https://home.example/a/2"
+    copy = [base[0], replace(base[1], duplicate_of=1)]
+    assert build(copy).topics[0].stories[0].url == "https://wire.example/a/1"
+
+
+def test_original_beats_a_longer_spun_copy() -> None:
+    d = build(
+        [
+            cand(1, "a", feed="wire", text="Original report of the event."),
+            cand(
+                2, "a", feed="farm", text="Spun and padded copy of the report. " * 5, duplicate_of=1
+            ),
+        ]
+    )
+    story = d.topics[0].stories[0]
+    assert story.url == "https://wire.example/a/1" and story.sources[0].name == "Wire"
+
+
+def test_equal_texts_pick_the_earliest() -> None:
+    d = build([cand(1, "a"), cand(5, "a"), cand(3, "a")])  # id 5 is the oldest (NOW - 5h)
+    story = d.topics[0].stories[0]
+    assert story.url == "https://feed5.example/a/5"
+    assert [s.name for s in story.sources] == ["Feed5", "Feed3", "Feed1"]  # canonical, then time
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "   ", "BREAKING NEWS STORM HITS THE COAST", "You won't believe this storm"]
+)
+def test_bad_headline_replaced_by_a_siblings_good_one(bad: str) -> None:
+    d = build(
+        [
+            cand(1, "a", title=bad, text="The longest text of them all, by far. " * 4),
+            cand(2, "a", title="Storm hits the coast, thousands evacuated"),
+        ]
+    )
+    story = d.topics[0].stories[0]
+    assert story.headline == "Storm hits the coast, thousands evacuated"
+    assert story.url == "https://feed1.example/a/1"  # the canonical article is unchanged
+
+
+def test_empty_title_alone_falls_back_to_text() -> None:
+    story = build([cand(1, title="", text="Officials confirmed the bridge reopened.")])
+    assert story.topics[0].stories[0].headline == "Officials confirmed the bridge reopened."
+
+
+def test_short_acronym_title_is_not_shouting() -> None:
+    d = build([cand(1, "a", title="NASA WINS", text="x " * 100), cand(2, "a", title="Other")])
+    assert d.topics[0].stories[0].headline == "NASA WINS"
+
+
+# ---- topics, ranking, caps -------------------------------------------------------------------
+
+
+def test_topic_order_config_then_unknown_then_general_last() -> None:
+    order = order_topics(
+        ["General", "Zeta", "Tech", "Alpha", "World"], ["General", "World", "Tech"]
+    )
+    assert order == ["World", "Tech", "Alpha", "Zeta", "General"]
+    d = build([cand(1, "a", topic="General"), cand(2, "b", topic="Tech"), cand(3, "c")])
+    assert [t.name for t in d.topics] == ["World", "Tech", "General"]
+
+
+def test_ranked_by_sources_then_recency() -> None:
+    d = build(
+        [
+            cand(1, "recent-single"),
+            cand(9, "old-double", feed="x"),
+            cand(8, "old-double", feed="y"),
+            cand(10, "same-feed-twice", feed="z"),
+            cand(11, "same-feed-twice", feed="z"),
+            cand(2, "less-recent-single"),
+        ]
+    )
+    # two distinct feeds beat one; the same feed twice counts as one source
+    assert stories(d) == ["old-double", "recent-single", "less-recent-single", "same-feed-twice"]
+
+
+def test_cap_hides_the_rest_but_accounts_for_their_articles() -> None:
+    flood = [cand(i, f"f{i}", feed="flood") for i in range(1, 16)]
+    d = build([*flood, cand(100, "t", topic="Tech")], per_topic_cap=4)
+    world = d.topics[0]
+    assert len(world.stories) == 4 and world.more == 11
+    assert sorted(world.hidden_article_ids) == list(range(5, 16))
+    assert [s.story_id for s in world.stories] == ["f1", "f2", "f3", "f4"]  # newest first
+    assert d.topics[1].stories[0].story_id == "t"  # the flood does not drown Tech
+    assert sorted(d.article_ids) == [*range(1, 16), 100]
+    assert d.story_count == 16
+    assert DEFAULT_TOPIC_CAP >= 5
+
+
+def test_update_badge_and_stale_copies() -> None:
+    d = build(
+        [
+            cand(1, "cont", story_delivered_before=True),  # new write-up of a delivered story
+            cand(2, "old", duplicate_of=77, story_delivered_before=True),  # copy of delivered #77
+            cand(3, "fresh"),
+        ]
+    )
+    shown = {s.story_id: s for t in d.topics for s in t.stories}
+    assert shown["cont"].is_update and not shown["fresh"].is_update
+    assert "old" not in shown  # nothing is sent twice
+    assert d.suppressed_article_ids == (2,)
+    assert sorted(d.article_ids) == [1, 2, 3]  # ... but it is marked delivered
+    assert d.story_count == 2
+
+
+def test_empty_digest() -> None:
+    d = build([], failing=[FailingFeed("F", "https://f.example/rss", "timeout", 3, None)])
+    assert d.is_empty and d.topics == () and d.failing_feeds[0].name == "F"
+
+
+def test_times_are_in_the_recipients_zone() -> None:
+    d = build([cand(1, published=datetime(2026, 11, 21, 5, 0))])  # naive = UTC
+    published = d.topics[0].stories[0].published
+    assert published is not None and published.utcoffset() == timedelta(hours=2)
+    assert published.hour == 7 and d.generated_at.hour == 7
+
+
+def test_unsafe_links_dropped() -> None:
+    d = build([cand(1, "a", url="javascript:alert(1)"), cand(2, "a", url="ftp://x.example/a")])
+    story = d.topics[0].stories[0]
+    assert story.url is None and all(s.url is None for s in story.sources)
+    assert safe_url(" https://ok.example/a?b=1 ") == "https://ok.example/a?b=1"
+    for bad in ["//x.example", "data:text/html,x", "http://", "https://a b.example", None, ""]:
+        assert safe_url(bad) is None
+
+
+def test_markup_in_titles_is_dropped_for_display() -> None:
+    t = '<script>alert("x")</script>Storm <b>hits</b> <img src=https://t.example/p.gif width=1> coast'
+    assert plain_text(t) == "Storm hits coast"
+    assert (
+        plain_text("Why a < b and <T> generics\u202e matter") == "Why a < b and <T> generics matter"
+    )
+
+
+# ---- identity -------------------------------------------------------------------------------
+
+
+def test_digest_id_is_deterministic() -> None:
+    cands = [cand(1, "a"), cand(2, "b"), cand(3, "a")]
+    one = build(cands)
+    assert build(list(reversed(cands))).digest_id == one.digest_id
+    assert build(cands, now=NOW + timedelta(hours=3)).digest_id == one.digest_id
+    assert build(cands, recipient="other@example.org").digest_id != one.digest_id
+    assert build(cands[:2]).digest_id != one.digest_id
+    assert re.fullmatch(r"[0-9a-f]{24}", one.digest_id)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 8),  # story
+            st.integers(0, 5),  # feed
+            st.sampled_from(["World", "Tech", "General", "Odd"]),
+            st.booleans(),  # delivered before
+            st.integers(0, 40),  # hours ago
+        ),
+        max_size=40,
+    ),
+    st.integers(1, 4),
+)
+def test_every_article_accounted_for_exactly_once(rows: list[Any], cap: int) -> None:
+    cands = [
+        cand(i, f"s{s}", feed=f"f{f}", topic=topic, story_delivered_before=dlv,
+             published=NOW - timedelta(hours=h))
+        for i, (s, f, topic, dlv, h) in enumerate(rows, start=1)
+    ]  # fmt: skip
+    d = build(cands, per_topic_cap=cap)
+    assert sorted(d.article_ids) == list(range(1, len(cands) + 1))
+    assert len(stories(d)) == len(set(stories(d)))  # each story once
+    assert d.story_count == len(stories(d)) + sum(t.more for t in d.topics)
+    names = [t.name for t in d.topics]
+    assert names == order_topics(names, ["World", "Tech"])
+    for t in d.topics:
+        keys = [(-len(s.sources), -(s.published or NOW).timestamp()) for s in t.stories]
+        assert [k[0] for k in keys] == sorted(k[0] for k in keys)
+        assert len(t.stories) <= cap
+
+
+# ---- summaries ------------------------------------------------------------------------------
+
+
+def test_summary_skips_title_dateline_and_agency_prefix() -> None:
+    text = (
+        "Storm hits coast\nBy Jane Doe\nUpdated 3 hours ago\n"
+        "LONDON (Reuters) - A powerful storm hit the U.S. coast on Monday, Mr. Smith said. "
+        "It was the third storm this year. Officials warned of more.\nSecond paragraph."
+    )
+    assert summarize(text, title="Storm hits coast") == (
+        "A powerful storm hit the U.S. coast on Monday, Mr. Smith said. "
+        "It was the third storm this year."
+    )
+
+
+def test_summary_cut_at_word_boundary_with_ellipsis() -> None:
+    long_sentence = "The committee " + "deliberated extensively " * 30 + "today."
+    s = summarize(long_sentence)
+    assert len(s) <= SUMMARY_LIMIT and s.endswith("…")
+    assert s[:-1].split()[-1] in ("deliberated", "extensively")
+    assert cut("alpha beta gamma", 11) == "alpha beta…"
+    assert cut("alpha beta", 10) == "alpha beta"
+
+
+def test_summary_takes_second_sentence_only_if_it_fits() -> None:
+    first = "A" + " word" * 50 + "."
+    second = "Second" + " word" * 30 + "."
+    assert summarize(f"{first} {second}") == first
+    assert summarize("One. Two three.") == "One. Two three."
+
+
+words = st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(words, st.sampled_from([" ", " ", ". ", ", ", "! ", "\n"])), max_size=120)
+)
+def test_summary_never_cuts_inside_a_word(parts: list[tuple[str, str]]) -> None:
+    text = "".join(w + sep for w, sep in parts)
+    s = summarize(text)
+    assert len(s) <= SUMMARY_LIMIT
+    source_words = set(re.findall(r"\w+", text))
+    body = s[:-1] if s.endswith("…") else s
+    for word in re.findall(r"\w+", body):
+        assert word in source_words or len(word) >= SUMMARY_LIMIT - 1
+
+
+@pytest.mark.skipif(not ECBPLUS.exists(), reason=f"evaluation data absent: {ECBPLUS}")
+def test_summaries_on_ecbplus() -> None:
+    """Every one of the 663 real ECB+ texts: short, whole words, mostly whole sentences."""
+    with gzip.open(ECBPLUS, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    whole_sentences = starts_with_heading = 0
+    for row in rows:
+        text = row["text"]
+        s = summarize(text)
+        assert s and len(s) <= SUMMARY_LIMIT, row["id"]
+        body = s[:-1] if s.endswith("…") else s
+        assert set(re.findall(r"\w+", body)) <= set(re.findall(r"\w+", text)), row["id"]
+        whole_sentences += not s.endswith("…")
+        first_line = text.split("\n", 1)[0]
+        heading = len(first_line) < HEADING_MAX_CHARS and "\n" in text.strip()
+        heading = heading and not re.search(r"[.!?\"”]\s*$", first_line)
+        starts_with_heading += heading and s.startswith(first_line)
+    assert whole_sentences / len(rows) >= 0.95  # measured 657/663
+    assert starts_with_heading == 0  # headline/dateline first lines are never the summary

@@ -1,0 +1,248 @@
+"""End to end through the CLI: local feed server -> `fetch` -> `digest` -> real SMTP server.
+
+Covers issue 5 (delivery, failures, exactly-once) and issue 4's pipeline integration (four
+outlets' versions of one event plus two other events on the same subject -> three entries).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import subprocess
+import sys
+from html import escape
+from pathlib import Path
+
+import pytest
+
+from aggregator.store import Store
+from tests.support.httpd import FixtureHTTPServer
+from tests.support.smtpd import FixtureSMTPServer, closed_port
+
+STORIES = Path(__file__).parent / "fixtures" / "stories"
+
+
+def cli(
+    config: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aggregator", "--config", str(config), *args],
+        capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def item(guid: str, link: str, title: str, paragraphs: list[str], date: str) -> str:
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (
+        f"<item><guid>{guid}</guid><link>{link}</link><title>{escape(title)}</title>"
+        f"<pubDate>{date}</pubDate><description><![CDATA[{body}]]></description></item>"
+    )
+
+
+def feed(title: str, items: list[str]) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
+        f"<link>https://{title.lower().replace(' ', '')}.example/</link>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+def story(name: str) -> tuple[str, list[str]]:
+    title, *paras = [
+        p.strip() for p in (STORIES / f"{name}.txt").read_text().split("\n\n") if p.strip()
+    ]
+    return title, paras
+
+
+def write_config(
+    path: Path, feeds: list[tuple[str, str, str]], smtp_port: int | None, extra: str = ""
+) -> None:
+    lines = "".join(
+        f"  - url: {url}\n    name: {name}\n    topic: {topic}\n    full_text: never\n"
+        for url, name, topic in feeds
+    )
+    smtp = f"smtp:\n  host: 127.0.0.1\n  port: {smtp_port}\n  security: none\n" if smtp_port else ""
+    path.write_text(
+        f"database: state.db\nfeeds:\n{lines}fetch:\n  allow_private: true\n  timeout: 5s\n"
+        f"digest:\n  to: [reader@example.org]\n  timezone: Europe/Kyiv\n{smtp}{extra}"
+    )
+
+
+@pytest.fixture
+def world(
+    httpd: FixtureHTTPServer, tmp_path: Path
+) -> tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]]:
+    """Five feeds in three topics; the four quake outlets carry one event in four versions."""
+    date = "Sun, 08 Nov 2026 06:00:00 +0000"
+    outlets = [
+        ("wire", "Wire Service"),
+        ("rewrite", "Coast Chronicle"),
+        ("scraped", "News Scraper"),
+        ("spun", "Content Farm"),
+    ]
+    feeds: list[tuple[str, str, str]] = []
+    for n, (fixture, name) in enumerate(outlets):
+        title, paras = story(fixture)
+        items = [item(f"{fixture}-1", f"https://{fixture}.example/quake", title, paras, date)]
+        if fixture == "wire":
+            for other in ("other1", "other2"):
+                t, p = story(other)
+                items.append(
+                    item(
+                        f"{other}",
+                        f"https://wire.example/{other}",
+                        t,
+                        p,
+                        "Sat, 07 Nov 2026 10:00:00 +0000",
+                    )
+                )
+        httpd.static(f"/{fixture}.xml", feed(name, items))
+        feeds.append((httpd.url(f"/{fixture}.xml"), name, "World"))
+    httpd.static(
+        "/city.xml",
+        feed("City Desk", [item("c1", "https://city.example/bikes", "Council approves cycling network", [
+            "The city council approved a new cycling network on Thursday, adding forty kilometres of protected lanes over the next three years.",
+            "Opponents said the plan would hurt shops on the two central streets that close to through traffic, while cycling groups called it overdue.",
+        ], date)]),
+    )  # fmt: skip
+    feeds.append((httpd.url("/city.xml"), "City Desk", "Local"))
+    httpd.static(
+        "/lab.xml",
+        feed("Lab Notes", [item("l1", "https://lab.example/comet", "Amateur astronomer finds a new comet", [
+            "An amateur astronomer in the hill town of Brena has discovered a comet that will pass closest to the sun next spring, the observatory confirmed on Friday.",
+            "The comet is too faint to see without a telescope, but astronomers said it could brighten as it approaches.",
+        ], date)]),
+    )  # fmt: skip
+    feeds.append((httpd.url("/lab.xml"), "Lab Notes", "Science"))
+    return httpd, tmp_path / "aggregator.yaml", feeds
+
+
+def received_parts(data: bytes) -> tuple[email.message.EmailMessage, str, str]:
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(msg, email.message.EmailMessage)
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    return msg, text, html
+
+
+def test_fetch_then_digest_over_smtp(
+    world: tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]],
+) -> None:
+    httpd, config, feeds = world
+    with FixtureSMTPServer() as smtp:
+        write_config(config, feeds, smtp.port)
+        r = cli(config, "fetch")
+        assert r.returncode == 0, r.stderr
+        r = cli(config, "digest")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert len(smtp.messages) == 1
+        msg, text, html = received_parts(smtp.messages[0].data)
+        assert smtp.messages[0].rcpt_tos == ("reader@example.org",)
+        # topics in the order the config first names them (not alphabetical)
+        positions = [text.find(t) for t in ("World", "Local", "Science")]
+        assert all(p >= 0 for p in positions) and positions == sorted(positions), text
+        # issue 4 acceptance 3: three quake entries, the first listing four sources
+        quake_lines = [t for t in ("Port Alder", "Velmora", "Lake Maren")]
+        for t in quake_lines:
+            assert t in text
+        for name in ("Wire Service", "Coast Chronicle", "News Scraper", "Content Farm"):
+            assert name in html
+        with Store(config.parent / "state.db") as store:
+            arts = list(store.iter_articles())
+            stories = {a.story for a in arts}
+            quake = [a for a in arts if "Port Alder" in a.title or "Port Alder" in a.text[:300]]
+            assert len(quake) == 4 and len({a.story for a in quake}) == 1
+            assert len(stories) == 5  # quake A, quake B, quake C, cycling, comet
+            assert not store.pending_for("reader@example.org")
+        # a second digest run has nothing new: no mail
+        r = cli(config, "digest")
+        assert r.returncode == 0 and len(smtp.messages) == 1, r.stdout
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["refused", "451", "550", "drop"],
+)
+def test_failed_send_marks_nothing_then_delivers_once(
+    world: tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]], fault: str
+) -> None:
+    httpd, config, feeds = world
+    with FixtureSMTPServer() as smtp:
+        port = closed_port() if fault == "refused" else smtp.port
+        write_config(config, feeds, port)
+        assert cli(config, "fetch").returncode == 0
+        if fault == "451":
+            smtp.fail("RCPT", "451 4.3.0 try again later", times=10)
+        elif fault == "550":
+            smtp.fail("DATA", "550 5.7.1 rejected by policy")
+        elif fault == "drop":
+            smtp.drop("DATA", times=10)
+        r = cli(config, "digest", "--retries", "2", "--backoff", "0.05")
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "failed" in r.stdout
+        with Store(config.parent / "state.db") as store:
+            pending = store.pending_for("reader@example.org")
+            assert len(pending) == 8
+        r = cli(config, "status", "--json")
+        assert '"last_status": "failed"' in r.stdout
+        # the server is fine again
+        smtp.reset()
+        write_config(config, feeds, smtp.port)
+        r = cli(config, "digest")
+        assert r.returncode == 0, r.stdout + r.stderr
+        ids = [m.message["Message-ID"] for m in smtp.messages]
+        assert len(ids) == len(set(ids))
+        _, text, _ = received_parts(smtp.messages[-1].data)
+        assert text.count("Council approves cycling network") == 1
+        with Store(config.parent / "state.db") as store:
+            assert store.pending_for("reader@example.org") == []
+        assert cli(config, "digest").returncode == 0
+        assert len(smtp.messages) == len(ids)  # nothing delivered twice
+
+
+def test_crash_after_acceptance_repeats_one_message_with_same_id(
+    world: tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]],
+) -> None:
+    httpd, config, feeds = world
+    with FixtureSMTPServer() as smtp:
+        write_config(config, feeds, smtp.port)
+        assert cli(config, "fetch").returncode == 0
+        r = cli(config, "digest", env={"AGGREGATOR_FAILPOINTS": "digest.accepted"})
+        assert r.returncode == -9  # SIGKILL right after the server accepted
+        assert len(smtp.messages) == 1
+        # more news arrives before the restart
+        httpd.static("/city.xml", feed("City Desk", [item("c2", "https://city.example/tram", "Tram line extended to the harbour", [
+            "The tram line will be extended to the harbour by 2028, the transport office said on Monday, after the council found the money.",
+        ], "Mon, 09 Nov 2026 06:00:00 +0000")]))  # fmt: skip
+        assert cli(config, "fetch").returncode == 0
+        r = cli(config, "digest")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert len(smtp.messages) == 3  # the repeat, then the new item
+        first, repeat, new = (m.message for m in smtp.messages)
+        assert first["Message-ID"] == repeat["Message-ID"]
+        assert new["Message-ID"] != first["Message-ID"]
+        _, text, _ = received_parts(smtp.messages[2].data)
+        assert "Tram line extended" in text and "Port Alder" not in text
+        assert cli(config, "digest").returncode == 0
+        assert len(smtp.messages) == 3
+
+
+def test_dry_run_and_out_dir(
+    world: tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]], tmp_path: Path
+) -> None:
+    httpd, config, feeds = world
+    write_config(config, feeds, None)
+    assert cli(config, "fetch").returncode == 0
+    out = tmp_path / "dry"
+    r = cli(config, "digest", "--dry-run", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert {p.name for p in out.iterdir()} == {"digest.html", "digest.txt", "digest.eml"}
+    with Store(config.parent / "state.db") as store:
+        assert len(store.pending_for("reader@example.org")) == 8
+    r = cli(config, "digest")  # no smtp section: files in out_dir, marked delivered
+    assert r.returncode == 0, r.stderr
+    written = list((config.parent / "digests").glob("*.eml"))
+    assert len(written) == 1 and len(list((config.parent / "digests").glob("*.html"))) == 1
+    with Store(config.parent / "state.db") as store:
+        assert store.pending_for("reader@example.org") == []
