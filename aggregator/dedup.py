@@ -1,26 +1,34 @@
-"""Duplicate collapse and story grouping, online, in arrival order.
+"""Duplicate collapse and story grouping, online, in arrival order, in bounded memory.
 
-Three layers, each a pure decision over stored fingerprints (no raw text is kept):
+Three layers, each a pure decision over stored sketches (no raw text is kept):
 
 1. **Exact identity**: canonical URL (scheme/host case, ``www.``, default ports, fragments and
-   tracking parameters removed, query sorted) and a hash of the normalised text.
-2. **Syndicated copies**: candidates come from one exact-key ``KeyIndex`` holding two kinds
-   of keys per article: a simhash permutation index (64 bits in 5 blocks; the 10 pairs of
-   blocks are the keys, so every fingerprint within Hamming distance 3 shares a key by
-   pigeonhole) and a MinHash-LSH band index (``LSH_BANDS`` x ``LSH_ROWS``) over word
-   3-shingles + function-word skeleton 6-grams, which catches spun, truncated and re-ordered
-   copies that simhash misses.  The index is sorted numpy arrays + a directory on the top key
-   bits + a pending dict, so lookup cost does not grow with the window.  Candidates are
-   verified (``is_copy``) by word 3-shingle Jaccard, or for synonym-spun copies by skeleton
-   Jaccard (spinners swap content words one for one and leave function words alone), or for
-   truncated copies by containment *within the opening* of the longer text (an article that
-   quotes a passage from the middle of another is not a copy).
-3. **Stories**: a non-duplicate article joins the story whose TF-IDF centroid (IDF counted
-   online over the window; names and numbers boosted; title words included) is most similar,
-   if the cosine reaches ``STORY_MIN_COSINE`` and the story was active within
-   ``story_window``; else it starts a story named after itself.  Candidate stories come from
-   an inverted index over each story's top terms.  Copies join their canonical's story and
-   do not move centroids.
+   tracking parameters removed, query sorted) and a hash of the normalised text, both kept as
+   64-bit hashes and looked up through the candidate index.
+2. **Syndicated copies**: candidates come from one exact-key ``KeyIndex`` over MinHash-LSH
+   band keys (``LSH_BANDS`` x ``LSH_ROWS``, one-permutation hashing of word 3-shingles +
+   function-word skeleton 6-grams), which catches spun, truncated and re-ordered copies.
+   The index is a sorted uint32 key array + a directory on the top key bits + a small
+   pending dict, so lookup cost does not grow with the window.  Candidates are verified
+   (``is_copy``) from bottom-k sketches: word 3-shingle Jaccard, or for synonym-spun copies
+   skeleton Jaccard (spinners swap content words one for one and leave function words
+   alone), or for truncated copies containment *within the opening* of the longer text (an
+   article that quotes a passage from the middle of another is not a copy).
+3. **Stories**: a non-duplicate article joins the story whose TF-IDF centroid (IDF from
+   time-decayed online document counts; names and numbers boosted; title words included) is
+   most similar, if the cosine reaches ``STORY_MIN_COSINE`` and the story was active within
+   ``story_window``; else it starts a story named after itself.
+   Candidate stories come from a second ``KeyIndex`` over each article's top terms.  Copies
+   join their canonical's story and do not move centroids.
+
+Memory (the daemon keeps 7 days, 100k+ articles): everything per article lives in columns
+(numpy arrays grown by 1.25x): time, sizes, the shingle sketch with first-occurrence
+ranks, the skeleton sketch, the top story terms with float16 weights,
+the URL and text hashes; index keys are uint32.  Python objects per article are only its id
+string and list/dict slots.  Document frequencies live in a fixed count-min table with
+exponential time decay (no per-article term lists to subtract on eviction).  ``evict`` is a
+vectorised scan over the time column; when dead rows outnumber live ones the columns and
+indexes are compacted (slots renumbered), so memory follows the window, not the uptime.
 
 Canonical rule: ``duplicate_of`` is the *family root*, the first article of the copy family
 seen inside the window.  It is never re-pointed and never a chain (a copy of a copy points to
@@ -30,9 +38,10 @@ the root, even after the root itself left the window).  Which member is *display
 stored never change.  ``DedupItem.prefer`` and ``source`` are carried for that purpose and
 do not influence matching.
 
-Persistence: ``snapshot(id)`` is ~3 KB per article (ordered shingle and skeleton hashes, story
-terms and weights, LSH band keys); ``restore`` stages entries and ``add``/``evict`` index them
-in bulk, so a restart with 100k articles takes seconds.
+Persistence: ``snapshot(id)`` is ~1.6 KB per article (sketches, band keys, story vector and
+the article's term hashes for document frequencies); ``restore`` appends rows and stages
+index keys, which the next ``add``/``evict`` indexes in bulk, so a restart with 100k
+articles takes seconds.
 """
 
 from __future__ import annotations
@@ -42,13 +51,11 @@ import heapq
 import json
 import logging
 import math
-import operator
 import struct
-from collections import Counter
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import repeat
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -56,17 +63,22 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator import textfeatures as tf
-from aggregator.textfeatures import F32, U32, U64, Features
+from aggregator.textfeatures import F32, U8, U32, Features
 
 log = logging.getLogger(__name__)
+
+I32 = npt.NDArray[np.int32]
+F16 = npt.NDArray[np.float16]
 
 # ---- thresholds -----------------------------------------------------------------------------
 # Tuned on ../shared/data/dedup/ecbplus-syndication.jsonl.gz (grid over candidate pairs, all
 # 30 topics, reported separately for topics 1-15 and 16-30 by bench/dedup_eval.py).  The gold
 # families there merge originals whose word 3-shingle Jaccard is >= ~0.5 and keep apart
 # originals that merely contain a long passage of one another, hence a Jaccard rule plus
-# two narrower rules for spun and truncated copies.
-SIMHASH_K = 3  # simhash channel: Hamming radius the permutation index guarantees
+# two narrower rules for spun and truncated copies.  With sketches (textfeatures.SKETCH_K)
+# the same thresholds stay best: re-checked on the whole set after the switch (grid:
+# SPIN_SKELETON_JACCARD 0.55/0.57 -> P 0.985, COPY_JACCARD 0.47 -> P 0.972, TRUNC_CONTAINMENT
+# 0.72 -> no gain, an extra "shingle + skeleton Jaccard >= 1.0/1.05" rule -> P 0.972/0.985).
 COPY_JACCARD = 0.50  # word 3-shingle Jaccard that alone makes a copy
 SPIN_SKELETON_JACCARD = 0.60  # skeleton 6-gram Jaccard for a synonym-spun copy ...
 SPIN_SHINGLE_JACCARD = 0.20  # ... with at least this word 3-shingle Jaccard ...
@@ -77,15 +89,25 @@ TRUNC_MIN_RATIO = 0.45  # ... and at least this length ratio (quotes of a passag
 MIN_TEXT_TOKENS = 5  # shorter texts (empty teasers, "Video") only match by URL
 MIN_SET = 8  # below this many shingles only a near-exact match (TINY_JACCARD) counts
 TINY_JACCARD = 0.8
-# Tuned on ../shared/data/dedup/ecbplus-stories.jsonl.gz topics 1-15, file order and shuffled
-# (grid 0.20/0.25/0.30 x entity boost 1/2/3; best F1 on 1-15 in both orders).
+# Story thresholds: tuned on ../shared/data/dedup/ecbplus-stories.jsonl.gz topics 1-15, file
+# order and shuffled (bench/dedup_eval.py reports 16-30 as held out).  Grid, mean F1 of the
+# two orders on topics 1-15: STORY_MIN_COSINE 0.15/0.20/0.25/0.30 -> 0.80/0.85/0.77/0.67;
+# ENTITY_BOOST 3 > 5 > 8; IDF_PRIOR_DOCS 5..300 and STORY_TERMS 16..48 within +-0.02.  A
+# second check on names/numbers (cosine over detail terms >= 0.1..0.4) and a stricter
+# threshold against one-member stories (0.25..0.40) did not raise F1 (ECB+ has no dates).
 STORY_MIN_COSINE = 0.20
 IDF_PRIOR_DOCS = 20  # pseudo-documents without the term: keeps IDF sane while the window fills
-STORY_QUERY_TERMS = 15  # top tf-idf terms of an article used to find candidate stories
+DF_TABLE_BITS = 20  # count-min table of document frequencies: 2^20 float32 = 4 MB fixed
+STORY_QUERY_TERMS = 15  # top tf-idf terms of an article indexed / used to find stories
 STORY_CANDIDATES = 12  # stories scored exactly per article
-POSTING_CAP = 32  # most recent stories kept per term in the story inverted index
-KEY_CAP = 8  # most recent entries examined per index key
-MERGE_MAX = 1 << 20  # pending index keys folded into the sorted arrays at the latest
+STORY_TERMS = 24  # terms kept per article vector (float16 weights)
+CENTROID_TERMS = 48  # terms kept per multi-member story centroid
+POSTING_CAP = 32  # most recent articles kept per term in the story index
+KEY_CAP = 8  # most recent entries examined per copy-index key
+# LSH band keys a candidate must share before it is verified; ecbplus-syndication (all):
+# 1 -> R 0.897, 2 -> R 0.894 (trunc60 0.964), 3 -> R 0.890, precision 0.995 throughout
+MIN_BAND_HITS = 1
+PENDING_MAX = 32768  # index keys held in the pending dict before a merge (~1k articles)
 
 _TRACKING = (
     "utm_",
@@ -126,6 +148,22 @@ class DedupResult:
     reason: str  # "exact-url", "exact-text", "near-dup", "story", "new"
 
 
+@dataclass(frozen=True)
+class CopySketch:
+    """What copy verification needs of one article (a view of ``Features`` or a stored row)."""
+
+    sketch: U32
+    pos: U8  # relative first-occurrence rank, 1/256 of nshingles
+    nshingles: int
+    skel: U32
+    nskel: int
+    ntokens: int
+
+    @classmethod
+    def of(cls, f: Features) -> CopySketch:
+        return cls(f.sketch, f.sketch_pos, f.nshingles, f.skel, f.nskel, f.ntokens)
+
+
 # ---- pure helpers ---------------------------------------------------------------------------
 
 
@@ -150,30 +188,135 @@ def canonical_url(url: str) -> str:
 
 def text_hash(text: str) -> str:
     """Hash of the normalised text (case, Unicode form, whitespace and punctuation folded)."""
-    return hashlib.blake2b(tf.normalise(text).encode("utf-8"), digest_size=16).hexdigest()
+    return tf.text_digest(tf.normalise(text)).hex()
 
 
-def is_copy(a: Features, b: Features) -> tuple[bool, float]:
-    """Verify a near-duplicate candidate pair; returns (decision, ranking score)."""
-    short, long_ = (a, b) if len(a.shingles) <= len(b.shingles) else (b, a)
-    ns, nl = len(short.shingles), len(long_.shingles)
+def _h64(data: bytes) -> int:
+    """Non-zero 64-bit identity hash (0 marks "none" in the columns)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little") | 1
+
+
+def _key32(h: int, salt: int) -> int:
+    """32-bit index key of a 64-bit identity hash (salted per kind)."""
+    return ((h ^ salt) * 0x9E3779B97F4A7C15 >> 32) & 0xFFFFFFFF
+
+
+_URL_SALT = 0x55524C
+
+
+def is_copy(a: CopySketch, b: CopySketch) -> tuple[bool, float]:
+    """Verify a near-duplicate candidate pair from sketches; returns (decision, score)."""
     if min(a.ntokens, b.ntokens) < MIN_TEXT_TOKENS:
         return False, 0.0
-    j_sh = tf.jaccard(a.shingles, b.shingles)
+    short, long_ = (a, b) if a.nshingles <= b.nshingles else (b, a)
+    ns, nl = short.nshingles, long_.nshingles
+    shared, union, in_short, cut = tf.sketch_overlap(short.sketch, ns, long_.sketch, nl)
+    j_sh = shared / union if union else 0.0
     if ns < MIN_SET:
         return j_sh >= TINY_JACCARD, j_sh
-    j_sk = tf.jaccard(a.skeleton, b.skeleton)
+    s2, u2, _, _ = tf.sketch_overlap(a.skel, a.nskel, b.skel, b.nskel)
+    j_sk = s2 / u2 if u2 else 0.0
     score = j_sh + j_sk
     if j_sh >= COPY_JACCARD:
         return True, score
     if j_sk >= SPIN_SKELETON_JACCARD and j_sh >= SPIN_SHINGLE_JACCARD and ns >= SPIN_MIN_SHINGLES:
         return True, score
-    truncated = (
-        ns >= TRUNC_MIN_RATIO * nl
-        and tf.containment(short.shingles, long_.shingles) >= TRUNC_CONTAINMENT
-        and tf.prefix_coverage(short.shingles, long_.order) >= TRUNC_PREFIX
+    if ns < TRUNC_MIN_RATIO * nl or not in_short or shared < TRUNC_CONTAINMENT * in_short:
+        return False, score
+    # prefix coverage: of the longer text's first ns distinct shingles (sampled within the
+    # common hash range), the share that the shorter text has
+    head = long_.sketch[(long_.sketch <= cut) & (long_.pos < 256 * ns // nl)]
+    if len(head) == 0:
+        return False, score
+    s_in = short.sketch[short.sketch <= cut]
+    cov = len(np.intersect1d(head, s_in, assume_unique=True)) / len(head)
+    return cov >= TRUNC_PREFIX, score
+
+
+_MAX32 = np.uint32(0xFFFFFFFF)
+
+
+def in_sorted(x: npt.NDArray[Any], ref: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """``np.isin(x, ref)`` for a sorted ``ref`` (binary search; no sorting of ``x``)."""
+    if len(ref) == 0:
+        return np.zeros(x.shape, dtype=bool)
+    idx = np.minimum(np.searchsorted(ref, x), len(ref) - 1)
+    out: npt.NDArray[np.bool_] = ref[idx] == x
+    return out
+
+
+def _overlap_batch(
+    q: U32, nq: int, rows: U32, k: npt.NDArray[np.int64], n: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], U32, Any]:
+    """``tf.sketch_overlap`` of one sketch against many stored ones (rows padded with
+    0xFFFFFFFF past ``k``).  Returns shared, in_q, in_row, cut and the membership mask of
+    row values in ``q`` (within the common range)."""
+    cq = q[-1] if 0 < len(q) < nq else _MAX32
+    last = rows[np.arange(len(rows)), np.maximum(k - 1, 0)]
+    cr = np.where((k > 0) & (k < n), last, _MAX32)
+    cut = np.minimum(cr, cq)
+    valid = (np.arange(rows.shape[1]) < k[:, None]) & (rows <= cut[:, None])
+    member = valid & in_sorted(rows, q)
+    shared = member.sum(axis=1)
+    in_r = valid.sum(axis=1)
+    in_q = np.searchsorted(q, cut, side="right").astype(np.int64)
+    return shared, in_q, in_r, cut, member
+
+
+def is_copy_batch(
+    me: CopySketch,
+    sketch: U32,
+    pos: U8,
+    skel: U32,
+    lens: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """``is_copy(me, row)`` for many stored rows at once (same rules, vectorised).
+    ``lens`` = (sketch, skeleton) lengths, ``sizes`` = (nshingles, nskel, ntokens) per row."""
+    m = len(sketch)
+    nsh_r, nsk_r, ntok_r = sizes[:, 0], sizes[:, 1], sizes[:, 2]
+    shared, in_q, in_r, cut, member = _overlap_batch(
+        me.sketch, me.nshingles, sketch, lens[:, 0], nsh_r
     )
-    return truncated, score
+    union = in_q + in_r - shared
+    j_sh = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
+    s2, q2, r2, _, _ = _overlap_batch(me.skel, me.nskel, skel, lens[:, 1], nsk_r)
+    u2 = q2 + r2 - s2
+    j_sk = np.where(u2 > 0, s2 / np.maximum(u2, 1), 0.0)
+    me_short = me.nshingles <= nsh_r
+    ns = np.where(me_short, me.nshingles, nsh_r)
+    nl = np.where(me_short, nsh_r, me.nshingles)
+    in_short = np.where(me_short, in_q, in_r)
+    tiny = ns < MIN_SET
+    ok = (j_sh >= COPY_JACCARD) | (
+        (j_sk >= SPIN_SKELETON_JACCARD) & (j_sh >= SPIN_SHINGLE_JACCARD) & (ns >= SPIN_MIN_SHINGLES)
+    )
+    trunc = (
+        ~ok
+        & (ns >= TRUNC_MIN_RATIO * nl)
+        & (in_short > 0)
+        & (shared >= TRUNC_CONTAINMENT * in_short)
+    )
+    if trunc.any():
+        thr = 256 * ns // np.maximum(nl, 1)
+        cov = np.zeros(m)
+        for i in np.flatnonzero(trunc).tolist():
+            c = cut[i]
+            if me_short[i]:  # the stored row is the longer text
+                head_mask = (np.arange(sketch.shape[1]) < lens[i, 0]) & (sketch[i] <= c)
+                head_mask &= pos[i] < thr[i]
+                nh = int(head_mask.sum())
+                cov[i] = (member[i] & head_mask).sum() / nh if nh else 0.0
+            else:
+                head = me.sketch[(me.sketch <= c) & (me.pos < thr[i])]
+                if len(head):
+                    r = sketch[i, : lens[i, 0]]
+                    cov[i] = in_sorted(head, r[r <= c]).sum() / len(head)
+        ok |= trunc & (cov >= TRUNC_PREFIX)
+    ok = np.where(tiny, j_sh >= TINY_JACCARD, ok)
+    ok &= np.minimum(ntok_r, me.ntokens) >= MIN_TEXT_TOKENS
+    score = np.where(tiny, j_sh, j_sh + j_sk)
+    return ok, score
 
 
 def pick_canonical(members: Sequence[tuple[str, bool, int, float]]) -> str:
@@ -182,135 +325,123 @@ def pick_canonical(members: Sequence[tuple[str, bool, int, float]]) -> str:
     return min(members, key=lambda m: (not m[1], -m[2], m[3]))[0]
 
 
-def simhash_keys(fp: int) -> list[int]:
-    """10 keys (pairs of 5 blocks of 13,13,13,13,12 bits, hashed) for the permutation index:
-    two fingerprints within Hamming distance 3 agree on at least 2 of the 5 blocks."""
-    blocks = [
-        (fp >> s) & ((1 << w) - 1) for s, w in ((0, 13), (13, 13), (26, 13), (39, 13), (52, 12))
-    ]
-    keys = []
-    n = 0
-    for i in range(5):
-        for j in range(i + 1, 5):
-            keys.append(_mix64((n << 26) | (blocks[i] << 13) | blocks[j]))
-            n += 1
-    return keys
-
-
-def simhash_keys_array(fps: U64) -> U64:
-    """``simhash_keys`` for many fingerprints at once: shape (n, 10)."""
-    widths = ((0, 13), (13, 13), (26, 13), (39, 13), (52, 12))
-    blocks = [(fps >> np.uint64(s)) & np.uint64((1 << w) - 1) for s, w in widths]
-    cols = []
-    n = 0
-    for i in range(5):
-        for j in range(i + 1, 5):
-            raw = (np.uint64(n) << np.uint64(26)) | (blocks[i] << np.uint64(13)) | blocks[j]
-            cols.append(tf._mix(raw))
-            n += 1
-    return np.stack(cols, axis=1) if len(fps) else np.zeros((0, 10), dtype=np.uint64)
-
-
-def _mix64(x: int) -> int:
-    """splitmix64 finaliser on a Python int (index keys must be uniformly spread)."""
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return x ^ (x >> 31)
-
-
 # ---- index ----------------------------------------------------------------------------------
 
 
 class KeyIndex:
-    """Exact-match multi-key index: uint64 key -> the ``cap`` most recent slots.
+    """Exact-match multi-key index: uint32 key -> the ``cap`` most recent slots.
 
-    Keys are well-mixed 64-bit hashes.  Bulk part: arrays sorted by (key, slot), trimmed to
+    Keys are well-spread 32-bit hashes.  Bulk part: arrays sorted by (key, slot), trimmed to
     the ``cap`` newest slots per key (older ones could never be returned), plus a directory
     over the top bits of the key (about four entries per bucket), so a lookup reads two
-    directory cells and a few keys: O(1) cache misses whatever the size.  New entries go to a
-    pending dict and are merged in bulk every ``merge_at`` keys (amortised O(log N) insert).
-    All of one item's keys are looked up in one vectorised gather."""
+    directory cells and a few keys: O(1) cache misses whatever the size.  New entries go to
+    a small pending dict; at ``pending_max`` keys they are sorted and merged into the bulk
+    arrays with one linear ``np.insert`` (no re-sort of the bulk part).  A 32-bit key that
+    collides only adds a candidate, which verification rejects."""
 
-    def __init__(self, merge_at: int = 65536, cap: int = KEY_CAP) -> None:
-        self.keys: U64 = np.zeros(0, dtype=np.uint64)
-        self.slots: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
-        self.shift = np.uint64(56)
+    def __init__(self, cap: int = KEY_CAP, pending_max: int = PENDING_MAX) -> None:
+        self.keys: U32 = np.zeros(0, dtype=np.uint32)
+        self.slots: I32 = np.zeros(0, dtype=np.int32)
+        self.shift = np.uint32(24)
         self.dir: npt.NDArray[np.int64] = np.zeros(257, dtype=np.int64)
         self.pending: dict[int, list[int]] = {}
         self.npending = 0
-        self.merge_at = merge_at
+        self.pending_max = pending_max
         self.cap = cap
 
     def __len__(self) -> int:
         return len(self.keys) + self.npending
 
+    def nbytes(self) -> int:
+        return self.keys.nbytes + self.slots.nbytes + self.dir.nbytes
+
     def add(self, slot: int, keys: Iterable[int]) -> None:
+        pending = self.pending
+        n = 0
         for k in keys:
-            self.pending.setdefault(k, []).append(slot)
-            self.npending += 1
-        # geometric merging: the pending part may grow to a quarter of the bulk part (up to
-        # MERGE_MAX keys), so total merge work stays O(N log N) and the dict stays bounded
-        if self.npending >= max(self.merge_at, min(len(self.keys) // 4, MERGE_MAX)):
+            p = pending.get(k)
+            if p is None:
+                pending[k] = [slot]
+            else:
+                p.append(slot)
+            n += 1
+        self.npending += n
+        if self.npending >= self.pending_max:
             self.merge()
 
-    def merge(self, alive: npt.NDArray[np.bool_] | None = None) -> None:
-        """Fold pending keys into the bulk arrays; with ``alive``, drop dead slots."""
-        if not self.pending and alive is None:
+    def merge(self) -> None:
+        """Fold pending keys into the bulk arrays."""
+        if not self.pending:
             return
         pk = np.fromiter(
-            (k for k, v in self.pending.items() for _ in v), dtype=np.uint64, count=self.npending
+            (k for k, v in self.pending.items() for _ in v), dtype=np.uint32, count=self.npending
         )
         ps = np.fromiter(
             (s for v in self.pending.values() for s in v), dtype=np.int32, count=self.npending
         )
-        keys = np.concatenate([self.keys, pk])
-        slots = np.concatenate([self.slots, ps])
-        if alive is not None:
-            keep = alive[slots]
-            keys, slots = keys[keep], slots[keep]
-        order = np.lexsort((slots, keys))
-        self._set(keys[order], slots[order])
         self.pending = {}
         self.npending = 0
+        self._insert(pk, ps)
 
-    def extend(self, keys: U64, slots: npt.NDArray[np.int32]) -> None:
-        """Bulk insert (e.g. after restoring many articles); slots must be newer than all."""
+    def extend(self, keys: U32, slots: I32) -> None:
+        """Bulk insert (e.g. after restoring many articles); slots newer than all stored."""
         self.merge()
-        allk = np.concatenate([self.keys, keys])
-        alls = np.concatenate([self.slots, slots.astype(np.int32)])
-        order = np.argsort(allk, kind="stable")
-        self._set(allk[order], alls[order])
+        self._insert(keys.astype(np.uint32, copy=False), slots.astype(np.int32, copy=False))
 
-    @classmethod
-    def from_arrays(cls, keys: U64, slots: npt.NDArray[np.int32], cap: int = KEY_CAP) -> KeyIndex:
-        """Bulk build (``slots`` ascending in insertion order)."""
-        ix = cls(cap=cap)
-        order = np.argsort(keys, kind="stable")
-        ix._set(keys[order], slots[order].astype(np.int32))
-        return ix
+    def _insert(self, pk: U32, ps: I32) -> None:
+        order = np.lexsort((ps, pk))
+        pk, ps = pk[order], ps[order]
+        del order
+        if not len(self.keys):  # first bulk load (a restart): nothing to merge into
+            self._set(pk, ps)
+            return
+        at = np.searchsorted(self.keys, pk, side="right")
+        keys, slots = np.insert(self.keys, at, pk), np.insert(self.slots, at, ps)
+        # runs were at most `cap` long: only a run that got a new entry can be longer now,
+        # and then its new last entry has the same key `cap` places before it
+        new_pos = at + np.arange(len(pk))
+        back = new_pos - self.cap
+        over = bool(((back >= 0) & (keys[np.maximum(back, 0)] == pk)).any())
+        self._set(keys, slots, trim=over)
 
-    def _set(self, keys: U64, slots: npt.NDArray[np.int32]) -> None:
+    def remap(self, new_slot: I32) -> None:
+        """Renumber slots (``new_slot[old]``, -1 = dropped); order within a key is kept."""
+        self.merge()
+        s = new_slot[self.slots]
+        keep = s >= 0
+        self._set(self.keys[keep], s[keep])
+
+    def _set(self, keys: U32, slots: I32, trim: bool = True) -> None:
         n = len(keys)
-        if n:
-            ends = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True])
-            run_end = np.repeat(ends, np.diff(np.r_[-1, ends]))
-            keep = run_end - np.arange(n) < self.cap
-            keys, slots = keys[keep], slots[keep]
-        bits = max(8, min(40, int(np.log2(max(len(keys), 1) / 4)) if len(keys) else 8))
-        self.shift = np.uint64(64 - bits)
-        counts = np.bincount((keys >> self.shift).astype(np.int64), minlength=1 << bits)
-        self.dir = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        if trim and n > self.cap:
+            # keep the `cap` newest slots of each key (runs are sorted by slot): an entry
+            # goes when the entry `cap` places further on still has its key
+            drop = keys[: n - self.cap] == keys[self.cap :]
+            if drop.any():
+                keep = np.ones(n, dtype=bool)
+                keep[: n - self.cap] = ~drop
+                keys, slots = keys[keep], slots[keep]
+        bits = max(8, min(30, int(np.log2(max(len(keys), 1) / 4)) if len(keys) else 8))
+        self.shift = np.uint32(32 - bits)
+        # directory: where each top-bits bucket starts in the sorted keys
+        starts = (np.arange(1 << bits, dtype=np.uint64) << np.uint64(32 - bits)).astype(np.uint32)
+        d = np.empty((1 << bits) + 1, dtype=np.int64)
+        d[:-1] = np.searchsorted(keys, starts)
+        d[-1] = len(keys)
+        self.dir = d
         self.keys, self.slots = keys, slots
 
-    def query(self, keys: Sequence[int]) -> set[int]:
-        out: set[int] = set()
+    def query(self, keys: Sequence[int]) -> list[int]:
+        """Slots stored under any of ``keys`` (a slot once per key it matches)."""
+        out: list[int] = []
         cap = self.cap
+        pending = self.pending
         for k in keys:
-            p = self.pending.get(k)
+            p = pending.get(k)
             if p:
-                out.update(p[-cap:])
-        if len(self.keys):
-            q = np.array(keys, dtype=np.uint64)
+                out.extend(p[-cap:])
+        if len(self.keys) and len(keys):
+            q = np.array(keys, dtype=np.uint32)
             top = (q >> self.shift).astype(np.int64)
             lo, hi = self.dir[top], self.dir[top + 1]
             width = int((hi - lo).max())
@@ -319,43 +450,159 @@ class KeyIndex:
                 valid = idx < hi[:, None]
                 idx = np.minimum(idx, len(self.keys) - 1)
                 hit = valid & (self.keys[idx] == q[:, None])
-                out.update(self.slots[idx[hit]].tolist())
+                out.extend(self.slots[idx[hit]].tolist())
         return out
 
 
 # ---- state ----------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
-class _Entry:
-    id: str
-    time: float
-    feats: Features
-    terms: U32  # story terms, highest tf-idf first (empty for copies)
-    vec: F32  # normalised tf-idf weights used for the story centroid (aligned with terms)
-    root: str | None  # family root id (None: this entry is a root)
-    story: str
-    url_key: str | None
-    thash: str
-    slot: int = -1
+class _Cols:
+    """Per-article columns, grown by doubling; row = slot."""
+
+    def __init__(self, cap: int = 1024) -> None:
+        k, k2 = tf.SKETCH_K, tf.SKEL_K
+        self.n = 0
+        self.time = np.zeros(cap, dtype=np.float64)
+        self.alive = np.zeros(cap, dtype=bool)
+        self.is_root = np.zeros(cap, dtype=bool)
+        self.urlh = np.zeros(cap, dtype=np.uint64)
+        self.thash = np.zeros(cap, dtype=np.uint64)
+        self.sizes = np.zeros((cap, 3), dtype=np.int32)  # nshingles, nskel, ntokens
+        self.lens = np.zeros((cap, 3), dtype=np.uint8)  # sketch, skel, vector lengths
+        self.sketch = np.zeros((cap, k), dtype=np.uint32)
+        self.pos = np.zeros((cap, k), dtype=np.uint8)
+        self.skel = np.zeros((cap, k2), dtype=np.uint32)
+        self.vterms = np.zeros((cap, STORY_TERMS), dtype=np.uint32)
+        self.vvals = np.zeros((cap, STORY_TERMS), dtype=np.float16)
+        self.sno = np.zeros(cap, dtype=np.int64)  # story number
+
+    _ARRAYS = (
+        "time",
+        "alive",
+        "is_root",
+        "urlh",
+        "thash",
+        "sizes",
+        "lens",
+        "sketch",
+        "pos",
+        "skel",
+        "vterms",
+        "vvals",
+        "sno",
+    )
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, a).nbytes for a in self._ARRAYS)
+
+    def append(self) -> int:
+        if self.n == len(self.time):
+            self._resize(max(1024, self.n + self.n // 4))  # x1.25: little slack at 100k rows
+        self.n += 1
+        return self.n - 1
+
+    def _resize(self, cap: int) -> None:
+        for a in self._ARRAYS:
+            old = getattr(self, a)
+            new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
+            m = min(self.n, cap)
+            new[:m] = old[:m]
+            setattr(self, a, new)
+
+    def compact(self, keep: npt.NDArray[np.bool_]) -> None:
+        m = int(keep.sum())
+        cap = max(1024, m + m // 4)
+        for a in self._ARRAYS:
+            old = getattr(self, a)
+            new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
+            new[:m] = old[: self.n][keep]
+            setattr(self, a, new)
+        self.n = m
+
+    def copy_sketch(self, slot: int) -> CopySketch:
+        ks, kk = int(self.lens[slot, 0]), int(self.lens[slot, 1])
+        nsh, nsk, ntok = self.sizes[slot].tolist()
+        return CopySketch(
+            self.sketch[slot, :ks], self.pos[slot, :ks], nsh, self.skel[slot, :kk], nsk, ntok
+        )
 
 
-@dataclass(eq=False)
 class _Story:
-    id: str
-    centroid: dict[int, float] = field(default_factory=dict)
-    sq: float = 0.0  # squared norm of the centroid
-    pending: list[tuple[U32, F32]] = field(default_factory=list)  # member vectors not yet folded
-    last: float = 0.0
-    size: int = 0
+    """A story with two or more members (a one-member story is just its founder's row)."""
+
+    __slots__ = ("id", "no", "terms", "vals", "sq", "last", "size")
+
+    def __init__(self, id: str, no: int, terms: U32, vals: F32, last: float) -> None:
+        self.id = id
+        self.no = no  # story number (member rows hold it in the ``sno`` column)
+        self.terms = terms  # centroid: sorted terms, summed member weights
+        self.vals = vals
+        self.sq = float(np.dot(vals, vals))
+        self.last = last
+        self.size = 1
 
 
+class _DocFreq:
+    """Time-decayed document frequencies in a fixed count-min table (two cells per term in
+    one shared table; a term's count is the smaller of its two cells).
+
+    An article counts with weight exp((t - t0) / tau) instead of decaying every cell; the
+    table is rescaled when weights grow large.  Nothing is subtracted on eviction: an old
+    article's weight fades with the half-life ``tau * ln 2``."""
+
+    def __init__(self, tau: float) -> None:
+        self.tau = tau
+        self.t0: float | None = None
+        self.table = np.zeros(1 << DF_TABLE_BITS, dtype=np.float32)
+        self.total = 0.0
+        self.mask = np.uint32((1 << DF_TABLE_BITS) - 1)
+
+    def _cells(self, terms: U32) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        a = (terms & self.mask).astype(np.intp)
+        b = (((terms * np.uint32(0x9E3779B1)) >> np.uint32(32 - DF_TABLE_BITS)) & self.mask).astype(
+            np.intp
+        )
+        return a, b
+
+    def _weight(self, t: float) -> float:
+        if self.t0 is None:
+            self.t0 = t
+        x = (t - self.t0) / self.tau
+        if x > 13.8:  # weights past 1e6: rescale so float32 cells stay precise
+            f = math.exp(-x)
+            self.table *= np.float32(f)
+            self.total *= f
+            self.t0 = t
+            x = 0.0
+        return math.exp(x)
+
+    def add(self, terms: U32, t: float) -> None:
+        w = self._weight(t)
+        a, b = self._cells(terms)
+        # plain fancy-index adds: two terms of one article sharing a cell (p ~ 1% per
+        # article at 2^20 cells) count once there, which the min over two cells absorbs
+        self.table[a] += np.float32(w)
+        self.table[b] += np.float32(w)
+        self.total += w
+
+    def idf(self, terms: U32, t: float) -> F32:
+        w = self._weight(t)
+        a, b = self._cells(terms)
+        df = np.minimum(self.table[a], self.table[b]) / np.float32(w)
+        n = self.total / w + 1 + IDF_PRIOR_DOCS
+        out: F32 = np.maximum(np.log(np.float32(n) / (df + np.float32(1.0))), 0.0).astype(
+            np.float32
+        )
+        return out
+
+
+_HEADER = struct.Struct("<BBdQQIIIHHHHHHHH")
+# version, flags, time, urlh, thash, ntokens, nshingles, nskel,
+# len sketch, len skel, len bands, len vector, len terms(df), 3 string lengths
+_VERSION = 2
+_RECENT = 256  # recent rows whose band keys and terms snapshot() can still write
 _EMPTY_U32: U32 = np.zeros(0, dtype=np.uint32)
-_EMPTY_F32: F32 = np.zeros(0, dtype=np.float32)
-_HEADER = struct.Struct(
-    "<BBdQIIIIIIIII"
-)  # version, flags, time, simhash, ntokens, 4 lengths, 4 strlens
-_VERSION = 1
 
 
 class Deduper:
@@ -364,116 +611,166 @@ class Deduper:
     def __init__(self, *, window: float = 7 * 86400, story_window: float = 3 * 86400) -> None:
         self.window = window
         self.story_window = story_window
-        self._entries: list[_Entry | None] = []
-        self._by_id: dict[str, _Entry] = {}
-        self._by_url: dict[str, str] = {}
-        self._by_text: dict[str, str] = {}
+        self._c = _Cols()
+        self._ids: list[str] = []
+        self._root: list[str | None] = []
+        self._story: list[str] = []
+        self._by_id: dict[str, int] = {}
         self._index = KeyIndex()
-        self._heap: list[tuple[float, int]] = []
-        self._df: Counter[int] = Counter()
-        self._ndocs = 0
-        self._stories: dict[str, _Story] = {}
-        self._postings: dict[int, list[str]] = {}
-        self._story_heap: list[tuple[float, str]] = []
-        # restore() stages index keys and term counts; _flush() adds them in bulk
-        self._staged: list[_Entry] = []
-        self._dead = 0  # evicted slots still referenced by the index
+        self._sindex = KeyIndex(cap=POSTING_CAP)
+        # document frequencies fade with time constant window/2: an article's weight falls to
+        # e^-2 (14%) by the time it leaves the window (not tuned: ECB+ has no dates)
+        self._df = _DocFreq(tau=max(window, story_window) / 2)
+        self._stories: dict[int, _Story] = {}
+        self._sno: dict[str, int] = {}  # story id -> number
+        self._next_sno = 0
+        self._story_heap: list[tuple[float, int]] = []
+        # restored rows: index keys and slots staged for one bulk insert
+        self._staged_keys = array("I")
+        self._staged_slots = array("i")
+        self._staged_rows = array("i")
+        self._nalive = 0
+        self._bands: dict[int, U32] = {}  # bands of the last few adds, for snapshot()
+        self._dfterms: dict[int, U32] = {}  # idem: all terms (document frequencies)
 
     # -- public API ------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._by_id)
+        return self._nalive
 
-    def add(self, item: DedupItem, now: float) -> DedupResult:
+    def memory_bytes(self) -> int:
+        """Bytes held in numpy columns and indexes (Python objects not counted)."""
+        return (
+            self._c.nbytes() + self._index.nbytes() + self._sindex.nbytes() + self._df.table.nbytes
+        )
+
+    def add(self, item: DedupItem, now: float, features: tf.Features | None = None) -> DedupResult:
+        """Decide for one arriving article. ``features`` (``textfeatures.extract(text,
+        title)``) may be computed ahead, e.g. in a worker process; they are pure."""
         self._flush()
         t = item.published if item.published is not None else now
-        feats = tf.extract(item.text, item.title)
-        url_key = canonical_url(item.url) if item.url else None
-        thash = text_hash(item.text)
-        match, reason = self._find_copy(feats, url_key, thash, t)
+        feats = features if features is not None else tf.extract(item.text, item.title)
+        urlh = _h64(canonical_url(item.url).encode()) if item.url else 0
+        thash = int.from_bytes(feats.thash[:8], "little") | 1
+        match, reason = self._find_copy(feats, urlh, thash, t)
+        vterms, vvals = _EMPTY_U32, np.zeros(0, dtype=np.float32)
+        skey: int | None = None
         if match is not None:
             # the matched entry may be a copy whose root already left the window: it still
             # carries the root id and the story
-            root: str | None = match.root or match.id
-            story = match.story
-            terms, vec = _EMPTY_U32, _EMPTY_F32
+            root: str | None = self._root[match] or self._ids[match]
+            story = self._story[match]
         else:
-            terms, vec = self._vector(feats)
             root = None
-            story, joined = self._assign_story(terms, vec, t, item.id)
+            idf = self._df.idf(feats.terms, t)
+            v = feats.weights * idf
+            norm = float(np.sqrt(np.dot(v, v)))
+            if norm > 0:
+                v /= norm
+            # ordered by the float16 weights stored in the row, as restore() re-derives it
+            order = np.argsort(-v.astype(np.float16), kind="stable")
+            qterms = feats.terms[order[:STORY_QUERY_TERMS]]
+            story, joined, skey = self._assign_story(feats, v, qterms, t, item.id)
             reason = "story" if joined else "new"
-        self._register(_Entry(item.id, t, feats, terms, vec, root, story, url_key, thash))
+            top = np.sort(order[:STORY_TERMS])  # the top terms, in term order
+            vterms, vvals = feats.terms[top], v[top]
+        slot = self._append(item.id, t, feats, urlh, thash, root, story, vterms, vvals)
+        self._index_row(slot, feats.bands, urlh)
+        if root is None:
+            self._df.add(feats.terms, t)
+            self._sindex.add(slot, qterms.tolist())
+            self._join(story, slot, t, skey)
+        # snapshot() is usually called right after add(): keep what only it needs for a while
+        self._bands[slot] = feats.bands
+        self._dfterms[slot] = feats.terms if root is None else _EMPTY_U32
+        if len(self._bands) > _RECENT:
+            old = next(iter(self._bands))
+            del self._bands[old], self._dfterms[old]
         log.debug("dedup id=%s reason=%s duplicate_of=%s story=%s", item.id, reason, root, story)
         return DedupResult(item.id, root, story, reason)
 
     def evict(self, now: float) -> int:
-        """Drop articles older than ``window`` and stories idle longer than ``story_window``."""
+        """Drop articles older than ``window`` and stories idle longer than ``story_window``.
+        A vectorised scan of the time column; compaction when dead rows outnumber live."""
         self._flush()
-        cutoff = now - self.window
-        n = 0
-        while self._heap and self._heap[0][0] < cutoff:
-            _, slot = heapq.heappop(self._heap)
-            e = self._entries[slot]
-            if e is None:
-                continue
-            self._entries[slot] = None
-            del self._by_id[e.id]
-            if e.url_key and self._by_url.get(e.url_key) == e.id:
-                del self._by_url[e.url_key]
-            if self._by_text.get(e.thash) == e.id:
-                del self._by_text[e.thash]
-            if e.root is None:
-                self._df.subtract(e.terms.tolist())
-                self._ndocs -= 1
-            n += 1
+        c = self._c
+        n = c.n
+        dead = np.flatnonzero(c.alive[:n] & (c.time[:n] < now - self.window))
+        for slot in dead.tolist():
+            if self._by_id.get(self._ids[slot]) == slot:
+                del self._by_id[self._ids[slot]]
+        c.alive[dead] = False
+        self._nalive -= len(dead)
         scut = now - self.story_window
-        while self._story_heap and self._story_heap[0][0] < scut:
-            last, sid = heapq.heappop(self._story_heap)
-            s = self._stories.get(sid)
-            if s is not None and s.last == last:
-                del self._stories[sid]
-        self._dead += n
-        if self._dead > max(1024, len(self._by_id)):
-            # compaction: drop dead slots from the index and zero counts from the IDF table
-            alive = np.array([e is not None for e in self._entries], dtype=bool)
-            self._index.merge(alive)
-            self._df = +self._df
-            self._dead = 0
-        if n:
+        stale = 0
+        heap = self._story_heap
+        while heap and heap[0][0] < scut:
+            last, no = heapq.heappop(heap)
+            st = self._stories.get(no)
+            if st is not None and st.last == last:
+                del self._stories[no], self._sno[st.id]
+                stale += 1
+        if n - self._nalive > max(1024, self._nalive):
+            self._compact()
+        if len(dead) or stale:
             log.debug(
-                "dedup evicted=%d kept=%d stories=%d", n, len(self._by_id), len(self._stories)
+                "dedup evicted=%d kept=%d stories=%d", len(dead), self._nalive, len(self._stories)
             )
-        return n
+        return len(dead)
 
     def snapshot(self, id: str) -> bytes:
-        """Compact per-article state (fingerprints and sketches, no text)."""
-        e = self._by_id[id]
-        f = e.feats
-        strs = [s.encode() for s in (e.root or "", e.story, e.url_key or "", e.thash)]
+        """Compact per-article state (sketches, band keys, story vector; no text)."""
+        slot = self._by_id[id]
+        c = self._c
+        ks, kk, kv = c.lens[slot].tolist()
+        bands = self._bands.get(slot)
+        if bands is None:
+            raise KeyError(f"dedup snapshot of {id} must be taken right after add()")
+        dfterms = self._dfterms[slot]
+        root = self._root[slot]
+        strs = [s.encode() for s in (root or "", self._story[slot], "")]
+        nsh, nsk, ntok = c.sizes[slot].tolist()
         head = _HEADER.pack(
             _VERSION,
-            int(e.root is not None),
-            e.time,
-            f.simhash,
-            f.ntokens,
-            len(f.shingles),
-            len(f.skeleton),
-            len(e.terms),
-            len(f.bands),
+            int(root is not None),
+            float(c.time[slot]),
+            int(c.urlh[slot]),
+            int(c.thash[slot]),
+            ntok,
+            nsh,
+            nsk,
+            ks,
+            kk,
+            len(bands),
+            kv,
+            len(dfterms),
             *(len(s) for s in strs),
         )
-        arrays: list[npt.NDArray[Any]] = [f.order, f.skeleton, e.terms, e.vec, f.bands]
+        arrays: list[npt.NDArray[Any]] = [
+            c.sketch[slot, :ks],
+            c.pos[slot, :ks],
+            c.skel[slot, :kk],
+            bands,
+            c.vterms[slot, :kv],
+            c.vvals[slot, :kv],
+            dfterms,
+        ]
         return head + b"".join(strs) + b"".join(a.tobytes() for a in arrays)
 
-    def restore(self, item_id: str, blob: bytes, added_at: float) -> None:
+    def restore(self, item_id: str, blob: bytes, added_at: float) -> bool:
         """Rebuild one article's state from ``snapshot`` bytes; call in the original order.
 
-        Cheap: fingerprints are staged and indexed in bulk at the next ``add``/``evict``, and
-        story centroids fold their members lazily.  The article's own time is in the blob;
-        ``added_at`` (when the store received it) is accepted for the caller's convenience."""
-        ver, isdup, t, simhash, ntok, nsh, nsk, nt, nmh, *lens = _HEADER.unpack_from(blob)
-        if ver != _VERSION:
-            raise ValueError(f"unknown dedup snapshot version {ver}")
+        Cheap: a row is appended and its index keys staged for a bulk insert at the next
+        ``add``/``evict``.  The article's own time is in the blob; ``added_at`` (when the
+        store received it) is accepted for the caller's convenience.  A blob of an older
+        format (version 1: whole shingle sets) is skipped and False returned: that article
+        is then simply not matched against (its stored decision stays valid)."""
+        if not blob or blob[0] != _VERSION:
+            log.debug("dedup restore skipped id=%s version=%s", item_id, blob[:1].hex())
+            return False
+        (ver, isdup, t, urlh, thash, ntok, nsh, nsk, ks, kk, nb, kv, nt, *lens) = (
+            _HEADER.unpack_from(blob)
+        )
         pos = _HEADER.size
         strs = []
         for n in lens:
@@ -482,157 +779,268 @@ class Deduper:
 
         def take(dtype: type, count: int) -> Any:
             nonlocal pos
-            a: npt.NDArray[Any] = np.frombuffer(blob, dtype=dtype, count=count, offset=pos).copy()
+            a: npt.NDArray[Any] = np.frombuffer(blob, dtype=dtype, count=count, offset=pos)
             pos += a.nbytes
             return a
 
-        order = take(np.uint32, nsh)
-        skeleton = take(np.uint32, nsk)
-        terms = take(np.uint32, nt)
-        vec = take(np.float32, nt)
-        bands = take(np.uint64, nmh)
-        feats = Features(
-            shingles=np.sort(order),
-            skeleton=skeleton,
-            simhash=simhash,
-            minhash=_EMPTY_U32,
-            terms=_EMPTY_U32,
-            weights=_EMPTY_F32,
-            ntokens=ntok,
-            order=order,
-            bands=bands,
-        )
+        sketch, spos, skel = take(np.uint32, ks), take(np.uint8, ks), take(np.uint32, kk)
+        bands = take(np.uint32, nb)
+        vterms, vvals = take(np.uint32, kv), take(np.float16, kv)
+        dfterms = take(np.uint32, nt)
         root = strs[0] if isdup else None
-        entry = _Entry(item_id, t, feats, terms, vec, root, strs[1], strs[2] or None, strs[3])
+        c = self._c
+        slot = c.append()
+        c.time[slot] = t
+        c.alive[slot] = True
+        c.is_root[slot] = root is None
+        c.urlh[slot], c.thash[slot] = urlh, thash
+        c.sizes[slot] = (nsh, nsk, ntok)
+        c.lens[slot] = (ks, kk, kv)
+        c.sketch[slot, :ks], c.pos[slot, :ks], c.skel[slot, :kk] = sketch, spos, skel
+        c.vterms[slot, :kv], c.vvals[slot, :kv] = vterms, vvals
+        self._ids.append(item_id)
+        self._root.append(root)
+        self._story.append(strs[1])
+        self._by_id[item_id] = slot
+        self._nalive += 1
+        self._bands[slot] = bands.copy()
+        self._dfterms[slot] = dfterms.copy()
+        if len(self._bands) > _RECENT:
+            old = next(iter(self._bands))
+            del self._bands[old], self._dfterms[old]
+        keys = [_key32(urlh, _URL_SALT)] if urlh else []
+        self._staged_keys.frombytes(bands.tobytes())
+        self._staged_keys.extend(keys)
+        self._staged_slots.extend([slot] * (len(bands) + len(keys)))
+        self._staged_rows.append(slot)
         if root is None:
-            s = self._stories.get(entry.story)
-            if s is None:
-                s = self._stories[entry.story] = _Story(entry.story)
-            self._join(s, terms, vec, t)
-        self._register(entry, staged=True)
+            self._df.add(dfterms, t)
+            self._join(strs[1], slot, t)
+        return True
 
     # -- internals -------------------------------------------------------------------------
 
-    def _find_copy(
-        self, feats: Features, url_key: str | None, thash: str, t: float
-    ) -> tuple[_Entry | None, str]:
-        if url_key and url_key in self._by_url:
-            return self._by_id[self._by_url[url_key]], "exact-url"
-        if feats.ntokens >= MIN_TEXT_TOKENS and thash in self._by_text:
-            return self._by_id[self._by_text[thash]], "exact-text"
-        keys = simhash_keys(feats.simhash) + feats.bands.tolist()
-        best: tuple[float, _Entry] | None = None
-        for slot in sorted(self._index.query(keys)):
-            e = self._entries[slot]
-            if e is None or abs(t - e.time) > self.window:
-                continue
-            ok, score = is_copy(feats, e.feats)
-            if ok and (best is None or score > best[0]):
-                best = (score, e)
-        return (best[1], "near-dup") if best else (None, "new")
+    def _append(
+        self,
+        id: str,
+        t: float,
+        f: Features,
+        urlh: int,
+        thash: int,
+        root: str | None,
+        story: str,
+        vterms: U32,
+        vvals: F32,
+    ) -> int:
+        c = self._c
+        slot = c.append()
+        ks, kk, kv = len(f.sketch), len(f.skel), len(vterms)
+        c.time[slot] = t
+        c.alive[slot] = True
+        c.is_root[slot] = root is None
+        c.urlh[slot], c.thash[slot] = urlh, thash
+        c.sizes[slot] = (f.nshingles, f.nskel, f.ntokens)
+        c.lens[slot] = (ks, kk, kv)
+        c.sketch[slot, :ks], c.pos[slot, :ks], c.skel[slot, :kk] = f.sketch, f.sketch_pos, f.skel
+        c.vterms[slot, :kv], c.vvals[slot, :kv] = vterms, vvals
+        self._ids.append(id)
+        self._root.append(root)
+        self._story.append(story)
+        self._by_id[id] = slot
+        self._nalive += 1
+        return slot
 
-    def _register(self, e: _Entry, staged: bool = False) -> None:
-        e.slot = len(self._entries)
-        self._entries.append(e)
-        self._by_id[e.id] = e
-        if e.url_key:
-            self._by_url.setdefault(e.url_key, e.id)
-        self._by_text.setdefault(e.thash, e.id)
-        heapq.heappush(self._heap, (e.time, e.slot))
-        if e.root is None:
-            self._ndocs += 1
-        if staged:
-            self._staged.append(e)
+    def _index_row(self, slot: int, bands: U32, urlh: int) -> None:
+        # no text-hash key: identical texts (>= MIN_TEXT_TOKENS words) share every band key
+        keys = bands.tolist()
+        if urlh:
+            keys.append(_key32(urlh, _URL_SALT))
+        self._index.add(slot, keys)
+
+    def _find_copy(
+        self, feats: Features, urlh: int, thash: int, t: float
+    ) -> tuple[int | None, str]:
+        keys = feats.bands.tolist()
+        if urlh:
+            keys.append(_key32(urlh, _URL_SALT))
+        hits = self._index.query(keys)
+        if not hits:
+            return None, "new"
+        c = self._c
+        sl, nhits = np.unique(np.array(hits, dtype=np.int64), return_counts=True)
+        ok = c.alive[sl] & (np.abs(c.time[sl] - t) <= self.window)
+        sl, nhits = sl[ok], nhits[ok]
+        if urlh:
+            hit = sl[c.urlh[sl] == np.uint64(urlh)]
+            if len(hit):
+                return int(hit[0]), "exact-url"
+        if feats.ntokens >= MIN_TEXT_TOKENS:
+            hit = sl[c.thash[sl] == np.uint64(thash)]
+            if len(hit):
+                return int(hit[0]), "exact-text"
+        sl = sl[nhits >= MIN_BAND_HITS]
+        if not len(sl):
+            return None, "new"
+        ks, kk = c.lens[sl, 0].astype(np.int64), c.lens[sl, 1].astype(np.int64)
+        k1, k2 = c.sketch.shape[1], c.skel.shape[1]
+        sk = np.where(np.arange(k1) < ks[:, None], c.sketch[sl], _MAX32)
+        sv = np.where(np.arange(k2) < kk[:, None], c.skel[sl], _MAX32)
+        ok_, score = is_copy_batch(
+            CopySketch.of(feats), sk, c.pos[sl], sv, np.stack([ks, kk], axis=1),
+            c.sizes[sl].astype(np.int64),
+        )  # fmt: skip
+        if not ok_.any():
+            return None, "new"
+        best = np.flatnonzero(ok_)[np.argmax(score[ok_])]  # first of the best (oldest slot)
+        return int(sl[best]), "near-dup"
+
+    def _row_vector(self, slot: int) -> tuple[U32, F32]:
+        """A root row's story vector (terms sorted)."""
+        c = self._c
+        kv = int(c.lens[slot, 2])
+        return c.vterms[slot, :kv], c.vvals[slot, :kv].astype(np.float32)
+
+    def _assign_story(
+        self, feats: Features, v: F32, qterms: U32, t: float, id: str
+    ) -> tuple[str, bool, int | None]:
+        """Best story for a new root article: (story id, joined, story key); key >= 0 is a
+        story number, key < 0 the founder row (-1 - slot) of a one-member story."""
+        hits = self._sindex.query(qterms.tolist())
+        if not hits:
+            return id, False, None
+        c = self._c
+        sl = np.array(hits, dtype=np.int64)
+        sno = c.sno[sl]
+        keys = np.where(sno >= 0, sno, -1 - sl)
+        uk, counts = np.unique(keys, return_counts=True)
+        ranked = uk[np.argsort(-counts, kind="stable")[:STORY_CANDIDATES]]
+        # candidate centroids side by side: one-member stories straight from their rows
+        m = len(ranked)
+        width = max(STORY_TERMS, CENTROID_TERMS)
+        ct2 = np.zeros((m, width), dtype=np.uint32)
+        cv2 = np.zeros((m, width), dtype=np.float32)
+        ok = np.zeros(m, dtype=bool)
+        rows = ranked < 0
+        if rows.any():
+            rs = -1 - ranked[rows]
+            ct2[rows, :STORY_TERMS] = c.vterms[rs]
+            cv2[rows, :STORY_TERMS] = c.vvals[rs]
+            ok[rows] = c.alive[rs] & (t - c.time[rs] <= self.story_window)
+        for i in np.flatnonzero(~rows).tolist():
+            st = self._stories.get(int(ranked[i]))
+            if st is not None and t - st.last <= self.story_window:
+                ct2[i, : len(st.terms)], cv2[i, : len(st.vals)] = st.terms, st.vals
+                ok[i] = True
+        sq = (cv2 * cv2).sum(axis=1)
+        ok &= sq > 0
+        if not ok.any():
+            return id, False, None
+        idx = np.minimum(np.searchsorted(feats.terms, ct2), len(feats.terms) - 1)
+        va = np.where(feats.terms[idx] == ct2, v[idx], 0.0)
+        cos = np.where(ok, (va * cv2).sum(axis=1) / np.sqrt(np.where(ok, sq, 1.0)), -1.0)
+        b = int(np.argmax(cos))  # the first of equals: the most hit candidate
+        if cos[b] < STORY_MIN_COSINE:
+            return id, False, None
+        key = int(ranked[b])
+        sid = self._stories[key].id if key >= 0 else self._ids[-1 - key]
+        return sid, True, key
+
+    def _join(self, sid: str, slot: int, t: float, key: int | None = None) -> None:
+        """Record a root article's story: its own new story (``sid`` is its id), or an
+        existing one (``key`` from ``_assign_story``; found by ``sid`` when restoring)."""
+        c = self._c
+        if key is None:
+            no = self._sno.get(sid)
+            if no is not None and no in self._stories:
+                key = no
+            elif sid != self._ids[slot]:
+                founder = self._by_id.get(sid)
+                if founder is not None and c.sno[founder] < 0 and c.is_root[founder]:
+                    key = -1 - founder
+        if key is None:
+            if sid == self._ids[slot]:
+                c.sno[slot] = -1  # a one-member story: the row itself
+                return
+            # restored member of a story whose founder left the window: a story of its own
+            ct, cv = self._row_vector(slot)
+            self._new_story(sid, ct, cv, t, slot)
             return
-        self._index.add(e.slot, simhash_keys(e.feats.simhash) + e.feats.bands.tolist())
-        if e.root is None:
-            self._df.update(e.terms.tolist())
+        if key < 0:  # promote a one-member story to a story object
+            founder = -1 - key
+            ct, cv = self._row_vector(founder)
+            st = self._new_story(sid, ct, cv, float(c.time[founder]), founder)
+        else:
+            st = self._stories[key]
+        mt, mv = self._row_vector(slot)
+        terms = np.concatenate([st.terms, mt])
+        vals = np.concatenate([st.vals, mv])
+        u, inv = np.unique(terms, return_inverse=True)
+        summed = np.bincount(inv, weights=vals, minlength=len(u)).astype(np.float32)
+        if len(u) > CENTROID_TERMS:
+            keep = np.sort(np.argsort(-summed, kind="stable")[:CENTROID_TERMS])
+            u, summed = u[keep], summed[keep]
+        st.terms, st.vals = u.astype(np.uint32), summed
+        st.sq = float(np.dot(summed, summed))
+        st.size += 1
+        c.sno[slot] = st.no
+        if t > st.last:
+            st.last = t
+            heapq.heappush(self._story_heap, (t, st.no))
+
+    def _new_story(self, sid: str, ct: U32, cv: F32, last: float, slot: int) -> _Story:
+        no = self._next_sno
+        self._next_sno += 1
+        st = self._stories[no] = _Story(sid, no, ct, cv, last)
+        self._sno[sid] = no
+        self._c.sno[slot] = no
+        heapq.heappush(self._story_heap, (last, no))
+        return st
 
     def _flush(self) -> None:
-        """Index restored articles in bulk (vectorised keys, one sort, one count)."""
-        if not self._staged:
+        """Index restored articles in bulk (one sort per index)."""
+        if not self._staged_rows:
             return
-        st, self._staged = self._staged, []
-        fps = np.array([e.feats.simhash for e in st], dtype=np.uint64)
-        bands = np.stack([e.feats.bands for e in st])
-        keys = np.concatenate([simhash_keys_array(fps), bands], axis=1)
-        slots = np.repeat(np.array([e.slot for e in st], dtype=np.int32), keys.shape[1])
-        self._index.extend(keys.reshape(-1), slots)
-        roots = [e.terms for e in st if e.root is None]
-        if roots:
-            uniq, counts = np.unique(np.concatenate(roots), return_counts=True)
-            self._df.update(dict(zip(uniq.tolist(), counts.tolist(), strict=True)))
-
-    def _vector(self, feats: Features) -> tuple[U32, F32]:
-        """Normalised tf-idf vector of a new article, terms by decreasing weight."""
-        n = self._ndocs + 1 + IDF_PRIOR_DOCS
-        df = self._df
-        idf = np.log(
-            n / (np.array([df.get(t, 0) for t in feats.terms.tolist()], dtype=np.float32) + 1.0)
+        keys = np.frombuffer(self._staged_keys, dtype=np.uint32)
+        slots = np.frombuffer(self._staged_slots, dtype=np.int32)
+        rows = np.frombuffer(self._staged_rows, dtype=np.int32).astype(np.int64)
+        self._staged_keys, self._staged_slots, self._staged_rows = (
+            array("I"),
+            array("i"),
+            array("i"),
         )
-        v = (feats.weights * np.maximum(idf, 0.0)).astype(np.float32)
-        norm = float(np.sqrt(np.dot(v, v)))
-        if norm > 0:
-            v /= norm
-        order = np.argsort(-v, kind="stable")
-        return feats.terms[order], v[order]
+        self._index.extend(keys, slots)
+        del keys, slots
+        c = self._c
+        r = rows[c.is_root[rows]]
+        if len(r):
+            # each restored root's STORY_QUERY_TERMS heaviest terms, as add() indexed them
+            q = min(STORY_QUERY_TERMS, STORY_TERMS)
+            kv = c.lens[r, 2].astype(np.int64)
+            vals = c.vvals[r].astype(np.float32)
+            vals[np.arange(STORY_TERMS)[None, :] >= kv[:, None]] = -np.inf
+            order = np.argsort(-vals, axis=1, kind="stable")[:, :q]
+            mask = np.take_along_axis(vals, order, axis=1) > -np.inf
+            skeys = np.take_along_axis(c.vterms[r], order, axis=1)[mask]
+            sslots = np.repeat(r.astype(np.int32), mask.sum(axis=1))
+            self._sindex.extend(skeys, sslots)
 
-    def _fold(self, s: _Story) -> dict[int, float]:
-        """Add pending member vectors to the centroid (kept lazy so restore stays cheap)."""
-        c = s.centroid
-        for terms_a, vec in s.pending:
-            terms, vals = terms_a.tolist(), vec.tolist()
-            dot = 0.0
-            for k, v in zip(terms, vals, strict=True):
-                old = c.get(k, 0.0)
-                dot += old * v
-                c[k] = old + v
-            s.sq += 2 * dot + sum(v * v for v in vals)
-        s.pending.clear()
-        return c
-
-    def _assign_story(self, terms_a: U32, vec: F32, t: float, id: str) -> tuple[str, bool]:
-        terms = terms_a.tolist()
-        hits: dict[str, int] = {}
-        for term in terms[:STORY_QUERY_TERMS]:
-            for sid in self._postings.get(term, ())[-POSTING_CAP:]:
-                hits[sid] = hits.get(sid, 0) + 1
-        best: tuple[float, str] | None = None
-        ranked = sorted(hits.items(), key=lambda kv: -kv[1])[:STORY_CANDIDATES]
-        vals = vec.tolist()
-        for sid, _ in ranked:
-            s = self._stories.get(sid)
-            if s is None or t - s.last > self.story_window:
-                continue
-            c = self._fold(s)
-            if s.sq <= 0:
-                continue
-            dot = sum(map(operator.mul, vals, map(c.get, terms, repeat(0.0))))
-            cos = dot / math.sqrt(s.sq)
-            if best is None or cos > best[0]:
-                best = (cos, sid)
-        if best is not None and best[0] >= STORY_MIN_COSINE:
-            story = self._stories[best[1]]
-            joined = True
-        else:
-            story = self._stories[id] = _Story(id)
-            joined = False
-        self._join(story, terms_a, vec, t)
-        return story.id, joined
-
-    def _join(self, s: _Story, terms_a: U32, vec: F32, t: float) -> None:
-        s.pending.append((terms_a, vec))
-        s.size += 1
-        if t > s.last:
-            s.last = t
-            heapq.heappush(self._story_heap, (t, s.id))
-        postings = self._postings
-        for term in terms_a[:STORY_QUERY_TERMS].tolist():
-            p = postings.setdefault(term, [])
-            if not p or p[-1] != s.id:
-                p.append(s.id)
-                if len(p) > 2 * POSTING_CAP:
-                    del p[:POSTING_CAP]
+    def _compact(self) -> None:
+        """Drop dead rows: renumber slots in columns, indexes, id lists and stories."""
+        self._flush()
+        c = self._c
+        keep = c.alive[: c.n].copy()
+        new_slot = np.full(c.n, -1, dtype=np.int32)
+        new_slot[keep] = np.arange(int(keep.sum()), dtype=np.int32)
+        self._index.remap(new_slot)
+        self._sindex.remap(new_slot)
+        c.compact(keep)
+        kept = np.flatnonzero(keep).tolist()
+        self._ids = [self._ids[i] for i in kept]
+        self._root = [self._root[i] for i in kept]
+        self._story = [self._story[i] for i in kept]
+        self._by_id = {id: i for i, id in enumerate(self._ids)}
+        self._bands = {int(new_slot[k]): v for k, v in self._bands.items() if new_slot[k] >= 0}
+        self._dfterms = {int(new_slot[k]): v for k, v in self._dfterms.items() if new_slot[k] >= 0}
 
 
 # ---- batch clustering (the `aggregator cluster` command) ------------------------------------

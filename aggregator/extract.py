@@ -39,7 +39,7 @@ from lxml import etree
 
 from aggregator.clean import Block, CleanResult, clean_structured, learnable_hashes
 from aggregator.errors import ExtractError
-from aggregator.sanitize import html_to_text, sanitize_html
+from aggregator.sanitize import ALLOWED_TAGS, html_to_text, sanitize_html
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ def _render(
         elif b.kind != "item" and in_list:
             parts.append("</ul>")
             in_list = False
-        parts.append(b.html or f"<p>{html_lib.escape(b.text)}</p>")
+        parts.append(_block_html(b, url))
     if in_list:
         parts.append("</ul>")
     return Extracted(
@@ -210,6 +210,25 @@ def _render(
         block_hashes=learnable_hashes([b.text for b in blocks]),
         removed=result.removed,
     )
+
+
+def _block_html(b: Block, url: str | None) -> str:
+    """The block's sanitized HTML, or its plain text in a <p>/<li> when the markup would not
+    stay one block element (malformed nesting the HTML parser splits apart)."""
+    plain = f"<{'li' if b.kind == 'item' else 'p'}>{html_lib.escape(b.text)}</{'li' if b.kind == 'item' else 'p'}>"
+    if not b.html:
+        return plain
+    clean = sanitize_html(b.html, url)
+    try:
+        top = lxml.html.fragments_fromstring(clean) if clean else []
+    except (etree.ParserError, ValueError):
+        return plain
+    elements = [t for t in top if not isinstance(t, str)]
+    if len(elements) != 1 or any(isinstance(t, str) and t.strip() for t in top):
+        return plain
+    if _squash(elements[0].text_content()) != b.text:
+        return plain
+    return clean
 
 
 # ---- trafilatura XML -> blocks ---------------------------------------------------------------
@@ -382,17 +401,22 @@ def feed_blocks(html: str) -> list[Block]:
         frag = "".join(
             html_lib.escape(x)
             if isinstance(x, str)
-            else etree.tostring(x, encoding="unicode", with_tail=False)
+            else etree.tostring(x, encoding="unicode", method="html", with_tail=False)
             for x in run
         )
         run.clear()
         text = html_to_text(frag)
         if text:
-            links = sum(
-                len(_squash(a.text_content()))
-                for a in lxml.html.fragment_fromstring(frag, create_parent="div").iter("a")
+            tree = lxml.html.fragment_fromstring(frag, create_parent="div")
+            links = sum(len(_squash(a.text_content())) for a in tree.iter("a"))
+            nested_block = any(
+                isinstance(e.tag, str) and (e.tag in _BLOCK_TAGS or e.tag in _CONTAINER_TAGS)
+                for e in tree.iterdescendants()
             )
-            blocks.append(Block(_squash(text), "p", links, f"<p>{frag}</p>"))
+            # block elements inside inline ones (<span><p>..</p></span>) would be split apart
+            # by the HTML parser; such a run is kept as its plain text
+            inner = html_lib.escape(_squash(text)) if nested_block else frag
+            blocks.append(Block(_squash(text), "p", links, f"<p>{inner}</p>"))
 
     def walk(el: etree._Element) -> None:
         if el.text:
@@ -407,7 +431,14 @@ def feed_blocks(html: str) -> list[Block]:
                 text = _squash(child.text_content())
                 if text:
                     links = sum(len(_squash(a.text_content())) for a in child.iter("a"))
-                    outer = etree.tostring(child, encoding="unicode", with_tail=False)
+                    outer = etree.tostring(
+                        child, encoding="unicode", method="html", with_tail=False
+                    )
+                    if tag not in ALLOWED_TAGS:  # e.g. figcaption: keep it a block in our HTML
+                        inner = (html_lib.escape(child.text or "")) + "".join(
+                            etree.tostring(c, encoding="unicode", method="html") for c in child
+                        )
+                        outer = f"<p>{inner}</p>"
                     blocks.append(Block(text, _BLOCK_TAGS[tag], links, outer))
             elif tag in _CONTAINER_TAGS:
                 flush()

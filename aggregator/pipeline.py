@@ -21,21 +21,22 @@ import multiprocessing
 import os
 import re
 import time
-from html import escape
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aggregator import clean, extract, failpoints
+from aggregator import clean, extract, failpoints, textfeatures
 from aggregator.config import Config, FeedConfig, FullText
 from aggregator.dedup import Deduper, DedupItem, text_hash
-from aggregator.errors import AggregatorError, ExtractError, ParseError
+from aggregator.digest import build_digest
+from aggregator.errors import AggregatorError, ExtractError, ParseError, StoreError
 from aggregator.fetch import HTML_ACCEPT, Fetcher, plan_next_check
 from aggregator.parse import discover_feed_links, parse_feed
 from aggregator.store import ArticleRow, ExistingEntry, Store
-from aggregator.digest import build_digest
+from aggregator.textfeatures import Features
 from aggregator.types import (
     Digest,
     DigestCandidate,
@@ -138,12 +139,57 @@ def _parse_job(body: bytes, url: str, headers: dict[str, str], now: datetime) ->
     return parse_feed(body, url=url, headers=headers, now=now)
 
 
-def _clean_job(
-    html: str, url: str | None, learned: frozenset[str], is_page: bool
-) -> extract.Extracted:
-    if is_page:
-        return extract.extract_page(html, url, learned=learned)
-    return extract.clean_feed_html(html, url, learned=learned)
+def _page_job(
+    html: str, url: str, learned: frozenset[str], title: str
+) -> tuple[extract.Extracted, Features]:
+    ext = extract.extract_page(html, url, learned=learned)
+    return ext, textfeatures.extract(ext.text, title or ext.title or "")
+
+
+def _clean_batch_job(
+    items: Sequence[tuple[str, str | None, frozenset[str], str]],
+) -> list[tuple[extract.Extracted, Features]]:
+    out = []
+    for html, url, learned, title in items:
+        ext = extract.clean_feed_html(html, url, learned=learned)
+        out.append((ext, textfeatures.extract(ext.text, title or ext.title or "")))
+    return out
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: exit when the parent is gone (a SIGKILLed `aggregator fetch` would
+    otherwise leave its forkserver and workers behind, each waiting on the other)."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _feed_html(entry: ParsedEntry) -> str:
+    return entry.content_html or entry.summary_html or ""
+
+
+def _site(work: _Work, feed: FeedConfig) -> str:
+    return site_of(work.entry.link or feed.url)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A new or changed entry, cleaned, with its dedup features."""
+
+    work: _Work
+    cleaned: extract.Extracted
+    features: Features
+    page_error: str | None
 
 
 class Pipeline:
@@ -185,7 +231,12 @@ class Pipeline:
             return None
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            self._pool = concurrent.futures.ProcessPoolExecutor(self._workers, mp_context=ctx)
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                self._workers,
+                mp_context=ctx,
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     async def _cpu(self, fn: Callable[..., T], *args: object) -> T:
@@ -234,21 +285,34 @@ class Pipeline:
         if not feeds:
             return []
         states = {s.url: s for s in self.store.feed_states(f.url for f in feeds)}
+        # Feeds between fetch and store at once: enough to keep the fetcher and the workers
+        # busy, few enough that fetched bodies and parsed feeds do not pile up in memory.
+        in_flight = asyncio.Semaphore(self.config.fetch.concurrency + 2 * max(self._workers, 1))
         async with Fetcher(self.config.fetch) as fetcher:
 
             async def one(feed: FeedConfig) -> PollSummary:
-                summary = await self._poll_feed(fetcher, feed, states[feed.url])
+                async with in_flight:
+                    summary = await self._poll_feed(fetcher, feed, states[feed.url])
                 if on_done is not None:
                     on_done(summary)
                 return summary
 
-            return list(await asyncio.gather(*(one(f) for f in feeds)))
+            results = list(await asyncio.gather(*(one(f) for f in feeds)))
+        if self._deduper is not None:
+            self._deduper.evict(self.clock().timestamp())
+        return results
 
     async def _poll_feed(self, fetcher: Fetcher, feed: FeedConfig, state: FeedState) -> PollSummary:
         started = time.perf_counter()
         name = feed.name or state.title or site_of(feed.url) or feed.url
         try:
             summary = await self._poll_feed_inner(fetcher, feed, state, name)
+        except StoreError as e:
+            # our own disk, not the feed: no backoff for the feed, nothing to record (the
+            # database is what failed), a message that says what to do
+            error = f"{e}; free space or fix permissions in {self.store.path.parent}"
+            log.error("poll feed=%s outcome=store_error error=%r", feed.url, error)
+            summary = PollSummary(feed.url, name, "store_error", None, error=error)
         except Exception as e:
             if self.strict:
                 raise
@@ -344,11 +408,12 @@ class Pipeline:
         # 3. parse (in a worker); an HTML page that names its feed is followed once
         assert result.body is not None
         try:
-            parsed = await self._cpu(_parse_job, result.body, target, dict(result.headers), now)
+            parsed: ParsedFeed | None = await self._cpu(
+                _parse_job, result.body, target, dict(result.headers), now
+            )
         except ParseError as e:
             parsed, result = await self._try_discovered(fetcher, result, e)
             if parsed is None:
-                streak = state.error_streak + 1
                 fail = FetchResult(url=target, outcome=Outcome.SERVER_ERROR, status=result.status)
                 nxt_err, streak = plan_next_check(
                     now, fail, interval=interval, error_streak=state.error_streak
@@ -365,6 +430,7 @@ class Pipeline:
                     next_check_at=nxt_err,
                 )
             permanent = result.final_url
+        assert parsed is not None
         name = feed.name or parsed.title or name
         if parsed.ttl_minutes:
             nxt, _ = plan_next_check(
@@ -375,7 +441,7 @@ class Pipeline:
         work, skipped = self._identify(feed.url, parsed.entries)
 
         # 5. full text + cleaning (workers), 6. dedup and store in one transaction
-        prepared = await asyncio.gather(*(self._prepare(fetcher, feed, w) for w in work))
+        prepared = await self._prepare_all(fetcher, feed, work)
         new, updated = self._store_poll(feed, prepared, now)
         self.store.record_poll(
             feed.url, now=now, outcome="ok", status=result.status, error=None, next_check_at=nxt,
@@ -448,14 +514,38 @@ class Pipeline:
             self._learned[site] = self.store.learned_blocks(site, clean.LEARN_MIN_ARTICLES)
         return self._learned[site]
 
-    async def _prepare(
-        self, fetcher: Fetcher, feed: FeedConfig, work: _Work
-    ) -> tuple[_Work, extract.Extracted, str | None]:
-        """Full text where needed, then cleaning. Returns (work, cleaned, full-text error)."""
+    async def _prepare_all(
+        self, fetcher: Fetcher, feed: FeedConfig, work: Sequence[_Work]
+    ) -> list[_Prepared]:
+        """Full text where needed, then cleaning and dedup features, in worker processes.
+
+        Article pages are fetched concurrently and extracted one job each; everything that
+        is cleaned from the feed's own HTML (and pages that failed) goes to the workers as
+        one batch per feed, so the per-call overhead is paid once per feed, not per entry.
+        """
+        learned = {site: self._learned_for(site) for site in {_site(w, feed) for w in work}}
+        pages = await asyncio.gather(*(self._full_text(fetcher, feed, w, learned) for w in work))
+        batch = [
+            (_feed_html(w.entry), w.entry.link, learned[_site(w, feed)], w.entry.title)
+            for w, (got, _) in zip(work, pages, strict=True)
+            if got is None
+        ]
+        cleaned = iter(await self._cpu(_clean_batch_job, batch) if batch else [])
+        out = []
+        for w, (got, page_error) in zip(work, pages, strict=True):
+            ext, feats = got if got is not None else next(cleaned)
+            out.append(_Prepared(w, ext, feats, page_error))
+        return out
+
+    async def _full_text(
+        self,
+        fetcher: Fetcher,
+        feed: FeedConfig,
+        work: _Work,
+        learned: dict[str, frozenset[str]],
+    ) -> tuple[tuple[extract.Extracted, Features] | None, str | None]:
+        """(extracted page and its features, or None to clean the feed's HTML; why not)."""
         entry = work.entry
-        site = site_of(entry.link or feed.url)
-        learned = self._learned_for(site)
-        feed_html = entry.content_html or entry.summary_html or ""
         want_page = entry.link is not None and (
             feed.full_text is FullText.ALWAYS
             or (
@@ -463,39 +553,38 @@ class Pipeline:
                 and extract.is_teaser(entry.content_html, entry.summary_html)
             )
         )
-        page_error: str | None = None
-        if want_page and entry.link:
-            page = await fetcher.fetch(entry.link, accept=HTML_ACCEPT)
-            if page.outcome is Outcome.OK and page.body is not None:
-                try:
-                    html = page.body.decode(_charset(page.headers), errors="replace")
-                    got = await self._cpu(
-                        _clean_job, html, page.final_url or entry.link, learned, True
-                    )
-                    if len(got.text) >= len(extract.clean_feed_html(feed_html, entry.link).text):
-                        return work, got, None
-                    page_error = "article page gave less text than the feed"
-                except ExtractError as e:
-                    page_error = f"extraction failed: {e}"
+        if not want_page or not entry.link:
+            return None, None
+        page = await fetcher.fetch(entry.link, accept=HTML_ACCEPT)
+        if page.outcome is Outcome.OK and page.body is not None:
+            html = page.body.decode(_charset(page.headers), errors="replace")
+            url = page.final_url or entry.link
+            try:
+                got = await self._cpu(_page_job, html, url, learned[_site(work, feed)], entry.title)
+            except ExtractError as e:
+                error = f"extraction failed: {e}"
             else:
-                page_error = f"article page: {page.error or page.outcome.value}"
-            log.info("fulltext url=%s error=%r", entry.link, page_error)
-        cleaned = await self._cpu(_clean_job, feed_html, entry.link, learned, False)
-        return work, cleaned, page_error
+                if len(got[0].text) >= _plain_len(_feed_html(entry)):
+                    return got, None
+                error = "article page gave less text than the feed"
+        else:
+            error = f"article page: {page.error or page.outcome.value}"
+        log.info("fulltext url=%s error=%r", entry.link, error)
+        return None, error
 
     def _store_poll(
         self,
         feed: FeedConfig,
-        prepared: Sequence[tuple[_Work, extract.Extracted, str | None]],
+        prepared: Sequence[_Prepared],
         now: datetime,
     ) -> tuple[int, int]:
         """Insert new articles, update changed ones, run dedup; one transaction."""
         new = updated = 0
-        added: list[str] = []
         deduper = self.deduper
         try:
             with self.store.transaction():
-                for work, cleaned, page_error in prepared:
+                for p in prepared:
+                    work, cleaned, page_error = p.work, p.cleaned, p.page_error
                     entry, ident = work.entry, work.ident
                     title = entry.title or cleaned.title or "(untitled)"
                     if work.existing is not None:
@@ -526,8 +615,8 @@ class Pipeline:
                             prefer=feed.prefer,
                         ),
                         now.timestamp(),
+                        features=p.features,
                     )  # fmt: skip
-                    added.append(str(article_id))
                     self.store.set_dedup(
                         article_id,
                         story=decision.story,
@@ -545,11 +634,9 @@ class Pipeline:
             self._relearn(feed, prepared)
         return new, updated
 
-    def _relearn(
-        self, feed: FeedConfig, prepared: Sequence[tuple[_Work, extract.Extracted, str | None]]
-    ) -> None:
+    def _relearn(self, feed: FeedConfig, prepared: Sequence[_Prepared]) -> None:
         """A site's learned boilerplate grew: re-clean its undelivered articles."""
-        sites = {site_of(w.entry.link or feed.url) for w, _, _ in prepared}
+        sites = {_site(p.work, feed) for p in prepared}
         for site in sites - {""}:
             before = self._learned.get(site, frozenset())
             after = self.store.learned_blocks(site, clean.LEARN_MIN_ARTICLES)
@@ -814,7 +901,7 @@ def _deliver_one(
     mail_mod: Any,
 ) -> DigestOutcome:
     recipient = digest.recipient
-    counts = {"stories": digest.story_count, "articles": digest.article_count}
+    counts: dict[str, Any] = {"stories": digest.story_count, "articles": digest.article_count}
     if digest.is_empty and not config.digest.send_empty and dry_run_dir is None:
         if digest.article_ids:  # only stale copies: account for them silently
             store.mark_delivered(recipient, digest.digest_id, digest.article_ids, now)

@@ -115,7 +115,13 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     if not base_url:
         # Without a base, a relative link cannot be resolved; keep only absolute ones.
         cleaned = _RELATIVE_HREF.sub("", cleaned)
+    # Invalid nesting (a <p> inside an inline element) makes the HTML parser split paragraphs
+    # and leave empty ones behind; they carry nothing and would change on a second pass.
+    cleaned = _EMPTY_BLOCK.sub("", cleaned)
     return cleaned.strip()
+
+
+_EMPTY_BLOCK = re.compile(r"<(p|li|blockquote|h[1-6])>\s*</\1>")
 
 
 # nh3 serialises attributes with double quotes; an href whose value has no scheme is relative.

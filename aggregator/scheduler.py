@@ -37,7 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from aggregator.config import Config, load_config
 from aggregator.errors import AggregatorError, ConfigError
-from aggregator.pipeline import Pipeline, run_digests
+from aggregator.pipeline import DigestOutcome, Pipeline, PollSummary, run_digests
 from aggregator.store import Store
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class Daemon:
         self.pipeline = Pipeline(config, self.store, clock=self.clock)
         self._mt = _mtimes(config.source_files)
         self._stop = asyncio.Event()
-        self._poll_task: asyncio.Task[object] | None = None
+        self._poll_task: asyncio.Task[list[PollSummary]] | None = None
         self._digest_lock = asyncio.Lock()
         self._health = _Health(time.monotonic())
         self._catch_up = False
@@ -249,8 +249,8 @@ class Daemon:
             if results:
                 log.info(
                     "tick polled=%d new=%d failed=%d",
-                    len(results), sum(r.new for r in results),  # type: ignore[attr-defined]
-                    sum(1 for r in results if not r.ok),  # type: ignore[attr-defined]
+                    len(results), sum(r.new for r in results),
+                    sum(1 for r in results if not r.ok),
                 )  # fmt: skip
         except asyncio.CancelledError:
             log.info("tick cancelled by shutdown")
@@ -265,7 +265,7 @@ class Daemon:
             config = self.config
             now = self.clock()
 
-            def send() -> list[object]:
+            def send() -> list[DigestOutcome]:
                 store = Store(config.database)  # its own connection: this runs in a thread
                 try:
                     return list(run_digests(config, store, now=now))
@@ -278,7 +278,7 @@ class Daemon:
                 log.error("digest failed error=%r", str(e))
                 return
             for o in outcomes:
-                log.info("%s", o.line())  # type: ignore[attr-defined]
+                log.info("%s", o.line())
 
     async def retention_job(self) -> None:
         now = self.clock()

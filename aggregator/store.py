@@ -18,6 +18,7 @@ Tables:
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -193,7 +194,16 @@ class Store:
             self._db.execute("PRAGMA busy_timeout=30000")
             self._migrate()
         except sqlite3.Error as e:
-            raise StoreError(f"cannot open the state database {self.path}: {e}") from e
+            hint = ""
+            folder = self.path.parent
+            if folder.is_dir() and not os.access(folder, os.W_OK):
+                hint = (
+                    f"; its directory {folder} is read-only: it must be writable (the database"
+                    " keeps a WAL file beside it; under systemd use StateDirectory=)"
+                )
+            elif "disk is full" in str(e) or "disk I/O" in str(e):
+                hint = f"; free space in {folder}"
+            raise StoreError(f"cannot open the state database {self.path}: {e}{hint}") from e
         except OSError as e:
             raise StoreError(f"cannot create the state directory for {self.path}: {e}") from e
         self._in_tx = False

@@ -1,42 +1,53 @@
 """Text features for duplicate and story detection: pure functions, numpy + stdlib only.
 
-Every feature is a 32/64-bit hash computed with a *stable* hash (crc32 per token, then integer
-mixing), never Python's salted ``hash()``, so fingerprints stored in SQLite stay valid across
-restarts and machines.
+``extract`` runs in worker processes; its result (``Features``) is pickled to the main
+process, so it holds small fixed-size sketches rather than whole shingle sets (~1.8 KB
+pickled for a 2 KB text, one bytes object).  Every hash is *stable* (crc32 per token,
+then integer mixing), never Python's salted ``hash()``, so sketches stored in SQLite stay
+valid across restarts.
 
-Features of one cleaned article text (see ``extract``):
+Features of one cleaned article text:
 
-- ``shingles``: word 3-gram hashes (lower-cased word tokens), sorted unique uint32.  Exact
-  copies, copies with added boilerplate, re-ordered paragraphs and truncated copies keep most
-  of them, so *containment* (|A & B| / min(|A|, |B|)) over them verifies syndicated copies.
-- ``skeleton``: 6-gram hashes over the *function-word skeleton* of the text: every function
-  word (the, of, to, ...) is kept, every other word becomes one wildcard.  Synonym spinning
-  swaps content words one for one and leaves function words alone, so the skeleton of a spun
-  copy is almost unchanged (measured on ecbplus-syndication: spin40 containment q05 0.95
-  against 0.60 for word 3-shingles) while two different articles rarely share long skeleton
-  runs *together with* shared word shingles.
-- ``simhash``: 64-bit simhash over shingles + skeleton hashes (uniform weights).
-- ``minhash``: NUM_PERM min-hashes of the shingle + skeleton set, for the LSH band index.
-- ``terms``/``weights``: content-word term hashes with log-tf weights (names and numbers
-  boosted) for story grouping; IDF is applied by the caller from its own online counts.
+- ``sketch``: bottom-``SKETCH_K`` sketch of the word 3-shingle set (the smallest 32-bit
+  shingle hashes, ascending) with ``sketch_pos``, each sketched shingle's rank in order of
+  first occurrence (relative, in 1/256 of the text's shingles).  Two bottom-k sketches
+  estimate Jaccard and containment of the full sets (``sketch_overlap``: the union of both
+  sketches below the smaller of the two cut-offs is an exact uniform sample of both sets);
+  the ranks estimate how much of the *opening* of a longer text a shorter one covers
+  (truncated copies).  Texts with at most ``SKETCH_K`` shingles are held whole, so short
+  texts are compared exactly.
+- ``skel``: bottom-``SKEL_K`` sketch of 6-grams over the *function-word skeleton* (every
+  function word kept, every other word one wildcard).  Synonym spinning swaps content words
+  one for one and leaves function words alone, so a spun copy keeps its skeleton.
+- ``bands``: MinHash-LSH band keys (``LSH_BANDS`` x ``LSH_ROWS``) from one-permutation
+  hashing of shingles + skeleton 6-grams: the 64-bit hashes are sorted once and the minimum
+  of each of 64 hash-range bins is one min-hash (empty bins borrow the next bin's value),
+  which costs one sort instead of 64 hash permutations.
+- ``terms``/``weights``: content-word hashes (title words included) with log-tf weights
+  (names and numbers boosted); IDF is applied by the Deduper from its online counts.
+- ``thash``: blake2b of the normalised text (exact-copy identity), so the main process does
+  not normalise the text again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import struct
 import unicodedata
 import zlib
-from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 F32 = npt.NDArray[np.float32]
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORD = re.compile(r"\w+(?:['’]\w+)*")  # word characters (incl. "_", rare in prose)
 
 # English function words: closed-class words that synonym spinners (WordNet) do not replace.
 _STOPWORD_TEXT = """a about above after again against all am an and any are as at be because been before
@@ -52,40 +63,78 @@ STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 SHINGLE_N = 3  # word n-gram size for copy verification
 SKELETON_N = 6  # skeleton n-gram size (function words + wildcards)
-NUM_PERM = 64  # min-hashes per article (LSH: LSH_BANDS x LSH_ROWS)
+# Sketch sizes: chosen on ecbplus-syndication (all topics, bench/dedup_eval.py) as the
+# smallest that keep pair precision near exact sets: shingle/skeleton K 64/64 -> P 0.983,
+# 96/48 -> 0.983, 96/64 -> 0.995, 128/64 -> 0.994 (exact sets: 0.996).  Memory per article
+# in the Deduper: 5 bytes per shingle-sketch value (hash + position), 4 per skeleton value.
+SKETCH_K = 96
+SKEL_K = 64
+NUM_BINS = 64  # one-permutation min-hash bins (LSH_BANDS x LSH_ROWS)
 LSH_BANDS = 32
 LSH_ROWS = 2
-# tf multiplier for names (capitalised mid-sentence) and numbers; tuned with STORY_MIN_COSINE
-# on ecbplus-stories topics 1-15 (see aggregator/dedup.py)
+# tf multiplier for names (capitalised mid-sentence) and numbers; tuned with the story
+# thresholds on ecbplus-stories topics 1-15 (see aggregator/dedup.py)
 ENTITY_BOOST = 3.0
 
-_MASK64 = (1 << 64) - 1
-_rng = np.random.default_rng(20261121)  # fixed seed: min-hash permutations must be stable
-_PERM_A: U64 = _rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-_PERM_B: U64 = _rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
 _WILDCARD = zlib.crc32(b"\x00*")
-_BITS = np.arange(64, dtype=np.uint64)
+_EMPTY32: U32 = np.zeros(0, dtype=np.uint32)
 
 
 @dataclass(frozen=True, eq=False)
 class Features:
-    """Fingerprints and sketches of one article (no raw text)."""
+    """Compact fingerprints and sketches of one article (no raw text); cheap to pickle."""
 
-    shingles: U32  # sorted unique
-    skeleton: U32  # sorted unique
-    simhash: int
-    minhash: U32
+    sketch: U32  # bottom-k word 3-shingle hashes, ascending
+    sketch_pos: U8  # first-occurrence rank of each sketched shingle, in 1/256 of nshingles
+    nshingles: int  # distinct word 3-shingles in the text
+    skel: U32  # bottom-k skeleton 6-gram hashes, ascending
+    nskel: int  # distinct skeleton 6-grams
+    bands: U32  # LSH band keys
     terms: U32  # content-word hashes, sorted unique
     weights: F32  # log-tf (entity-boosted) per term, aligned with ``terms``
     ntokens: int
-    order: U32  # word 3-shingle hashes, unique, in order of first occurrence
-    bands: U64  # LSH band keys of ``minhash`` (what the index stores)
+    thash: bytes  # 16-byte hash of the normalised text
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        """Pickle as one bytes object (workers send these to the main process)."""
+        head = _PACK.pack(
+            self.nshingles, self.nskel, self.ntokens, self.thash, len(self.sketch),
+            len(self.skel), len(self.bands), len(self.terms),
+        )  # fmt: skip
+        parts = (self.sketch, self.sketch_pos, self.skel, self.bands, self.terms,
+                 self.weights.astype(np.float16))  # fmt: skip
+        return _unpack, (head + b"".join(a.tobytes() for a in parts),)
+
+
+_PACK = struct.Struct("<III16sHHHH")
+
+
+def _unpack(blob: bytes) -> Features:
+    nsh, nsk, ntok, thash, ks, kk, nb, nt = _PACK.unpack_from(blob)
+    pos = _PACK.size
+    out: list[npt.NDArray[Any]] = []
+    for dtype, n in (
+        (np.uint32, ks), (np.uint8, ks), (np.uint32, kk), (np.uint32, nb), (np.uint32, nt),
+        (np.float16, nt),
+    ):  # fmt: skip
+        a: npt.NDArray[Any] = np.frombuffer(blob, dtype=dtype, count=n, offset=pos)
+        pos += a.nbytes
+        out.append(a)
+    sketch, spos, skel, bands, terms, w16 = out
+    return Features(
+        sketch=sketch, sketch_pos=spos, nshingles=nsh, skel=skel, nskel=nsk, bands=bands,
+        terms=terms, weights=w16.astype(np.float32), ntokens=ntok, thash=thash,
+    )  # fmt: skip
 
 
 def normalise(text: str) -> str:
     """Unicode-normalised, case-folded, whitespace-collapsed text (for exact identity)."""
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(_WORD.findall(text))
+
+
+def text_digest(normalised: str) -> bytes:
+    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).digest()
 
 
 def token_hash(token: str) -> int:
@@ -101,146 +150,174 @@ def _mix(h: U64) -> U64:
     return h ^ (h >> np.uint64(31))
 
 
+_P1 = np.uint64(0x100000001B3)
+_P2 = np.uint64(0x9E3779B97F4A7C15)
+
+
 def ngram_hashes(tok: U64, n: int) -> U64:
-    """64-bit hashes of all n-grams of a token-hash sequence (order-sensitive)."""
-    if len(tok) < n:
-        if len(tok) == 0:
+    """64-bit hashes of all n-grams of a 32-bit token-hash sequence (order-sensitive): a
+    polynomial over the tokens, then one mixing step."""
+    m = len(tok)
+    if m < n:
+        if m == 0:
             return np.zeros(0, dtype=np.uint64)
-        n = len(tok)
-    h = np.zeros(len(tok) - n + 1, dtype=np.uint64)
-    for i in range(n):
-        h = _mix(h * np.uint64(0x100000001B3) + tok[i : len(tok) - n + 1 + i])
-    return h
+        n = m
+    k = m - n + 1
+    h = tok[:k] * _P2
+    for i in range(1, n):
+        h = h * _P1 + tok[i : k + i]
+    return _mix(h)
 
 
-def simhash64(hashes: U64) -> int:
-    """Simhash with uniform weights over 64-bit feature hashes."""
+_BIN_STARTS: U64 = np.arange(NUM_BINS + 1, dtype=np.uint64)[:NUM_BINS] << np.uint64(58)
+_BAND_SALT: U64 = _mix(np.arange(LSH_BANDS, dtype=np.uint64) + np.uint64(0x51ED27))
+
+
+def oph_bands(hashes: U64) -> U32:
+    """One-permutation min-hash of a hash set, folded into LSH band keys (32-bit)."""
     if len(hashes) == 0:
-        return 0
-    bits = (hashes[:, None] >> _BITS) & np.uint64(1)
-    ones = bits.sum(axis=0, dtype=np.int64)
-    out = np.flatnonzero(ones * 2 > len(hashes))
-    value = 0
-    for b in out.tolist():
-        value |= 1 << b
-    return value
-
-
-def minhash(hashes: U64) -> U32:
-    """NUM_PERM min-hashes (universal hashing a*x+b, top 32 bits) of a hash set."""
-    if len(hashes) == 0:
-        return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
-    v: U64 = (_PERM_A[:, None] * hashes[None, :] + _PERM_B[:, None]) >> np.uint64(32)
-    out: U32 = v.min(axis=1).astype(np.uint32)
+        return _EMPTY32
+    s = np.sort(hashes)
+    first = np.searchsorted(s, _BIN_STARTS)  # 64 bins on the top 6 bits
+    end = np.empty(NUM_BINS, dtype=first.dtype)
+    end[:-1] = first[1:]
+    end[-1] = len(s)
+    present = first < end
+    if present.all():
+        vals = s[first] & np.uint64((1 << 58) - 1)
+    else:
+        # rotation densification: an empty bin takes the next non-empty bin's value, salted
+        # by the distance, so two sets agree on it with the probability of that bin
+        idx = np.flatnonzero(present)
+        pos = np.arange(NUM_BINS)
+        src = idx[np.searchsorted(idx, pos) % len(idx)]
+        dist = ((src - pos) % NUM_BINS).astype(np.uint64)
+        vals = (s[first[src]] & np.uint64((1 << 58) - 1)) + dist * np.uint64(0x2545F4914F6CDD1D)
+    rows = vals.reshape(LSH_BANDS, LSH_ROWS)
+    h = ((rows[:, 0] * _P1) ^ rows[:, 1] ^ _BAND_SALT) * _P2
+    out: U32 = (h >> np.uint64(32)).astype(np.uint32)
     return out
-
-
-def band_keys(mh: U32) -> U64:
-    """One 64-bit key per LSH band (band index folded in)."""
-    rows = mh.astype(np.uint64).reshape(LSH_BANDS, LSH_ROWS)
-    h = np.arange(LSH_BANDS, dtype=np.uint64) + np.uint64(0x51ED27)
-    for r in range(LSH_ROWS):
-        h = _mix(h * np.uint64(0x100000001B3) + rows[:, r])
-    return h
 
 
 # A capitalised word preceded by a space and a non-terminal character: a name, not a sentence
 # start.  (Fixed-width look-behind; misses a name right after a quote, which is fine.)
 _ENTITY = re.compile(r"(?<=[^\s.!?:;\"”“] )[A-ZÀ-ÖØ-Þ][^\W_]*(?:['’][^\W_]+)*")
-_NUMBER = re.compile(r"[^\W_]*\d[^\W_]*(?:['’][^\W_]+)*")
 _HASH_CACHE: dict[str, int] = {}
-_HASH_CACHE_MAX = 1 << 20
+_HASH_CACHE_MAX = 1 << 18
 
 
 def _hashes(words: list[str]) -> list[int]:
+    """Token hashes (crc32), with bit 32 set for function words; memoised."""
     cache = _HASH_CACHE
     if len(cache) > _HASH_CACHE_MAX:
         cache.clear()
-    out = []
-    for w in words:
-        h = cache.get(w)
-        if h is None:
-            h = cache[w] = token_hash(w)
-        out.append(h)
-    return out
+    out = list(map(cache.get, words))
+    if None in out:
+        for i, h in enumerate(out):
+            if h is None:
+                w = words[i]
+                h = zlib.crc32(w.encode("utf-8")) | ((w in STOPWORDS) << 32)
+                cache[w] = h
+                out[i] = h
+    return out  # type: ignore[return-value]
 
 
-def tokens(text: str) -> tuple[list[str], set[str]]:
-    """Case-folded word tokens, and the set of those that look like names or numbers
+def tokens(text: str) -> tuple[list[str], list[str]]:
+    """Case-folded word tokens, and the (case-folded) tokens that look like names or numbers
     (capitalised in mid-sentence somewhere in the text, or containing a digit)."""
-    text = unicodedata.normalize("NFKC", text)
-    words = [w.casefold() for w in _WORD.findall(text)]
-    entities = {w.casefold() for w in _ENTITY.findall(text)}
-    entities.update(w.casefold() for w in _NUMBER.findall(text))
-    return words, entities
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    words = _WORD.findall(text.casefold())
+    ents = [e.casefold() for e in _ENTITY.findall(text)]
+    # numbers: the few tokens that are not purely alphabetic and hold a digit
+    ents.extend(w for w in words if not w.isalpha() and any(c.isdigit() for c in w))
+    return words, ents
+
+
+def _sorted_unique(a: U32) -> U32:
+    if len(a) == 0:
+        return a
+    s = np.sort(a)
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    out: U32 = s[keep]
+    return out
 
 
 def extract(text: str, title: str = "") -> Features:
     """All features of one article.  ``title`` only feeds the story terms."""
-    words, entities = tokens(text)
+    words, ents = tokens(text)
     ntokens = len(words)
-    hashes = _hashes(words)
-    th = np.array(hashes, dtype=np.uint64)
-    stop = STOPWORDS
-    sk = np.array(
-        [h if w in stop else _WILDCARD for w, h in zip(words, hashes, strict=True)], dtype=np.uint64
-    )
+    thash = text_digest(" ".join(words))
+    th = np.array(_hashes(words), dtype=np.uint64)
+    stop = (th >> np.uint64(32)).astype(bool)
+    th &= np.uint64(0xFFFFFFFF)
     sh64 = ngram_hashes(th, SHINGLE_N)
-    sk64 = ngram_hashes(sk, SKELETON_N) ^ np.uint64(0x9E3779B97F4A7C15)
-    both = np.unique(np.concatenate([sh64, sk64]))
+    sk64 = ngram_hashes(np.where(stop, th, np.uint64(_WILDCARD)), SKELETON_N) ^ _P2
+    # shingle sketch: sorted unique 32-bit hashes with their first-occurrence rank
     sh32 = (sh64 >> np.uint64(32)).astype(np.uint32)
-    shingles, first = np.unique(sh32, return_index=True)
-    order = sh32[np.sort(first)]
-    skeleton = np.unique((sk64 >> np.uint64(32)).astype(np.uint32))
-    mh = minhash(both)
+    nsh = 0
+    sketch, pos = _EMPTY32, np.zeros(0, dtype=np.uint8)
+    if len(sh32):
+        order = np.argsort(sh32, kind="stable")
+        s = sh32[order]
+        firsts = np.empty(len(s), dtype=bool)
+        firsts[0] = True
+        np.not_equal(s[1:], s[:-1], out=firsts[1:])
+        uniq, first_at = s[firsts], order[firsts]  # stable sort: first occurrence per value
+        nsh = len(uniq)
+        # rank of each shingle among distinct shingles in order of first occurrence
+        ranks = np.searchsorted(np.sort(first_at), first_at[:SKETCH_K])
+        sketch = uniq[:SKETCH_K].copy()
+        pos = (ranks * 256 // nsh).astype(np.uint8)
+    skel_all = _sorted_unique((sk64 >> np.uint64(32)).astype(np.uint32))
+    bands = oph_bands(np.concatenate([sh64, sk64]))
     # story terms: content words of text and title, names and numbers boosted
     if title:
-        twords, tent = tokens(title)
-        words = words + twords
-        entities |= tent
-    counts = Counter(w for w in words if len(w) > 1 and w not in stop)
-    tf = {
-        h: float(n) * (ENTITY_BOOST if w in entities else 1.0)
-        for w, n, h in zip(counts, counts.values(), _hashes(list(counts)), strict=True)
-    }
-    terms = np.array(sorted(tf), dtype=np.uint32)
-    weights = (1.0 + np.log(np.array([tf[t] for t in terms.tolist()], dtype=np.float32))).astype(
-        np.float32
+        twords, tents = tokens(title)
+        tt = np.array(_hashes(twords), dtype=np.uint64)
+        th = np.concatenate([th, tt & np.uint64(0xFFFFFFFF)])
+        stop = np.concatenate([stop, (tt >> np.uint64(32)).astype(bool)])
+        ents = ents + tents
+    content = th[~stop].astype(np.uint32)
+    terms, counts = np.unique(content, return_counts=True)
+    details = (
+        _sorted_unique(np.array([zlib.crc32(e.encode("utf-8")) for e in ents], dtype=np.uint32))
+        if ents
+        else _EMPTY32
     )
+    tfv = counts.astype(np.float32)
+    if len(details):
+        at = np.minimum(np.searchsorted(details, terms), len(details) - 1)
+        tfv[details[at] == terms] *= ENTITY_BOOST
+    # float16-exact weights: the same values whether features are pickled or not
+    weights = (1.0 + np.log(tfv)).astype(np.float16).astype(np.float32)
     return Features(
-        shingles=shingles,
-        skeleton=skeleton,
-        simhash=simhash64(both),
-        minhash=mh,
-        terms=terms,
+        sketch=sketch,
+        sketch_pos=pos,
+        nshingles=nsh,
+        skel=skel_all[:SKEL_K].copy(),
+        nskel=len(skel_all),
+        bands=bands,
+        terms=terms.astype(np.uint32, copy=False),
         weights=weights,
         ntokens=ntokens,
-        order=order,
-        bands=band_keys(mh),
+        thash=thash,
     )
 
 
-def containment(a: U32, b: U32) -> float:
-    """|a & b| / min(|a|, |b|) for sorted unique arrays (0 when either is empty)."""
-    if len(a) == 0 or len(b) == 0:
-        return 0.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / min(len(a), len(b))
+def sketch_overlap(a: U32, na: int, b: U32, nb: int) -> tuple[int, int, int, int]:
+    """Compare two bottom-k sketches (ascending, of sets of size ``na`` and ``nb``).
 
-
-def jaccard(a: U32, b: U32) -> float:
-    if len(a) == 0 or len(b) == 0:
-        return 0.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / (len(a) + len(b) - inter)
-
-
-def prefix_coverage(short: U32, long_order: U32) -> float:
-    """Share of ``short`` (sorted unique) found among the first len(short) shingles of the
-    longer text (``long_order``, first-occurrence order): high for a truncated copy, low for
-    an article that quotes a passage from the middle of another."""
-    k = len(short)
-    if k == 0:
-        return 0.0
-    head = long_order[:k]
-    return float(np.isin(head, short, assume_unique=True).sum()) / k
+    Returns (shared, union, in_a, cut): within the hash range both sketches cover in full
+    (up to the smaller of their cut-offs), the number of values in both, in either, and in
+    ``a``; ``cut`` is that range's upper bound (inclusive).  shared/union estimates Jaccard,
+    shared/in_a the containment of a in b.  Exact when both sketches hold their whole set."""
+    ca = int(a[-1]) if len(a) and len(a) < na else 0xFFFFFFFF
+    cb = int(b[-1]) if len(b) and len(b) < nb else 0xFFFFFFFF
+    cut = min(ca, cb)
+    a2 = a[: np.searchsorted(a, cut, side="right")] if cut < 0xFFFFFFFF else a
+    b2 = b[: np.searchsorted(b, cut, side="right")] if cut < 0xFFFFFFFF else b
+    shared = len(np.intersect1d(a2, b2, assume_unique=True))
+    return shared, len(a2) + len(b2) - shared, len(a2), cut

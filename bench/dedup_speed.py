@@ -2,31 +2,36 @@
 
 Run from the repo root:  .venv/bin/python bench/dedup_speed.py [--window 100000]
 
-1. Throughput: a Deduper is filled with ``--window`` articles (default 100k) through
-   ``restore()`` (fingerprints of a pool of articles synthesised by recombining sentences of
-   ../shared/data/dedup/ecbplus-stories, each stored copy salted so all are distinct), then
-   ``--n`` fresh synthesised articles go through ``add()``: feature extraction + exact and
-   near-duplicate lookup + verification + story assignment, timed on one core.
-2. Lookup scaling: the candidate index alone (simhash permutation keys + LSH band keys,
-   42 keys per article) with 10k, 100k and 1M stored articles; time per query and ratios.
+1. Memory: Dedupers filled with 10k and ``--window`` articles (default 100k) through
+   ``restore()`` (snapshots of a pool of articles synthesised by recombining sentences of
+   ../shared/data/dedup/ecbplus-stories, each stored copy salted so all are distinct);
+   tracemalloc bytes per article held, and the peak while filling.
+2. Throughput with ``--window`` articles in the window: ``textfeatures.extract`` alone, then
+   ``--n`` articles through ``add(item, now, features=...)`` (what the main process does:
+   exact and near-duplicate lookup + verification + story assignment), CPU time on one core;
+   a quarter of them are syndicated copies of window articles.  ``evict`` per call.
+3. Lookup scaling: the candidate index alone (32 LSH band keys + URL key per article) with
+   10k, 100k and 1M stored articles; time per query and ratios.
 Without the data set, sentences are generated from a fixed random vocabulary.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import gzip
 import json
 import random
 import re
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
 from aggregator import textfeatures as tf
-from aggregator.dedup import _HEADER, Deduper, DedupItem, KeyIndex, simhash_keys
+from aggregator.dedup import _HEADER, Deduper, DedupItem, KeyIndex
 
 DATA = (
     Path(__file__).resolve().parents[1].parent
@@ -62,33 +67,43 @@ def synth(rng: random.Random, sents: list[str], n: int) -> list[str]:
 
 
 def salted(blob: bytes, rng: np.random.Generator, story: str) -> bytes:
-    """A distinct article of the same shape: its shingle, skeleton, term and band hashes are
-    xor-ed with one random 32-bit salt (term weights kept), so it matches nothing else; it
-    starts its own story."""
+    """A distinct article of the same shape: every hash in it (URL, text, sketches, band
+    keys, story terms) is xor-ed with one random 32-bit salt (sketches re-sorted,
+    weights kept), so it matches nothing else; it starts its own story."""
     head = list(_HEADER.unpack_from(blob))
-    nsh, nsk, nt, nb = head[5:9]
-    start = _HEADER.size + sum(head[9:13])
+    ks, kk, nb, kv, nt = head[8:13]
+    lens = head[13:16]
     strs, p = [], _HEADER.size
-    for n in head[9:13]:
+    for n in lens:
         strs.append(blob[p : p + n])
         p += n
-    strs[1] = story.encode()
-    head[9:13] = [len(x) for x in strs]
-    salt = np.uint32(rng.integers(1, 2**32))
-    pos = start
-    parts = [_HEADER.pack(*head), *strs]
-    for dtype, count, salt_it in (
-        (np.uint32, nsh, True),
-        (np.uint32, nsk, True),
-        (np.uint32, nt, True),
-        (np.float32, nt, False),
-        (np.uint64, nb, True),
-    ):
-        a = np.frombuffer(blob, dtype=dtype, count=count, offset=pos).copy()
-        pos += a.nbytes
-        if salt_it:
-            a ^= salt.astype(dtype)
-        parts.append(a.tobytes())
+    strs[0], strs[1] = b"", story.encode()
+    head[1] = 0  # a root
+    head[13:16] = [len(x) for x in strs]
+    salt = int(rng.integers(1, 2**32))
+    head[3] = (head[3] ^ salt) if head[3] else 0
+    head[4] ^= salt | 1
+    arrays = []
+    for dtype, count in (
+        (np.uint32, ks), (np.uint8, ks), (np.uint32, kk), (np.uint32, nb),
+        (np.uint32, kv), (np.float16, kv), (np.uint32, nt),
+    ):  # fmt: skip
+        a = np.frombuffer(blob, dtype=dtype, count=count, offset=p).copy()
+        p += a.nbytes
+        arrays.append(a)
+    sk, pos, skel, bands, vt, vv, dft = arrays
+    sk ^= np.uint32(salt)
+    o = np.argsort(sk)
+    sk, pos = sk[o], pos[o]
+    skel = np.sort(skel ^ np.uint32(salt))
+    bands ^= np.uint32(salt)
+    vt ^= np.uint32(salt)
+    dft ^= np.uint32(salt)
+    parts = [
+        _HEADER.pack(*head),
+        *strs,
+        *(a.tobytes() for a in (sk, pos, skel, bands, vt, vv, dft)),
+    ]
     return b"".join(parts)
 
 
@@ -104,72 +119,99 @@ def fill(d: Deduper, pool: list[bytes], n: int) -> float:
     return time.perf_counter() - t0
 
 
-def throughput(window: int, n: int) -> None:
+def make_pool(pool_n: int) -> tuple[list[bytes], list[str]]:
     rng = random.Random(SEED)
     sents = sentences()
     seed = Deduper()
-    pool_n = min(window, 3000)
     t0 = time.perf_counter()
+    pool = []
     for i, text in enumerate(synth(rng, sents, pool_n)):
-        seed.add(DedupItem(id=f"w{i}", text=text), 0.0)
-    pool = [seed.snapshot(f"w{i}") for i in range(pool_n)]
+        seed.add(DedupItem(id=f"w{i}", text=text, url=f"https://example.org/w{i}"), 0.0)
+        pool.append(seed.snapshot(f"w{i}"))
     print(f"pool: {pool_n} articles added in {time.perf_counter() - t0:.1f}s")
+    return pool, sents
+
+
+def memory(pool: list[bytes], sizes: list[int]) -> None:
+    """Bytes per article held by a Deduper (tracemalloc: numpy columns, indexes, Python
+    objects, the article ids), and the peak while filling (index merges)."""
+    for n in sizes:
+        gc.collect()
+        tracemalloc.start()
+        d = Deduper()
+        fill(d, pool, n)
+        d.evict(1.0)
+        cur, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"memory: {n:>7} articles: {cur / n:.0f} bytes/article held "
+            f"({cur / 2**20:.1f} MiB; numpy part {d.memory_bytes() / 2**20:.1f} MiB), "
+            f"peak while filling {peak / 2**20:.1f} MiB"
+        )
+        del d
+
+
+def throughput(
+    pool: list[bytes], pool_texts: list[str], sents: list[str], window: int, n: int
+) -> None:
+    rng = random.Random(SEED + 1)
     d = Deduper()
     dt = fill(d, pool, window)
     print(
-        f"restore: {window} articles in {dt:.1f}s ({window / dt:.0f}/s), mean blob {np.mean([len(p) for p in pool]):.0f} bytes"
+        f"restore: {window} articles in {dt:.1f}s ({window / dt:.0f}/s), "
+        f"mean blob {np.mean([len(p) for p in pool]):.0f} bytes"
     )
     fresh = synth(rng, sents, n)
+    # half of them fresh articles, a quarter syndicated copies of pool articles (boilerplate
+    # added), a quarter fresh write-ups re-using a pool article's sentences (story candidates)
+    texts = []
+    for i, text in enumerate(fresh):
+        if i % 4 == 1:
+            text = "Wire service - " + pool_texts[i % len(pool_texts)] + " Share this story."
+        texts.append(text)
+    t0 = time.process_time()
+    feats = [tf.extract(t) for t in texts]
+    de = time.process_time() - t0
     t0, c0 = time.perf_counter(), time.process_time()
     reasons: dict[str, int] = {}
-    for i, text in enumerate(fresh):
-        r = d.add(DedupItem(id=f"n{i}", text=text), 1.0)
+    for i, (text, f) in enumerate(zip(texts, feats, strict=True)):
+        r = d.add(DedupItem(id=f"n{i}", text=text), 1.0, features=f)
         reasons[r.reason] = reasons.get(r.reason, 0) + 1
     dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    t0 = time.process_time()
+    for _ in range(20):
+        d.evict(2.0)
+    dv = (time.process_time() - t0) / 20
     print(
-        f"add: {n} articles with {window} in the window: {n / dc:.0f} articles/s of CPU time "
-        f"({1000 * dc / n:.2f} ms each; wall clock {n / dt:.0f}/s on a shared machine); "
-        f"reasons {reasons}"
+        f"extract: {1000 * de / n:.3f} ms/article (CPU, one core; mean text "
+        f"{np.mean([len(t) for t in texts]):.0f} chars)"
     )
+    print(
+        f"add (features given): {n} articles with {window} in the window: "
+        f"{1000 * dc / n:.3f} ms/article CPU ({n / dc:.0f}/s; wall {n / dt:.0f}/s); "
+        f"extract + add {n / (dc + de):.0f} articles/s; reasons {reasons}"
+    )
+    print(f"evict (nothing to evict, {len(d)} in window): {1000 * dv:.2f} ms per call")
 
 
 def lookup_scaling(sizes: list[int], queries: int) -> None:
+    """The candidate index alone: 33 uint32 keys per article (32 LSH bands + URL)."""
     rng = np.random.default_rng(SEED)
     base: float | None = None
+    nkeys = tf.LSH_BANDS + 1
     for size in sizes:
-        fps = rng.integers(0, 2**63, size=size, dtype=np.uint64) * np.uint64(2)
-        bands = rng.integers(0, 2**63, size=(size, tf.LSH_BANDS), dtype=np.uint64)
-        # vectorised simhash_keys() for all fingerprints (same blocks, same mixing)
-        blocks = [
-            (fps >> np.uint64(s)) & np.uint64((1 << w) - 1)
-            for s, w in ((0, 13), (13, 13), (26, 13), (39, 13), (52, 12))
-        ]
-        cols = []
-        n = 0
-        for i in range(5):
-            for j in range(i + 1, 5):
-                cols.append(
-                    tf._mix(
-                        (np.uint64(n) << np.uint64(26)) | (blocks[i] << np.uint64(13)) | blocks[j]
-                    )
-                )
-                n += 1
-        assert int(cols[3][0]) == simhash_keys(int(fps[0]))[3]
-        keys = np.concatenate([np.stack(cols, axis=1), bands], axis=1)  # (size, 42)
-        slots = np.repeat(np.arange(size, dtype=np.int32), keys.shape[1])
-        ix = KeyIndex.from_arrays(keys.reshape(-1), slots)
-        del keys, slots, cols, blocks
-        # queries: half planted near-duplicates (2 bits flipped, one shared band), half random
+        keys = rng.integers(0, 2**32, size=(size, nkeys), dtype=np.uint32)
+        ix = KeyIndex()
+        ix.extend(keys.reshape(-1), np.repeat(np.arange(size, dtype=np.int32), nkeys))
+        # queries: half planted near-duplicates (one shared band), half random
         qs = []
         for q in range(queries):
             k = int(rng.integers(0, size))
-            fp = int(fps[k]) ^ (1 << int(rng.integers(0, 64))) ^ (1 << int(rng.integers(0, 64)))
-            if q % 2:
-                fp = int(rng.integers(0, 2**63))
-            qb = rng.integers(0, 2**63, size=tf.LSH_BANDS, dtype=np.uint64).tolist()
+            qk = rng.integers(0, 2**32, size=nkeys, dtype=np.uint32).tolist()
             if q % 2 == 0:
-                qb[0] = int(bands[k, 0])
-            qs.append((simhash_keys(fp) + qb, k if q % 2 == 0 else -1))
+                qk[int(rng.integers(0, tf.LSH_BANDS))] = int(keys[k, 0])
+            qs.append((qk, k if q % 2 == 0 else -1))
+        del keys
         found = 0
         best = float("inf")
         for rep in range(3):  # best of 3 passes: the machine is shared
@@ -181,9 +223,10 @@ def lookup_scaling(sizes: list[int], queries: int) -> None:
         dt = best / queries
         base = base or dt
         print(
-            f"lookup: {size:>8} stored, {1e6 * dt:.1f} us/query (x{dt / base:.2f} vs {sizes[0]}), planted found {found}/{queries // 2}"
+            f"lookup: {size:>8} stored, {1e6 * dt:.1f} us/query (x{dt / base:.2f} vs "
+            f"{sizes[0]}), planted found {found}/{(queries + 1) // 2}"
         )
-        del ix, fps, bands
+        del ix
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-throughput", action="store_true")
     args = ap.parse_args(argv)
     if not args.skip_throughput:
-        throughput(args.window, args.n)
+        pool, sents = make_pool(min(args.window, 3000))
+        pool_texts = synth(random.Random(SEED), sents, min(args.window, 3000))  # as in make_pool
+        memory(pool, [10_000, args.window])
+        throughput(pool, pool_texts, sents, args.window, args.n)
     lookup_scaling([10_000, 100_000, 1_000_000], args.queries)
     return 0
 

@@ -24,7 +24,6 @@ from aggregator.store import Store
 from tests.support.httpd import FixtureHTTPServer
 from tests.support.smtpd import FixtureSMTPServer
 
-
 TOPICS = ["harbour", "library", "tram line", "school roof", "market"]
 BODIES = [
     "the harbour committee met on Tuesday to discuss new pontoons and the winter ferry timetable.",
@@ -113,14 +112,11 @@ smtp:
 def start(config: Path, tmp: Path, notify: Notify) -> subprocess.Popen[bytes]:
     env = dict(os.environ, NOTIFY_SOCKET=str(notify.path), WATCHDOG_USEC="1000000")
     env.pop("JOURNAL_STREAM", None)
-    log = open(tmp / "daemon.log", "ab")  # a file, not a pipe nobody drains
-    try:
+    with open(tmp / "daemon.log", "ab") as log:  # a file, not a pipe nobody drains
         return subprocess.Popen(
             [sys.executable, "-m", "aggregator", "--config", str(config), "--log-level", "info", "run"],
             env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    finally:
-        log.close()
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def world(
         ("spun", "Content Farm"),
     ]
     feeds: list[tuple[str, str, str]] = []
-    for n, (fixture, name) in enumerate(outlets):
+    for fixture, name in outlets:
         title, paras = story(fixture)
         items = [item(f"{fixture}-1", f"https://{fixture}.example/quake", title, paras, date)]
         if fixture == "wire":

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
-from aggregator.config import Config, DigestConfig, FeedConfig, FetchConfig
+from aggregator.config import Config, DigestConfig, FeedConfig, FetchConfig, FullText
 from aggregator.pipeline import Pipeline, run_digests
 from aggregator.store import Store
 from tests.support.httpd import FixtureHTTPServer, Reply
@@ -73,3 +73,50 @@ def test_site_boilerplate_never_reaches_text_or_digest(
     eml = next(out.glob("*.eml")).read_bytes().decode("utf-8", "replace")
     for block in [shared["donation"][:60], shared["bio"][:60], *shared["related"]]:
         assert block not in html and escape(block) not in html and block not in eml
+
+
+def test_learned_block_is_removed_from_earlier_undelivered_articles(
+    httpd: FixtureHTTPServer, tmp_path: Path
+) -> None:
+    """A block no detector knows, repeated on every article of a site, is learned after
+    LEARN_MIN_ARTICLES articles; the articles stored before that are re-cleaned."""
+    from aggregator import clean
+
+    stamp = (
+        "The Harbor Ledger print edition reaches homes across the county every Thursday morning."
+    )
+    topics = [
+        "The ferry operator added a late crossing on Fridays after a petition gathered 900 signatures from island residents.",
+        "Volunteers planted two hundred oak saplings along the old railway path on Saturday despite the rain.",
+        "The county library will lend fishing rods from next month, with a deposit of ten dollars per rod.",
+        "A bakery on Front Street won the regional bread prize for a rye loaf made with harbour-grown barley.",
+        "Night buses will run every half hour on the coast route during the festival week in August.",
+    ]
+    items = [
+        f"<item><guid>p{i}</guid><link>https://ledger.example/p{i}</link><title>Story {i}</title>"
+        f"<description><![CDATA[<p>{t}</p><p>{stamp}</p>]]></description></item>"
+        for i, t in enumerate(topics)
+    ]
+    httpd.static(
+        "/ledger.xml",
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Ledger</title>{"".join(items)}</channel></rss>'.encode(),
+    )
+    config = Config(
+        path=tmp_path / "c.yaml", database=tmp_path / "s.db",
+        feeds=(FeedConfig(url=httpd.url("/ledger.xml"), full_text=FullText.NEVER),),
+        fetch=FetchConfig(allow_private=True, timeout=5.0),
+    )  # fmt: skip
+    assert len(topics) > clean.LEARN_MIN_ARTICLES
+    now = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    with Store(config.database) as store:
+        p = Pipeline(config, store, clock=lambda: now, workers=0, strict=True)
+        try:
+            asyncio.run(p.poll())
+        finally:
+            p.close()
+        texts = [a.text for a in store.iter_articles()]
+        htmls = [a.html for a in store.iter_articles()]
+    assert len(texts) == len(topics)
+    for text, html, topic in zip(texts, htmls, topics, strict=True):
+        assert topic in text
+        assert stamp not in text and "print edition" not in html

@@ -1,0 +1,1 @@
+"""The hostile-world fault suite (issue 7); see catalog.py and docs/reliability.md."""

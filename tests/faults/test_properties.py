@@ -1,0 +1,148 @@
+"""Property tests (hypothesis) for the invariants a hostile world must not break.
+
+tests/test_parse.py already fuzzes ``parse_feed`` with raw bytes and tests/test_sanitize.py
+fuzzes the sanitizer for danger and idempotence; these add what those do not:
+
+* parsing feed-shaped documents with hostile bytes spliced in (raw bytes rarely get past
+  feedparser's first check) raises nothing but ParseError, and discovery never raises;
+* sanitizing never adds text (every output word was an input word) nor a tag outside the
+  allowlist;
+* cleaning feed HTML is idempotent (cleaning the stored HTML again changes nothing) and
+  never adds text;
+* the fetch size cap holds for any body size and Content-Encoding: a body is returned only
+  when its decoded size is within max_bytes, otherwise the outcome is too_large.
+
+Example counts are small (CI time); each property runs in a few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import re
+import zlib
+from datetime import UTC, datetime
+from html import unescape
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from aggregator.config import FetchConfig
+from aggregator.errors import ParseError
+from aggregator.extract import clean_feed_html
+from aggregator.fetch import Fetcher
+from aggregator.parse import discover_feed_links, parse_feed
+from aggregator.sanitize import ALLOWED_TAGS, html_to_text, sanitize_html
+from aggregator.types import Outcome
+from tests.faults.catalog import by_area
+from tests.support.httpd import FixtureHTTPServer, Reply
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+PROPS = {f.id: f for f in by_area("property")}
+
+_TAGS = ["p", "div", "span", "a", "b", "i", "script", "style", "iframe", "ul", "li", "h2",
+         "table", "td", "img", "svg", "blockquote", "br", "figure", "figcaption"]  # fmt: skip
+_ATTRS = ['onclick="x()"', 'href="javascript:alert(1)"', 'href="https://ok.example/p"',
+          'style="width:expression(1)"', 'src="https://t.example/p.gif"', 'class="share"']  # fmt: skip
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
+_TEXT = st.lists(_WORD, min_size=1, max_size=6).map(" ".join)
+
+fragment = st.recursive(
+    _TEXT,
+    lambda children: st.builds(
+        lambda tag, attrs, inner: f"<{tag} {' '.join(attrs)}>{' '.join(inner)}</{tag}>",
+        st.sampled_from(_TAGS),
+        st.lists(st.sampled_from(_ATTRS), max_size=2),
+        st.lists(children, max_size=3),
+    ),
+    max_leaves=10,
+)
+
+_WORDS = re.compile(r"[a-z]+")
+_TAG = re.compile(r"<\s*([a-zA-Z][a-zA-Z0-9]*)")
+
+
+def words(text: str) -> set[str]:
+    return set(_WORDS.findall(unescape(text).lower()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(["title", "description", "guid", "pubDate"]))
+def test_parse_feed_shaped_hostile_bytes(junk: bytes, where: str) -> None:
+    doc = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><" + where.encode() + b">" + junk + b"</" + where.encode() + b">"
+        b"<link>https://f.example/1</link></item></channel></rss>"
+    )
+    with contextlib.suppress(ParseError):
+        parse_feed(doc, url="https://fuzz.example/", now=NOW)
+    discover_feed_links(junk + doc, "https://fuzz.example/")
+
+
+@settings(max_examples=150, deadline=None)
+@given(fragment)
+def test_sanitize_adds_no_text_and_no_tag(html: str) -> None:
+    out = sanitize_html(html, "https://base.example/")
+    assert words(html_to_text(out)) <= words(html), (html, out)
+    assert {t.lower() for t in _TAG.findall(out)} <= set(ALLOWED_TAGS), out
+
+
+@settings(max_examples=150, deadline=None)
+@given(fragment)
+def test_cleaning_adds_no_text(html: str) -> None:
+    once = clean_feed_html(html, "https://base.example/a")
+    assert words(once.text) <= words(html), (html, once.text)
+    assert words(html_to_text(once.html)) <= words(html), (html, once.html)
+
+
+@settings(max_examples=150, deadline=None)
+@example("<p ><a ></a> a</p>")
+@example("<figcaption >a</figcaption>")
+@given(fragment)
+def test_cleaning_is_idempotent(html: str) -> None:
+    once = clean_feed_html(html, "https://base.example/a")
+    twice = clean_feed_html(once.html, "https://base.example/a")
+    assert (twice.text, twice.html) == (once.text, once.html), (html, once.html, twice.html)
+
+
+CAP = 20_000  # max_bytes for the cap property (small, so bodies cross it cheaply)
+
+
+def _encode(body: bytes, coding: str) -> bytes:
+    if coding == "gzip":
+        return gzip.compress(body)
+    if coding == "deflate":
+        return zlib.compress(body)
+    return body
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    size=st.integers(min_value=0, max_value=3 * CAP),
+    coding=st.sampled_from(["identity", "gzip", "deflate"]),
+    chunked=st.booleans(),
+)
+def test_fetch_size_cap_holds(
+    httpd: FixtureHTTPServer, size: int, coding: str, chunked: bool
+) -> None:
+    body = (b"<p>abcdefgh</p>" * (size // 15 + 1))[:size]
+    headers = {"Content-Type": "text/html"}
+    if coding != "identity":
+        headers["Content-Encoding"] = coding
+    path = f"/cap-{size}-{coding}-{chunked}"
+    httpd.add(path, Reply(body=_encode(body, coding), headers=headers, chunked=chunked))
+    cfg = FetchConfig(timeout=5.0, max_bytes=CAP, allow_private=True)
+
+    async def go() -> tuple[Outcome, bytes | None]:
+        async with Fetcher(cfg) as f:
+            r = await f.fetch(httpd.url(path))
+        return r.outcome, r.body
+
+    outcome, got = asyncio.run(go())
+    if size <= CAP:
+        assert outcome is Outcome.OK and got == body
+    else:
+        assert outcome is Outcome.TOO_LARGE and got is None
