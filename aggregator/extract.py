@@ -197,7 +197,7 @@ def _render(
         elif b.kind != "item" and in_list:
             parts.append("</ul>")
             in_list = False
-        parts.append(_block_html(b, url))
+        parts.append(b.html or f"<p>{html_lib.escape(b.text)}</p>")
     if in_list:
         parts.append("</ul>")
     return Extracted(
@@ -210,25 +210,6 @@ def _render(
         block_hashes=learnable_hashes([b.text for b in blocks]),
         removed=result.removed,
     )
-
-
-def _block_html(b: Block, url: str | None) -> str:
-    """The block's sanitized HTML, or its plain text in a <p>/<li> when the markup would not
-    stay one block element (malformed nesting the HTML parser splits apart)."""
-    plain = f"<{'li' if b.kind == 'item' else 'p'}>{html_lib.escape(b.text)}</{'li' if b.kind == 'item' else 'p'}>"
-    if not b.html:
-        return plain
-    clean = sanitize_html(b.html, url)
-    try:
-        top = lxml.html.fragments_fromstring(clean) if clean else []
-    except (etree.ParserError, ValueError):
-        return plain
-    elements = [t for t in top if not isinstance(t, str)]
-    if len(elements) != 1 or any(isinstance(t, str) and t.strip() for t in top):
-        return plain
-    if _squash(elements[0].text_content()) != b.text:
-        return plain
-    return clean
 
 
 # ---- trafilatura XML -> blocks ---------------------------------------------------------------
@@ -385,6 +366,13 @@ _CONTAINER_TAGS = {
 _SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "svg", "head", "title", "button"}
 
 
+def _has_nested_block(el: etree._Element) -> bool:
+    return any(
+        isinstance(d.tag, str) and (d.tag in _BLOCK_TAGS or d.tag in _CONTAINER_TAGS)
+        for d in el.iterdescendants()
+    )
+
+
 def feed_blocks(html: str) -> list[Block]:
     """Split feed-provided HTML into blocks (leaf block elements, and inline runs between them)."""
     if not html or not html.strip():
@@ -409,10 +397,7 @@ def feed_blocks(html: str) -> list[Block]:
         if text:
             tree = lxml.html.fragment_fromstring(frag, create_parent="div")
             links = sum(len(_squash(a.text_content())) for a in tree.iter("a"))
-            nested_block = any(
-                isinstance(e.tag, str) and (e.tag in _BLOCK_TAGS or e.tag in _CONTAINER_TAGS)
-                for e in tree.iterdescendants()
-            )
+            nested_block = _has_nested_block(tree)
             # block elements inside inline ones (<span><p>..</p></span>) would be split apart
             # by the HTML parser; such a run is kept as its plain text
             inner = html_lib.escape(_squash(text)) if nested_block else frag
@@ -431,14 +416,15 @@ def feed_blocks(html: str) -> list[Block]:
                 text = _squash(child.text_content())
                 if text:
                     links = sum(len(_squash(a.text_content())) for a in child.iter("a"))
-                    outer = etree.tostring(
-                        child, encoding="unicode", method="html", with_tail=False
-                    )
-                    if tag not in ALLOWED_TAGS:  # e.g. figcaption: keep it a block in our HTML
-                        inner = (html_lib.escape(child.text or "")) + "".join(
-                            etree.tostring(c, encoding="unicode", method="html") for c in child
+                    if tag not in ALLOWED_TAGS or _has_nested_block(child):
+                        # figcaption, or blocks inside blocks (<h2><h2>..</h2></h2>) that an
+                        # HTML parser would split apart: keep the block as its plain text
+                        wrap = "li" if tag == "li" else "p"
+                        outer = f"<{wrap}>{html_lib.escape(text)}</{wrap}>"
+                    else:
+                        outer = etree.tostring(
+                            child, encoding="unicode", method="html", with_tail=False
                         )
-                        outer = f"<p>{inner}</p>"
                     blocks.append(Block(text, _BLOCK_TAGS[tag], links, outer))
             elif tag in _CONTAINER_TAGS:
                 flush()

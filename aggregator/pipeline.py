@@ -438,14 +438,21 @@ class Pipeline:
             )
 
         # 4. identify: which entries are new, which changed, which we already have
-        work, skipped = self._identify(feed.url, parsed.entries)
+        work, skipped, deferred = self._identify(feed.url, parsed.entries)
 
         # 5. full text + cleaning (workers), 6. dedup and store in one transaction
         prepared = await self._prepare_all(fetcher, feed, work)
         new, updated = self._store_poll(feed, prepared, now)
+        if deferred:
+            # entries left for the next poll: forget the validators and the body hash so the
+            # same document is fetched and parsed again instead of answered by a 304
+            etag = last_modified = None
+            body_hash = ""
+        else:
+            etag, last_modified = result.etag, result.last_modified
         self.store.record_poll(
             feed.url, now=now, outcome="ok", status=result.status, error=None, next_check_at=nxt,
-            error_streak=0, gone=False, etag=result.etag, last_modified=result.last_modified,
+            error_streak=0, gone=False, etag=etag, last_modified=last_modified,
             body_hash=body_hash, title=parsed.title, redirect_url=permanent, new_entries=new,
             success=True,
         )  # fmt: skip
@@ -507,7 +514,10 @@ class Pipeline:
             dropped = {id(w) for w in new[MAX_NEW_ENTRIES_PER_POLL:]}
             skipped += len(dropped)
             work = [w for w in work if id(w) not in dropped]
-        return work, skipped
+            deferred = len(dropped)
+        else:
+            deferred = 0
+        return work, skipped, deferred
 
     def _learned_for(self, site: str) -> frozenset[str]:
         if site not in self._learned:

@@ -240,3 +240,30 @@ def test_private_address_refused_without_allow_private(
     with Store(config.database) as store:
         (s,) = poll(config, store, clock)
     assert s.outcome == "blocked" and httpd.hits("/feed.xml") == 0
+
+
+def test_huge_feed_is_taken_in_slices_over_polls(
+    httpd: FixtureHTTPServer, tmp_path: Path, clock: Clock
+) -> None:
+    from aggregator.pipeline import MAX_NEW_ENTRIES_PER_POLL
+
+    n = MAX_NEW_ENTRIES_PER_POLL * 2 + 200
+    items = [
+        (
+            f"e{i}",
+            httpd.url(f"/e{i}"),
+            f"Entry {i}",
+            f"<p>Entry number {i} of a very long feed.</p>",
+        )
+        for i in range(n)
+    ]
+    httpd.static("/big.xml", rss(items))
+    feed = FeedConfig(url=httpd.url("/big.xml"), full_text=FullText.NEVER)
+    config = make_config(tmp_path, [feed])
+    with Store(config.database) as store:
+        news = [poll(config, store, clock, [feed])[0].new for _ in range(4)]
+        assert news == [MAX_NEW_ENTRIES_PER_POLL, MAX_NEW_ENTRIES_PER_POLL, 200, 0]
+        assert store.article_count() == n
+        # once everything is in, the validators are kept again: the next poll is a 304
+        (s,) = poll(config, store, clock, [feed])
+        assert s.status == 304

@@ -139,7 +139,8 @@ FAULTS: list[Fault] = [
         "feed-10000-entries",
         "feed",
         "one feed with 10,000 entries",
-        "newest 500 taken per poll, rest counted as skipped; time bounded",
+        "newest 500 taken per poll, the rest on the next polls (no 304 until all are in); "
+        "time bounded",
         "outcome=ok new=500 skipped=9500; stored=500",
     ),
     Fault(
