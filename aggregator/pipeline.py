@@ -480,7 +480,11 @@ class Pipeline:
         log.info("discover page=%s feed=%s", result.url, links[0])
         return parsed, replace(second, final_url=links[0])
 
-    def _identify(self, feed_url: str, entries: Sequence[ParsedEntry]) -> tuple[list[_Work], int]:
+    def _identify(
+        self, feed_url: str, entries: Sequence[ParsedEntry]
+    ) -> tuple[list[_Work], int, int]:
+        """(entries to process, entries skipped, of which deferred to the next poll by the
+        per-poll cap)."""
         idents = [(e, entry_identity(e)) for e in entries]
         existing = self.store.find_existing(
             feed_url,
