@@ -382,6 +382,10 @@ def feed_blocks(html: str) -> list[Block]:
     except (etree.ParserError, ValueError):
         text = html_to_text(html)
         return [Block(line) for line in text.split("\n") if line.strip()]
+    # script/style-like elements carry no article text anywhere, not even inside a <p>
+    for el in list(root.iter(*_SKIP_TAGS)):
+        if el is not root:
+            el.drop_tree()
     blocks: list[Block] = []
     run: list[etree._Element | str] = []
 

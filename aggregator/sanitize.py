@@ -117,11 +117,15 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
         cleaned = _RELATIVE_HREF.sub("", cleaned)
     # Invalid nesting (a <p> inside an inline element) makes the HTML parser split paragraphs
     # and leave empty ones behind; they carry nothing and would change on a second pass.
-    cleaned = _EMPTY_BLOCK.sub("", cleaned)
+    while True:  # until none is left: removing <p></p> can empty the <li> around it
+        emptier = _EMPTY_BLOCK.sub("", cleaned)
+        if emptier == cleaned:
+            break
+        cleaned = emptier
     return cleaned.strip()
 
 
-_EMPTY_BLOCK = re.compile(r"<(p|li|blockquote|h[1-6])>\s*</\1>")
+_EMPTY_BLOCK = re.compile(r"<(p|li|ul|ol|blockquote|h[1-6])>\s*</\1>")
 
 
 # nh3 serialises attributes with double quotes; an href whose value has no scheme is relative.
