@@ -57,13 +57,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import numpy.typing as npt
 
 from aggregator import textfeatures as tf
 from aggregator.textfeatures import F32, U8, U32, Features
+from aggregator.urls import url_identity
 
 log = logging.getLogger(__name__)
 
@@ -109,25 +109,6 @@ KEY_CAP = 8  # most recent entries examined per copy-index key
 MIN_BAND_HITS = 1
 PENDING_MAX = 32768  # index keys held in the pending dict before a merge (~1k articles)
 
-_TRACKING = (
-    "utm_",
-    "fbclid",
-    "gclid",
-    "dclid",
-    "msclkid",
-    "mc_cid",
-    "mc_eid",
-    "igshid",
-    "ref",
-    "ref_src",
-    "cmpid",
-    "ocid",
-    "_ga",
-    "spm",
-    "smid",
-    "sr_share",
-)
-
 
 @dataclass(frozen=True)
 class DedupItem:
@@ -165,25 +146,6 @@ class CopySketch:
 
 
 # ---- pure helpers ---------------------------------------------------------------------------
-
-
-def canonical_url(url: str) -> str:
-    """URL identity: lower-case scheme/host, no www., default port, fragment or tracking
-    parameters; remaining query parameters sorted; trailing slash removed."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower() or "http"
-    if scheme == "https":
-        scheme = "http"  # the same article is often linked with either scheme
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    port = parts.port if parts.port not in (None, 80, 443) else None
-    netloc = f"{host}:{port}" if port else host
-    query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(_TRACKING)
-    )
-    path = parts.path.rstrip("/") or "/"
-    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
 def text_hash(text: str) -> str:
@@ -650,7 +612,7 @@ class Deduper:
         self._flush()
         t = item.published if item.published is not None else now
         feats = features if features is not None else tf.extract(item.text, item.title)
-        urlh = _h64(canonical_url(item.url).encode()) if item.url else 0
+        urlh = _h64(url_identity(item.url).encode()) if item.url else 0
         thash = int.from_bytes(feats.thash[:8], "little") | 1
         match, reason = self._find_copy(feats, urlh, thash, t)
         vterms, vvals = _EMPTY_U32, np.zeros(0, dtype=np.float32)

@@ -11,7 +11,7 @@ TRACKING_PARAMS = frozenset(
         "igshid", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "rb_clickid",
         "s_cid", "vero_id", "wickedid", "twclid", "ref_src", "cmpid", "ncid", "sr_share",
         "at_medium", "at_campaign", "guccounter", "spm", "ito", "itm_source", "itm_medium",
-        "itm_campaign",
+        "itm_campaign", "ref", "ocid", "_ga", "smid",
     }
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "__twitter", "hsa_")
@@ -49,6 +49,26 @@ def canonical_url(url: str) -> str:
     )
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def url_identity(url: str) -> str:
+    """Looser identity for the same article linked from different feeds: like
+    ``canonical_url``, and also scheme folded to http, ``www.`` dropped, query parameters
+    sorted, trailing slash removed (used by dedup's exact-URL match across feeds)."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
+    try:
+        port = parts.port if parts.port not in (None, 80, 443) else None
+    except ValueError:
+        port = None
+    netloc = f"{host}:{port}" if port else host
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_tracking_param(k)
+    )
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("http", netloc, path, urlencode(query), ""))
 
 
 def site_of(url: str | None) -> str:

@@ -12,12 +12,12 @@ import pytest
 from aggregator.dedup import (
     Deduper,
     DedupItem,
-    canonical_url,
     cluster,
     cluster_lines,
     pick_canonical,
     text_hash,
 )
+from aggregator.urls import url_identity
 
 T0 = 1_700_000_000.0
 
@@ -242,7 +242,7 @@ def test_cluster_schema_and_order() -> None:
 
 
 def test_helpers() -> None:
-    assert canonical_url("HTTPS://WWW.Example.org:443/x/?b=2&a=1&utm_medium=m#f") == (
+    assert url_identity("HTTPS://WWW.Example.org:443/x/?b=2&a=1&utm_medium=m#f") == (
         "http://example.org/x?a=1&b=2"
     )
     assert text_hash("Hello,  World!") == text_hash("hello world")
