@@ -146,8 +146,13 @@ def test_fetch_then_digest_over_smtp(
         quake_lines = [t for t in ("Port Alder", "Velmora", "Lake Maren")]
         for t in quake_lines:
             assert t in text
+        first, b, c = (text.find(t) for t in ("Port Alder", "Velmora", "Lake Maren"))
+        assert 0 <= first < min(b, c), text  # the four-source story ranks first
+        entry = text[first : min(b, c)]  # the first entry, up to the next quake's headline
         for name in ("Wire Service", "Coast Chronicle", "News Scraper", "Content Farm"):
+            assert name in entry, entry
             assert name in html
+        assert text.count("Port Alder counts the damage") + text.count("shakes Port Alder") <= 1
         with Store(config.parent / "state.db") as store:
             arts = list(store.iter_articles())
             stories = {a.story for a in arts}
