@@ -318,8 +318,7 @@ class Pipeline:
                 raise
             log.exception("poll feed=%s outcome=internal_error", feed.url)
             now = self.clock()
-            streak = state.error_streak + 1
-            nxt = now + timedelta(seconds=min(86400.0, self._interval(feed) * 2**streak))
+            nxt, streak = self._error_backoff(now, feed, state)
             self._record_failure(
                 feed.url, now, "internal_error", None, f"{type(e).__name__}: {e}", nxt, streak
             )
@@ -338,6 +337,16 @@ class Pipeline:
             f" error={summary.error!r}" if summary.error else "",
         )
         return summary
+
+    def _error_backoff(
+        self, now: datetime, feed: FeedConfig, state: FeedState
+    ) -> tuple[datetime | None, int]:
+        """Next check and streak after a failure that is not the fetch's (parse error, bug):
+        the same exponential backoff as a server error, from ``plan_next_check``."""
+        failed = FetchResult(url=feed.url, outcome=Outcome.SERVER_ERROR)
+        return plan_next_check(
+            now, failed, interval=self._interval(feed), error_streak=state.error_streak
+        )
 
     def _interval(self, feed: FeedConfig) -> float:
         return feed.interval if feed.interval is not None else self.config.fetch.interval
@@ -414,10 +423,7 @@ class Pipeline:
         except ParseError as e:
             parsed, result = await self._try_discovered(fetcher, result, e)
             if parsed is None:
-                fail = FetchResult(url=target, outcome=Outcome.SERVER_ERROR, status=result.status)
-                nxt_err, streak = plan_next_check(
-                    now, fail, interval=interval, error_streak=state.error_streak
-                )
+                nxt_err, streak = self._error_backoff(now, feed, state)
                 self._record_failure(
                     feed.url, now, "parse_error", result.status, str(e), nxt_err, streak
                 )
@@ -664,25 +670,6 @@ class Pipeline:
                         self.store.update_article_text(article_id, html=new_html, text=new_text)
             log.info("learned site=%s blocks=%d", site, len(after))
 
-    def dedup_pending(self) -> int:
-        """Run dedup over stored articles that never got a decision (e.g. after an upgrade)."""
-        n = 0
-        with self.store.transaction():
-            for art in self.store.articles_without_dedup():
-                decision = self.deduper.add(
-                    DedupItem(id=str(art.id), text=art.text, title=art.title, url=art.url,
-                              published=(art.published or art.fetched_at).timestamp(),
-                              source=art.feed_url),
-                    art.fetched_at.timestamp(),
-                )  # fmt: skip
-                self.store.set_dedup(
-                    art.id, story=decision.story,
-                    duplicate_of=int(decision.duplicate_of) if decision.duplicate_of else None,
-                    reason=decision.reason, state=self.deduper.snapshot(str(art.id)),
-                )  # fmt: skip
-                n += 1
-        return n
-
 
 _TAG = re.compile(r"<[^>]*>")
 
@@ -734,19 +721,21 @@ def _charset(headers: object) -> str:
 
 
 def run_poll(
-    config: Config, store: Store, feeds: Sequence[FeedConfig] | None = None, **kw: object
+    config: Config,
+    store: Store,
+    feeds: Sequence[FeedConfig] | None = None,
+    *,
+    on_done: Callable[[PollSummary], None] | None = None,
 ) -> list[PollSummary]:
     """Synchronous convenience wrapper (CLI `fetch`)."""
-    on_done = kw.pop("on_done", None)
-    pipeline = Pipeline(config, store, **kw)  # type: ignore[arg-type]
+    pipeline = Pipeline(config, store)
     try:
-        return asyncio.run(pipeline.poll(feeds, on_done=on_done))  # type: ignore[arg-type]
+        return asyncio.run(pipeline.poll(feeds, on_done=on_done))
     finally:
         pipeline.close()
 
 
 __all__ = [
-    "AggregatorError",
     "Pipeline",
     "PollSummary",
     "entry_identity",

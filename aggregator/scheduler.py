@@ -337,4 +337,4 @@ def run_daemon(config: Config) -> int:
     return asyncio.run(daemon.run())
 
 
-__all__ = ["Daemon", "digest_due", "last_scheduled", "run_daemon", "sd_notify", "load_config"]
+__all__ = ["Daemon", "digest_due", "last_scheduled", "run_daemon", "sd_notify"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -160,7 +159,6 @@ class PendingArticle:
     """An article not yet delivered to one recipient (digest selection input)."""
 
     article: StoredArticle
-    prefer_hint: bool  # unused by the store; filled by the caller from config
     story_delivered_before: bool
     canonical_delivered: bool  # its duplicate_of target already went to this recipient
 
@@ -460,12 +458,6 @@ class Store:
         for r in cur:
             yield int(r[0]), bytes(r[1]), float(r[2])
 
-    def articles_without_dedup(self) -> list[StoredArticle]:
-        rows = self._db.execute(
-            f"SELECT {_ARTICLE_COLS} FROM articles a WHERE story IS NULL ORDER BY id"
-        ).fetchall()
-        return [_article(r) for r in rows]
-
     def iter_articles(self) -> Iterator[StoredArticle]:
         cur = self._db.execute(f"SELECT {_ARTICLE_COLS} FROM articles a ORDER BY id")
         for r in cur:
@@ -539,7 +531,7 @@ class Store:
             art = _article(r[:-2])
             if wanted is not None and art.feed_url not in wanted:
                 continue
-            out.append(PendingArticle(art, False, bool(r[-2]), bool(r[-1])))
+            out.append(PendingArticle(art, bool(r[-2]), bool(r[-1])))
         return out
 
     def mark_delivered(
@@ -693,7 +685,3 @@ def _split_sql(script: str) -> list[str]:
 def _chunks(values: Sequence[str], n: int) -> Iterator[Sequence[str]]:
     for i in range(0, len(values), n):
         yield values[i : i + n]
-
-
-def utcnow() -> datetime:
-    return datetime.fromtimestamp(time.time(), tz=UTC)
