@@ -220,22 +220,31 @@ class Store:
         self.close()
 
     def _migrate(self) -> None:
-        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path} has schema version {version}, newer than this aggregator "
-                f"({len(MIGRATIONS)}); upgrade aggregator"
-            )
-        for number in range(version + 1, len(MIGRATIONS) + 1):
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+        """Apply the missing migrations. The version is read under the write lock, so two
+        processes opening a fresh database at once (the daemon and a CLI command) do not both
+        run the same migration."""
+
+        def version() -> int:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+        if version() == len(MIGRATIONS):
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            current = version()
+            if current > len(MIGRATIONS):
+                raise StoreError(
+                    f"{self.path} has schema version {current}, newer than this aggregator "
+                    f"({len(MIGRATIONS)}); upgrade aggregator"
+                )
+            for number in range(current + 1, len(MIGRATIONS) + 1):
                 for statement in _split_sql(MIGRATIONS[number - 1]):
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version={number}")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

@@ -151,3 +151,28 @@ def test_site_block_counts(tmp_path: Path) -> None:
         s.count_site_blocks("f.example", ["b3"])
         assert s.learned_blocks("f.example", 3) == {"b1", "b2"}
         assert s.learned_blocks("other.example", 1) == frozenset()
+
+
+def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
+    """The daemon and a CLI command opening a fresh database at the same moment."""
+    import threading
+
+    db = tmp_path / "fresh.db"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            Store(db).close()
+        except BaseException as e:  # noqa: BLE001 - collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Store(db) as s:
+        assert s.integrity_check() == "ok"
