@@ -6,8 +6,10 @@ Syndication set: pair precision/recall/F1 on `family` (a predicted pair = same f
 recall per copy variant, and in the same run the baselines "plain simhash, default features
 of the `simhash` package" at k=3 and at its best k (pairwise Hamming <= k).
 Story set: pair P/R/F1 on `story` over all pairs and within topic, docs fed in file order and
-shuffled with a fixed seed.  Every figure is also given for topics 1-15 (the tuning half) and
-16-30 (held out).  Skips (exit 0) with a message when the data is absent.
+shuffled with a fixed seed, each three ways: online assignment only; ``consolidate`` after
+every 50 docs and at the end (the daemon after each poll); ``consolidate`` once at the end
+(`aggregator cluster` on a file without dates).  Every figure is also given for topics 1-15
+(the tuning half) and 16-30 (held out).  Skips (exit 0) with a message when the data is absent.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from aggregator.dedup import Deduper, DedupItem
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dedup"
 SEED = 7
+POLL = 50  # docs per consolidate() in the "every" mode: a poll's worth of new articles
 
 Doc = dict[str, Any]
 
@@ -67,12 +70,24 @@ def subsets(docs: Sequence[Doc]) -> dict[str, Callable[[Doc], bool]]:
     }
 
 
-def run_deduper(docs: Sequence[Doc]) -> dict[str, tuple[str, str]]:
+def run_deduper(docs: Sequence[Doc], consolidate: int = 0) -> dict[str, tuple[str, str]]:
+    """(family root, story) per doc.  ``consolidate`` > 0: ``Deduper.consolidate`` after
+    every that many docs (the daemon runs it after each poll) and at the end (as
+    `aggregator cluster` does at the end of its input); < 0: only at the end."""
     d = Deduper()
     out = {}
-    for doc in docs:
+
+    def revise() -> None:
+        for id, story in d.consolidate(0.0).items():
+            out[id] = (out[id][0], story)
+
+    for i, doc in enumerate(docs):
         r = d.add(DedupItem(id=doc["id"], text=doc["text"], title=doc.get("title") or ""), 0.0)
         out[r.id] = (r.duplicate_of or r.id, r.story)
+        if consolidate > 0 and (i + 1) % consolidate == 0:
+            revise()
+    if consolidate:
+        revise()
     return out
 
 
@@ -122,7 +137,7 @@ def simhash_baseline(docs: Sequence[Doc]) -> dict[int, tuple[float, float, float
 def eval_syndication(docs: list[Doc]) -> None:
     print(f"== syndication: {len(docs)} docs, file order")
     t0 = time.perf_counter()
-    res = run_deduper(docs)
+    res = run_deduper(docs, consolidate=-1)
     dt = time.perf_counter() - t0
     print(f"deduper: {len(docs) / dt:.0f} docs/s")
     fam_of = {k: v[0] for k, v in res.items()}
@@ -142,8 +157,16 @@ def eval_stories(docs: list[Doc]) -> None:
     print(f"== stories: {len(docs)} docs")
     shuffled = list(docs)
     random.Random(SEED).shuffle(shuffled)
-    for order_name, order in (("file order", docs), (f"shuffled seed={SEED}", shuffled)):
-        res = run_deduper(order)
+    modes = (("online only", 0), (f"consolidated every {POLL}", POLL), ("consolidated", -1))
+    runs = [
+        (f"{mode}, {name}", order, cons)
+        for mode, cons in modes
+        for name, order in (("file order", docs), (f"shuffled seed={SEED}", shuffled))
+    ]
+    for order_name, order, cons in runs:
+        t0 = time.perf_counter()
+        res = run_deduper(order, consolidate=cons)
+        print(f"[{order_name}] {len(order) / (time.perf_counter() - t0):.0f} docs/s")
         story = {k: v[1] for k, v in res.items()}
         for name, keep in subsets(docs).items():
             sub = [d for d in docs if keep(d)]

@@ -9,7 +9,8 @@ Run from the repo root:  .venv/bin/python bench/dedup_speed.py [--window 100000]
 2. Throughput with ``--window`` articles in the window: ``textfeatures.extract`` alone, then
    ``--n`` articles through ``add(item, now, features=...)`` (what the main process does:
    exact and near-duplicate lookup + verification + story assignment), CPU time on one core;
-   a quarter of them are syndicated copies of window articles.  ``evict`` per call.
+   a quarter of them are syndicated copies of window articles; ``consolidate`` after every
+   500 (what the daemon does after each poll), included in the figure.  ``evict`` per call.
 3. Lookup scaling: the candidate index alone (32 LSH band keys + URL key per article) with
    10k, 100k and 1M stored articles; time per query and ratios.
 Without the data set, sentences are generated from a fixed random vocabulary.
@@ -59,6 +60,9 @@ def sentences() -> list[str]:
     ]
 
 
+POLL = 500  # articles per consolidate() call (one poll's new articles)
+
+
 def synth(rng: random.Random, sents: list[str], n: int) -> list[str]:
     return [
         " ".join(rng.sample(sents, rng.randint(6, 14))) + f" Ref {rng.randint(0, 10**9)}."
@@ -73,6 +77,7 @@ def salted(blob: bytes, rng: np.random.Generator, story: str) -> bytes:
     head = list(_HEADER.unpack_from(blob))
     ks, kk, nb, kv, nt = head[8:13]
     lens = head[13:16]
+    nc = head[16]
     strs, p = [], _HEADER.size
     for n in lens:
         strs.append(blob[p : p + n])
@@ -86,12 +91,12 @@ def salted(blob: bytes, rng: np.random.Generator, story: str) -> bytes:
     arrays = []
     for dtype, count in (
         (np.uint32, ks), (np.uint8, ks), (np.uint32, kk), (np.uint32, nb),
-        (np.uint32, kv), (np.float16, kv), (np.uint32, nt),
+        (np.uint32, kv), (np.float16, kv), (np.uint32, nt), (np.uint32, nc), (np.float16, nc),
     ):  # fmt: skip
         a = np.frombuffer(blob, dtype=dtype, count=count, offset=p).copy()
         p += a.nbytes
         arrays.append(a)
-    sk, pos, skel, bands, vt, vv, dft = arrays
+    sk, pos, skel, bands, vt, vv, dft, ct, cv = arrays
     sk ^= np.uint32(salt)
     o = np.argsort(sk)
     sk, pos = sk[o], pos[o]
@@ -99,10 +104,13 @@ def salted(blob: bytes, rng: np.random.Generator, story: str) -> bytes:
     bands ^= np.uint32(salt)
     vt ^= np.uint32(salt)
     dft ^= np.uint32(salt)
+    ct ^= np.uint32(salt)
+    o = np.argsort(ct)
+    ct, cv = ct[o], cv[o]
     parts = [
         _HEADER.pack(*head),
         *strs,
-        *(a.tobytes() for a in (sk, pos, skel, bands, vt, vv, dft)),
+        *(a.tobytes() for a in (sk, pos, skel, bands, vt, vv, dft, ct, cv)),
     ]
     return b"".join(parts)
 
@@ -174,9 +182,15 @@ def throughput(
     de = time.process_time() - t0
     t0, c0 = time.perf_counter(), time.process_time()
     reasons: dict[str, int] = {}
+    dcons = 0.0
+    changed = 0
     for i, (text, f) in enumerate(zip(texts, feats, strict=True)):
         r = d.add(DedupItem(id=f"n{i}", text=text), 1.0, features=f)
         reasons[r.reason] = reasons.get(r.reason, 0) + 1
+        if (i + 1) % POLL == 0 or i + 1 == len(texts):  # the daemon consolidates per poll
+            c1 = time.process_time()
+            changed += len(d.consolidate(1.0))
+            dcons += time.process_time() - c1
     dt, dc = time.perf_counter() - t0, time.process_time() - c0
     t0 = time.process_time()
     for _ in range(20):
@@ -190,6 +204,10 @@ def throughput(
         f"add (features given): {n} articles with {window} in the window: "
         f"{1000 * dc / n:.3f} ms/article CPU ({n / dc:.0f}/s; wall {n / dt:.0f}/s); "
         f"extract + add {n / (dc + de):.0f} articles/s; reasons {reasons}"
+    )
+    print(
+        f"  of which consolidate() every {POLL} adds: {1000 * dcons / n:.3f} ms/article "
+        f"({changed} story changes)"
     )
     print(f"evict (nothing to evict, {len(d)} in window): {1000 * dv:.2f} ms per call")
 

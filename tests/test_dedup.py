@@ -458,3 +458,83 @@ def test_key_index_keeps_the_newest_entries_per_key_through_merges() -> None:
     for k in range(50):
         kept = [s // 2 for s in slots[keys == k][-8:].tolist() if s % 2 == 0]
         assert sorted(bulk.query([k])) == kept
+
+
+# ---- story consolidation ----------------------------------------------------------------------
+
+
+def _reference_average_link(sim: list[list[float]], threshold: float) -> list[int]:
+    """Textbook average-link: merge the pair of groups with the highest mean similarity."""
+    groups = [[i] for i in range(len(sim))]
+    while True:
+        best, pair = threshold, None
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                s = sum(sim[i][j] for i in groups[a] for j in groups[b])
+                avg = s / (len(groups[a]) * len(groups[b]))
+                if avg >= best and (pair is None or avg > best):
+                    best, pair = avg, (a, b)
+        if pair is None:
+            break
+        a, b = pair
+        groups[a] += groups.pop(b)
+    labels = [0] * len(sim)
+    for g in groups:
+        for i in g:
+            labels[i] = min(g)
+    return labels
+
+
+def test_average_link_matches_the_textbook_algorithm() -> None:
+    import numpy as np
+
+    from aggregator.dedup import average_link
+
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        n, vocab = int(rng.integers(2, 25)), int(rng.integers(3, 30))
+        dense = rng.random((n, vocab)) * (rng.random((n, vocab)) < 0.3)
+        dense /= np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12)
+        rows, terms = np.nonzero(dense)
+        w = dense[rows, terms].astype(np.float32)
+        # float32 weights, as the Deduper passes them
+        d32 = np.zeros_like(dense, dtype=np.float32)
+        d32[rows, terms] = w
+        sim = (d32.astype(np.float64) @ d32.T.astype(np.float64)).tolist()
+        sim = [[x if x >= 0.02 else 0.0 for x in row] for row in sim]  # CONS_EDGE_MIN
+        thr = float(rng.choice([0.1, 0.2, 0.3]))
+        got = average_link(rows.astype(np.int64), terms.astype(np.uint32), w, n, thr)
+        want = _reference_average_link(sim, thr)
+        assert got.tolist() == want, trial
+
+
+@pytest.mark.skipif(
+    not (DATA / "ecbplus-stories.jsonl.gz").exists(),
+    reason="evaluation data ../shared/data/dedup absent",
+)
+def test_story_grouping_on_real_data_meets_the_issue_target() -> None:
+    """ECB+ stories through `cluster` (what the CLI runs): pair P >= 0.90 and F1 >= 0.90;
+    the online assignment alone scores about 0.82 there, consolidation brings 0.905."""
+    with gzip.open(DATA / "ecbplus-stories.jsonl.gz", "rt", encoding="utf-8") as f:
+        docs = [json.loads(x) for x in f]
+    story = {o["id"]: o["story"] for o in cluster({"id": d["id"], "text": d["text"]} for d in docs)}
+    tp = pp = gp = 0
+    for i, a in enumerate(docs):
+        for b in docs[i + 1 :]:
+            same_p, same_g = story[a["id"]] == story[b["id"]], a["story"] == b["story"]
+            tp += same_p and same_g
+            pp += same_p
+            gp += same_g
+    p, r = tp / pp, tp / gp
+    assert p >= 0.90 and 2 * p * r / (p + r) >= 0.90, (p, r)
+
+
+def test_consolidated_story_survives_a_restart() -> None:
+    """restore(story=...) takes the stored (consolidated) story over the snapshot's."""
+    d = Deduper()
+    d.add(item("a", QUAKE_A1), T0)
+    blob = d.snapshot("a")
+    d2 = Deduper()
+    assert d2.restore("a", blob, T0, story="zz")
+    r = d2.add(item("b", QUAKE_A2), T0 + 60)  # the same event: joins a's stored story
+    assert r.story == "zz"
