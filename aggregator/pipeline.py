@@ -257,8 +257,8 @@ class Pipeline:
         d = Deduper(window=cfg.window, story_window=cfg.story_window)
         since = self.clock() - timedelta(seconds=max(cfg.window, cfg.story_window))
         n = 0
-        for article_id, blob, added_at in self.store.dedup_states(since):
-            d.restore(str(article_id), blob, added_at)
+        for article_id, blob, added_at, story in self.store.dedup_states(since):
+            d.restore(str(article_id), blob, added_at, story=story)
             n += 1
         log.debug("dedup restored=%d", n)
         return d
@@ -299,8 +299,25 @@ class Pipeline:
 
             results = list(await asyncio.gather(*(one(f) for f in feeds)))
         if self._deduper is not None:
-            self._deduper.evict(self.clock().timestamp())
+            self._consolidate(self._deduper)
         return results
+
+    def _consolidate(self, deduper: Deduper) -> None:
+        """Revise stories around this poll's new articles (``Deduper.consolidate``) and
+        store the changes.  A crash before the write leaves the online stories, which are
+        valid too; the in-memory state is reloaded if the write fails."""
+        now = self.clock().timestamp()
+        deduper.evict(now)
+        changes = deduper.consolidate(now)
+        if not changes:
+            return
+        try:
+            self.store.set_stories({int(k): v for k, v in changes.items()})
+        except StoreError as e:
+            log.error("dedup consolidation not stored: %s", e)
+            self._deduper = None
+        else:
+            log.info("dedup consolidated stories changed=%d", len(changes))
 
     async def _poll_feed(self, fetcher: Fetcher, feed: FeedConfig, state: FeedState) -> PollSummary:
         started = time.perf_counter()

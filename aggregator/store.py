@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -457,15 +457,29 @@ class Store:
             (story, duplicate_of, reason, state, article_id),
         )
 
-    def dedup_states(self, since: datetime) -> Iterator[tuple[int, bytes, float]]:
-        """(id, state blob, fetched_at) of articles inside the dedup window, oldest first."""
+    def dedup_states(self, since: datetime) -> Iterator[tuple[int, bytes, float, str | None]]:
+        """(id, state blob, fetched_at, story) of articles inside the dedup window, oldest
+        first."""
         cur = self._db.execute(
-            "SELECT id, dedup_state, fetched_at FROM articles"
+            "SELECT id, dedup_state, fetched_at, story FROM articles"
             " WHERE fetched_at >= ? AND dedup_state IS NOT NULL ORDER BY id",
             (since.timestamp(),),
         )
         for r in cur:
-            yield int(r[0]), bytes(r[1]), float(r[2])
+            yield int(r[0]), bytes(r[1]), float(r[2]), r[3] if isinstance(r[3], str) else None
+
+    def set_stories(self, stories: Mapping[int, str]) -> None:
+        """Store revised story ids (dedup consolidation) in one transaction."""
+        if not stories:
+            return
+        with self.transaction():
+            try:
+                self._db.executemany(
+                    "UPDATE articles SET story = ? WHERE id = ?",
+                    [(s, i) for i, s in stories.items()],
+                )
+            except sqlite3.Error as e:
+                raise StoreError(f"cannot write to {self.path}: {e}") from e
 
     def iter_articles(self) -> Iterator[StoredArticle]:
         cur = self._db.execute(f"SELECT {_ARTICLE_COLS} FROM articles a ORDER BY id")

@@ -538,3 +538,30 @@ def test_consolidated_story_survives_a_restart() -> None:
     assert d2.restore("a", blob, T0, story="zz")
     r = d2.add(item("b", QUAKE_A2), T0 + 60)  # the same event: joins a's stored story
     assert r.story == "zz"
+
+
+def test_consolidated_stories_are_stored_and_restored(tmp_path: Path) -> None:
+    """Store.set_stories writes revised stories in one transaction; dedup_states hands them
+    back with the snapshot, so a restarted Deduper uses the consolidated story."""
+    from datetime import UTC, datetime
+
+    from aggregator.store import Store
+    from tests.test_store import row
+
+    d = Deduper()
+    with Store(tmp_path / "a.db") as s:
+        ids = []
+        for n, text in enumerate((QUAKE_A1, ORIGINAL)):
+            aid = s.insert_article(row(key=f"g:{n}"))
+            r = d.add(item(str(aid), text), T0)
+            s.set_dedup(aid, story=r.story, duplicate_of=None, reason=r.reason,
+                        state=d.snapshot(str(aid)))  # fmt: skip
+            ids.append(aid)
+        s.set_stories({ids[1]: str(ids[0])})
+        got = list(s.dedup_states(datetime(2000, 1, 1, tzinfo=UTC)))
+    assert [(g[0], g[3]) for g in got] == [(ids[0], str(ids[0])), (ids[1], str(ids[0]))]
+    d2 = Deduper()
+    for aid, blob, added, story in got:
+        assert d2.restore(str(aid), blob, added, story=story)
+    r = d2.add(item("c", ORIGINAL + " One more sentence at the end of it."), T0 + 60)
+    assert r.duplicate_of == str(ids[1]) and r.story == str(ids[0])  # copy follows the story
