@@ -878,11 +878,9 @@ class Deduper:
         norm = np.sqrt(np.bincount(rr, weights=ww.astype(np.float64) ** 2, minlength=m))
         ww = (ww / np.maximum(norm[rr], 1e-12)).astype(np.float32)
         labels = average_link(rr, tt, ww, m, CONS_MIN_SIMILARITY)
-        return self._rename(rows, labels, inwin)
+        return self._rename(rows, labels)
 
-    def _rename(
-        self, rows: npt.NDArray[np.int64], labels: npt.NDArray[np.int64], inwin: Any
-    ) -> dict[str, str]:
+    def _rename(self, rows: npt.NDArray[np.int64], labels: npt.NDArray[np.int64]) -> dict[str, str]:
         """Name the groups found by ``consolidate`` and apply them (see there)."""
         c = self._c
         slots = rows.tolist()
