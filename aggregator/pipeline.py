@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from aggregator import clean, extract, failpoints, textfeatures
 from aggregator.config import Config, FeedConfig, FullText
-from aggregator.dedup import Deduper, DedupItem, text_hash
+from aggregator.dedup import Deduper, DedupItem
 from aggregator.digest import build_digest
 from aggregator.errors import AggregatorError, ExtractError, ParseError, StoreError
 from aggregator.fetch import HTML_ACCEPT, Fetcher, plan_next_check
@@ -130,6 +130,7 @@ class _Work:
     entry: ParsedEntry
     ident: EntryIdentity
     existing: ExistingEntry | None
+    site: str  # site_of(entry.link or feed url), needed at several steps: computed once
 
 
 # ---- CPU jobs (run in worker processes; module-level so they pickle) ------------------------
@@ -179,7 +180,7 @@ def _feed_html(entry: ParsedEntry) -> str:
 
 
 def _site(work: _Work, feed: FeedConfig) -> str:
-    return site_of(work.entry.link or feed.url)
+    return work.site  # site_of(work.entry.link or feed.url)
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,10 @@ class Pipeline:
             return None
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
+            # the fork server imports the job modules (lxml, feedparser, numpy, trafilatura:
+            # ~0.7 CPU s) once and every worker is forked from it, instead of each worker
+            # importing them again on its first job; no effect once the server is running
+            ctx.set_forkserver_preload(["__main__", __name__])
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 self._workers,
                 mp_context=ctx,
@@ -465,7 +470,6 @@ class Pipeline:
 
         # 5. full text + cleaning (workers), 6. dedup and store in one transaction
         prepared = await self._prepare_all(fetcher, feed, work)
-        new, updated = self._store_poll(feed, prepared, now)
         if deferred:
             # entries left for the next poll: forget the validators and the body hash so the
             # same document is fetched and parsed again instead of answered by a 304
@@ -473,12 +477,16 @@ class Pipeline:
             body_hash = ""
         else:
             etag, last_modified = result.etag, result.last_modified
-        self.store.record_poll(
-            feed.url, now=now, outcome="ok", status=result.status, error=None, next_check_at=nxt,
-            error_streak=0, gone=False, etag=etag, last_modified=last_modified,
-            body_hash=body_hash, title=parsed.title, redirect_url=permanent, new_entries=new,
-            success=True,
-        )  # fmt: skip
+
+        def record(new: int) -> None:
+            self.store.record_poll(
+                feed.url, now=now, outcome="ok", status=result.status, error=None,
+                next_check_at=nxt, error_streak=0, gone=False, etag=etag,
+                last_modified=last_modified, body_hash=body_hash, title=parsed.title,
+                redirect_url=permanent, new_entries=new, success=True,
+            )  # fmt: skip
+
+        new, updated = self._store_poll(feed, prepared, now, record)
         return PollSummary(
             feed.url, name, "ok", result.status, new=new, updated=updated,
             skipped=skipped + parsed.skipped_entries, next_check_at=nxt,
@@ -526,13 +534,13 @@ class Pipeline:
             seen_keys.add(ident.key)
             match = match_existing(ident, existing)
             if match is None:
-                work.append(_Work(entry, ident, None))
+                work.append(_Work(entry, ident, None, site_of(entry.link or feed_url)))
             elif match.id in seen_ids:
                 skipped += 1
             else:
                 seen_ids.add(match.id)
                 if match.content_hash != ident.content_hash and not match.delivered:
-                    work.append(_Work(entry, ident, match))
+                    work.append(_Work(entry, ident, match, site_of(entry.link or feed_url)))
         new = [w for w in work if w.existing is None]
         if len(new) > MAX_NEW_ENTRIES_PER_POLL:
             new.sort(
@@ -614,12 +622,21 @@ class Pipeline:
         feed: FeedConfig,
         prepared: Sequence[_Prepared],
         now: datetime,
+        record: Callable[[int], None],
     ) -> tuple[int, int]:
-        """Insert new articles, update changed ones, run dedup; one transaction."""
+        """Insert new articles, update changed ones, run dedup, and ``record(new)`` the feed's
+        poll state: one transaction.
+
+        Dedup runs before each insert, with the id the insert is about to get (taken under the
+        transaction's write lock), so each new article is one INSERT with its dedup state; the
+        per-site block counts of the whole feed are added in one statement."""
         new = updated = 0
         deduper = self.deduper
+        ts = now.timestamp()
+        blocks: dict[tuple[str, str], int] = {}
         try:
             with self.store.transaction():
+                next_id = 0
                 for p in prepared:
                     work, cleaned, page_error = p.work, p.cleaned, p.page_error
                     entry, ident = work.entry, work.ident
@@ -631,38 +648,44 @@ class Pipeline:
                         )  # fmt: skip
                         updated += 1
                         continue
-                    site = site_of(entry.link or feed.url)
-                    article_id = self.store.insert_article(
-                        ArticleRow(
-                            feed_url=feed.url, key=ident.key, guid=ident.guid, url=entry.link,
-                            canonical_url=ident.canonical_link, content_hash=ident.content_hash,
-                            text_hash=text_hash(cleaned.text), title=title,
-                            author=entry.author or cleaned.author, published=entry.published,
-                            fetched_at=now, html=cleaned.html, text=cleaned.text, site=site,
-                            full_text_error=page_error,
-                        )
-                    )  # fmt: skip
-                    if site and cleaned.block_hashes:
-                        self.store.count_site_blocks(site, cleaned.block_hashes)
+                    if not next_id:
+                        next_id = self.store.next_article_id()
+                    article_id = next_id
+                    next_id += 1
+                    site = work.site
                     published = (entry.published or now).timestamp()
                     decision = deduper.add(
                         DedupItem(
                             id=str(article_id), text=cleaned.text, title=title, url=entry.link,
-                            published=min(published, now.timestamp()), source=feed.url,
-                            prefer=feed.prefer,
+                            published=min(published, ts), source=feed.url, prefer=feed.prefer,
                         ),
-                        now.timestamp(),
+                        ts,
                         features=p.features,
                     )  # fmt: skip
-                    self.store.set_dedup(
-                        article_id,
-                        story=decision.story,
-                        duplicate_of=int(decision.duplicate_of) if decision.duplicate_of else None,
-                        reason=decision.reason,
-                        state=deduper.snapshot(str(article_id)),
-                    )
+                    self.store.insert_article(
+                        ArticleRow(
+                            feed_url=feed.url, key=ident.key, guid=ident.guid, url=entry.link,
+                            canonical_url=ident.canonical_link, content_hash=ident.content_hash,
+                            # == dedup.text_hash(cleaned.text), computed by the worker
+                            text_hash=p.features.thash.hex(), title=title,
+                            author=entry.author or cleaned.author, published=entry.published,
+                            fetched_at=now, html=cleaned.html, text=cleaned.text, site=site,
+                            full_text_error=page_error, id=article_id, story=decision.story,
+                            duplicate_of=(
+                                int(decision.duplicate_of) if decision.duplicate_of else None
+                            ),
+                            dedup_reason=decision.reason,
+                            dedup_state=deduper.snapshot(str(article_id)),
+                        )
+                    )  # fmt: skip
+                    if site:
+                        for h in dict.fromkeys(cleaned.block_hashes):
+                            blocks[site, h] = blocks.get((site, h), 0) + 1
                     new += 1
                     failpoints.hit("poll.in_transaction")
+                if blocks:
+                    self.store.add_site_blocks(blocks)
+                record(new)
         except BaseException:
             # the transaction rolled back: the in-memory index must forget what it just saw
             self._deduper = None

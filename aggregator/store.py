@@ -152,6 +152,12 @@ class ArticleRow:
     text: str
     site: str
     full_text_error: str | None
+    # set when the dedup decision is known before the insert (one statement per article)
+    id: int | None = None  # from ``next_article_id`` inside the same transaction
+    story: str | None = None
+    duplicate_of: int | None = None
+    dedup_reason: str | None = None
+    dedup_state: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -273,11 +279,10 @@ class Store:
             raise StoreError(f"cannot write to {self.path}: {e}") from e
 
     def _write(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        """One statement: inside the open transaction, or else as its own (autocommit: a
+        single statement is atomic, so no BEGIN/COMMIT round trips are needed)."""
         try:
-            if self._in_tx:
-                return self._db.execute(sql, params)
-            with self.transaction():
-                return self._db.execute(sql, params)
+            return self._db.execute(sql, params)
         except sqlite3.Error as e:
             raise StoreError(f"cannot write to {self.path}: {e}") from e
 
@@ -416,19 +421,27 @@ class Store:
                     found[r[0]] = ExistingEntry(r[0], r[1], r[2], r[3], r[4], bool(r[5]))
         return list(found.values())
 
+    def next_article_id(self) -> int:
+        """The id the next inserted article gets (SQLite's own choice: largest + 1). Only
+        stable inside a write transaction, which holds the database's write lock."""
+        if not self._in_tx:
+            raise RuntimeError("next_article_id needs an open transaction")
+        return int(self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM articles").fetchone()[0])
+
     def insert_article(self, row: ArticleRow) -> int:
         cur = self._write(
             """
-            INSERT INTO articles (feed_url, key, guid, url, canonical_url, content_hash,
+            INSERT INTO articles (id, feed_url, key, guid, url, canonical_url, content_hash,
                 text_hash, title, author, published, fetched_at, html, text, site,
-                full_text_error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                full_text_error, story, duplicate_of, dedup_reason, dedup_state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
-                row.feed_url, row.key, row.guid, row.url, row.canonical_url, row.content_hash,
-                row.text_hash, row.title, row.author, _ts(row.published),
+                row.id, row.feed_url, row.key, row.guid, row.url, row.canonical_url,
+                row.content_hash, row.text_hash, row.title, row.author, _ts(row.published),
                 row.fetched_at.timestamp(), row.html, row.text, row.site,
-                row.full_text_error,
+                row.full_text_error, row.story, row.duplicate_of, row.dedup_reason,
+                row.dedup_state,
             ),
         )  # fmt: skip
         assert cur.lastrowid is not None
@@ -504,6 +517,15 @@ class Store:
                 "INSERT INTO site_blocks (site, hash, articles) VALUES (?, ?, 1)"
                 " ON CONFLICT (site, hash) DO UPDATE SET articles = articles + 1",
                 [(site, h) for h in dict.fromkeys(hashes)],
+            )
+
+    def add_site_blocks(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """``count_site_blocks`` for many articles at once: (site, hash) -> articles."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO site_blocks (site, hash, articles) VALUES (?, ?, ?)"
+                " ON CONFLICT (site, hash) DO UPDATE SET articles = articles + excluded.articles",
+                [(site, h, n) for (site, h), n in counts.items()],
             )
 
     def learned_blocks(self, site: str, min_articles: int) -> frozenset[str]:
