@@ -37,9 +37,9 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from aggregator.clean import Block, CleanResult, clean_structured, learnable_hashes
+from aggregator.clean import Block, CleanResult, _squash, clean_structured, learnable_hashes
 from aggregator.errors import ExtractError
-from aggregator.sanitize import ALLOWED_TAGS, html_to_text, sanitize_html
+from aggregator.sanitize import ALLOWED_TAGS, element_text, html_to_text, sanitize_html
 
 logger = logging.getLogger(__name__)
 
@@ -214,12 +214,7 @@ def _render(
 
 # ---- trafilatura XML -> blocks ---------------------------------------------------------------
 
-_WS = re.compile(r"\s+")
 _HI_REND = {"#b": "strong", "#i": "em", "#u": "u", "#t": "code", "#sub": "sub", "#sup": "sup"}
-
-
-def _squash(text: str) -> str:
-    return _WS.sub(" ", text).strip()
 
 
 def _raw_text(el: etree._Element, parts: list[str]) -> None:
@@ -366,11 +361,11 @@ _CONTAINER_TAGS = {
 _SKIP_TAGS = {"script", "style", "noscript", "template", "iframe", "svg", "head", "title", "button"}
 
 
+_NESTED_TAGS: frozenset[str] = frozenset(_BLOCK_TAGS.keys() | _CONTAINER_TAGS)
+
+
 def _has_nested_block(el: etree._Element) -> bool:
-    return any(
-        isinstance(d.tag, str) and (d.tag in _BLOCK_TAGS or d.tag in _CONTAINER_TAGS)
-        for d in el.iterdescendants()
-    )
+    return any(isinstance(d.tag, str) and d.tag in _NESTED_TAGS for d in el.iterdescendants())
 
 
 def feed_blocks(html: str) -> list[Block]:
@@ -390,16 +385,30 @@ def feed_blocks(html: str) -> list[Block]:
     run: list[etree._Element | str] = []
 
     def flush() -> None:
+        if not run:
+            return
         frag = "".join(
-            html_lib.escape(x)
-            if isinstance(x, str)
-            else etree.tostring(x, encoding="unicode", method="html", with_tail=False)
-            for x in run
+            [
+                html_lib.escape(x)
+                if isinstance(x, str)
+                else etree.tostring(x, encoding="unicode", method="html", with_tail=False)
+                for x in run
+            ]
         )
         run.clear()
-        text = html_to_text(frag)
-        if text:
+        if not frag.strip():
+            return
+        # html_to_text(frag), parsing once for the text and the link count
+        tree: etree._Element | None
+        try:
             tree = lxml.html.fragment_fromstring(frag, create_parent="div")
+        except (etree.ParserError, ValueError):
+            tree, text = None, html_to_text(frag)
+        else:
+            text = element_text(tree)
+        if text:
+            if tree is None:
+                tree = lxml.html.fragment_fromstring(frag, create_parent="div")
             links = sum(len(_squash(a.text_content())) for a in tree.iter("a"))
             nested_block = _has_nested_block(tree)
             # block elements inside inline ones (<span><p>..</p></span>) would be split apart
@@ -419,8 +428,12 @@ def feed_blocks(html: str) -> list[Block]:
                 flush()
                 text = _squash(child.text_content())
                 if text:
-                    links = sum(len(_squash(a.text_content())) for a in child.iter("a"))
-                    if tag not in ALLOWED_TAGS or _has_nested_block(child):
+                    if len(child):  # an element without children has no links nor blocks in it
+                        links = sum(len(_squash(a.text_content())) for a in child.iter("a"))
+                        nested = tag not in ALLOWED_TAGS or _has_nested_block(child)
+                    else:
+                        links, nested = 0, tag not in ALLOWED_TAGS
+                    if nested:
                         # figcaption, or blocks inside blocks (<h2><h2>..</h2></h2>) that an
                         # HTML parser would split apart: keep the block as its plain text
                         wrap = "li" if tag == "li" else "p"

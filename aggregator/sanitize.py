@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import threading
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -81,15 +83,66 @@ _DROP_CONTENT_TAGS: frozenset[str] = frozenset(
 _LINK_REL = "noopener noreferrer nofollow"
 
 
+def _absolute_href(base_url: str, tag: str, attr: str, value: str) -> str | None:
+    if tag == "a" and attr == "href":
+        target = urljoin(base_url, value.strip())
+        scheme = urlsplit(target).scheme.lower()
+        return target if scheme in ALLOWED_SCHEMES else None
+    return value
+
+
 def _absolutize(base_url: str) -> Callable[[str, str, str], str | None]:
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
-        if tag == "a" and attr == "href":
-            target = urljoin(base_url, value.strip())
-            scheme = urlsplit(target).scheme.lower()
-            return target if scheme in ALLOWED_SCHEMES else None
-        return value
+        return _absolute_href(base_url, tag, attr, value)
 
     return attribute_filter
+
+
+def _nh3_options() -> dict[str, Any]:
+    return {
+        "tags": set(ALLOWED_TAGS),
+        "clean_content_tags": set(_DROP_CONTENT_TAGS),
+        "attributes": {k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        "url_schemes": set(ALLOWED_SCHEMES),
+        "link_rel": _LINK_REL,
+        "strip_comments": True,
+    }
+
+
+# The base URL of the sanitize_html call running in this thread, for the one reusable
+# cleaner's attribute filter (building nh3's cleaner costs more than cleaning a feed entry).
+_current = threading.local()
+
+
+def _current_base_filter(tag: str, attr: str, value: str) -> str | None:
+    base_url: str = _current.base_url
+    return _absolute_href(base_url, tag, attr, value)
+
+
+_Cleaner: Any = getattr(nh3, "Cleaner", None)  # nh3 >= 0.2.18; nh3.clean before that
+_CLEANERS: tuple[Any, Any] | None = (
+    None
+    if _Cleaner is None
+    else (
+        _Cleaner(**_nh3_options()),
+        _Cleaner(**_nh3_options(), attribute_filter=_current_base_filter),
+    )
+)
+
+
+def _nh3_clean(html: str, base_url: str | None) -> str:
+    if _CLEANERS is None:
+        kwargs = _nh3_options()
+        if base_url:
+            kwargs["attribute_filter"] = _absolutize(base_url)
+        return str(nh3.clean(html, **kwargs))
+    if not base_url:
+        return str(_CLEANERS[0].clean(html))
+    _current.base_url = base_url
+    try:
+        return str(_CLEANERS[1].clean(html))
+    finally:
+        _current.base_url = None
 
 
 def sanitize_html(html: str, base_url: str | None = None) -> str:
@@ -99,19 +152,7 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     """
     if not html or not html.strip():
         return ""
-    kwargs: dict[str, object] = {}
-    if base_url:
-        kwargs["attribute_filter"] = _absolutize(base_url)
-    cleaned: str = nh3.clean(
-        html,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(_DROP_CONTENT_TAGS),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(ALLOWED_SCHEMES),
-        link_rel=_LINK_REL,
-        strip_comments=True,
-        **kwargs,  # type: ignore[arg-type]
-    )
+    cleaned = _nh3_clean(html, base_url)
     if not base_url:
         # Without a base, a relative link cannot be resolved; keep only absolute ones.
         cleaned = _RELATIVE_HREF.sub("", cleaned)
@@ -172,6 +213,12 @@ def html_to_text(html: str) -> str:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
         return _collapse(html_lib.unescape(re.sub(r"<[^>]*>", " ", html)))
+    return element_text(root)
+
+
+def element_text(root: etree._Element) -> str:
+    """:func:`html_to_text` of a parsed fragment (the ``<div>`` that
+    ``lxml.html.fragment_fromstring(html, create_parent="div")`` returns)."""
     parts: list[str] = []
 
     def walk(el: etree._Element) -> None:

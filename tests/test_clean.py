@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,13 +12,21 @@ from hypothesis import strategies as st
 from aggregator.clean import (
     DETECTORS,
     LEARN_MIN_ARTICLES,
+    PATTERNS,
+    PROMO_LINE_MAX_CHARS,
+    STRONG_MAX_CHARS,
+    TAIL_MARKERS,
     Block,
     Strength,
+    _classify_weak,
+    _first_chars,
+    _squash,
     block_hash,
     classify,
     clean_blocks,
     clean_structured,
     learnable_hashes,
+    normalise,
 )
 
 # Real reporting paragraphs used around the block under test (the "middle" of an article).
@@ -268,3 +279,153 @@ def test_cleaning_never_adds_text_and_is_idempotent(blocks: list[Block], title: 
     assert len(once.kept) + len(once.removed) == len(blocks)
     twice = clean_structured(list(once.kept), title=title)
     assert twice.kept == once.kept
+
+
+# ---- the fast paths decide exactly what the plain definitions decide -------------------------
+
+
+def _classify_by_definition(
+    block: Block, *, strong_only: bool = False
+) -> tuple[str, Strength] | None:
+    """classify() as defined: every detector of DETECTORS in turn, the first strong hit wins,
+    else the first weak one."""
+    text = re.sub(r"\s+", " ", block.text).strip()
+    if not text:
+        return ("empty", Strength.STRONG)
+    if strong_only and len(text) > max(STRONG_MAX_CHARS, PROMO_LINE_MAX_CHARS):
+        return None
+    weak_hit: tuple[str, Strength] | None = None
+    for name, det in DETECTORS:
+        s = det(block, text, strong_only)
+        if s is Strength.STRONG:
+            return name, s
+        if s is Strength.WEAK and weak_hit is None:
+            weak_hit = (name, s)
+    return weak_hit
+
+
+def _variants(text: str) -> list[str]:
+    return [
+        text,
+        text.upper(),
+        text.lower(),
+        f"  {text}\n",
+        f"\u017f{text}",  # LATIN SMALL LETTER LONG S: "s" under re.IGNORECASE
+        f"\u212a{text}",  # KELVIN SIGN: "k" under re.IGNORECASE
+        f"\u0130{text[1:]}",
+        f"É{text}",
+        f"1 {text}",
+        f"({text})",
+        f"{text} {P1}",
+        f"{text}\u00a0{P2} {P3} {P1}",
+    ]
+
+
+_TEXTS = [
+    P1,
+    P2,
+    P3,
+    *NEGATIVE,
+    *(b for _, b in POSITIVE),
+    "Related stories",
+    "Section two",
+    "sign up",
+    "Subscribe",
+    "Über den Autor",
+    "über den autor",
+    "Kommentare",
+    "Share",
+    "12 comments",
+    "March 3, 2026 by Maya Ortiz",
+    "keep reading",
+    "Skip to content",
+    "©  2026 Harbor Ledger",
+]
+
+
+@pytest.mark.parametrize("text", _TEXTS)
+def test_classify_fast_path_matches_the_definition(text: str) -> None:
+    for variant in _variants(text):
+        for kind in ("p", "head", "item"):
+            for links in (0, len(variant)):
+                b = Block(variant, kind, links)
+                want = _classify_by_definition(b)
+                assert classify(b) == want, (variant, kind, links)
+                strong = classify(b, strong_only=True)
+                assert strong == _classify_by_definition(b, strong_only=True)
+                if strong is None or strong[1] is not Strength.STRONG:
+                    assert _classify_weak(b) == want
+
+
+_TRICKY = st.text(
+    st.sampled_from(list("aAeEkKsSiI tT.,:-|/()$0123456789\n\xa0\u017f\u212a\u0130\u0131ü©»")),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        _TRICKY,
+        st.text(max_size=80),
+        st.builds("".join, st.lists(st.sampled_from(_TEXTS), max_size=3)),
+        st.builds(lambda a, b: a + b, _TRICKY, st.sampled_from(_TEXTS)),
+    ),
+    st.sampled_from(["p", "head", "item"]),
+    st.integers(min_value=0, max_value=100),
+)
+def test_classify_fast_path_matches_the_definition_on_any_text(
+    text: str, kind: str, links: int
+) -> None:
+    b = Block(text, kind, links)
+    assert classify(b) == _classify_by_definition(b)
+    assert classify(b, strong_only=True) == _classify_by_definition(b, strong_only=True)
+
+
+def _anchored_patterns() -> list[str]:
+    return [
+        p
+        for langs in PATTERNS.values()
+        for strong, weak in langs.values()
+        for p in (*strong, *weak)
+        if p.startswith("^")
+    ] + list(TAIL_MARKERS)
+
+
+def test_first_characters_of_anchored_patterns_are_conservative() -> None:
+    # every ASCII-started match of a pattern starts with one of its first characters
+    samples = [*_TEXTS, *(v for t in _TEXTS for v in _variants(t))]
+    for p in _anchored_patterns():
+        first = _first_chars(p)
+        if first is None:
+            continue
+        regex = re.compile(p, re.I)
+        for text in samples:
+            if text[:1].isascii() and regex.match(text):
+                assert text[:1] in first, (p, text)
+
+
+def test_first_characters_analysis() -> None:
+    assert _first_chars("^ab") == frozenset("aA")
+    assert _first_chars("^(?-i:[A-C])x") == frozenset("ABC")
+    assert _first_chars("^(x )?(y|z)") == frozenset("xXyYzZ")
+    assert _first_chars("^(?:a|b*)c") == frozenset("aAbBcC")
+    assert _first_chars("^[a-c]") == frozenset("abcABC")
+    assert _first_chars("^x?") is None  # can match the empty string
+    assert _first_chars("^\\d+ min") is None  # classes are not analysed
+    assert _first_chars("^.x") is None
+    assert _first_chars("^über") is None  # non-ASCII letters may match ASCII ones
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(st.characters(max_codepoint=127)), st.sampled_from(_TEXTS)))
+def test_normalise_fast_path_matches_the_definition(text: str) -> None:
+    t = unicodedata.normalize("NFKC", text).casefold()
+    t = re.sub(r"\d+", "0", t)
+    assert normalise(text) == re.sub(r"[\W_]+", " ", t).strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), _TRICKY))
+def test_squash_fast_path_matches_the_definition(text: str) -> None:
+    assert _squash(text) == re.sub(r"\s+", " ", text).strip()

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
+import lxml.html
+import nh3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregator.sanitize import html_to_text, sanitize_html
+from aggregator.sanitize import (
+    _absolutize,
+    _nh3_clean,
+    _nh3_options,
+    element_text,
+    html_to_text,
+    sanitize_html,
+)
 
 BASE = "https://news.example.org/section/story.html"
 
@@ -139,3 +149,31 @@ def test_sanitize_never_lets_danger_through(html: str, base: str | None) -> None
 def test_sanitize_is_idempotent(html: str, base: str | None) -> None:
     once = sanitize_html(html, base)
     assert sanitize_html(once, base) == once
+
+
+@settings(max_examples=150, deadline=None)
+@given(fragment, st.sampled_from([None, BASE, "http://other.example/a/b/"]))
+def test_reused_cleaner_cleans_like_a_fresh_one(html: str, base: str | None) -> None:
+    options = _nh3_options()
+    if base:
+        options["attribute_filter"] = _absolutize(base)
+    assert _nh3_clean(html, base) == nh3.clean(html, **options)
+
+
+def test_links_are_made_absolute_against_each_callers_own_base_across_threads() -> None:
+    html = '<p><a href="/x">x</a> and <a href="y">y</a></p>'
+
+    def run(i: int) -> tuple[int, str]:
+        return i, sanitize_html(html, f"https://site{i}.example/dir/page")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for i, out in pool.map(run, range(400)):
+            assert f'href="https://site{i}.example/x"' in out
+            assert f'href="https://site{i}.example/dir/y"' in out
+            assert "site" not in out.replace(f"site{i}.", "")
+
+
+def test_element_text_is_html_to_text_of_the_parsed_fragment() -> None:
+    html = "<p>One <b>two</b></p>x<script>no</script><ul><li>three</li></ul>"
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    assert element_text(root) == html_to_text(html) == "One two\nx\nthree"
