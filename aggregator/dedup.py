@@ -353,7 +353,6 @@ def average_link(
     keys = lo * n + hi
     uk, inv = np.unique(keys, return_inverse=True)
     sims = np.bincount(inv, weights=(w[first] * w[second]).astype(np.float64))
-    size = np.bincount(labels, minlength=n).tolist()
     strong = sims >= CONS_EDGE_MIN
     uk, sims = uk[strong], sims[strong]
     ea, eb = (uk // n).tolist(), (uk % n).tolist()
@@ -361,19 +360,17 @@ def average_link(
     heap: list[tuple[float, int, int, int, int]] = []
     for a, b, sim in zip(ea, eb, sims.tolist(), strict=True):
         adj[a][b] = adj[b][a] = sim
-        avg = sim / (size[a] * size[b])
-        if avg >= threshold:
-            heap.append((-avg, a, b, 0, 0))
+        if sim >= threshold:  # single rows: the average is the similarity
+            heap.append((-sim, a, b, 0, 0))
     heapq.heapify(heap)
+    size = [1] * n
     ver = [0] * n
     alive = [True] * n
     while heap:
         _, a, b, va, vb = heapq.heappop(heap)
         if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
             continue
-        if b < a:
-            a, b = b, a
-        # merge b into a
+        # merge b into a (entries are pushed as (smaller, larger))
         na = adj[a]
         del na[b]
         for x, sim in adj[b].items():
@@ -681,10 +678,8 @@ class _DocFreq:
         return self.total / self._weight(t)
 
     def idf(self, terms: U32, t: float) -> F32:
-        w = self._weight(t)
-        a, b = self._cells(terms)
-        df = np.minimum(self.table[a], self.table[b]) / np.float32(w)
-        n = self.total / w + 1 + IDF_PRIOR_DOCS
+        df = self.df(terms, t)
+        n = self.ndocs(t) + 1 + IDF_PRIOR_DOCS
         out: F32 = np.maximum(np.log(np.float32(n) / (df + np.float32(1.0))), 0.0).astype(
             np.float32
         )
@@ -843,13 +838,10 @@ class Deduper:
         # the neighbourhood: articles sharing CONS_NEIGHBOUR_HITS of a new one's heaviest
         # terms (story index) ...
         area = set(new)
-        q = min(STORY_QUERY_TERMS, STORY_TERMS)
-        for s in new:
-            kv = int(c.lens[s, 2])
-            vals = c.vvals[s, :kv].astype(np.float32)
-            qt = c.vterms[s, :kv][np.argsort(-vals, kind="stable")[:q]]
+        qterms, qmask = self._query_terms(np.array(new, dtype=np.int64))
+        for qt, qm in zip(qterms, qmask, strict=True):
             hits, nhits = np.unique(
-                np.array(self._sindex.query(qt.tolist()), dtype=np.int64), return_counts=True
+                np.array(self._sindex.query(qt[qm].tolist()), dtype=np.int64), return_counts=True
             )
             area.update(h for h in hits[nhits >= CONS_NEIGHBOUR_HITS].tolist() if inwin[h])
         # ... and every member of their stories
@@ -1258,16 +1250,22 @@ class Deduper:
         c = self._c
         r = rows[c.is_root[rows]]
         if len(r):
-            # each restored root's STORY_QUERY_TERMS heaviest terms, as add() indexed them
-            q = min(STORY_QUERY_TERMS, STORY_TERMS)
-            kv = c.lens[r, 2].astype(np.int64)
-            vals = c.vvals[r].astype(np.float32)
-            vals[np.arange(STORY_TERMS)[None, :] >= kv[:, None]] = -np.inf
-            order = np.argsort(-vals, axis=1, kind="stable")[:, :q]
-            mask = np.take_along_axis(vals, order, axis=1) > -np.inf
-            skeys = np.take_along_axis(c.vterms[r], order, axis=1)[mask]
+            qt, mask = self._query_terms(r)
             sslots = np.repeat(r.astype(np.int32), mask.sum(axis=1))
-            self._sindex.extend(skeys, sslots)
+            self._sindex.extend(qt[mask], sslots)
+
+    def _query_terms(self, rows: npt.NDArray[np.int64]) -> tuple[U32, npt.NDArray[np.bool_]]:
+        """Each root row's STORY_QUERY_TERMS heaviest story terms, as add() indexed them:
+        a (rows x q) term array and the mask of its valid cells."""
+        c = self._c
+        q = min(STORY_QUERY_TERMS, STORY_TERMS)
+        kv = c.lens[rows, 2].astype(np.int64)
+        vals = c.vvals[rows].astype(np.float32)
+        vals[np.arange(STORY_TERMS)[None, :] >= kv[:, None]] = -np.inf
+        order = np.argsort(-vals, axis=1, kind="stable")[:, :q]
+        mask = np.take_along_axis(vals, order, axis=1) > -np.inf
+        terms: U32 = np.take_along_axis(c.vterms[rows], order, axis=1)
+        return terms, mask
 
     def _compact(self) -> None:
         """Drop dead rows: renumber slots in columns, indexes, id lists and stories."""
