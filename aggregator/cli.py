@@ -200,6 +200,13 @@ def export_cmd(obj: Ctx) -> None:
         out = sys.stdout
         for record in iter_export(store):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        waiting = store.enrichment_backlog()
+        if waiting:
+            click.echo(
+                f"{waiting} articles waiting for cleaning and dedup were left out;"
+                " `aggregator fetch` finishes them",
+                err=True,
+            )
     finally:
         store.close()
 

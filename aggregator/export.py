@@ -3,7 +3,9 @@
 Schema (DESIGN.md): {"id", "feed", "url", "title", "published", "text", "story", "duplicate_of"}
 ``feed`` is the feed URL (stable, unlike display names); ``published`` is ISO-8601 UTC or null;
 ``story`` is shared by every article grouped into one story; ``duplicate_of`` is the id of the
-article this one was collapsed into, else null.
+article this one was collapsed into, else null. Articles still waiting for cleaning and dedup
+(stored by a poll that stopped before it finished them) have no cleaned text yet and are left
+out; ``aggregator fetch`` finishes them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from aggregator.store import Store
 
 
 def iter_export(store: Store) -> Iterator[dict[str, Any]]:
-    for a in store.iter_articles():
+    for a in store.iter_articles(enriched_only=True):
         yield {
             "id": a.id,
             "feed": a.feed_url,

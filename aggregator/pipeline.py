@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,7 +35,15 @@ from aggregator.digest import build_digest
 from aggregator.errors import AggregatorError, ExtractError, ParseError, StoreError
 from aggregator.fetch import HTML_ACCEPT, Fetcher, plan_next_check
 from aggregator.parse import discover_feed_links, parse_feed
-from aggregator.store import ArticleRow, ExistingEntry, Store
+from aggregator.store import (
+    ENRICH_KIND,
+    ENRICH_NEW,
+    ENRICH_SUMMARY_ONLY,
+    ArticleRow,
+    ExistingEntry,
+    RawArticle,
+    Store,
+)
 from aggregator.textfeatures import Features
 from aggregator.types import (
     Digest,
@@ -54,6 +62,9 @@ log = logging.getLogger(__name__)
 # A feed offering more new entries than this in one poll has only its newest ones taken; the
 # rest are counted in the summary. Protects memory and time against 10,000-entry feeds.
 MAX_NEW_ENTRIES_PER_POLL = 500
+# Articles enriched per transaction (and per round of worker batches). Bounds the memory of
+# the queue and what a stop must wait for.
+ENRICH_CHUNK = 400
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -179,15 +190,11 @@ def _feed_html(entry: ParsedEntry) -> str:
     return entry.content_html or entry.summary_html or ""
 
 
-def _site(work: _Work, feed: FeedConfig) -> str:
-    return work.site  # site_of(work.entry.link or feed.url)
-
-
 @dataclass(frozen=True)
 class _Prepared:
-    """A new or changed entry, cleaned, with its dedup features."""
+    """A stored article, cleaned, with its dedup features."""
 
-    work: _Work
+    row: RawArticle
     cleaned: extract.Extracted
     features: Features
     page_error: str | None
@@ -281,13 +288,20 @@ class Pipeline:
         feeds: Sequence[FeedConfig] | None = None,
         *,
         on_done: Callable[[PollSummary], None] | None = None,
+        enrich: bool = True,
     ) -> list[PollSummary]:
-        """Poll the given feeds (default: the due ones) concurrently; return one summary each."""
+        """Poll the given feeds (default: the due ones) concurrently; return one summary each.
+
+        Each feed's new entries are stored as soon as it is parsed; then (``enrich``) every
+        article still waiting is cleaned and deduplicated and the stories around the new ones
+        are revised. With ``enrich=False`` that is left to the next ``enrich()`` call."""
         if feeds is None:
             feeds = self.due()
         else:
             self.store.ensure_feeds(f.url for f in feeds)
         if not feeds:
+            if enrich and self.store.enrichment_backlog():
+                await self.enrich()
             return []
         states = {s.url: s for s in self.store.feed_states(f.url for f in feeds)}
         # Feeds between fetch and store at once: enough to keep the fetcher and the workers
@@ -303,8 +317,8 @@ class Pipeline:
                 return summary
 
             results = list(await asyncio.gather(*(one(f) for f in feeds)))
-        if self._deduper is not None:
-            self._consolidate(self._deduper)
+            if enrich:
+                await self.enrich(fetcher)
         return results
 
     def _consolidate(self, deduper: Deduper) -> None:
@@ -467,9 +481,6 @@ class Pipeline:
 
         # 4. identify: which entries are new, which changed, which we already have
         work, skipped, deferred = self._identify(feed.url, parsed.entries)
-
-        # 5. full text + cleaning (workers), 6. dedup and store in one transaction
-        prepared = await self._prepare_all(fetcher, feed, work)
         if deferred:
             # entries left for the next poll: forget the validators and the body hash so the
             # same document is fetched and parsed again instead of answered by a 304
@@ -486,7 +497,9 @@ class Pipeline:
                 redirect_url=permanent, new_entries=new, success=True,
             )  # fmt: skip
 
-        new, updated = self._store_poll(feed, prepared, now, record)
+        # 5. store the entries as they came, with the feed's state: one transaction. Cleaning
+        # and dedup follow in ``enrich``.
+        new, updated = self._store_raw(feed, work, now, record)
         return PollSummary(
             feed.url, name, "ok", result.status, new=new, updated=updated,
             skipped=skipped + parsed.skipped_entries, next_check_at=nxt,
@@ -554,149 +567,222 @@ class Pipeline:
             deferred = 0
         return work, skipped, deferred
 
+    def _store_raw(
+        self,
+        feed: FeedConfig,
+        work: Sequence[_Work],
+        now: datetime,
+        record: Callable[[int], None],
+    ) -> tuple[int, int]:
+        """Insert new entries and the new content of changed ones as the feed gave them,
+        queued for enrichment, and ``record(new)`` the feed's poll state: one transaction."""
+        new = updated = 0
+        with self.store.transaction():
+            for w in work:
+                entry, ident = w.entry, w.ident
+                flags = (
+                    0 if entry.content_html and entry.content_html.strip() else ENRICH_SUMMARY_ONLY
+                )
+                if w.existing is not None:
+                    self.store.mark_changed(
+                        w.existing.id, title=entry.title or "", html=_feed_html(entry),
+                        content_hash=ident.content_hash, flags=flags,
+                    )  # fmt: skip
+                    updated += 1
+                    continue
+                self.store.insert_article(
+                    ArticleRow(
+                        feed_url=feed.url, key=ident.key, guid=ident.guid, url=entry.link,
+                        canonical_url=ident.canonical_link, content_hash=ident.content_hash,
+                        text_hash=None, title=entry.title or "", author=entry.author,
+                        published=entry.published, fetched_at=now, html=_feed_html(entry),
+                        text="", site=w.site, full_text_error=None, enrich=ENRICH_NEW | flags,
+                    )
+                )  # fmt: skip
+                new += 1
+                failpoints.hit("poll.in_transaction")
+            record(new)
+        return new, updated
+
+    # ---- enrichment: full text, cleaning, dedup ---------------------------------------------
+
+    async def enrich(self, fetcher: Fetcher | None = None) -> int:
+        """Clean and deduplicate every stored article still waiting (``articles.enrich``),
+        oldest first, then revise the stories around them; return how many were done.
+
+        Chunks of ``ENRICH_CHUNK`` articles are cleaned in the workers (several batches at
+        once, so every worker is busy) while the previous chunk is deduplicated and stored in
+        one transaction; so a stop or a crash loses at most work, never articles: what is not
+        done is still waiting next time."""
+        if fetcher is None:
+            async with Fetcher(self.config.fetch) as own:
+                return await self.enrich(own)
+        done = 0
+        after = 0
+        rows = self.store.pending_enrichment(after, ENRICH_CHUNK)
+        if rows:
+            self.store.checkpoint()
+        nxt: asyncio.Task[list[_Prepared]] | None = None
+        while rows:
+            current = nxt or asyncio.ensure_future(self._prepare_chunk(fetcher, rows))
+            after = rows[-1].id
+            following = self.store.pending_enrichment(after, ENRICH_CHUNK)
+            nxt = (
+                asyncio.ensure_future(self._prepare_chunk(fetcher, following))
+                if following
+                else None
+            )
+            try:
+                prepared = await current
+                done += self._store_enriched(prepared)
+            except BaseException:
+                if nxt is not None:
+                    nxt.cancel()
+                    await asyncio.gather(nxt, return_exceptions=True)
+                raise
+            rows = following
+        if done:
+            self._consolidate(self.deduper)
+        return done
+
+    async def _prepare_chunk(self, fetcher: Fetcher, rows: Sequence[RawArticle]) -> list[_Prepared]:
+        """Full text where needed, then cleaning and dedup features, in worker processes.
+
+        Article pages are fetched concurrently and extracted one job each; everything that is
+        cleaned from the feed's own HTML (and pages that failed) goes to the workers in one
+        batch per worker, so the per-call overhead is paid a few times per chunk, not per
+        article."""
+        feeds = {f.url: f for f in self.config.feeds}
+        learned = {site: self._learned_for(site) for site in {r.site for r in rows}}
+        pages = await asyncio.gather(
+            *(self._full_text(fetcher, feeds.get(r.feed_url), r, learned) for r in rows)
+        )
+        todo = [r for r, (got, _) in zip(rows, pages, strict=True) if got is None]
+        jobs = max(1, self._workers)
+        size = -(-len(todo) // jobs) if todo else 0
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)] if size else []
+        results = await asyncio.gather(*(self._clean_batch(b, learned) for b in batches))
+        cleaned = iter([c for res in results for c in res])
+        out = []
+        for r, (got, page_error) in zip(rows, pages, strict=True):
+            ext, feats = got if got is not None else next(cleaned)
+            out.append(_Prepared(r, ext, feats, page_error))
+        return out
+
+    async def _clean_batch(
+        self, rows: Sequence[RawArticle], learned: dict[str, frozenset[str]]
+    ) -> list[tuple[extract.Extracted, Features]]:
+        items = [(r.html, r.url, learned[r.site], r.title) for r in rows]
+        try:
+            return await self._cpu(_clean_batch_job, items)
+        except Exception:
+            if self.strict or len(items) == 1:
+                raise
+            # one hostile document must not hold the others back: clean them one by one, and
+            # the one that still fails is kept as plain text (never unsanitized HTML)
+            out = []
+            for item in items:
+                try:
+                    out.extend(await self._cpu(_clean_batch_job, [item]))
+                except Exception as e:
+                    log.exception("clean url=%s failed; kept as plain text", item[1])
+                    out.append(_fallback_clean(item[0], item[3], e))
+            return out
+
+    async def _full_text(
+        self,
+        fetcher: Fetcher,
+        feed: FeedConfig | None,
+        row: RawArticle,
+        learned: dict[str, frozenset[str]],
+    ) -> tuple[tuple[extract.Extracted, Features] | None, str | None]:
+        """(extracted page and its features, or None to clean the feed's HTML; why not)."""
+        mode = feed.full_text if feed is not None else FullText.NEVER
+        want_page = row.url is not None and (
+            mode is FullText.ALWAYS
+            or (
+                mode is FullText.AUTO
+                and (row.enrich & ENRICH_SUMMARY_ONLY or extract.is_teaser(row.html, None))
+            )
+        )
+        if not want_page or not row.url:
+            return None, None
+        page = await fetcher.fetch(row.url, accept=HTML_ACCEPT)
+        if page.outcome is Outcome.OK and page.body is not None:
+            html = page.body.decode(_charset(page.headers), errors="replace")
+            url = page.final_url or row.url
+            try:
+                got = await self._cpu(_page_job, html, url, learned[row.site], row.title)
+            except ExtractError as e:
+                error = f"extraction failed: {e}"
+            else:
+                if len(got[0].text) >= _plain_len(row.html):
+                    return got, None
+                error = "article page gave less text than the feed"
+        else:
+            error = f"article page: {page.error or page.outcome.value}"
+        log.info("fulltext url=%s error=%r", row.url, error)
+        return None, error
+
+    def _store_enriched(self, prepared: Sequence[_Prepared]) -> int:
+        """Dedup the new articles (in id order, as they arrived) and store every cleaned
+        text and decision: one transaction. The per-site block counts of the chunk are
+        added in one statement."""
+        deduper = self.deduper
+        feeds = {f.url: f for f in self.config.feeds}
+        blocks: dict[tuple[str, str], int] = {}
+        try:
+            with self.store.transaction():
+                for p in prepared:
+                    row, cleaned = p.row, p.cleaned
+                    title = row.title or cleaned.title or "(untitled)"
+                    dedup = None
+                    if row.enrich & ENRICH_KIND == ENRICH_NEW:
+                        ts = row.fetched_at.timestamp()
+                        published = row.published.timestamp() if row.published else ts
+                        feed = feeds.get(row.feed_url)
+                        decision = deduper.add(
+                            DedupItem(
+                                id=str(row.id), text=cleaned.text, title=title, url=row.url,
+                                published=min(published, ts), source=row.feed_url,
+                                prefer=feed.prefer if feed is not None else False,
+                            ),
+                            ts,
+                            features=p.features,
+                        )  # fmt: skip
+                        dedup = (
+                            # == dedup.text_hash(cleaned.text), computed by the worker
+                            p.features.thash.hex(),
+                            decision.story,
+                            int(decision.duplicate_of) if decision.duplicate_of else None,
+                            decision.reason,
+                            deduper.snapshot(str(row.id)),
+                        )
+                        if row.site:
+                            for h in dict.fromkeys(cleaned.block_hashes):
+                                blocks[row.site, h] = blocks.get((row.site, h), 0) + 1
+                    self.store.finish_enrichment(
+                        row.id, title=title, author=row.author or cleaned.author,
+                        html=cleaned.html, text=cleaned.text, full_text_error=p.page_error,
+                        dedup=dedup,
+                    )  # fmt: skip
+                    failpoints.hit("enrich.in_transaction")
+                if blocks:
+                    self.store.add_site_blocks(blocks)
+        except BaseException:
+            # the transaction rolled back: the in-memory index must forget what it just saw
+            self._deduper = None
+            raise
+        self._relearn({site for site, _ in blocks})
+        return len(prepared)
+
     def _learned_for(self, site: str) -> frozenset[str]:
         if site not in self._learned:
             self._learned[site] = self.store.learned_blocks(site, clean.LEARN_MIN_ARTICLES)
         return self._learned[site]
 
-    async def _prepare_all(
-        self, fetcher: Fetcher, feed: FeedConfig, work: Sequence[_Work]
-    ) -> list[_Prepared]:
-        """Full text where needed, then cleaning and dedup features, in worker processes.
-
-        Article pages are fetched concurrently and extracted one job each; everything that
-        is cleaned from the feed's own HTML (and pages that failed) goes to the workers as
-        one batch per feed, so the per-call overhead is paid once per feed, not per entry.
-        """
-        learned = {site: self._learned_for(site) for site in {_site(w, feed) for w in work}}
-        pages = await asyncio.gather(*(self._full_text(fetcher, feed, w, learned) for w in work))
-        batch = [
-            (_feed_html(w.entry), w.entry.link, learned[_site(w, feed)], w.entry.title)
-            for w, (got, _) in zip(work, pages, strict=True)
-            if got is None
-        ]
-        cleaned = iter(await self._cpu(_clean_batch_job, batch) if batch else [])
-        out = []
-        for w, (got, page_error) in zip(work, pages, strict=True):
-            ext, feats = got if got is not None else next(cleaned)
-            out.append(_Prepared(w, ext, feats, page_error))
-        return out
-
-    async def _full_text(
-        self,
-        fetcher: Fetcher,
-        feed: FeedConfig,
-        work: _Work,
-        learned: dict[str, frozenset[str]],
-    ) -> tuple[tuple[extract.Extracted, Features] | None, str | None]:
-        """(extracted page and its features, or None to clean the feed's HTML; why not)."""
-        entry = work.entry
-        want_page = entry.link is not None and (
-            feed.full_text is FullText.ALWAYS
-            or (
-                feed.full_text is FullText.AUTO
-                and extract.is_teaser(entry.content_html, entry.summary_html)
-            )
-        )
-        if not want_page or not entry.link:
-            return None, None
-        page = await fetcher.fetch(entry.link, accept=HTML_ACCEPT)
-        if page.outcome is Outcome.OK and page.body is not None:
-            html = page.body.decode(_charset(page.headers), errors="replace")
-            url = page.final_url or entry.link
-            try:
-                got = await self._cpu(_page_job, html, url, learned[_site(work, feed)], entry.title)
-            except ExtractError as e:
-                error = f"extraction failed: {e}"
-            else:
-                if len(got[0].text) >= _plain_len(_feed_html(entry)):
-                    return got, None
-                error = "article page gave less text than the feed"
-        else:
-            error = f"article page: {page.error or page.outcome.value}"
-        log.info("fulltext url=%s error=%r", entry.link, error)
-        return None, error
-
-    def _store_poll(
-        self,
-        feed: FeedConfig,
-        prepared: Sequence[_Prepared],
-        now: datetime,
-        record: Callable[[int], None],
-    ) -> tuple[int, int]:
-        """Insert new articles, update changed ones, run dedup, and ``record(new)`` the feed's
-        poll state: one transaction.
-
-        Dedup runs before each insert, with the id the insert is about to get (taken under the
-        transaction's write lock), so each new article is one INSERT with its dedup state; the
-        per-site block counts of the whole feed are added in one statement."""
-        new = updated = 0
-        deduper = self.deduper
-        ts = now.timestamp()
-        blocks: dict[tuple[str, str], int] = {}
-        try:
-            with self.store.transaction():
-                next_id = 0
-                for p in prepared:
-                    work, cleaned, page_error = p.work, p.cleaned, p.page_error
-                    entry, ident = work.entry, work.ident
-                    title = entry.title or cleaned.title or "(untitled)"
-                    if work.existing is not None:
-                        self.store.update_article_content(
-                            work.existing.id, title=title, html=cleaned.html,
-                            text=cleaned.text, content_hash=ident.content_hash,
-                        )  # fmt: skip
-                        updated += 1
-                        continue
-                    if not next_id:
-                        next_id = self.store.next_article_id()
-                    article_id = next_id
-                    next_id += 1
-                    site = work.site
-                    published = (entry.published or now).timestamp()
-                    decision = deduper.add(
-                        DedupItem(
-                            id=str(article_id), text=cleaned.text, title=title, url=entry.link,
-                            published=min(published, ts), source=feed.url, prefer=feed.prefer,
-                        ),
-                        ts,
-                        features=p.features,
-                    )  # fmt: skip
-                    self.store.insert_article(
-                        ArticleRow(
-                            feed_url=feed.url, key=ident.key, guid=ident.guid, url=entry.link,
-                            canonical_url=ident.canonical_link, content_hash=ident.content_hash,
-                            # == dedup.text_hash(cleaned.text), computed by the worker
-                            text_hash=p.features.thash.hex(), title=title,
-                            author=entry.author or cleaned.author, published=entry.published,
-                            fetched_at=now, html=cleaned.html, text=cleaned.text, site=site,
-                            full_text_error=page_error, id=article_id, story=decision.story,
-                            duplicate_of=(
-                                int(decision.duplicate_of) if decision.duplicate_of else None
-                            ),
-                            dedup_reason=decision.reason,
-                            dedup_state=deduper.snapshot(str(article_id)),
-                        )
-                    )  # fmt: skip
-                    if site:
-                        for h in dict.fromkeys(cleaned.block_hashes):
-                            blocks[site, h] = blocks.get((site, h), 0) + 1
-                    new += 1
-                    failpoints.hit("poll.in_transaction")
-                if blocks:
-                    self.store.add_site_blocks(blocks)
-                record(new)
-        except BaseException:
-            # the transaction rolled back: the in-memory index must forget what it just saw
-            self._deduper = None
-            raise
-        if new:
-            self._relearn(feed, prepared)
-        return new, updated
-
-    def _relearn(self, feed: FeedConfig, prepared: Sequence[_Prepared]) -> None:
+    def _relearn(self, sites: set[str]) -> None:
         """A site's learned boilerplate grew: re-clean its undelivered articles."""
-        sites = {_site(p.work, feed) for p in prepared}
         for site in sites - {""}:
             before = self._learned.get(site, frozenset())
             after = self.store.learned_blocks(site, clean.LEARN_MIN_ARTICLES)
@@ -709,6 +795,19 @@ class Pipeline:
                     if new_text != text:
                         self.store.update_article_text(article_id, html=new_html, text=new_text)
             log.info("learned site=%s blocks=%d", site, len(after))
+
+
+def _fallback_clean(html: str, title: str, error: Exception) -> tuple[extract.Extracted, Features]:
+    """What is kept of a document the cleaner failed on: its text, escaped."""
+    text = "\n".join(
+        line.strip() for line in unescape(_TAG.sub("\n", html)).splitlines() if line.strip()
+    )
+    body = "".join(f"<p>{escape(line)}</p>" for line in text.splitlines())
+    ext = extract.Extracted(
+        title=None, text=text, html=body, author=None, date=None, language=None,
+        block_hashes=(), removed=(("error", f"{type(error).__name__}: {error}"),),
+    )  # fmt: skip
+    return ext, textfeatures.extract(text, title)
 
 
 _TAG = re.compile(r"<[^>]*>")

@@ -68,6 +68,7 @@ def collect_status(
         "database": str(config.database),
         "now": _iso(now),
         "articles": store.article_count(),
+        "articles_waiting": store.enrichment_backlog(),
         "config_error": store.get_meta("config_error"),
         "feeds": feeds,
         "digest": list(recipients.values()),
@@ -107,4 +108,12 @@ def render_status_table(report: dict[str, Any]) -> None:
             d.get("last_status") or "-", d.get("next") or "-", (d.get("last_error") or "")[:120],
         )  # fmt: skip
     console.print(dt)
-    console.print(f"{report['articles']} articles stored in {report['database']}")
+    waiting = report.get("articles_waiting") or 0
+    console.print(
+        f"{report['articles']} articles stored in {report['database']}"
+        + (
+            f" ({waiting} waiting for cleaning and dedup: the next poll does them)"
+            if waiting
+            else ""
+        )
+    )

@@ -110,7 +110,21 @@ MIGRATIONS: tuple[str, ...] = (
         value           TEXT
     );
     """,
+    # 2: articles are stored as soon as their feed is parsed and cleaned + deduplicated
+    # afterwards ("enrichment"); ``enrich`` != 0 marks the ones still waiting (ENRICH_*).
+    """
+    ALTER TABLE articles ADD COLUMN enrich INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX articles_enrich ON articles (id) WHERE enrich != 0;
+    """,
 )
+
+# ``articles.enrich``: what an article still needs before a digest may show it. Its ``html``
+# holds the feed's own HTML until then, its ``text`` is empty and it has no dedup state.
+ENRICH_DONE = 0
+ENRICH_NEW = 1  # clean (or fetch the page), then dedup
+ENRICH_UPDATE = 2  # changed content of a known article: clean again, keep its dedup decision
+ENRICH_SUMMARY_ONLY = 4  # flag: the feed gave only a summary (a teaser by definition)
+ENRICH_KIND = 3  # mask of the kind bits
 
 
 def _ts(dt: datetime | None) -> float | None:
@@ -158,6 +172,23 @@ class ArticleRow:
     duplicate_of: int | None = None
     dedup_reason: str | None = None
     dedup_state: bytes | None = None
+    enrich: int = ENRICH_DONE
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """An article waiting for enrichment: what cleaning and dedup need."""
+
+    id: int
+    feed_url: str
+    url: str | None
+    title: str  # the feed's title, "" when it gave none
+    published: datetime | None
+    fetched_at: datetime
+    author: str | None
+    html: str  # the feed's HTML (content, else summary)
+    site: str
+    enrich: int
 
 
 @dataclass(frozen=True)
@@ -433,15 +464,15 @@ class Store:
             """
             INSERT INTO articles (id, feed_url, key, guid, url, canonical_url, content_hash,
                 text_hash, title, author, published, fetched_at, html, text, site,
-                full_text_error, story, duplicate_of, dedup_reason, dedup_state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                full_text_error, story, duplicate_of, dedup_reason, dedup_state, enrich)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 row.id, row.feed_url, row.key, row.guid, row.url, row.canonical_url,
                 row.content_hash, row.text_hash, row.title, row.author, _ts(row.published),
                 row.fetched_at.timestamp(), row.html, row.text, row.site,
                 row.full_text_error, row.story, row.duplicate_of, row.dedup_reason,
-                row.dedup_state,
+                row.dedup_state, row.enrich,
             ),
         )  # fmt: skip
         assert cur.lastrowid is not None
@@ -454,6 +485,82 @@ class Store:
             "UPDATE articles SET title = ?, html = ?, text = ?, content_hash = ? WHERE id = ?",
             (title, html, text, content_hash, article_id),
         )
+
+    def mark_changed(
+        self, article_id: int, *, title: str, html: str, content_hash: str, flags: int
+    ) -> None:
+        """New feed content for a stored article: keep the raw HTML and queue it for
+        enrichment (an article still waiting as new stays new)."""
+        self._write(
+            "UPDATE articles SET title = ?, html = ?, content_hash = ?, enrich = CASE"
+            " WHEN enrich & 3 = 1 THEN 1 ELSE 2 END | ? WHERE id = ?",
+            (title, html, content_hash, flags, article_id),
+        )
+
+    def pending_enrichment(self, after_id: int, limit: int) -> list[RawArticle]:
+        """Articles waiting for enrichment with an id above ``after_id``, oldest first."""
+        rows = self._db.execute(
+            "SELECT id, feed_url, url, title, published, fetched_at, author, html, site, enrich"
+            " FROM articles WHERE enrich != 0 AND id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        ).fetchall()
+        return [
+            RawArticle(
+                id=int(r[0]),
+                feed_url=str(r[1]),
+                url=r[2] if isinstance(r[2], str) else None,
+                title=str(r[3]),
+                published=_dt(r[4]) if isinstance(r[4], float | int) else None,
+                fetched_at=_dt(float(r[5])) or datetime.now(UTC),
+                author=r[6] if isinstance(r[6], str) else None,
+                html=str(r[7]),
+                site=str(r[8] or ""),
+                enrich=int(r[9]),
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file now, so the next writes reuse the WAL from
+        its start: enrichment rewrites the rows a poll just wrote, and without this the WAL
+        would hold both versions (twice the disk space at the peak)."""
+        with contextlib.suppress(sqlite3.Error):  # busy or full: SQLite retries later itself
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def enrichment_backlog(self) -> int:
+        """How many articles wait for cleaning and dedup."""
+        return int(
+            self._db.execute("SELECT COUNT(*) FROM articles WHERE enrich != 0").fetchone()[0]
+        )
+
+    def finish_enrichment(
+        self,
+        article_id: int,
+        *,
+        title: str,
+        author: str | None,
+        html: str,
+        text: str,
+        full_text_error: str | None,
+        dedup: tuple[str, str | None, int | None, str, bytes | None] | None,
+    ) -> None:
+        """Store the cleaned text (and, for a new article, its dedup decision:
+        (text_hash, story, duplicate_of, reason, state)); the article is done."""
+        if dedup is None:
+            self._write(
+                "UPDATE articles SET title = ?, author = ?, html = ?, text = ?,"
+                " full_text_error = ?, enrich = 0 WHERE id = ?",
+                (title, author, html, text, full_text_error, article_id),
+            )
+            return
+        text_hash, story, duplicate_of, reason, state = dedup
+        self._write(
+            "UPDATE articles SET title = ?, author = ?, html = ?, text = ?, full_text_error = ?,"
+            " text_hash = ?, story = ?, duplicate_of = ?, dedup_reason = ?, dedup_state = ?,"
+            " enrich = 0 WHERE id = ?",
+            (title, author, html, text, full_text_error, text_hash, story, duplicate_of, reason,
+             state, article_id),
+        )  # fmt: skip
 
     def set_dedup(
         self,
@@ -494,8 +601,10 @@ class Store:
             except sqlite3.Error as e:
                 raise StoreError(f"cannot write to {self.path}: {e}") from e
 
-    def iter_articles(self) -> Iterator[StoredArticle]:
-        cur = self._db.execute(f"SELECT {_ARTICLE_COLS} FROM articles a ORDER BY id")
+    def iter_articles(self, *, enriched_only: bool = False) -> Iterator[StoredArticle]:
+        """Every article, or only those cleaned and deduplicated (``enrich`` = 0)."""
+        where = " WHERE a.enrich = 0" if enriched_only else ""
+        cur = self._db.execute(f"SELECT {_ARTICLE_COLS} FROM articles a{where} ORDER BY id")
         for r in cur:
             yield _article(r)
 
@@ -539,7 +648,7 @@ class Store:
         rows = self._db.execute(
             """
             SELECT a.id, a.text, a.html FROM articles a
-            WHERE a.site = ?
+            WHERE a.site = ? AND a.enrich = 0
               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.article_id = a.id)
             ORDER BY a.id
             """,
@@ -564,7 +673,8 @@ class Store:
                 EXISTS (SELECT 1 FROM deliveries d
                         WHERE d.recipient = ? AND d.article_id = a.duplicate_of)
             FROM articles a
-            WHERE NOT EXISTS (SELECT 1 FROM deliveries d
+            WHERE a.enrich = 0
+              AND NOT EXISTS (SELECT 1 FROM deliveries d
                               WHERE d.recipient = ? AND d.article_id = a.id)
             ORDER BY a.id
             """,

@@ -267,3 +267,74 @@ def test_huge_feed_is_taken_in_slices_over_polls(
         # once everything is in, the validators are kept again: the next poll is a 304
         (s,) = poll(config, store, clock, [feed])
         assert s.status == 304
+
+
+def _by_url(store: Store) -> dict[str, tuple[str, str | None, str | None]]:
+    """url -> (text, story is set?, duplicate_of as url): comparable across databases."""
+    recs = list(iter_export(store))
+    url_of = {r["id"]: r["url"] for r in recs}
+    return {
+        r["url"]: (r["text"], "story" if r["story"] else None, url_of.get(r["duplicate_of"]))
+        for r in recs
+    }
+
+
+def test_stored_entries_wait_for_enrichment_then_match_a_full_poll(
+    httpd: FixtureHTTPServer, tmp_path: Path, clock: Clock
+) -> None:
+    from aggregator.pipeline import digest_candidates
+    from aggregator.status import collect_status
+
+    httpd.static(
+        "/a.xml",
+        rss(
+            [
+                ("a1", httpd.url("/a1"), "Reservoir full", LONG),
+                ("a2", httpd.url("/a2"), "Short", "<p>Only a line.</p>"),
+            ]
+        ),
+    )
+    httpd.static("/b.xml", rss([("b1", httpd.url("/b1"), "Valley reservoir at 11-year high",
+                                 "<p>By Staff</p>" + LONG)], title="Other"))  # fmt: skip
+    feeds = [FeedConfig(url=httpd.url(f"/{n}.xml"), full_text=FullText.NEVER) for n in "ab"]
+    full = make_config(tmp_path / "full", feeds)
+    split = make_config(tmp_path / "split", feeds)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "split").mkdir()
+    with Store(full.database) as store:
+        poll(full, store, clock)
+        expected = _by_url(store)
+    assert len(expected) == 3 and expected[httpd.url("/b1")][2] == httpd.url("/a1")
+
+    with Store(split.database) as store:
+        p = Pipeline(split, store, clock=clock, workers=0, strict=True)
+        try:
+            summaries = asyncio.run(p.poll(enrich=False))
+        finally:
+            p.close()
+        assert sum(s.new for s in summaries) == 3 and store.article_count() == 3
+        # stored, but nothing half-done is shown: no digest entry, no export line, status says
+        assert store.enrichment_backlog() == 3
+        assert digest_candidates(split, store, "me@example.org") == []
+        assert list(iter_export(store)) == []
+        assert collect_status(split, store, now=clock())["articles_waiting"] == 3
+        # the feed changes before the enrichment ran: still one new article, enriched once
+        httpd.set_body("/a.xml", rss([("a1", httpd.url("/a1"), "Reservoir full", LONG),
+                                      ("a2", httpd.url("/a2"), "Short", "<p>Only two lines.</p>")]))  # fmt: skip
+        p = Pipeline(split, store, clock=clock, workers=0, strict=True)
+        try:
+            (s,) = asyncio.run(p.poll([feeds[0]], enrich=False))
+            assert (s.new, s.updated) == (0, 1)
+            # a new process (as after a restart) finishes what is waiting
+            p.close()
+            p = Pipeline(split, store, clock=clock, workers=0, strict=True)
+            assert asyncio.run(p.enrich()) == 3
+        finally:
+            p.close()
+        assert store.enrichment_backlog() == 0
+        got = _by_url(store)
+        assert len(digest_candidates(split, store, "me@example.org")) == 3
+    assert got[httpd.url("/a2")][0] == "Only two lines."
+    assert got[httpd.url("/a2")][1] == "story"  # kept its "new" kind: deduplicated
+    expected[httpd.url("/a2")] = got[httpd.url("/a2")]
+    assert got == expected

@@ -380,7 +380,8 @@ FAULTS: list[Fault] = [
         "process-sigkill-loop",
         "process",
         "SIGKILL of `fetch`/`digest` at seeded random points (failpoints poll.in_transaction@N,"
-        " digest.accepted@N, random delays), 50 iterations, restart after each",
+        " enrich.in_transaction@N, digest.accepted@N, random delays), 50 iterations, restart"
+        " after each",
         "integrity_check ok; nothing lost; nothing delivered twice beyond one same-Message-ID "
         "repeat",
         "50 iterations: integrity=ok lost=0 twice=0",

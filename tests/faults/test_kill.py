@@ -13,7 +13,8 @@ RNG, restarts the same command cleanly, and checks the DESIGN.md invariants:
   one-message repeat after a kill between the server's acceptance and the state update).
 
 Kill points: the failpoints ``poll.in_transaction@N`` (inside the N-th article insert of a
-feed transaction) and ``digest.accepted@N`` (after the N-th recipient's server acceptance),
+feed transaction), ``enrich.in_transaction@N`` (inside the N-th article update of the cleaning
+and dedup transaction that follows) and ``digest.accepted@N`` (after the N-th recipient's server acceptance),
 reproducible exactly; and a seeded random delay followed by SIGKILL, which lands wherever the
 process happens to be (start-up, fetching, parsing, SMTP dialogue, commit). The delay kills
 are reproducible in their seed, not in the exact instruction they hit; a failing iteration
@@ -130,7 +131,10 @@ def _run_killed(config: Path, command: str, rng: random.Random) -> str:
     """Run ``command`` and kill it at a seeded point; return how it was killed."""
     if rng.random() < 0.5:
         if command == "fetch":
-            point = f"poll.in_transaction@{rng.randint(1, 3)}"
+            # inside a feed's insert transaction, or inside the cleaning + dedup
+            # transaction that follows (articles stored, not yet enriched)
+            stage = rng.choice(("poll", "enrich"))
+            point = f"{stage}.in_transaction@{rng.randint(1, 3)}"
         else:
             point = f"digest.accepted@{rng.randint(1, len(RECIPIENTS))}"
         proc = _cli(config, command, {"AGGREGATOR_FAILPOINTS": point})
