@@ -1,4 +1,5 @@
-"""Orchestration: poll feeds -> parse -> identify -> full text -> clean -> dedup -> store.
+"""Orchestration: poll feeds -> parse -> identify -> store; then enrich: full text -> clean ->
+dedup -> store.
 
 Reads top to bottom as the data flows. Decisions are pure functions in their stage modules
 (``fetch.plan_next_check``, ``identify_entries`` here, ``extract.is_teaser``, ``Deduper.add``);
@@ -6,8 +7,10 @@ this module only moves data between them and does the I/O.
 
 CPU-heavy work (feed parsing, article extraction and cleaning) runs in a process pool so the
 event loop keeps fetching while other feeds are parsed; with ``workers=0`` it runs inline
-(tests, small runs). Each feed's poll ends in one database transaction; a failure in one feed is
-recorded in that feed's state and never stops the others.
+(tests, small runs). Each feed's poll ends in one database transaction that stores its new
+entries as the feed gave them; a failure in one feed is recorded in that feed's state and never
+stops the others. Enrichment then takes every stored article still waiting, in id order, and
+stores its cleaned text and dedup decision, a chunk per transaction.
 """
 
 from __future__ import annotations

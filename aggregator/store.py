@@ -166,8 +166,8 @@ class ArticleRow:
     text: str
     site: str
     full_text_error: str | None
-    # set when the dedup decision is known before the insert (one statement per article)
-    id: int | None = None  # from ``next_article_id`` inside the same transaction
+    # set when known at the insert (else NULL: enrichment decides them later)
+    id: int | None = None  # None: SQLite's own choice (largest + 1)
     story: str | None = None
     duplicate_of: int | None = None
     dedup_reason: str | None = None
@@ -452,13 +452,6 @@ class Store:
                     found[r[0]] = ExistingEntry(r[0], r[1], r[2], r[3], r[4], bool(r[5]))
         return list(found.values())
 
-    def next_article_id(self) -> int:
-        """The id the next inserted article gets (SQLite's own choice: largest + 1). Only
-        stable inside a write transaction, which holds the database's write lock."""
-        if not self._in_tx:
-            raise RuntimeError("next_article_id needs an open transaction")
-        return int(self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM articles").fetchone()[0])
-
     def insert_article(self, row: ArticleRow) -> int:
         cur = self._write(
             """
@@ -477,14 +470,6 @@ class Store:
         )  # fmt: skip
         assert cur.lastrowid is not None
         return int(cur.lastrowid)
-
-    def update_article_content(
-        self, article_id: int, *, title: str, html: str, text: str, content_hash: str
-    ) -> None:
-        self._write(
-            "UPDATE articles SET title = ?, html = ?, text = ?, content_hash = ? WHERE id = ?",
-            (title, html, text, content_hash, article_id),
-        )
 
     def mark_changed(
         self, article_id: int, *, title: str, html: str, content_hash: str, flags: int

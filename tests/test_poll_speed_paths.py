@@ -258,7 +258,7 @@ def test_text_hash_is_the_features_thash() -> None:
         assert textfeatures.extract(text, "a title").thash.hex() == text_hash(text)
 
 
-def test_insert_with_dedup_fields_and_predicted_id(tmp_path: Path) -> None:
+def test_insert_with_dedup_fields(tmp_path: Path) -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
 
     def row(key: str, **kw: object) -> ArticleRow:
@@ -271,18 +271,15 @@ def test_insert_with_dedup_fields_and_predicted_id(tmp_path: Path) -> None:
         return ArticleRow(**base)  # type: ignore[arg-type]
 
     with Store(tmp_path / "s.db") as s:
-        with pytest.raises(RuntimeError):
-            s.next_article_id()  # meaningless outside the write transaction
         with s.transaction():
-            first = s.next_article_id()
-            got = s.insert_article(row("a", id=first, story="s1", dedup_reason="new"))
-            assert got == first == 1
-            nxt = s.next_article_id()
-            s.insert_article(
-                row("b", id=nxt, story="s1", duplicate_of=first, dedup_reason="near-dup",
+            first = s.insert_article(row("a", story="s1", dedup_reason="new"))
+            assert first == 1
+            nxt = s.insert_article(
+                row("b", id=7, story="s1", duplicate_of=first, dedup_reason="near-dup",
                     dedup_state=b"\x02blob")
             )  # fmt: skip
-        plain = s.insert_article(row("c"))  # no id: SQLite's own choice, the same rule
+        assert nxt == 7
+        plain = s.insert_article(row("c"))  # no id: SQLite's own choice, largest + 1
         assert plain == nxt + 1
         arts = {a.key: a for a in s.iter_articles()}
         assert arts["b"].story == "s1" and arts["b"].duplicate_of == first
