@@ -143,11 +143,17 @@ def fetch(obj: Ctx, feed_names: tuple[str, ...]) -> None:
 
             with Progress(transient=True) as progress:
                 task = progress.add_task("polling", total=len(feeds))
+                cleaning: list[Any] = []
 
                 def advance(s: PollSummary) -> None:
                     progress.advance(task)
 
-                lines = run_poll(config, store, feeds, on_done=advance)
+                def enriched(done: int, total: int) -> None:
+                    if not cleaning:
+                        cleaning.append(progress.add_task("cleaning + dedup", total=total))
+                    progress.update(cleaning[0], completed=done, total=total)
+
+                lines = run_poll(config, store, feeds, on_done=advance, on_enriched=enriched)
         else:
             lines = run_poll(config, store, feeds)
     finally:

@@ -292,19 +292,21 @@ class Pipeline:
         *,
         on_done: Callable[[PollSummary], None] | None = None,
         enrich: bool = True,
+        on_enriched: Callable[[int, int], None] | None = None,
     ) -> list[PollSummary]:
         """Poll the given feeds (default: the due ones) concurrently; return one summary each.
 
         Each feed's new entries are stored as soon as it is parsed; then (``enrich``) every
         article still waiting is cleaned and deduplicated and the stories around the new ones
-        are revised. With ``enrich=False`` that is left to the next ``enrich()`` call."""
+        are revised (``on_enriched(done, total)`` after each chunk). With ``enrich=False`` that
+        is left to the next ``enrich()`` call."""
         if feeds is None:
             feeds = self.due()
         else:
             self.store.ensure_feeds(f.url for f in feeds)
         if not feeds:
             if enrich and self.store.enrichment_backlog():
-                await self.enrich()
+                await self.enrich(progress=on_enriched)
             return []
         states = {s.url: s for s in self.store.feed_states(f.url for f in feeds)}
         # Feeds between fetch and store at once: enough to keep the fetcher and the workers
@@ -321,7 +323,7 @@ class Pipeline:
 
             results = list(await asyncio.gather(*(one(f) for f in feeds)))
             if enrich:
-                await self.enrich(fetcher)
+                await self.enrich(fetcher, progress=on_enriched)
         return results
 
     def _consolidate(self, deduper: Deduper) -> None:
@@ -609,7 +611,12 @@ class Pipeline:
 
     # ---- enrichment: full text, cleaning, dedup ---------------------------------------------
 
-    async def enrich(self, fetcher: Fetcher | None = None) -> int:
+    async def enrich(
+        self,
+        fetcher: Fetcher | None = None,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
         """Clean and deduplicate every stored article still waiting (``articles.enrich``),
         oldest first, then revise the stories around them; return how many were done.
 
@@ -619,7 +626,8 @@ class Pipeline:
         done is still waiting next time."""
         if fetcher is None:
             async with Fetcher(self.config.fetch) as own:
-                return await self.enrich(own)
+                return await self.enrich(own, progress=progress)
+        total = self.store.enrichment_backlog() if progress is not None else 0
         done = 0
         after = 0
         rows = self.store.pending_enrichment(after, ENRICH_CHUNK)
@@ -638,6 +646,8 @@ class Pipeline:
             try:
                 prepared = await current
                 done += self._store_enriched(prepared)
+                if progress is not None:
+                    progress(done, max(total, done))
             except BaseException:
                 if nxt is not None:
                     nxt.cancel()
@@ -868,11 +878,12 @@ def run_poll(
     feeds: Sequence[FeedConfig] | None = None,
     *,
     on_done: Callable[[PollSummary], None] | None = None,
+    on_enriched: Callable[[int, int], None] | None = None,
 ) -> list[PollSummary]:
     """Synchronous convenience wrapper (CLI `fetch`)."""
     pipeline = Pipeline(config, store)
     try:
-        return asyncio.run(pipeline.poll(feeds, on_done=on_done))
+        return asyncio.run(pipeline.poll(feeds, on_done=on_done, on_enriched=on_enriched))
     finally:
         pipeline.close()
 

@@ -328,7 +328,9 @@ def test_stored_entries_wait_for_enrichment_then_match_a_full_poll(
             # a new process (as after a restart) finishes what is waiting
             p.close()
             p = Pipeline(split, store, clock=clock, workers=0, strict=True)
-            assert asyncio.run(p.enrich()) == 3
+            calls: list[tuple[int, int]] = []
+            assert asyncio.run(p.enrich(progress=lambda *a: calls.append(a))) == 3
+            assert calls == [(3, 3)]
         finally:
             p.close()
         assert store.enrichment_backlog() == 0
