@@ -302,14 +302,15 @@ def test_stored_entries_wait_for_enrichment_then_match_a_full_poll(
     (tmp_path / "full").mkdir()
     (tmp_path / "split").mkdir()
     with Store(full.database) as store:
-        poll(full, store, clock)
+        for f in feeds:  # one after the other: the first copy is the canonical one
+            poll(full, store, clock, [f])
         expected = _by_url(store)
     assert len(expected) == 3 and expected[httpd.url("/b1")][2] == httpd.url("/a1")
 
     with Store(split.database) as store:
         p = Pipeline(split, store, clock=clock, workers=0, strict=True)
         try:
-            summaries = asyncio.run(p.poll(enrich=False))
+            summaries = [s for f in feeds for s in asyncio.run(p.poll([f], enrich=False))]
         finally:
             p.close()
         assert sum(s.new for s in summaries) == 3 and store.article_count() == 3
