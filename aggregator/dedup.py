@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 
 I32 = npt.NDArray[np.int32]
 F16 = npt.NDArray[np.float16]
+F64 = npt.NDArray[np.float64]
 
 # ---- thresholds -----------------------------------------------------------------------------
 # Tuned on ../shared/data/dedup/ecbplus-syndication.jsonl.gz (grid over candidate pairs, all
@@ -125,6 +126,9 @@ CONS_EDGE_MIN = 0.02  # weaker pairs count as 0: F1 unchanged on ecbplus-stories
 # 50 articles (ecbplus-stories, file order) 1 -> F1 0.892, 2 -> 0.802 (too narrow an area)
 CONS_NEIGHBOUR_HITS = 1
 CONS_POSTING_MAX = 64  # a term shared by more articles than this adds no candidate pairs
+# average_link internals (speed and memory only; the labels do not depend on them)
+_SIM_BLOCK_CELLS = 1 << 17  # pair sums accumulate in dense blocks of this many float64
+_DENSE_MAX_ROWS = 2896  # a component up to this size merges in a dense float64 matrix (64 MiB)
 CENTROID_TERMS = 48  # terms kept per multi-member story centroid
 POSTING_CAP = 32  # most recent articles kept per term in the story index
 KEY_CAP = 8  # most recent entries examined per copy-index key
@@ -311,61 +315,140 @@ def pick_canonical(members: Sequence[tuple[str, bool, int, float]]) -> str:
     return min(members, key=lambda m: (not m[1], -m[2], m[3]))[0]
 
 
-def average_link(
-    rows: npt.NDArray[np.int64],
-    terms: U32,
-    weights: F32,
-    n: int,
-    threshold: float,
-) -> npt.NDArray[np.int64]:
-    """Average-link agglomerative clustering of ``n`` sparse vectors.
+def _pair_sims(
+    rows: npt.NDArray[np.int64], terms: U32, weights: F32, n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Sparse similarities of ``average_link``'s rows (a term at most once per row): the
+    pairs (a < b) whose dot product over shared terms (posting lists of 2 to
+    ``CONS_POSTING_MAX`` rows) reaches ``CONS_EDGE_MIN``, sorted by (a, b).
 
-    The vectors are given as (row, term, weight) triples, each row L2-normalised already.
-    Similarities are dot products over shared terms; terms shared by more than
-    ``CONS_POSTING_MAX`` rows are left out of the dot products (weak, frequent terms; they
-    stay in the norms), so the pair count stays near-linear.  Two groups merge while the
-    best average pairwise similarity (absent pairs count 0) reaches ``threshold``; ties
-    break towards lower row numbers, so the result is deterministic.  Returns a label per
-    row: the smallest row number in its group."""
-    labels = np.arange(n, dtype=np.int64)
+    A pair's products are summed in float64 in term order.  The pairs are generated
+    band by band of ``a`` (the posting entries, not the pairs, are sorted by band) and each
+    band is summed into a dense block of ``_SIM_BLOCK_CELLS`` cells: no sort of the pairs."""
+    empty = np.zeros(0, dtype=np.int64)
     if n < 2 or len(rows) == 0:
-        return labels
+        return empty, empty, np.zeros(0)
     order = np.lexsort((rows, terms))
     r, t, w = rows[order], terms[order], weights[order]
     starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
     sizes = np.diff(np.append(starts, len(t)))
     ok = (sizes >= 2) & (sizes <= CONS_POSTING_MAX)
-    # every pair (i, j), i < j, within each kept term's posting list
+    # each entry of a kept posting list pairs with the entries after it (higher rows)
     keep = np.repeat(ok, sizes)
     entry = np.flatnonzero(keep)
-    if not len(entry):
-        return labels
-    grp_end = np.repeat(starts + sizes, sizes)[keep]
-    cnt = grp_end - entry - 1
+    cnt = np.repeat(starts + sizes, sizes)[keep] - entry - 1
+    per = max(1, _SIM_BLOCK_CELLS // n)  # rows `a` per dense block
+    nblk = (n - 1) // per + 1
+    band = r[entry] // per
     total = int(cnt.sum())
     if total == 0:
-        return labels
+        return empty, empty, np.zeros(0)
+    bounds = np.zeros(nblk + 1, dtype=np.int64)
+    np.cumsum(np.bincount(band, weights=cnt, minlength=nblk).astype(np.int64), out=bounds[1:])
+    if nblk > 1:  # stable: within a band, entries stay in term order
+        o = np.argsort(band.astype(np.uint8 if nblk <= 256 else np.int32), kind="stable")
+        entry, cnt = entry[o], cnt[o]
     first = np.repeat(entry, cnt)
-    offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1
-    second = first + offs
-    ra, rb = r[first], r[second]
-    lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
-    keys = lo * n + hi
-    uk, inv = np.unique(keys, return_inverse=True)
-    sims = np.bincount(inv, weights=(w[first] * w[second]).astype(np.float64))
-    strong = sims >= CONS_EDGE_MIN
-    uk, sims = uk[strong], sims[strong]
-    ea, eb = (uk // n).tolist(), (uk % n).tolist()
-    adj: list[dict[int, float]] = [{} for _ in range(n)]
+    second = first + (np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1)
+    lo, hi = r[first], r[second]
+    prod = (w[first] * w[second]).astype(np.float64)
+    del first, second
+    ea, eb, sims = [], [], []
+    for b, (s, e) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
+        if s == e:
+            continue
+        a0 = b * per
+        acc = np.bincount(
+            (lo[s:e] - a0) * n + hi[s:e], weights=prod[s:e], minlength=min(per, n - a0) * n
+        )
+        nz = np.flatnonzero(acc >= CONS_EDGE_MIN)
+        ea.append(nz // n + a0)
+        eb.append(nz % n)
+        sims.append(acc[nz])
+    if not ea:
+        return empty, empty, np.zeros(0)
+    return np.concatenate(ea), np.concatenate(eb), np.concatenate(sims)
+
+
+def _components(n: int, a: list[int], b: list[int]) -> npt.NDArray[np.int64]:
+    """Connected components of an undirected graph: the smallest node of each one's."""
+    parent = list(range(n))
+    for x, y in zip(a, b, strict=True):
+        while parent[x] != x:
+            parent[x] = x = parent[parent[x]]
+        while parent[y] != y:
+            parent[y] = y = parent[parent[y]]
+        if x != y:
+            parent[max(x, y)] = min(x, y)
+    out = np.array(parent, dtype=np.int64)
+    while True:  # point every node at its root
+        nxt = out[out]
+        if np.array_equal(nxt, out):
+            return out
+        out = nxt
+
+
+def _merge_dense(
+    k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
+) -> list[int]:
+    """``average_link``'s merge loop over one component of ``k`` rows, with the summed
+    similarities of the groups in a dense k x k float64 matrix (a row per group, kept
+    symmetric): a merge is two vector additions instead of a Python pass over both groups'
+    neighbours.  Same sums, same averages (float64, same operands) and the same pop order
+    as the sparse loop.  Returns each row's merge parent (itself if never merged)."""
+    s = np.zeros((k, k))
+    s[ea, eb] = sims
+    s[eb, ea] = sims
+    # group sizes as floats (exact integers): a merged-away group gets inf, so its stale
+    # cells average to 0 and are never pushed
+    size = np.ones(k)
+    ver = [0] * k
+    alive = [True] * k
+    parent = list(range(k))
+    first = np.flatnonzero(sims >= threshold)
+    heap = [
+        (-x, a, b, 0, 0)
+        for a, b, x in zip(
+            ea[first].tolist(), eb[first].tolist(), sims[first].tolist(), strict=True
+        )
+    ]
+    heapq.heapify(heap)
+    while heap:
+        _, a, b, va, vb = heapq.heappop(heap)
+        if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
+            continue
+        row = s[a]
+        row += s[b]
+        row[a] = 0.0
+        s[:, a] = row
+        alive[b] = False
+        parent[b] = a
+        size[a] += size[b]
+        size[b] = np.inf
+        ver[a] += 1
+        avg = row / (size[a] * size)
+        hits = np.flatnonzero(avg >= threshold)
+        for x, v in zip(hits.tolist(), avg[hits].tolist(), strict=True):
+            lo, hi = (a, x) if a < x else (x, a)
+            heapq.heappush(heap, (-v, lo, hi, ver[lo], ver[hi]))
+    return parent
+
+
+def _merge_sparse(
+    k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
+) -> list[int]:
+    """``_merge_dense`` for components too big for a dense matrix: dict-of-dicts sums."""
+    adj: list[dict[int, float]] = [{} for _ in range(k)]
     heap: list[tuple[float, int, int, int, int]] = []
-    for a, b, sim in zip(ea, eb, sims.tolist(), strict=True):
+    for a, b, sim in zip(ea.tolist(), eb.tolist(), sims.tolist(), strict=True):
         adj[a][b] = adj[b][a] = sim
         if sim >= threshold:  # single rows: the average is the similarity
             heap.append((-sim, a, b, 0, 0))
     heapq.heapify(heap)
-    size = [1] * n
-    ver = [0] * n
-    alive = [True] * n
+    size = [1] * k
+    ver = [0] * k
+    alive = [True] * k
+    parent = list(range(k))
     while heap:
         _, a, b, va, vb = heapq.heappop(heap)
         if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
@@ -382,20 +465,78 @@ def average_link(
             na[x] = nx[a] = s2
         adj[b] = {}
         alive[b] = False
-        labels[b] = a
+        parent[b] = a
         size[a] += size[b]
         ver[a] += 1
         sa = size[a]
         for x, sim in na.items():
             avg = sim / (sa * size[x])
             if avg >= threshold:
-                heapq.heappush(heap, (-avg, min(a, x), max(a, x), ver[min(a, x)], ver[max(a, x)]))
-    # follow merge pointers to the surviving (smallest) row
-    for i in range(n):
-        j = i
-        while labels[j] != j:
-            j = int(labels[j])
-        labels[i] = j
+                lo, hi = (a, x) if a < x else (x, a)
+                heapq.heappush(heap, (-avg, lo, hi, ver[lo], ver[hi]))
+    return parent
+
+
+def average_link(
+    rows: npt.NDArray[np.int64],
+    terms: U32,
+    weights: F32,
+    n: int,
+    threshold: float,
+) -> npt.NDArray[np.int64]:
+    """Average-link agglomerative clustering of ``n`` sparse vectors.
+
+    The vectors are given as (row, term, weight) triples, each row L2-normalised already.
+    Similarities are dot products over shared terms; terms shared by more than
+    ``CONS_POSTING_MAX`` rows are left out of the dot products (weak, frequent terms; they
+    stay in the norms), so the pair count stays near-linear; pairs below ``CONS_EDGE_MIN``
+    count 0.  Two groups merge while the best average pairwise similarity (absent pairs
+    count 0) reaches ``threshold``; ties break towards lower row numbers, so the result is
+    deterministic.  Returns a label per row: the smallest row number in its group.
+
+    An average reaches ``threshold`` only if one pair does, so groups never span two
+    connected components of the graph of pairs >= ``threshold``: each component is
+    clustered on its own, over its inner pairs only (weaker pairs to other components can
+    never add up to a merge, unless float rounding lifts a sum of pairs that all lie within
+    an ulp of ``threshold``), densely when it has at most ``_DENSE_MAX_ROWS`` rows."""
+    labels = np.arange(n, dtype=np.int64)
+    ea, eb, sims = _pair_sims(rows, terms, weights, n)
+    strong = sims >= threshold
+    if not strong.any():
+        return labels
+    comp = _components(n, ea[strong].tolist(), eb[strong].tolist())
+    inner = comp[ea] == comp[eb]
+    ea, eb, sims = ea[inner], eb[inner], sims[inner]
+    # rows of each component of two or more, in row order, and their local numbers
+    members = np.flatnonzero(np.bincount(comp, minlength=n)[comp] >= 2)
+    order = np.argsort(comp[members], kind="stable")
+    members = members[order]
+    mcomp = comp[members]
+    cstarts = np.flatnonzero(np.concatenate(([True], mcomp[1:] != mcomp[:-1])))
+    local = np.zeros(n, dtype=np.int64)
+    local[members] = np.arange(len(members)) - np.repeat(
+        cstarts, np.diff(np.append(cstarts, len(members)))
+    )
+    # the inner pairs of each component, in (a, b) order
+    eorder = np.argsort(comp[ea], kind="stable")
+    ea, eb, sims = ea[eorder], eb[eorder], sims[eorder]
+    ecomp = comp[ea]
+    bounds = np.searchsorted(ecomp, mcomp[cstarts])
+    ends = np.append(bounds[1:], len(ea))
+    mends = np.append(cstarts[1:], len(members))
+    for ci in range(len(cstarts)):
+        rows_c = members[cstarts[ci] : mends[ci]]
+        k = len(rows_c)
+        s, e = int(bounds[ci]), int(ends[ci])
+        merge = _merge_dense if k <= _DENSE_MAX_ROWS else _merge_sparse
+        parent = merge(k, local[ea[s:e]], local[eb[s:e]], sims[s:e], threshold)
+        # follow merge pointers to the surviving (smallest) row
+        for i in range(k):
+            j = i
+            while parent[j] != j:
+                j = parent[j]
+            parent[i] = j
+        labels[rows_c] = rows_c[parent]
     return labels
 
 
@@ -505,6 +646,38 @@ class KeyIndex:
         self.dir = d
         self.keys, self.slots = keys, slots
 
+    def query_each(
+        self, keys: Sequence[int]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """``query`` of many keys at once: (position in ``keys``, slot) of every hit."""
+        at: list[int] = []
+        out: list[int] = []
+        cap = self.cap
+        pending = self.pending
+        if pending:
+            for i, k in enumerate(keys):
+                p = pending.get(k)
+                if p:
+                    p = p[-cap:]
+                    at.extend([i] * len(p))
+                    out.extend(p)
+        pos = np.array(at, dtype=np.int64)
+        slots = np.array(out, dtype=np.int64)
+        if len(self.keys) and len(keys):
+            q = np.array(keys, dtype=np.uint32)
+            top = (q >> self.shift).astype(np.int64)
+            lo, hi = self.dir[top], self.dir[top + 1]
+            width = int((hi - lo).max())
+            if width:
+                idx = lo[:, None] + np.arange(width)
+                valid = idx < hi[:, None]
+                idx = np.minimum(idx, len(self.keys) - 1)
+                hit = valid & (self.keys[idx] == q[:, None])
+                qi, _ = np.nonzero(hit)
+                pos = np.concatenate([pos, qi])
+                slots = np.concatenate([slots, self.slots[idx[hit]].astype(np.int64)])
+        return pos, slots
+
     def query(self, keys: Sequence[int]) -> list[int]:
         """Slots stored under any of ``keys`` (a slot once per key it matches)."""
         out: list[int] = []
@@ -552,7 +725,8 @@ class _Cols:
         self.cterms = np.zeros((cap, CONS_TERMS), dtype=np.uint32)  # consolidation vector:
         self.cvals = np.zeros((cap, CONS_TERMS), dtype=np.float16)  # log-tf, no IDF
         self.clen = np.zeros(cap, dtype=np.uint8)
-        self.sno = np.zeros(cap, dtype=np.int64)  # story number
+        self.sno = np.zeros(cap, dtype=np.int32)  # story number (see _SNO_MAX)
+        self.shash = np.zeros(cap, dtype=np.uint32)  # _shash of the story id (this process)
 
     _ARRAYS = (
         "time",
@@ -571,6 +745,7 @@ class _Cols:
         "cvals",
         "clen",
         "sno",
+        "shash",
     )
 
     def nbytes(self) -> int:
@@ -692,6 +867,14 @@ _HEADER_V2 = struct.Struct("<BBdQQIIIHHHHHHHH")
 _HEADER = struct.Struct("<BBdQQIIIHHHHHHHHH")  # version 3: + len consolidation vector
 _VERSION = 3
 _RECENT = 256  # recent rows whose band keys and terms snapshot() can still write
+_SNO_MAX = 2**31 - 1  # story numbers are int32: renumbered (order kept) before they overflow
+
+
+def _shash(story: str) -> int:
+    """32-bit hash of a story id (``hash``: per process, never stored)."""
+    return hash(story) & 0xFFFFFFFF
+
+
 _EMPTY_U32: U32 = np.zeros(0, dtype=np.uint32)
 
 
@@ -826,31 +1009,48 @@ class Deduper:
         self._flush()
         if self._df.ndocs(now) < CONS_MIN_DOCS:
             return {}  # too few to tell rare from common words: the online stories stand
-        c = self._c
-        n = c.n
         pend = self._cons_pending
         self._cons_pending = []
+        rows = self._cons_area(pend, now)
+        if not len(rows):
+            return {}
+        rr, tt, ww = self._cons_vectors(rows, now)
+        labels = average_link(rr, tt, ww, len(rows), CONS_MIN_SIMILARITY)
+        return self._rename(rows, labels)
+
+    def _cons_area(self, pending: Sequence[int], now: float) -> npt.NDArray[np.int64]:
+        """The rows ``consolidate`` re-clusters for the roots ``pending`` added (sorted)."""
+        c = self._c
+        n = c.n
         scut = now - self.story_window
         inwin = c.alive[:n] & c.is_root[:n] & (c.time[:n] >= scut) & (c.clen[:n] > 0)
-        new = sorted({s for s in pend if s < n and inwin[s]})
-        if not new:
-            return {}
+        new = np.array(sorted({s for s in pending if s < n and inwin[s]}), dtype=np.int64)
+        if not len(new):
+            return new
         # the neighbourhood: articles sharing CONS_NEIGHBOUR_HITS of a new one's heaviest
-        # terms (story index) ...
-        area = set(new)
-        qterms, qmask = self._query_terms(np.array(new, dtype=np.int64))
-        for qt, qm in zip(qterms, qmask, strict=True):
-            hits, nhits = np.unique(
-                np.array(self._sindex.query(qt[qm].tolist()), dtype=np.int64), return_counts=True
-            )
-            area.update(h for h in hits[nhits >= CONS_NEIGHBOUR_HITS].tolist() if inwin[h])
+        # terms (story index; one batched lookup, hits counted per new article) ...
+        qterms, qmask = self._query_terms(new)
+        owner = np.repeat(np.arange(len(new), dtype=np.int64), qmask.sum(axis=1))
+        at, hits = self._sindex.query_each(qterms[qmask].tolist())
+        if CONS_NEIGHBOUR_HITS > 1 and len(hits):
+            pair, cnt = np.unique(owner[at] * n + hits, return_counts=True)
+            hits = pair[cnt >= CONS_NEIGHBOUR_HITS] % n
+        hits = hits[inwin[hits]]
+        rows = np.union1d(new, hits)
         # ... and every member of their stories
-        rows = np.array(sorted(area), dtype=np.int64)
         snos = np.unique(c.sno[rows])
         snos = snos[snos >= 0]
         if len(snos):
             win = np.flatnonzero(inwin)
             rows = np.union1d(rows, win[np.isin(c.sno[win], snos)])
+        return rows
+
+    def _cons_vectors(
+        self, rows: npt.NDArray[np.int64], now: float
+    ) -> tuple[npt.NDArray[np.int64], U32, F32]:
+        """``average_link``'s input for ``rows``: (row number, term, weight) triples of the
+        consolidation vectors with squared IDF of now, L2-normalised."""
+        c = self._c
         m = len(rows)
         k = c.clen[rows].astype(np.int64)
         mask = np.arange(CONS_TERMS)[None, :] < k[:, None]
@@ -869,27 +1069,27 @@ class Deduper:
         rr, tt, ww = rr[keep], tt[keep], ww[keep]
         norm = np.sqrt(np.bincount(rr, weights=ww.astype(np.float64) ** 2, minlength=m))
         ww = (ww / np.maximum(norm[rr], 1e-12)).astype(np.float32)
-        labels = average_link(rr, tt, ww, m, CONS_MIN_SIMILARITY)
-        return self._rename(rows, labels)
+        return rr, tt, ww
 
     def _rename(self, rows: npt.NDArray[np.int64], labels: npt.NDArray[np.int64]) -> dict[str, str]:
         """Name the groups found by ``consolidate`` and apply them (see there)."""
         c = self._c
+        story, ids = self._story, self._ids
         slots = rows.tolist()
         groups: dict[int, list[int]] = {}
-        for i, lab in enumerate(labels.tolist()):
-            groups.setdefault(lab, []).append(slots[i])
-        in_area = set(slots)
-        # story ids held by live articles outside the area cannot be given to a group
-        n = c.n
-        outside = np.flatnonzero(c.alive[:n])
-        used = {self._story[s] for s in outside.tolist() if s not in in_area}
+        for s, lab in zip(slots, labels.tolist(), strict=True):
+            groups.setdefault(lab, []).append(s)
+        # story ids held by live articles outside the area cannot be given to a group (only
+        # the names a group can take are looked for: the area's stories and article ids)
+        cand = {story[s] for s in slots}
+        cand.update(ids[s] for s in slots)
+        used = self._held_outside(rows, cand)
         # old names by share: (-members with it, its earliest member, group label, name)
         cands: list[tuple[int, int, int, str]] = []
         for lab, mem in groups.items():
             seen: dict[str, list[int]] = {}
             for s in mem:
-                seen.setdefault(self._story[s], []).append(s)
+                seen.setdefault(story[s], []).append(s)
             cands.extend((-len(v), v[0], lab, name) for name, v in seen.items())
         cands.sort()
         name_of: dict[int, str] = {}
@@ -899,25 +1099,40 @@ class Deduper:
                 used.add(name)
         for lab, mem in groups.items():
             if lab not in name_of:
-                own = next((self._ids[s] for s in mem if self._ids[s] not in used), None)
-                name = own if own is not None else f"{self._ids[mem[0]]}~{lab}"
+                own = next((ids[s] for s in mem if ids[s] not in used), None)
+                name = own if own is not None else f"{ids[mem[0]]}~{lab}"
                 name_of[lab] = name
                 used.add(name)
+        # a group made of exactly the members of an old story object keeps its centroid:
+        # members always join in slot order, so rebuilding it would give the same one
+        same: dict[int, _Story] = {}
+        for lab, mem in groups.items():
+            no = int(c.sno[mem[0]])
+            st = self._stories.get(no) if no >= 0 else None
+            if st is not None and st.size == len(mem) and bool((c.sno[mem] == no).all()):
+                same[lab] = st
         # drop the old story objects of the area, then rebuild one per group
-        for s in slots:
-            no = int(c.sno[s])
+        for no in np.unique(c.sno[rows]).tolist():
             st = self._stories.pop(no, None) if no >= 0 else None
             if st is not None and self._sno.get(st.id) == no:
                 del self._sno[st.id]
         changed: dict[str, str] = {}
         for lab, mem in groups.items():
             name = name_of[lab]
+            h = _shash(name)
             for s in mem:
-                if self._story[s] != name:
-                    self._story[s] = name
-                    changed[self._ids[s]] = name
-            if len(mem) == 1 and name == self._ids[mem[0]]:
+                if story[s] != name:
+                    story[s] = name
+                    c.shash[s] = h
+                    changed[ids[s]] = name
+            if len(mem) == 1 and name == ids[mem[0]]:
                 c.sno[mem[0]] = -1
+                continue
+            old = same.get(lab)
+            if old is not None:
+                st = self._new_story(name, old.terms, old.vals, old.last, mem[0])
+                st.size = old.size
+                c.sno[mem] = st.no
                 continue
             ct, cv = self._row_vector(mem[0])
             st = self._new_story(name, ct, cv, float(c.time[mem[0]]), mem[0])
@@ -925,12 +1140,30 @@ class Deduper:
                 self._join(name, s, float(c.time[s]), st.no)
         if changed:
             # copies follow their root
+            n = c.n
             for s in np.flatnonzero(c.alive[:n] & ~c.is_root[:n]).tolist():
                 r = self._root[s]
-                if r is not None and r in changed and self._story[s] != changed[r]:
-                    self._story[s] = changed[r]
-                    changed[self._ids[s]] = changed[r]
+                if r is not None and r in changed and story[s] != changed[r]:
+                    story[s] = changed[r]
+                    c.shash[s] = _shash(changed[r])
+                    changed[ids[s]] = changed[r]
         return changed
+
+    def _held_outside(self, rows: npt.NDArray[np.int64], names: set[str]) -> set[str]:
+        """Of ``names``, those that live articles other than ``rows`` have as their story
+        (a vectorised scan of the story-hash column through a bitmap of the names' hashes;
+        hits checked by string)."""
+        c = self._c
+        n = c.n
+        h = np.fromiter((_shash(x) for x in names), dtype=np.uint32, count=len(names))
+        bits = np.zeros(1 << 20, dtype=bool)
+        bits[h >> np.uint32(12)] = True
+        out = c.alive[:n].copy()
+        out[rows] = False
+        out &= bits[c.shash[:n] >> np.uint32(12)]
+        hit = np.flatnonzero(out).tolist()
+        story = self._story
+        return {story[s] for s in hit if story[s] in names}
 
     def snapshot(self, id: str) -> bytes:
         """Compact per-article state (sketches, band keys, story vector; no text)."""
@@ -1037,6 +1270,7 @@ class Deduper:
         self._staged_rows.append(slot)
         if story is not None:
             self._story[slot] = story
+        c.shash[slot] = _shash(self._story[slot])
         if root is None:
             self._df.add(dfterms, t)
             self._join(self._story[slot], slot, t)
@@ -1070,6 +1304,7 @@ class Deduper:
         c.lens[slot] = (ks, kk, kv)
         c.sketch[slot, :ks], c.pos[slot, :ks], c.skel[slot, :kk] = f.sketch, f.sketch_pos, f.skel
         c.vterms[slot, :kv], c.vvals[slot, :kv] = vterms, vvals
+        c.shash[slot] = _shash(story)
         self._ids.append(id)
         self._root.append(root)
         self._story.append(story)
@@ -1225,6 +1460,8 @@ class Deduper:
             heapq.heappush(self._story_heap, (t, st.no))
 
     def _new_story(self, sid: str, ct: U32, cv: F32, last: float, slot: int) -> _Story:
+        if self._next_sno > _SNO_MAX:
+            self._renumber_stories()
         no = self._next_sno
         self._next_sno += 1
         st = self._stories[no] = _Story(sid, no, ct, cv, last)
@@ -1232,6 +1469,25 @@ class Deduper:
         self._c.sno[slot] = no
         heapq.heappush(self._story_heap, (last, no))
         return st
+
+    def _renumber_stories(self) -> None:
+        """Number the stories 0, 1, ... again, keeping their order (candidate stories are
+        ranked by number among equals), so the int32 ``sno`` column never overflows."""
+        c = self._c
+        col = c.sno[: c.n]
+        has = col >= 0
+        nos = np.union1d(col[has], np.array(sorted(self._stories), dtype=np.int64))
+        col[has] = np.searchsorted(nos, col[has])
+        new_no = {int(no): i for i, no in enumerate(nos.tolist())}
+        stories = {}
+        for no, st in self._stories.items():
+            st.no = new_no[no]
+            stories[st.no] = st
+        self._stories = stories
+        self._sno = {sid: new_no[no] for sid, no in self._sno.items() if no in new_no}
+        self._story_heap = [(t, new_no[no]) for t, no in self._story_heap if no in new_no]
+        heapq.heapify(self._story_heap)
+        self._next_sno = len(nos)
 
     def _flush(self) -> None:
         """Index restored articles in bulk (one sort per index)."""

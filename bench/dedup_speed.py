@@ -10,7 +10,8 @@ Run from the repo root:  .venv/bin/python bench/dedup_speed.py [--window 100000]
    ``--n`` articles through ``add(item, now, features=...)`` (what the main process does:
    exact and near-duplicate lookup + verification + story assignment), CPU time on one core;
    a quarter of them are syndicated copies of window articles; ``consolidate`` after every
-   500 (what the daemon does after each poll), included in the figure.  ``evict`` per call.
+   ``--poll`` (default 500; what the daemon does after each poll), included in the figure.
+   ``evict`` per call.
 3. Lookup scaling: the candidate index alone (32 LSH band keys + URL key per article) with
    10k, 100k and 1M stored articles; time per query and ratios.
 Without the data set, sentences are generated from a fixed random vocabulary.
@@ -60,7 +61,7 @@ def sentences() -> list[str]:
     ]
 
 
-POLL = 500  # articles per consolidate() call (one poll's new articles)
+POLL = 500  # articles per consolidate() call (one poll's new articles; --poll)
 
 
 def synth(rng: random.Random, sents: list[str], n: int) -> list[str]:
@@ -160,7 +161,7 @@ def memory(pool: list[bytes], sizes: list[int]) -> None:
 
 
 def throughput(
-    pool: list[bytes], pool_texts: list[str], sents: list[str], window: int, n: int
+    pool: list[bytes], pool_texts: list[str], sents: list[str], window: int, n: int, poll: int
 ) -> None:
     rng = random.Random(SEED + 1)
     d = Deduper()
@@ -187,7 +188,7 @@ def throughput(
     for i, (text, f) in enumerate(zip(texts, feats, strict=True)):
         r = d.add(DedupItem(id=f"n{i}", text=text), 1.0, features=f)
         reasons[r.reason] = reasons.get(r.reason, 0) + 1
-        if (i + 1) % POLL == 0 or i + 1 == len(texts):  # the daemon consolidates per poll
+        if (i + 1) % poll == 0 or i + 1 == len(texts):  # the daemon consolidates per poll
             c1 = time.process_time()
             changed += len(d.consolidate(1.0))
             dcons += time.process_time() - c1
@@ -206,7 +207,7 @@ def throughput(
         f"extract + add {n / (dc + de):.0f} articles/s; reasons {reasons}"
     )
     print(
-        f"  of which consolidate() every {POLL} adds: {1000 * dcons / n:.3f} ms/article "
+        f"  of which consolidate() every {poll} adds: {1000 * dcons / n:.3f} ms/article "
         f"({changed} story changes)"
     )
     print(f"evict (nothing to evict, {len(d)} in window): {1000 * dv:.2f} ms per call")
@@ -252,13 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--window", type=int, default=100_000)
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--queries", type=int, default=5000)
+    ap.add_argument("--poll", type=int, default=POLL, help="adds per consolidate() call")
     ap.add_argument("--skip-throughput", action="store_true")
     args = ap.parse_args(argv)
     if not args.skip_throughput:
         pool, sents = make_pool(min(args.window, 3000))
         pool_texts = synth(random.Random(SEED), sents, min(args.window, 3000))  # as in make_pool
         memory(pool, [10_000, args.window])
-        throughput(pool, pool_texts, sents, args.window, args.n)
+        throughput(pool, pool_texts, sents, args.window, args.n, args.poll)
     lookup_scaling([10_000, 100_000, 1_000_000], args.queries)
     return 0
 
