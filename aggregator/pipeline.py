@@ -312,18 +312,48 @@ class Pipeline:
         # Feeds between fetch and store at once: enough to keep the fetcher and the workers
         # busy, few enough that fetched bodies and parsed feeds do not pile up in memory.
         in_flight = asyncio.Semaphore(self.config.fetch.concurrency + 2 * max(self._workers, 1))
+        arrived = asyncio.Event()  # a feed stored entries
+        ingest_done = False
         async with Fetcher(self.config.fetch) as fetcher:
 
             async def one(feed: FeedConfig) -> PollSummary:
                 async with in_flight:
                     summary = await self._poll_feed(fetcher, feed, states[feed.url])
+                if summary.new or summary.updated:
+                    arrived.set()
                 if on_done is not None:
                     on_done(summary)
                 return summary
 
-            results = list(await asyncio.gather(*(one(f) for f in feeds)))
-            if enrich:
-                await self.enrich(fetcher, progress=on_enriched)
+            async def enricher() -> None:
+                """Enrich while the feeds are still being polled (the main process dedups
+                while the workers parse), a chunk at a time; the rest when all are in."""
+                done = 0
+                while True:
+                    if not ingest_done and self.store.enrichment_backlog() < ENRICH_CHUNK:
+                        arrived.clear()
+                        await arrived.wait()
+                        continue
+                    n = await self._enrich_guarded(fetcher, on_enriched, done)
+                    if n < 0:
+                        return  # stopped on an error (logged); the rest waits
+                    done += n
+                    if ingest_done and n == 0:
+                        break
+                if done:
+                    self._consolidate(self.deduper)
+
+            task = asyncio.ensure_future(enricher()) if enrich else None
+            try:
+                results = list(await asyncio.gather(*(one(f) for f in feeds)))
+                ingest_done = True
+                arrived.set()
+                if task is not None:
+                    await task
+            finally:
+                if task is not None and not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
         return results
 
     def _consolidate(self, deduper: Deduper) -> None:
@@ -627,7 +657,34 @@ class Pipeline:
         if fetcher is None:
             async with Fetcher(self.config.fetch) as own:
                 return await self.enrich(own, progress=progress)
-        total = self.store.enrichment_backlog() if progress is not None else 0
+        done = await self._enrich_guarded(fetcher, progress, 0)
+        if done > 0:
+            self._consolidate(self.deduper)
+        return max(done, 0)
+
+    async def _enrich_guarded(
+        self, fetcher: Fetcher, progress: Callable[[int, int], None] | None, before: int
+    ) -> int:
+        """``_enrich_pass``; a database error (or, unless strict, any error) stops it with a
+        log line and returns -1: what is not done waits for the next poll."""
+        try:
+            return await self._enrich_pass(fetcher, progress, before)
+        except StoreError as e:
+            log.error(
+                "enrich stopped: %s; free space or fix permissions in %s (the articles wait)",
+                e, self.store.path.parent,
+            )  # fmt: skip
+        except Exception:
+            if self.strict:
+                raise
+            log.exception("enrich stopped by an internal error (the articles wait)")
+        return -1
+
+    async def _enrich_pass(
+        self, fetcher: Fetcher, progress: Callable[[int, int], None] | None, before: int
+    ) -> int:
+        """One pass over every article waiting now (and those stored while it runs), oldest
+        first; ``progress(before + done, before + done + waiting)`` after each chunk."""
         done = 0
         after = 0
         rows = self.store.pending_enrichment(after, ENRICH_CHUNK)
@@ -646,16 +703,15 @@ class Pipeline:
             try:
                 prepared = await current
                 done += self._store_enriched(prepared)
-                if progress is not None:
-                    progress(done, max(total, done))
             except BaseException:
                 if nxt is not None:
                     nxt.cancel()
                     await asyncio.gather(nxt, return_exceptions=True)
                 raise
+            if progress is not None:
+                waiting = self.store.enrichment_backlog()
+                progress(before + done, before + done + waiting)
             rows = following
-        if done:
-            self._consolidate(self.deduper)
         return done
 
     async def _prepare_chunk(self, fetcher: Fetcher, rows: Sequence[RawArticle]) -> list[_Prepared]:
