@@ -646,6 +646,25 @@ class KeyIndex:
         self.dir = d
         self.keys, self.slots = keys, slots
 
+    def _merged_hits(
+        self, keys: Sequence[int]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+        """(position in ``keys``, slot) of the merged (sorted) part's hits, row-major."""
+        if not (len(self.keys) and len(keys)):
+            return None
+        q = np.array(keys, dtype=np.uint32)
+        top = (q >> self.shift).astype(np.int64)
+        lo, hi = self.dir[top], self.dir[top + 1]
+        width = int((hi - lo).max())
+        if not width:
+            return None
+        idx = lo[:, None] + np.arange(width)
+        valid = idx < hi[:, None]
+        idx = np.minimum(idx, len(self.keys) - 1)
+        hit = valid & (self.keys[idx] == q[:, None])
+        qi, _ = np.nonzero(hit)
+        return qi, self.slots[idx[hit]].astype(np.int64)
+
     def query_each(
         self, keys: Sequence[int]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -663,19 +682,10 @@ class KeyIndex:
                     out.extend(p)
         pos = np.array(at, dtype=np.int64)
         slots = np.array(out, dtype=np.int64)
-        if len(self.keys) and len(keys):
-            q = np.array(keys, dtype=np.uint32)
-            top = (q >> self.shift).astype(np.int64)
-            lo, hi = self.dir[top], self.dir[top + 1]
-            width = int((hi - lo).max())
-            if width:
-                idx = lo[:, None] + np.arange(width)
-                valid = idx < hi[:, None]
-                idx = np.minimum(idx, len(self.keys) - 1)
-                hit = valid & (self.keys[idx] == q[:, None])
-                qi, _ = np.nonzero(hit)
-                pos = np.concatenate([pos, qi])
-                slots = np.concatenate([slots, self.slots[idx[hit]].astype(np.int64)])
+        merged = self._merged_hits(keys)
+        if merged is not None:
+            pos = np.concatenate([pos, merged[0]])
+            slots = np.concatenate([slots, merged[1]])
         return pos, slots
 
     def query(self, keys: Sequence[int]) -> list[int]:
@@ -687,17 +697,9 @@ class KeyIndex:
             p = pending.get(k)
             if p:
                 out.extend(p[-cap:])
-        if len(self.keys) and len(keys):
-            q = np.array(keys, dtype=np.uint32)
-            top = (q >> self.shift).astype(np.int64)
-            lo, hi = self.dir[top], self.dir[top + 1]
-            width = int((hi - lo).max())
-            if width:
-                idx = lo[:, None] + np.arange(width)
-                valid = idx < hi[:, None]
-                idx = np.minimum(idx, len(self.keys) - 1)
-                hit = valid & (self.keys[idx] == q[:, None])
-                out.extend(self.slots[idx[hit]].tolist())
+        merged = self._merged_hits(keys)
+        if merged is not None:
+            out.extend(merged[1].tolist())
         return out
 
 
