@@ -55,7 +55,7 @@ import struct
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -804,13 +804,33 @@ class _DocFreq:
     """Time-decayed document frequencies in a fixed count-min table (two cells per term in
     one shared table; a term's count is the smaller of its two cells).
 
-    An article counts with weight exp((t - t0) / tau) instead of decaying every cell; the
-    table is rescaled when weights grow large.  Nothing is subtracted on eviction: an old
-    article's weight fades with the half-life ``tau * ln 2``."""
+    An article at time ``t`` counts with weight ``exp((t - T) / tau)`` as seen from time
+    ``T``; instead of decaying every cell, cells hold ``exp((t - base) / tau)`` and a query
+    divides by ``exp((T - base) / tau)``.  Nothing is subtracted on eviction: an old
+    article's weight fades with the half-life ``tau * ln 2``.
+
+    Invariants, for any finite times in any order (1970, 2100, equal, reversed, far apart):
+
+    - ``latest`` is the latest time seen by ``add`` or a query; it only moves forward.
+    - ``0 <= latest - base <= RESCALE_SPAN * tau``: when a later time would break it, the
+      table is rescaled (multiplied by ``exp(-(latest - base) / tau)``, which may underflow
+      to 0 for far jumps: the old counts are then forgotten, as their weights say) and
+      ``base`` moves to ``latest``.  So every stored weight is ``<= exp(RESCALE_SPAN)``
+      (float32 cells stay finite and precise) and every exponent is bounded above.
+    - A query at ``t`` is answered as of ``T = max(t, latest)``: an article dated before the
+      latest one sees the counts of now, never counts "un-decayed" into the past.  The
+      divisor ``exp((T - base) / tau)`` is then ``>= 1``: no division by zero, no overflow.
+    - An article much older than ``base`` adds ``exp(very negative) == 0.0``: it simply
+      does not count (math.exp underflows to 0 without an error).
+    - Non-finite times never get here: ``Deduper`` maps them to its clock first.
+    """
+
+    RESCALE_SPAN = 13.8  # weights up to e^13.8 ~ 1e6 relative to the base: float32 precise
 
     def __init__(self, tau: float) -> None:
-        self.tau = tau
-        self.t0: float | None = None
+        self.tau = max(float(tau), 1.0)
+        self.base: float | None = None
+        self.latest = -math.inf
         self.table = np.zeros(1 << DF_TABLE_BITS, dtype=np.float32)
         self.total = 0.0
         self.mask = np.uint32((1 << DF_TABLE_BITS) - 1)
@@ -822,20 +842,30 @@ class _DocFreq:
         )
         return a, b
 
-    def _weight(self, t: float) -> float:
-        if self.t0 is None:
-            self.t0 = t
-        x = (t - self.t0) / self.tau
-        if x > 13.8:  # weights past 1e6: rescale so float32 cells stay precise
-            f = math.exp(-x)
-            self.table *= np.float32(f)
-            self.total *= f
-            self.t0 = t
-            x = 0.0
-        return math.exp(x)
+    def _advance(self, t: float) -> float:
+        """Move ``latest`` to ``t`` if later (rescaling when needed); return the base."""
+        if self.base is None:
+            self.base = self.latest = t
+        elif t > self.latest:
+            self.latest = t
+            span = (t - self.base) / self.tau
+            if span > self.RESCALE_SPAN:
+                f = math.exp(-span)  # in [0, e^-13.8): 0.0 for a jump of centuries
+                self.table *= np.float32(f)
+                self.total *= f
+                self.base = t
+        return self.base
+
+    def _scale(self, t: float) -> float:
+        """``exp((max(t, latest) - base) / tau)``: in [1, e^RESCALE_SPAN]."""
+        base = self._advance(t)
+        return math.exp((max(t, self.latest) - base) / self.tau)
 
     def add(self, terms: U32, t: float) -> None:
-        w = self._weight(t)
+        base = self._advance(t)
+        w = math.exp(min((t - base) / self.tau, self.RESCALE_SPAN))  # 0.0 for ancient times
+        if w == 0.0:
+            return
         a, b = self._cells(terms)
         # plain fancy-index adds: two terms of one article sharing a cell (p ~ 1% per
         # article at 2^20 cells) count once there, which the min over two cells absorbs
@@ -845,14 +875,14 @@ class _DocFreq:
 
     def df(self, terms: U32, t: float) -> F32:
         """Estimated (time-weighted) number of documents holding each term."""
-        w = self._weight(t)
+        s = np.float32(self._scale(t))
         a, b = self._cells(terms)
-        out: F32 = (np.minimum(self.table[a], self.table[b]) / np.float32(w)).astype(np.float32)
+        out: F32 = (np.minimum(self.table[a], self.table[b]) / s).astype(np.float32)
         return out
 
     def ndocs(self, t: float) -> float:
         """Time-weighted number of documents counted."""
-        return self.total / self._weight(t)
+        return self.total / self._scale(t)
 
     def idf(self, terms: U32, t: float) -> F32:
         df = self.df(terms, t)
@@ -870,6 +900,18 @@ _HEADER = struct.Struct("<BBdQQIIIHHHHHHHHH")  # version 3: + len consolidation 
 _VERSION = 3
 _RECENT = 256  # recent rows whose band keys and terms snapshot() can still write
 _SNO_MAX = 2**31 - 1  # story numbers are int32: renumbered (order kept) before they overflow
+
+
+def article_time(published: float | None, now: float, window: float) -> float:
+    """The time an arriving article counts at in the index: its publication time when that
+    lies inside the copy window before ``now``, else ``now``.  Feed dates are untrusted
+    (1970, 2019 back catalogues, 2090, NaN, none): an entry dated outside the window
+    arrives now, so it is matched against what arrives with it and leaves the window with
+    it, instead of being evicted at once (and missed by its own syndicated copies) or
+    pinning the index in the future."""
+    if published is None or not math.isfinite(published):
+        return now
+    return published if now - window <= published <= now else now
 
 
 def _shash(story: str) -> int:
@@ -924,7 +966,9 @@ class Deduper:
         """Decide for one arriving article. ``features`` (``textfeatures.extract(text,
         title)``) may be computed ahead, e.g. in a worker process; they are pure."""
         self._flush()
-        t = item.published if item.published is not None else now
+        if not math.isfinite(now):
+            raise ValueError(f"dedup clock must be a finite time, got {now!r}")
+        t = article_time(item.published, now, self.window)
         feats = features if features is not None else tf.extract(item.text, item.title)
         urlh = _h64(url_identity(item.url).encode()) if item.url else 0
         thash = int.from_bytes(feats.thash[:8], "little") | 1
@@ -1548,22 +1592,30 @@ class Deduper:
 # ---- batch clustering (the `aggregator cluster` command) ------------------------------------
 
 
-def _parse_time(v: Any) -> float | None:
-    if v is None or v == "":
+def _parse_time(v: object) -> float | None:
+    """A record's ``published`` as unix seconds: ISO-8601 (naive = UTC) or a number; None
+    when absent, unreadable or not finite (the record then keeps the previous time)."""
+    if v is None or v == "" or isinstance(v, bool):
         return None
     if isinstance(v, int | float):
-        return float(v)
-    s = str(v).strip()
-    try:
-        return float(s)
-    except ValueError:
-        pass
-    d = datetime.fromisoformat(s.replace("Z", "+00:00"))
-    if d.tzinfo is None:
-        from datetime import UTC
-
-        d = d.replace(tzinfo=UTC)
-    return d.timestamp()
+        t = float(v)
+    else:
+        s = str(v).strip()
+        try:
+            t = float(s)
+        except ValueError:
+            try:
+                d = datetime.fromisoformat(s.replace("Z", "+00:00"))
+            except ValueError:
+                log.warning("cluster: unreadable published=%r, using the previous time", s[:40])
+                return None
+            if d.tzinfo is None:
+                d = d.replace(tzinfo=UTC)
+            try:
+                t = d.timestamp()
+            except (OverflowError, ValueError):
+                return None
+    return t if math.isfinite(t) else None
 
 
 def cluster(
@@ -1574,37 +1626,48 @@ def cluster(
 ) -> Iterator[dict[str, Any]]:
     """Run the daemon's dedup over records in arrival order; yield {id, duplicate_of, story}.
 
-    A record's time is its ``published`` (ISO-8601 or unix seconds) or, when absent, the
-    previous record's time, so a file without dates is one window.  Stories are consolidated
-    as the daemon does after each poll: whenever the clock moves on by ``CLUSTER_POLL``
-    or more, and at the end; so results come out once the input is read."""
+    The clock is the latest ``published`` (ISO-8601 or unix seconds) seen so far: it never
+    runs backwards, so a record dated 2019 between records of today arrives today, as it
+    would in the daemon (``article_time``), and a file without dates is one window.
+    Stories are consolidated as the daemon does after each poll: whenever the clock moves
+    on by ``CLUSTER_POLL`` or more, and at the end; so results come out once the input is
+    read.  A record whose dedup raises (a defect) is its own story, with ``error`` set, and
+    the others go on."""
     d = Deduper(window=window, story_window=story_window)
-    now = 0.0
+    now: float | None = None
     last_cons: float | None = None
     out: list[dict[str, Any]] = []
     where: dict[str, int] = {}
     for r in records:
         t = _parse_time(r.get("published"))
         if t is not None:
-            now = t
+            now = t if now is None else max(now, t)
+        clock = now if now is not None else 0.0
         if last_cons is None:
-            last_cons = now
-        elif now - last_cons >= CLUSTER_POLL:
+            last_cons = clock
+        elif clock - last_cons >= CLUSTER_POLL:
             _apply(out, where, d.consolidate(last_cons))
-            last_cons = now
+            last_cons = clock
         item = DedupItem(
             id=str(r["id"]),
             text=str(r.get("text") or ""),
             title=str(r.get("title") or ""),
-            url=r.get("url"),
-            published=now,
+            url=r.get("url") if isinstance(r.get("url"), str) else None,
+            published=t,
             source=r.get("source"),
         )
-        res = d.add(item, now)
-        d.evict(now)
-        where[res.id] = len(out)
-        out.append({"id": res.id, "duplicate_of": res.duplicate_of, "story": res.story})
-    _apply(out, where, d.consolidate(now))
+        line: dict[str, Any]
+        try:
+            res = d.add(item, clock)
+            d.evict(clock)
+        except Exception as e:  # a defect: this record is set aside, the rest go on
+            log.exception("cluster id=%s: dedup failed; the record is its own story", item.id)
+            line = {"id": item.id, "duplicate_of": None, "story": item.id, "error": repr(e)}
+        else:
+            line = {"id": res.id, "duplicate_of": res.duplicate_of, "story": res.story}
+        where[item.id] = len(out)
+        out.append(line)
+    _apply(out, where, d.consolidate(now if now is not None else 0.0))
     yield from out
 
 

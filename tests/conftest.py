@@ -11,9 +11,12 @@ from hypothesis import settings
 from tests.support.httpd import FixtureHTTPServer
 
 # CI runs are reproducible (derandomized); local runs keep exploring new examples.
+# HYPOTHESIS_PROFILE=thorough runs many more examples on demand (minutes, not seconds).
 settings.register_profile("ci", derandomize=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+settings.register_profile("thorough", max_examples=1500, deadline=None)
+_profile = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else None)
+if _profile:
+    settings.load_profile(_profile)
 
 
 @pytest.fixture
