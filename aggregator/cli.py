@@ -153,9 +153,11 @@ def fetch(obj: Ctx, feed_names: tuple[str, ...]) -> None:
                         cleaning.append(progress.add_task("cleaning + dedup", total=total))
                     progress.update(cleaning[0], completed=done, total=total)
 
-                lines = run_poll(config, store, feeds, on_done=advance, on_enriched=enriched)
+                lines, outcome = run_poll(
+                    config, store, feeds, on_done=advance, on_enriched=enriched
+                )
         else:
-            lines = run_poll(config, store, feeds)
+            lines, outcome = run_poll(config, store, feeds)
     finally:
         store.close()
     order = {f.url: i for i, f in enumerate(feeds)}
@@ -165,6 +167,12 @@ def fetch(obj: Ctx, feed_names: tuple[str, ...]) -> None:
     click.echo(
         f"{len(lines)} feeds, {sum(s.new for s in lines)} new articles, {failed} failed", err=True
     )
+    # failing feeds are the feeds' problem (exit 0, see status); articles our own cleaning or
+    # dedup could not finish are ours: say so, and exit non-zero
+    for line in outcome.lines():
+        click.echo(f"error: {line}", err=True)
+    if outcome.failed:
+        sys.exit(EXIT_RUNTIME)
 
 
 def _summary_line(s: Any) -> str:
@@ -208,8 +216,10 @@ def export_cmd(obj: Ctx) -> None:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         waiting = store.enrichment_backlog()
         if waiting:
+            aside = sum(1 for a in store.set_aside_articles() if a.retry_at is not None)
+            why = f" ({aside} set aside after an error, retried later: see status)" if aside else ""
             click.echo(
-                f"{waiting} articles waiting for cleaning and dedup were left out;"
+                f"{waiting} articles waiting for cleaning and dedup were left out{why};"
                 " `aggregator fetch` finishes them",
                 err=True,
             )

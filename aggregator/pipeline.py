@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import hashlib
 import json
 import logging
@@ -25,7 +26,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html import escape, unescape
 from pathlib import Path
@@ -68,6 +69,11 @@ MAX_NEW_ENTRIES_PER_POLL = 500
 # Articles enriched per transaction (and per round of worker batches). Bounds the memory of
 # the queue and what a stop must wait for.
 ENRICH_CHUNK = 400
+# An article whose cleaning or dedup raises (a defect) is set aside and tried again after
+# ENRICH_RETRY, then twice that; the ENRICH_MAX_ATTEMPTS-th failure gives up on dedup and
+# keeps the article as its own story, so a digest still shows it. The others never wait.
+ENRICH_MAX_ATTEMPTS = 3
+ENRICH_RETRY = timedelta(minutes=10)
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -95,6 +101,34 @@ class PollSummary:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+@dataclass
+class EnrichOutcome:
+    """What cleaning and dedup left undone during one ``poll``/``enrich`` call: articles set
+    aside after an error, and a pass stopped by one (the rest then waits).  `fetch` exits
+    non-zero when either happened."""
+
+    done: int = 0
+    set_aside: list[tuple[int, str]] = field(default_factory=list)  # (article id, error)
+    stopped: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.set_aside) or self.stopped is not None
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.set_aside:
+            first = self.set_aside[0][1]
+            out.append(
+                f"{len(self.set_aside)} articles set aside by an internal error (retried up to"
+                f" {ENRICH_MAX_ATTEMPTS} times, then kept without dedup; see `aggregator status`):"
+                f" {first}"
+            )
+        if self.stopped:
+            out.append(f"cleaning and dedup stopped, the rest waits: {self.stopped}")
+        return out
 
 
 @dataclass(frozen=True)
@@ -225,6 +259,7 @@ class Pipeline:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._deduper: Deduper | None = None
         self._learned: dict[str, frozenset[str]] = {}
+        self.outcome = EnrichOutcome()  # of the current (or last) poll()/enrich() call
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
@@ -234,7 +269,10 @@ class Pipeline:
             self._pool = None
 
     def reconfigure(self, config: Config) -> None:
-        """Apply a reloaded config (hot reload). Dedup windows apply to new decisions."""
+        """Apply a reloaded config (hot reload).  Changed dedup windows rebuild the index
+        from the store (with the new windows) at its next use."""
+        if config.dedup != self.config.dedup:
+            self._deduper = None
         self.config = config
 
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor | None:
@@ -300,12 +338,13 @@ class Pipeline:
         article still waiting is cleaned and deduplicated and the stories around the new ones
         are revised (``on_enriched(done, total)`` after each chunk). With ``enrich=False`` that
         is left to the next ``enrich()`` call."""
+        self.outcome = EnrichOutcome()
         if feeds is None:
             feeds = self.due()
         else:
             self.store.ensure_feeds(f.url for f in feeds)
         if not feeds:
-            if enrich and self.store.enrichment_backlog():
+            if enrich and self.store.enrichment_backlog(self.clock()):
                 await self.enrich(progress=on_enriched)
             return []
         states = {s.url: s for s in self.store.feed_states(f.url for f in feeds)}
@@ -330,7 +369,8 @@ class Pipeline:
                 while the workers parse), a chunk at a time; the rest when all are in."""
                 done = 0
                 while True:
-                    if not ingest_done and self.store.enrichment_backlog() < ENRICH_CHUNK:
+                    backlog = self.store.enrichment_backlog(self.clock())
+                    if not ingest_done and backlog < ENRICH_CHUNK:
                         arrived.clear()
                         await arrived.wait()
                         continue
@@ -655,6 +695,7 @@ class Pipeline:
         one transaction; so a stop or a crash loses at most work, never articles: what is not
         done is still waiting next time."""
         if fetcher is None:
+            self.outcome = EnrichOutcome()
             async with Fetcher(self.config.fetch) as own:
                 return await self.enrich(own, progress=progress)
         done = await self._enrich_guarded(fetcher, progress, 0)
@@ -665,19 +706,29 @@ class Pipeline:
     async def _enrich_guarded(
         self, fetcher: Fetcher, progress: Callable[[int, int], None] | None, before: int
     ) -> int:
-        """``_enrich_pass``; a database error (or, unless strict, any error) stops it with a
-        log line and returns -1: what is not done waits for the next poll."""
+        """``_enrich_pass``; a database error (or, unless strict, any error outside one
+        article's work) stops it with a log line, is noted for ``status`` (meta
+        ``enrich_error``) and returns -1: what is not done waits for the next poll."""
         try:
-            return await self._enrich_pass(fetcher, progress, before)
+            done = await self._enrich_pass(fetcher, progress, before)
         except StoreError as e:
-            log.error(
-                "enrich stopped: %s; free space or fix permissions in %s (the articles wait)",
-                e, self.store.path.parent,
-            )  # fmt: skip
-        except Exception:
+            msg = f"{e}; free space or fix permissions in {self.store.path.parent}"
+            log.error("enrich stopped: %s (the articles wait)", msg)
+        except Exception as e:
             if self.strict:
                 raise
+            msg = f"internal error: {type(e).__name__}: {e}"
             log.exception("enrich stopped by an internal error (the articles wait)")
+        else:
+            self.outcome.done += done
+            if self.store.get_meta("enrich_error") is not None:
+                self.store.set_meta("enrich_error", None)
+            return done
+        self.outcome.stopped = msg
+        with contextlib.suppress(StoreError):
+            self.store.set_meta(
+                "enrich_error", f"{self.clock().isoformat(timespec='seconds')} {msg}"
+            )
         return -1
 
     async def _enrich_pass(
@@ -687,32 +738,93 @@ class Pipeline:
         first; ``progress(before + done, before + done + waiting)`` after each chunk."""
         done = 0
         after = 0
-        rows = self.store.pending_enrichment(after, ENRICH_CHUNK)
+        now = self.clock()
+        rows = self.store.pending_enrichment(after, ENRICH_CHUNK, now)
         if rows:
             self.store.checkpoint()
         nxt: asyncio.Task[list[_Prepared]] | None = None
         while rows:
             current = nxt or asyncio.ensure_future(self._prepare_chunk(fetcher, rows))
             after = rows[-1].id
-            following = self.store.pending_enrichment(after, ENRICH_CHUNK)
+            following = self.store.pending_enrichment(after, ENRICH_CHUNK, now)
             nxt = (
                 asyncio.ensure_future(self._prepare_chunk(fetcher, following))
                 if following
                 else None
             )
             try:
-                prepared = await current
-                done += self._store_enriched(prepared)
+                done += await self._finish_chunk(fetcher, rows, current)
             except BaseException:
                 if nxt is not None:
                     nxt.cancel()
                     await asyncio.gather(nxt, return_exceptions=True)
                 raise
             if progress is not None:
-                waiting = self.store.enrichment_backlog()
+                waiting = self.store.enrichment_backlog(now)
                 progress(before + done, before + done + waiting)
             rows = following
         return done
+
+    async def _finish_chunk(
+        self,
+        fetcher: Fetcher,
+        rows: Sequence[RawArticle],
+        prepared: asyncio.Future[list[_Prepared]],
+    ) -> int:
+        """Store one chunk (``prepared``: its cleaning, under way).  If preparing or storing
+        it raises anything but a database error (a defect that one document triggers), its
+        articles are done one at a time: the one that raises is set aside (``_set_aside``)
+        and the others go on.  Returns how many were finished."""
+        ready: list[_Prepared] | None = None
+        try:
+            ready = await prepared
+            return self._store_enriched(ready)
+        except StoreError:
+            raise
+        except Exception:
+            if self.strict:
+                raise
+            log.exception("enrich chunk failed; its %d articles go one at a time", len(rows))
+        done = 0
+        for i, row in enumerate(rows):
+            one = [ready[i]] if ready is not None else []
+            try:
+                if not one:
+                    one = await self._prepare_chunk(fetcher, [row])
+                done += self._store_enriched(one)
+            except StoreError:
+                raise
+            except Exception as e:
+                self._set_aside(row, e, one[0] if one else None)
+        return done
+
+    def _set_aside(self, row: RawArticle, error: Exception, prepared: _Prepared | None) -> None:
+        """Record an article whose enrichment raised; retry it later, a bounded number of
+        times; the last failure keeps it without a dedup decision (cleaned, or as escaped
+        plain text), so nothing is lost."""
+        attempts = row.attempts + 1
+        msg = f"{type(error).__name__}: {error}"[:500]
+        retry_at: datetime | None = None
+        cleaned = None
+        if attempts < ENRICH_MAX_ATTEMPTS:
+            retry_at = self.clock() + ENRICH_RETRY * 2 ** (attempts - 1)
+        else:
+            ext = (
+                prepared.cleaned
+                if prepared is not None
+                else _fallback_clean(row.html, row.title, error)[0]
+            )
+            cleaned = (row.title or ext.title or "(untitled)", ext.html, ext.text)
+        self.store.set_aside(
+            row.id, error=msg, attempts=attempts, retry_at=retry_at, cleaned=cleaned
+        )
+        self.outcome.set_aside.append((row.id, msg))
+        log.error(
+            "enrich id=%d set aside attempts=%d/%d retry_at=%s error=%s",
+            row.id, attempts, ENRICH_MAX_ATTEMPTS,
+            retry_at.isoformat(timespec="seconds") if retry_at else "never (kept without dedup)",
+            msg, exc_info=error,
+        )  # fmt: skip
 
     async def _prepare_chunk(self, fetcher: Fetcher, rows: Sequence[RawArticle]) -> list[_Prepared]:
         """Full text where needed, then cleaning and dedup features, in worker processes.
@@ -810,6 +922,7 @@ class Pipeline:
                         ts = row.fetched_at.timestamp()
                         published = row.published.timestamp() if row.published else ts
                         feed = feeds.get(row.feed_url)
+                        failpoints.hit("enrich.dedup", title)
                         decision = deduper.add(
                             DedupItem(
                                 id=str(row.id), text=cleaned.text, title=title, url=row.url,
@@ -935,16 +1048,19 @@ def run_poll(
     *,
     on_done: Callable[[PollSummary], None] | None = None,
     on_enriched: Callable[[int, int], None] | None = None,
-) -> list[PollSummary]:
-    """Synchronous convenience wrapper (CLI `fetch`)."""
+) -> tuple[list[PollSummary], EnrichOutcome]:
+    """Synchronous convenience wrapper (CLI `fetch`): the feeds' summaries and what
+    cleaning and dedup left undone."""
     pipeline = Pipeline(config, store)
     try:
-        return asyncio.run(pipeline.poll(feeds, on_done=on_done, on_enriched=on_enriched))
+        lines = asyncio.run(pipeline.poll(feeds, on_done=on_done, on_enriched=on_enriched))
+        return lines, pipeline.outcome
     finally:
         pipeline.close()
 
 
 __all__ = [
+    "EnrichOutcome",
     "Pipeline",
     "PollSummary",
     "entry_identity",

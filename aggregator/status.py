@@ -68,7 +68,22 @@ def collect_status(
         "database": str(config.database),
         "now": _iso(now),
         "articles": store.article_count(),
-        "articles_waiting": store.enrichment_backlog(),
+        "articles_waiting": store.enrichment_backlog(now),
+        # an enrichment pass stopped by an error: an error, not "waiting" (cleared by the next
+        # pass that completes)
+        "enrichment_error": store.get_meta("enrich_error"),
+        "set_aside": [
+            {
+                "id": a.id,
+                "feed": a.feed_url,
+                "title": a.title,
+                "error": a.error,
+                "attempts": a.attempts,
+                "retry_at": _iso(a.retry_at),
+                "state": "retrying" if a.retry_at is not None else "kept without dedup",
+            }
+            for a in store.set_aside_articles()
+        ],
         "config_error": store.get_meta("config_error"),
         "feeds": feeds,
         "digest": list(recipients.values()),
@@ -108,6 +123,19 @@ def render_status_table(report: dict[str, Any]) -> None:
             d.get("last_status") or "-", d.get("next") or "-", (d.get("last_error") or "")[:120],
         )  # fmt: skip
     console.print(dt)
+    if report.get("enrichment_error"):
+        console.print(f"[bold red]cleaning and dedup stopped:[/] {report['enrichment_error']}")
+    aside = report.get("set_aside") or []
+    if aside:
+        at = Table(title=f"articles set aside after an error ({len(aside)})")
+        for col in ("id", "title", "attempts", "state", "retry at", "error"):
+            at.add_column(col, overflow="fold")
+        for a in aside[-20:]:
+            at.add_row(
+                str(a["id"]), a["title"][:60], str(a["attempts"]), a["state"],
+                a["retry_at"] or "-", a["error"][:120],
+            )  # fmt: skip
+        console.print(at)
     waiting = report.get("articles_waiting") or 0
     console.print(
         f"{report['articles']} articles stored in {report['database']}"

@@ -116,6 +116,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE articles ADD COLUMN enrich INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX articles_enrich ON articles (id) WHERE enrich != 0;
     """,
+    # 3: an article whose enrichment raised is set aside with its error and retried a bounded
+    # number of times (``set_aside``); the others go on
+    """
+    ALTER TABLE articles ADD COLUMN enrich_error TEXT;
+    ALTER TABLE articles ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN enrich_retry_at REAL;
+    """,
 )
 
 # ``articles.enrich``: what an article still needs before a digest may show it. Its ``html``
@@ -189,6 +196,19 @@ class RawArticle:
     html: str  # the feed's HTML (content, else summary)
     site: str
     enrich: int
+    attempts: int = 0  # enrichment attempts that raised so far (``set_aside``)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """An article whose enrichment raised: what ``status`` lists."""
+
+    id: int
+    feed_url: str
+    title: str
+    error: str
+    attempts: int
+    retry_at: datetime | None  # None: given up, stored without a dedup decision
 
 
 @dataclass(frozen=True)
@@ -482,12 +502,17 @@ class Store:
             (title, html, content_hash, flags, article_id),
         )
 
-    def pending_enrichment(self, after_id: int, limit: int) -> list[RawArticle]:
-        """Articles waiting for enrichment with an id above ``after_id``, oldest first."""
+    def pending_enrichment(
+        self, after_id: int, limit: int, now: datetime | None = None
+    ) -> list[RawArticle]:
+        """Articles waiting for enrichment with an id above ``after_id``, oldest first; an
+        article set aside after an error only once its retry time (``now``) has come."""
+        due = now.timestamp() if now is not None else float("inf")
         rows = self._db.execute(
-            "SELECT id, feed_url, url, title, published, fetched_at, author, html, site, enrich"
-            " FROM articles WHERE enrich != 0 AND id > ? ORDER BY id LIMIT ?",
-            (after_id, limit),
+            "SELECT id, feed_url, url, title, published, fetched_at, author, html, site, enrich,"
+            " enrich_attempts FROM articles WHERE enrich != 0 AND id > ?"
+            " AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?) ORDER BY id LIMIT ?",
+            (after_id, due, limit),
         ).fetchall()
         return [
             RawArticle(
@@ -501,6 +526,7 @@ class Store:
                 html=str(r[7]),
                 site=str(r[8] or ""),
                 enrich=int(r[9]),
+                attempts=int(r[10]),
             )  # fmt: skip
             for r in rows
         ]
@@ -512,11 +538,60 @@ class Store:
         with contextlib.suppress(sqlite3.Error):  # busy or full: SQLite retries later itself
             self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
-    def enrichment_backlog(self) -> int:
-        """How many articles wait for cleaning and dedup."""
+    def enrichment_backlog(self, now: datetime | None = None) -> int:
+        """How many articles wait for cleaning and dedup (with ``now``: only those due, so
+        not the ones set aside until a later retry)."""
+        due = now.timestamp() if now is not None else float("inf")
         return int(
-            self._db.execute("SELECT COUNT(*) FROM articles WHERE enrich != 0").fetchone()[0]
+            self._db.execute(
+                "SELECT COUNT(*) FROM articles WHERE enrich != 0"
+                " AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?)",
+                (due,),
+            ).fetchone()[0]
         )
+
+    def set_aside(
+        self,
+        article_id: int,
+        *,
+        error: str,
+        attempts: int,
+        retry_at: datetime | None,
+        cleaned: tuple[str, str, str] | None = None,
+    ) -> None:
+        """Record that enriching an article raised: its error, the attempts so far and when
+        to try again.  ``retry_at`` None gives up: the article is done without a dedup
+        decision (its own story, so a digest still shows it) and keeps its error.
+        ``cleaned`` (title, html, text), when the cleaning itself succeeded, is stored too."""
+        sets = "enrich_error = ?, enrich_attempts = ?, enrich_retry_at = ?"
+        params: list[object] = [error, attempts, _ts(retry_at)]
+        if cleaned is not None:
+            sets += ", title = ?, html = ?, text = ?"
+            params.extend(cleaned)
+        if retry_at is None:
+            sets += (
+                ", enrich = 0, story = COALESCE(story, CAST(id AS TEXT)),"
+                " dedup_reason = COALESCE(dedup_reason, 'set-aside')"
+            )
+        self._write(f"UPDATE articles SET {sets} WHERE id = ?", (*params, article_id))
+
+    def set_aside_articles(self) -> list[SetAside]:
+        """Articles whose enrichment raised (waiting for a retry, or given up), oldest first."""
+        rows = self._db.execute(
+            "SELECT id, feed_url, title, enrich_error, enrich_attempts, enrich_retry_at, enrich"
+            " FROM articles WHERE enrich_error IS NOT NULL ORDER BY id"
+        ).fetchall()
+        return [
+            SetAside(
+                id=int(r[0]),
+                feed_url=str(r[1]),
+                title=str(r[2]),
+                error=str(r[3]),
+                attempts=int(r[4]),
+                retry_at=_dt(r[5]) if r[6] else None,
+            )  # fmt: skip
+            for r in rows
+        ]
 
     def finish_enrichment(
         self,
@@ -534,7 +609,8 @@ class Store:
         if dedup is None:
             self._write(
                 "UPDATE articles SET title = ?, author = ?, html = ?, text = ?,"
-                " full_text_error = ?, enrich = 0 WHERE id = ?",
+                " full_text_error = ?, enrich = 0, enrich_error = NULL, enrich_retry_at = NULL"
+                " WHERE id = ?",
                 (title, author, html, text, full_text_error, article_id),
             )
             return
@@ -542,7 +618,7 @@ class Store:
         self._write(
             "UPDATE articles SET title = ?, author = ?, html = ?, text = ?, full_text_error = ?,"
             " text_hash = ?, story = ?, duplicate_of = ?, dedup_reason = ?, dedup_state = ?,"
-            " enrich = 0 WHERE id = ?",
+            " enrich = 0, enrich_error = NULL, enrich_retry_at = NULL WHERE id = ?",
             (title, author, html, text, full_text_error, text_hash, story, duplicate_of, reason,
              state, article_id),
         )  # fmt: skip
@@ -587,7 +663,8 @@ class Store:
                 raise StoreError(f"cannot write to {self.path}: {e}") from e
 
     def iter_articles(self, *, enriched_only: bool = False) -> Iterator[StoredArticle]:
-        """Every article, or only those cleaned and deduplicated (``enrich`` = 0)."""
+        """Every article, or only those cleaned and deduplicated (``enrich`` = 0; this
+        includes articles given up on after errors, which carry ``enrich_error``)."""
         where = " WHERE a.enrich = 0" if enriched_only else ""
         cur = self._db.execute(f"SELECT {_ARTICLE_COLS} FROM articles a{where} ORDER BY id")
         for r in cur:
@@ -768,7 +845,7 @@ class Store:
 
 _ARTICLE_COLS = (
     "a.id, a.feed_url, a.key, a.url, a.title, a.published, a.fetched_at, a.author, a.html,"
-    " a.text, a.story, a.duplicate_of"
+    " a.text, a.story, a.duplicate_of, a.enrich_error"
 )
 
 
@@ -786,6 +863,7 @@ def _article(r: Sequence[object]) -> StoredArticle:
         text=str(r[9]),
         story=r[10] if isinstance(r[10], str) else None,
         duplicate_of=int(r[11]) if isinstance(r[11], int) else None,
+        enrich_error=r[12] if isinstance(r[12], str) else None,
     )
 
 

@@ -133,6 +133,7 @@ class StoredArticle:
     text: str
     story: str | None
     duplicate_of: int | None
+    enrich_error: str | None = None  # set aside: cleaning or dedup raised (see status)
 
 
 # ---- digest --------------------------------------------------------------------------------
