@@ -341,3 +341,25 @@ def test_stored_entries_wait_for_enrichment_then_match_a_full_poll(
     assert got[httpd.url("/a2")][1] == "story"  # kept its "new" kind: deduplicated
     expected[httpd.url("/a2")] = got[httpd.url("/a2")]
     assert got == expected
+
+
+def test_reconfigure_applies_new_dedup_windows(tmp_path: Path, clock: Clock) -> None:
+    """A hot reload that changes dedup.window / story_window takes effect without a restart
+    (the index is rebuilt from the store with the new windows at its next use)."""
+    from dataclasses import replace
+
+    from aggregator.config import DedupConfig
+
+    config = make_config(tmp_path, [])
+    with Store(config.database) as store:
+        p = Pipeline(config, store, clock=clock, workers=0, strict=True)
+        try:
+            assert p.deduper.window == config.dedup.window
+            wider = replace(config, dedup=DedupConfig(window=2 * 86400.0, story_window=86400.0))
+            p.reconfigure(wider)
+            assert (p.deduper.window, p.deduper.story_window) == (2 * 86400.0, 86400.0)
+            kept = p.deduper
+            p.reconfigure(replace(wider, feeds=()))  # an edit elsewhere keeps the index
+            assert p.deduper is kept
+        finally:
+            p.close()

@@ -41,6 +41,7 @@ AREAS = {
     "mail": "Mail delivery",
     "process": "Process kills and disk",
     "config": "Config files",
+    "enrich": "Cleaning and dedup of untrusted entries",
     "property": "Property tests (hypothesis)",
 }
 
@@ -51,6 +52,7 @@ AREA_FILES = {
     "mail": "tests/faults/test_mail.py",
     "process": "tests/faults/test_kill.py, test_disk.py, test_daemon_world.py",
     "config": "tests/faults/test_config_faults.py",
+    "enrich": "tests/test_messy_input.py",
     "property": "tests/faults/test_properties.py",
 }
 
@@ -499,6 +501,79 @@ FAULTS: list[Fault] = [
         "every article shown or accounted for exactly once",
         _E,
         test="tests/test_digest.py::test_every_article_accounted_for_exactly_once",
+    ),
+    # ---- cleaning and dedup of untrusted entries (tests/test_messy_input.py) ---------------
+    Fault(
+        "enrich-old-date",
+        "enrich",
+        "one entry dated 2019 among 27 of today, two feeds (issue 17: the time-decayed"
+        " document frequencies divided by zero, and every article of every feed waited"
+        " forever while fetch reported success)",
+        "all 28 cleaned, deduplicated, exported and in the digest; fetch exits 0",
+        "28 exported, 28 stories in the digest",
+        test="tests/test_messy_input.py::test_one_old_entry_no_longer_stops_cleaning_and_dedup",
+    ),
+    Fault(
+        "enrich-old-date-cluster",
+        "enrich",
+        "`aggregator cluster` on three records dated 2026, 2019, 2026",
+        "three lines; the copy collapses",
+        "3 lines, c duplicate_of a",
+        test="tests/test_messy_input.py::test_cluster_with_an_old_date_prints_every_line",
+    ),
+    Fault(
+        "enrich-messy-dates-and-texts",
+        "enrich",
+        "entries dated 1970, 1999, 2090, 2100, none and unreadable; Cyrillic and CJK text;"
+        " an empty entry; a 1,500-sentence entry",
+        "every entry exported and in the digest, none set aside",
+        "10 of 10 exported",
+        test="tests/test_messy_input.py::test_dates_from_1970_to_2100_and_odd_texts_all_come_through",
+    ),
+    Fault(
+        "enrich-one-article-raises",
+        "enrich",
+        "dedup raises for one article (a `=raise` failpoint stands for the defect)",
+        "that article set aside with its error, retried after 10 and 20 minutes, then kept"
+        " as its own story with the error exported; the other articles go on at once; fetch"
+        " exits 1 saying how many and why; status lists it",
+        "5 of 6 exported at once; 3 attempts; then 6 of 6, its own story",
+        test="tests/test_messy_input.py::test_an_article_whose_dedup_raises_is_set_aside_and_the_rest_go_on",
+    ),
+    Fault(
+        "enrich-fetch-exit-code",
+        "enrich",
+        "`aggregator fetch` when an article is set aside",
+        "exit 1 with the count and the error; `status --json` lists it as retrying",
+        "exit 1, 1 set aside",
+        test="tests/test_messy_input.py::test_fetch_exits_non_zero_and_status_lists_the_set_aside_article",
+    ),
+    Fault(
+        "property-dedup-any-dates-and-texts",
+        "property",
+        "random article streams: dates 1970-2100 or none (equal, reversed, far apart), a clock"
+        " that steps back, empty/one-word/huge/non-Latin/random-unicode texts, evictions,"
+        " consolidations and restarts at random points",
+        "no exception; every article a decision; an exact copy is always a duplicate",
+        _E,
+        test="tests/test_dedup_properties.py::test_any_dates_and_texts_get_a_decision",
+    ),
+    Fault(
+        "property-document-frequencies-finite",
+        "property",
+        "raw times 1970-2100 in any order through the time-decayed document frequencies",
+        "counts, IDF and the table stay finite and non-negative",
+        _E,
+        test="tests/test_dedup_properties.py::test_document_frequencies_are_finite_for_any_times",
+    ),
+    Fault(
+        "property-enrich-pass",
+        "property",
+        "random stored articles (any date, any text, some with an exact copy in another feed)"
+        " through one enrichment pass on a real SQLite file",
+        "every article enriched and exported with a story; copies collapse",
+        _E,
+        test="tests/test_messy_input.py::test_enrich_pass_decides_every_article",
     ),
 ]
 

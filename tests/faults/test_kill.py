@@ -39,7 +39,7 @@ import pytest
 
 from aggregator.store import Store
 from tests.faults.catalog import by_area
-from tests.faults.conftest import WORDS, paragraph
+from tests.faults.conftest import word
 from tests.support.httpd import FixtureHTTPServer
 from tests.support.smtpd import FixtureSMTPServer
 
@@ -57,7 +57,18 @@ KILL = next(f for f in by_area("process") if f.id == "process-sigkill-loop")
 
 
 def _title(feed: int, n: int, rng: random.Random) -> str:
-    return f"k{feed}x{n} {rng.choice(WORDS)} {rng.choice(WORDS)}"
+    return f"k{feed}x{n} {_own(feed, n, rng)} {_own(feed, n, rng)}"
+
+
+def _own(feed: int, n: int, rng: random.Random) -> str:
+    """A made-up word that no other item uses: every item is a story of its own, so every
+    marker must reach the mail (two items that shared a word or two would rightly be offered
+    to story consolidation, which shows one headline per story)."""
+    return f"{word(rng)}q{feed}q{n}"
+
+
+def _body(feed: int, n: int, rng: random.Random) -> str:
+    return " ".join(_own(feed, n, rng) for _ in range(40)).capitalize() + "."
 
 
 def _feed_doc(feed: int, items: list[tuple[int, str, str]]) -> bytes:
@@ -181,7 +192,7 @@ def test_sigkill_loop(tmp_path: Path) -> None:
                 for _ in range(rng.randint(1, 4)):
                     feed = rng.randrange(FEEDS)
                     counter += 1
-                    body = "".join(f"<p>{paragraph(rng)}</p>" for _ in range(2))
+                    body = "".join(f"<p>{_body(feed, counter, rng)}</p>" for _ in range(2))
                     published[feed].append((counter, _title(feed, counter, rng), body))
                     httpd.set_body(f"/k{feed}.xml", _feed_doc(feed, published[feed]))
             how = _run_killed(config, command, rng)
@@ -240,7 +251,7 @@ def test_killed_fetch_leaves_no_worker_processes(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     with FixtureHTTPServer() as httpd, FixtureSMTPServer() as smtp:
         for i in range(FEEDS):
-            items = [(n, _title(i, n, rng), f"<p>{paragraph(rng)}</p>") for n in range(2)]
+            items = [(n, _title(i, n, rng), f"<p>{_body(i, n, rng)}</p>") for n in range(2)]
             httpd.static(f"/k{i}.xml", _feed_doc(i, items))
         _write_config(config, httpd, smtp.port)
         proc = _cli(config, "fetch", {"AGGREGATOR_FAILPOINTS": "poll.in_transaction@1"})
