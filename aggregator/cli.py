@@ -322,7 +322,7 @@ def digest(
     obj: Ctx, dry_run: bool, out_dir: str | None, to_addr: str | None, retries: int, backoff: float
 ) -> None:
     """Build the digest of everything not yet delivered, and deliver it."""
-    from aggregator.pipeline import run_digests
+    from aggregator.digest.deliver import run_digests
 
     config = obj.config()
     if dry_run and not out_dir:

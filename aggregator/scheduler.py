@@ -36,8 +36,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from aggregator.config import Config, load_config
+from aggregator.digest.deliver import DigestOutcome, run_digests
 from aggregator.errors import AggregatorError, ConfigError
-from aggregator.pipeline import DigestOutcome, Pipeline, PollSummary, run_digests
+from aggregator.pipeline import Pipeline, PollSummary
 from aggregator.store import Store
 
 log = logging.getLogger(__name__)

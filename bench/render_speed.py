@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from aggregator.digest import build_digest
-from aggregator.render import HTML_TEMPLATE, make_environment, render, template_context
+from aggregator.digest.render import HTML_TEMPLATE, make_environment, render, template_context
 from aggregator.types import DigestCandidate
 
 REPEATS = 5

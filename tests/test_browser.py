@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from aggregator.digest import build_digest
-from aggregator.render import render
+from aggregator.digest.render import render
 from aggregator.types import Digest, FailingFeed
 from tests.test_render import hostile_candidates, rich_candidates
 

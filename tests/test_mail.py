@@ -14,9 +14,9 @@ import pytest
 
 from aggregator.config import SmtpConfig, SmtpSecurity
 from aggregator.digest import build_digest
+from aggregator.digest.mail import Failure, classify, deliver, password_from_env, write_to_dir
+from aggregator.digest.render import RenderedDigest, build_message, render
 from aggregator.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
-from aggregator.mail import Failure, classify, deliver, password_from_env, write_to_dir
-from aggregator.render import RenderedDigest, build_message, render
 from aggregator.types import DigestCandidate
 from tests.support.smtpd import FixtureSMTPServer, closed_port, silent_port
 
@@ -70,7 +70,7 @@ def test_success_delivers_one_multipart_message(
     mail: tuple[EmailMessage, RenderedDigest], caplog: pytest.LogCaptureFixture
 ) -> None:
     msg, _ = mail
-    caplog.set_level(logging.INFO, logger="aggregator.mail")
+    caplog.set_level(logging.INFO, logger="aggregator.digest.mail")
     with FixtureSMTPServer() as srv:
         deliver(msg, srv.config(), password=None, sleep=Sleeps())
         assert len(srv.messages) == 1

@@ -29,8 +29,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aggregator.config import Config, FeedConfig, FetchConfig, FullText
+from aggregator.enrich.enricher import ENRICH_MAX_ATTEMPTS
 from aggregator.export import iter_export
-from aggregator.pipeline import ENRICH_MAX_ATTEMPTS, Pipeline
+from aggregator.pipeline import Pipeline
 from aggregator.store import ENRICH_NEW, ArticleRow, Store
 from tests.support.httpd import FixtureHTTPServer
 

@@ -282,7 +282,7 @@ def _by_url(store: Store) -> dict[str, tuple[str, str | None, str | None]]:
 def test_stored_entries_wait_for_enrichment_then_match_a_full_poll(
     httpd: FixtureHTTPServer, tmp_path: Path, clock: Clock
 ) -> None:
-    from aggregator.pipeline import digest_candidates
+    from aggregator.digest.deliver import digest_candidates
     from aggregator.status import collect_status
 
     httpd.static(

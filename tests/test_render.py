@@ -15,7 +15,7 @@ import jinja2
 import pytest
 
 from aggregator.digest import build_digest
-from aggregator.render import (
+from aggregator.digest.render import (
     MAX_SOURCES,
     TEXT_WIDTH,
     RenderedDigest,

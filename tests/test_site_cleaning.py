@@ -12,7 +12,8 @@ from html import escape
 from pathlib import Path
 
 from aggregator.config import Config, DigestConfig, FeedConfig, FetchConfig, FullText
-from aggregator.pipeline import Pipeline, run_digests
+from aggregator.digest.deliver import run_digests
+from aggregator.pipeline import Pipeline
 from aggregator.store import Store
 from tests.support.httpd import FixtureHTTPServer, Reply
 

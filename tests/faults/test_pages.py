@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.config import FullText
-from aggregator.pipeline import run_digests
+from aggregator.digest.deliver import run_digests
 from aggregator.store import Store
 from tests.faults.catalog import Fault
 from tests.faults.conftest import (

@@ -46,8 +46,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aggregator.config import SmtpConfig, SmtpSecurity
+from aggregator.digest.render import RenderedDigest
 from aggregator.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
-from aggregator.render import RenderedDigest
 
 logger = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 import css_inline
 import jinja2
 
-from aggregator.digest import safe_url
+from aggregator.digest.build import safe_url
 from aggregator.types import Digest
 
 HTML_TEMPLATE = "digest.html.j2"
