@@ -131,6 +131,11 @@ def test_example_shows_every_key_with_its_default() -> None:
     assert check(EXAMPLE.read_text(encoding="utf-8")) == []
 
 
+def test_each_key_is_listed_once() -> None:
+    paths = [key.path for key in KEYS]
+    assert len(set(paths)) == len(paths)
+
+
 def test_named_exceptions_are_table_keys() -> None:
     table = {key.path for key in KEYS}
     assert table >= SAMPLE_VALUES

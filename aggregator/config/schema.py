@@ -76,8 +76,8 @@ class Key(Generic[T_co]):
 
     ``default`` is what an absent key means (None: nothing, or the key is ``required``).
     ``required``: the message when the key is missing. ``nullable``: ``key: null`` means the
-    default, as if the key were absent. ``field``: the attribute of the config type when it
-    is not the YAML name (``digest.from`` -> ``DigestConfig.sender``).
+    default, as if the key were absent. ``help``: one line for a reader of the table; the
+    example config says the same at more length.
     """
 
     path: str
@@ -86,7 +86,6 @@ class Key(Generic[T_co]):
     help: str
     required: str | None = None
     nullable: bool = False
-    field: str | None = None
 
     @property
     def section(self) -> str:
@@ -134,8 +133,8 @@ KEYS: tuple[Key[object], ...] = (
     DIGEST_TO := Key[tuple[str, ...]]("digest.to", AddressList(), (),
                     "recipients; required when smtp is given"),
     DIGEST_FROM := Key("digest.from", Address(display_name=True),
-                    "Aggregator <aggregator@localhost>", "sender; a display name is allowed",
-                    field="sender"),
+                    "Aggregator <aggregator@localhost>",
+                    "sender (DigestConfig.sender); a display name is allowed"),
     DIGEST_OUT_DIR := Key("digest.out_dir", FilePath(), Path("digests"),
                     "where digests are written as files when there is no smtp section"),
     DIGEST_TEMPLATE_DIR := Key[Path | None]("digest.template_dir", FilePath(
@@ -166,7 +165,12 @@ KEYS: tuple[Key[object], ...] = (
 )
 # fmt: on
 
-SMTP_DEFAULT_PORTS = {SmtpSecurity.STARTTLS: 587, SmtpSecurity.TLS: 465, SmtpSecurity.NONE: 25}
+# smtp.port when not given follows smtp.security (the table's default is the starttls one)
+SMTP_DEFAULT_PORTS = {
+    SmtpSecurity.STARTTLS: SMTP_PORT.default,
+    SmtpSecurity.TLS: 465,
+    SmtpSecurity.NONE: 25,
+}
 
 _PASSWORD_HINT = (
     "secrets never go in the YAML; set password_env: SOME_VARIABLE and put the password "
@@ -210,5 +214,3 @@ SMTP_KEYS = children("smtp")
 
 DEFAULT_DATABASE = str(DATABASE.default)
 DEFAULT_TOPIC = FEED_TOPIC.default
-
-assert len({k.path for k in KEYS}) == len(KEYS), "a key is listed twice"
