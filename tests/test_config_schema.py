@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from aggregator.config import KEYS, compose_yaml
+from aggregator.config import KEYS, compose_yaml, load_config
 from aggregator.config.nodes import Cx, absolute, is_null
 from aggregator.config.schema import FEED_KEYS, Key
 
@@ -172,3 +172,69 @@ def test_check_catches_a_drifted_example(old: str, new: str, expected: str) -> N
     assert old in text, "the example changed; pick another line for this test"
     problems = check(text.replace(old, new, 1))
     assert any(p.startswith(expected) for p in problems), problems
+
+
+ALL_CHANGED = """\
+database: state/db.sqlite
+feeds_file: more-feeds.yaml
+feeds:
+  - url: https://a.example.org/feed
+    name: A
+    topic: Tech
+    full_text: never
+    interval: 1h
+    prefer: true
+fetch:
+  interval: 10m
+  timeout: 5s
+  max_bytes: 1MB
+  concurrency: 4
+  per_host: 1
+  allow_private: true
+digest:
+  send_at: "06:30"
+  timezone: Europe/Kyiv
+  to: [me@example.org]
+  from: "Agg <agg@example.org>"
+  out_dir: out
+  template_dir: tpl
+  send_empty: true
+retention: 60d
+dedup:
+  window: 10d
+  story_window: 2d
+smtp:
+  host: smtp.example.org
+  port: 2525
+  security: tls
+  username: me
+  password_env: SMTP_PW
+  timeout: 10s
+"""
+ATTRIBUTE = {"digest.from": "sender"}  # YAML names that differ from the attribute
+
+
+def test_every_key_reaches_the_config(tmp_path: Path) -> None:
+    """A config that changes every key: each one must arrive changed in the Config object
+    (a section builder that forgot a key would leave its default)."""
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "more-feeds.yaml").write_text("- https://b.example.org/rss\n")
+    (tmp_path / "agg.yaml").write_text(ALL_CHANGED)
+    config = load_config(tmp_path / "agg.yaml")
+    feed = config.feed("https://a.example.org/feed")
+    assert feed is not None
+    sections: dict[str, object] = {
+        "": config,
+        "feeds[]": feed,
+        "fetch": config.fetch,
+        "digest": config.digest,
+        "dedup": config.dedup,
+        "smtp": config.smtp,
+    }
+    assert {key.section for key in KEYS} == set(sections)
+    for key in KEYS:
+        value = getattr(sections[key.section], ATTRIBUTE.get(key.path, key.name))
+        default = key.default
+        if isinstance(default, Path):
+            default = tmp_path / default
+        assert value is not None and value != default, key.path
