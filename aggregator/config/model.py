@@ -1,0 +1,88 @@
+"""The validated config: frozen objects, one per section, with defaults from the key table.
+
+Everything outside the package gets a ``Config`` and never sees raw dicts. Defaults are not
+restated here: each field reads its ``Key``'s default in ``schema``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aggregator.config import schema as k
+from aggregator.config.schema import FullText, SmtpSecurity
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    url: str
+    name: str | None = k.FEED_NAME.default  # None: the feed's own title
+    topic: str = k.FEED_TOPIC.default
+    full_text: FullText = k.FEED_FULL_TEXT.default
+    interval: float | None = k.FEED_INTERVAL.default  # seconds; None = fetch.interval
+    prefer: bool = k.FEED_PREFER.default
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    interval: float = k.FETCH_INTERVAL.default  # seconds
+    timeout: float = k.FETCH_TIMEOUT.default  # seconds
+    max_bytes: int = k.FETCH_MAX_BYTES.default
+    concurrency: int = k.FETCH_CONCURRENCY.default
+    per_host: int = k.FETCH_PER_HOST.default
+    allow_private: bool = k.FETCH_ALLOW_PRIVATE.default
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    send_at: str = k.DIGEST_SEND_AT.default  # HH:MM
+    timezone: str = k.DIGEST_TIMEZONE.default
+    to: tuple[str, ...] = k.DIGEST_TO.default
+    sender: str = k.DIGEST_FROM.default  # YAML key: from
+    out_dir: Path = k.DIGEST_OUT_DIR.default  # the loader makes it absolute
+    template_dir: Path | None = k.DIGEST_TEMPLATE_DIR.default
+    send_empty: bool = k.DIGEST_SEND_EMPTY.default
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    window: float = k.DEDUP_WINDOW.default  # seconds
+    story_window: float = k.DEDUP_STORY_WINDOW.default  # seconds
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int = k.SMTP_PORT.default
+    security: SmtpSecurity = k.SMTP_SECURITY.default
+    username: str | None = k.SMTP_USERNAME.default
+    password_env: str | None = k.SMTP_PASSWORD_ENV.default
+    timeout: float = k.SMTP_TIMEOUT.default  # seconds
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path  # the main config file (absolute)
+    database: Path  # absolute
+    feeds: tuple[FeedConfig, ...] = ()
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    retention: float = k.RETENTION.default  # seconds
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    smtp: SmtpConfig | None = None
+    feeds_file: Path | None = None  # absolute, if used
+    source_files: tuple[Path, ...] = ()  # every file read (for hot reload)
+
+    def feed(self, url: str) -> FeedConfig | None:
+        for f in self.feeds:
+            if f.url == url:
+                return f
+        return None
+
+    def topics(self) -> tuple[str, ...]:
+        """Topics in order of first appearance, the default topic ('General') last."""
+        seen: list[str] = []
+        for f in self.feeds:
+            if f.topic not in seen and f.topic != k.DEFAULT_TOPIC:
+                seen.append(f.topic)
+        return (*seen, k.DEFAULT_TOPIC)

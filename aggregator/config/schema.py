@@ -1,0 +1,216 @@
+"""The table of config keys: the one place that says which keys exist, what they hold and what
+they default to.
+
+Each row is a ``Key``: the dotted path (``feeds[].url`` for a key of every feed), the kind of
+value (``kinds``), the default, and one line of help. The loader parses what the table lists,
+the "did you mean" hints offer what it lists, the frozen config types in ``model`` take their
+defaults from it, and ``tests/test_config_schema.py`` holds ``config/aggregator.example.yaml``
+to it. What the table cannot say (one key checked against another: ``per_host`` <=
+``concurrency``, ``retention`` >= the dedup windows, the smtp port that follows ``security``)
+lives in the loader next to the section it belongs to.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from aggregator.config.kinds import (
+    Address,
+    AddressList,
+    Boolean,
+    Choice,
+    Duration,
+    FeedUrl,
+    FilePath,
+    HostName,
+    Integer,
+    Kind,
+    SecretEnv,
+    SendAt,
+    Size,
+    Text,
+    Timezone,
+)
+from aggregator.config.values import (
+    MAX_CONCURRENCY,
+    MAX_INTERVAL,
+    MAX_MAX_BYTES,
+    MAX_PORT,
+    MAX_RETENTION,
+    MAX_TIMEOUT,
+    MAX_WINDOW,
+    MIN_INTERVAL,
+    MIN_MAX_BYTES,
+    MIN_RETENTION,
+    MIN_TIMEOUT,
+    MIN_WINDOW,
+)
+
+T_co = TypeVar("T_co", covariant=True)
+
+_DAY = 86400.0
+
+
+class FullText(enum.Enum):
+    """``feeds[].full_text``: when to fetch the article page for its full text."""
+
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class SmtpSecurity(enum.Enum):
+    """``smtp.security``: how the mail connection is protected."""
+
+    STARTTLS = "starttls"
+    TLS = "tls"
+    NONE = "none"
+
+
+@dataclass(frozen=True, eq=False)
+class Key(Generic[T_co]):
+    """One config key.
+
+    ``default`` is what an absent key means (None: nothing, or the key is ``required``).
+    ``required``: the message when the key is missing. ``nullable``: ``key: null`` means the
+    default, as if the key were absent. ``help``: one line for a reader of the table; the
+    example config says the same at more length.
+    """
+
+    path: str
+    kind: Kind[T_co]
+    default: T_co
+    help: str
+    required: str | None = None
+    nullable: bool = False
+
+    @property
+    def section(self) -> str:
+        """``"fetch"`` for ``fetch.timeout``, ``"feeds[]"`` for a feed key, ``""`` at the top."""
+        return self.path.rpartition(".")[0]
+
+    @property
+    def name(self) -> str:
+        """The key as written in the YAML: ``timeout`` for ``fetch.timeout``."""
+        return self.path.rpartition(".")[2]
+
+
+# fmt: off
+KEYS: tuple[Key[object], ...] = (
+    DATABASE := Key("database", FilePath(), Path("aggregator.db"),
+                    "SQLite state (seen entries, schedule, delivery marks)"),
+    FEEDS_FILE := Key[Path | None]("feeds_file", FilePath(), None,
+                    "optional second file with more feeds", nullable=True),
+    FEED_URL := Key[str | None]("feeds[].url", FeedUrl(), None, "the feed's http(s) URL",
+                    required="missing; every feed needs url: https://..."),
+    FEED_NAME := Key[str | None]("feeds[].name", Text(), None,
+                    "display name; default: the feed's own title"),
+    FEED_TOPIC := Key("feeds[].topic", Text(), "General", "digest section"),
+    FEED_FULL_TEXT := Key("feeds[].full_text", Choice(FullText), FullText.AUTO,
+                    "auto (fetch the page when the feed gives a teaser) | always | never"),
+    FEED_INTERVAL := Key[float | None]("feeds[].interval",
+                    Duration(0.0, MAX_INTERVAL, floor=MIN_INTERVAL), None,
+                    "per-feed poll interval; default: fetch.interval"),
+    FEED_PREFER := Key("feeds[].prefer", Boolean(), False,
+                    "true: this feed's copy is the canonical one among syndicated copies"),
+    FETCH_INTERVAL := Key("fetch.interval", Duration(0.0, MAX_INTERVAL, floor=MIN_INTERVAL),
+                    30 * 60.0, "how often each feed is polled"),
+    FETCH_TIMEOUT := Key("fetch.timeout", Duration(MIN_TIMEOUT, MAX_TIMEOUT), 20.0,
+                    "connect/read timeout per request"),
+    FETCH_MAX_BYTES := Key("fetch.max_bytes", Size(MIN_MAX_BYTES, MAX_MAX_BYTES), 5_000_000,
+                    "a larger body (after decompression) is refused"),
+    FETCH_CONCURRENCY := Key("fetch.concurrency", Integer(1, MAX_CONCURRENCY), 16,
+                    "requests in flight at once, overall"),
+    FETCH_PER_HOST := Key("fetch.per_host", Integer(1, MAX_CONCURRENCY), 2,
+                    "requests in flight per host; at most concurrency"),
+    FETCH_ALLOW_PRIVATE := Key("fetch.allow_private", Boolean(), False,
+                    "loopback/private/link-local targets are refused unless true"),
+    DIGEST_SEND_AT := Key("digest.send_at", SendAt(), "07:00", "HH:MM, 24-hour, in timezone"),
+    DIGEST_TIMEZONE := Key("digest.timezone", Timezone(), "UTC", "IANA time zone name"),
+    DIGEST_TO := Key[tuple[str, ...]]("digest.to", AddressList(), (),
+                    "recipients; required when smtp is given"),
+    DIGEST_FROM := Key("digest.from", Address(display_name=True),
+                    "Aggregator <aggregator@localhost>",
+                    "sender (DigestConfig.sender); a display name is allowed"),
+    DIGEST_OUT_DIR := Key("digest.out_dir", FilePath(), Path("digests"),
+                    "where digests are written as files when there is no smtp section"),
+    DIGEST_TEMPLATE_DIR := Key[Path | None]("digest.template_dir", FilePath(
+                    directory_hint="create it with digest.html.j2 / digest.txt.j2, or remove "
+                    "the key to use the built-in templates"), None,
+                    "folder whose digest.html.j2 / digest.txt.j2 override ours", nullable=True),
+    DIGEST_SEND_EMPTY := Key("digest.send_empty", Boolean(), False,
+                    "send a digest even when nothing is new"),
+    RETENTION := Key("retention", Duration(MIN_RETENTION, MAX_RETENTION), 30 * _DAY,
+                    "delivered articles older than this are pruned; >= the dedup windows"),
+    DEDUP_WINDOW := Key("dedup.window", Duration(MIN_WINDOW, MAX_WINDOW), 7 * _DAY,
+                    "syndicated copies are matched within this window"),
+    DEDUP_STORY_WINDOW := Key("dedup.story_window", Duration(MIN_WINDOW, MAX_WINDOW), 3 * _DAY,
+                    "independent write-ups join a story within this window"),
+    SMTP_HOST := Key[str | None]("smtp.host", HostName(), None, "the mail server",
+                    required="missing; give the mail server's host name (or remove the smtp "
+                    "section to write digests to digest.out_dir)"),
+    SMTP_PORT := Key("smtp.port", Integer(1, MAX_PORT), 587,
+                    "default: 587 for starttls, 465 for tls, 25 for none"),
+    SMTP_SECURITY := Key("smtp.security", Choice(SmtpSecurity), SmtpSecurity.STARTTLS,
+                    "starttls | tls | none"),
+    SMTP_USERNAME := Key[str | None]("smtp.username", Text(strip=False), None,
+                    "login name; requires password_env"),
+    SMTP_PASSWORD_ENV := Key[str | None]("smtp.password_env", SecretEnv(), None,
+                    "the NAME of the environment variable holding the password"),
+    SMTP_TIMEOUT := Key("smtp.timeout", Duration(MIN_TIMEOUT, MAX_TIMEOUT), 30.0,
+                    "connect/command timeout"),
+)
+# fmt: on
+
+# smtp.port when not given follows smtp.security (the table's default is the starttls one)
+SMTP_DEFAULT_PORTS = {
+    SmtpSecurity.STARTTLS: SMTP_PORT.default,
+    SmtpSecurity.TLS: 465,
+    SmtpSecurity.NONE: 25,
+}
+
+_PASSWORD_HINT = (
+    "secrets never go in the YAML; set password_env: SOME_VARIABLE and put the password "
+    "in that environment variable (e.g. in the systemd EnvironmentFile)"
+)
+# keys refused with a reason instead of a "did you mean" hint, by section
+FORBIDDEN: dict[str, dict[str, str]] = {
+    "smtp": {
+        "password": f"a literal password is not allowed; {_PASSWORD_HINT}",
+        "pass": _PASSWORD_HINT,
+    },
+}
+
+
+def children(section: str) -> tuple[str, ...]:
+    """The names allowed directly in ``section`` (``""``: the top level), in table order.
+
+    A section's own name (``fetch``, ``feeds``) counts as a key of the level above it.
+    """
+    prefix = f"{section}." if section else ""
+    out: list[str] = []
+    for key in KEYS:
+        if key.path.startswith(prefix):
+            name = key.path[len(prefix) :].split(".")[0].removesuffix("[]")
+            if name not in out:
+                out.append(name)
+    return tuple(out)
+
+
+def keys_in(section: str) -> tuple[Key[object], ...]:
+    """The table rows that are plain values directly in ``section``."""
+    return tuple(k for k in KEYS if k.section == section)
+
+
+TOP_KEYS = children("")
+FEED_KEYS = children("feeds[]")
+FETCH_KEYS = children("fetch")
+DIGEST_KEYS = children("digest")
+DEDUP_KEYS = children("dedup")
+SMTP_KEYS = children("smtp")
+
+DEFAULT_DATABASE = str(DATABASE.default)
+DEFAULT_TOPIC = FEED_TOPIC.default

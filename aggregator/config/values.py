@@ -1,0 +1,216 @@
+"""Pure parsers and checks for config values: text in, value or a message with a hint out.
+
+Nothing here knows about YAML nodes or files; ``kinds`` wraps these for the loader, and
+``opml`` uses the feed URL checks on its own.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import zoneinfo
+from urllib.parse import urlsplit, urlunsplit
+
+# ---- limits (policy, not tuned on data: they catch typos and abuse, not preferences) ----------
+
+MIN_INTERVAL = 60.0  # a feed polled more often than once a minute is a typo or abuse
+MAX_INTERVAL = 30 * 86400.0  # longer than a month is almost certainly a unit mistake
+MIN_TIMEOUT = 1.0
+MAX_TIMEOUT = 600.0  # the scheduler ticks every minute; a fetch must not outlive ten ticks
+MIN_MAX_BYTES = 10_000  # smaller than the smallest useful feed document
+MAX_MAX_BYTES = 1_000_000_000  # bodies are held in memory
+MAX_CONCURRENCY = 1000
+MIN_WINDOW = 3600.0  # dedup windows below an hour would match nothing useful
+MIN_RETENTION = 86400.0
+MAX_WINDOW = 365 * 86400.0  # a longer dedup window is a unit mistake
+MAX_RETENTION = 100 * 365 * 86400.0
+MAX_PORT = 65535
+
+_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]+)")
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
+_SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]+)")
+_SEND_AT_RE = re.compile(r"(\d{1,2}):(\d{2})")
+ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Plausible, not RFC 5322: one @, no spaces or brackets, a dotted or single-label domain
+# (``aggregator@localhost`` is a legitimate sender on a single machine).
+_ADDR_RE = re.compile(
+    r"[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+_NAMED_ADDR_RE = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<addr>[^<>]+)>")
+
+# ---- pure parsers ------------------------------------------------------------------------------
+
+
+def parse_duration(s: str) -> float:
+    """``"90s"``, ``"30m"``, ``"2h"``, ``"1d"``, ``"1w"``, chained ``"1h30m"`` -> seconds.
+
+    Raises ValueError with a message that says what to write instead. Bare numbers are refused:
+    ``30`` could mean seconds or minutes.
+    """
+    text = s.strip()
+    if not text:
+        raise ValueError("empty duration; write a number with a unit, e.g. 30m")
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        raise ValueError(
+            f"{text!r} has no unit; write e.g. '{text}s' or '{text}m' (units: s, m, h, d, w)"
+        )
+    pos = 0
+    total = 0.0
+    for m in _DURATION_PART.finditer(text):
+        if m.start() != pos and text[pos : m.start()].strip():
+            break
+        unit = m.group(2).lower()
+        if unit not in _DURATION_UNITS:
+            raise ValueError(
+                f"unknown duration unit {m.group(2)!r} in {text!r}; use s, m, h, d or w "
+                "(e.g. 90s, 30m, 2h, 1d)"
+            )
+        total += float(m.group(1)) * _DURATION_UNITS[unit]
+        pos = m.end()
+    if pos == 0 or text[pos:].strip():
+        raise ValueError(
+            f"{text!r} is not a duration; write a number with a unit, e.g. 90s, 30m, 2h, 1d"
+        )
+    return total
+
+
+def parse_size(s: str) -> int:
+    """``"512KB"``, ``"5MB"`` (decimal), ``"1MiB"`` (binary), ``"100B"`` -> bytes.
+
+    Units are case-insensitive. Bare numbers are refused with a hint.
+    """
+    text = s.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        raise ValueError(
+            f"{text!r} has no unit; write e.g. '{text}B' or '5MB' (units: B, KB, MB, GB, KiB, MiB, GiB)"
+        )
+    m = _SIZE_RE.fullmatch(text)
+    if m is None:
+        raise ValueError(f"{text!r} is not a size; write a number with a unit, e.g. 512KB or 5MB")
+    unit = m.group(2).lower()
+    if unit not in _SIZE_UNITS:
+        raise ValueError(
+            f"unknown size unit {m.group(2)!r} in {text!r}; use B, KB, MB, GB, KiB, MiB or GiB"
+        )
+    return int(float(m.group(1)) * _SIZE_UNITS[unit])
+
+
+def parse_send_at(s: str) -> str:
+    """``"7:00"`` / ``"07:00"`` -> ``"07:00"``; 00:00 to 23:59."""
+    m = _SEND_AT_RE.fullmatch(s.strip())
+    if m is None:
+        raise ValueError(f'{s!r} is not a time; write HH:MM in 24-hour form, e.g. "07:00"')
+    hh, mm = int(m.group(1)), int(m.group(2))
+    if hh > 23 or mm > 59:
+        raise ValueError(f"{s!r} is out of range; use 00:00 to 23:59")
+    return f"{hh:02d}:{mm:02d}"
+
+
+def feed_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a feed URL (with what to do), or None if it is fine."""
+    if not url.strip():
+        return "is empty; give the feed's http(s) URL"
+    if any(c.isspace() for c in url):
+        return f"{url!r} contains whitespace; remove it or percent-encode it (%20)"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as e:
+        return f"{url!r} is not a valid URL ({e})"
+    scheme = parts.scheme.lower()
+    if scheme in ("feed", "rss") or scheme == "":
+        if scheme == "" and "." in url.split("/", 1)[0]:
+            return f"{url!r} has no scheme; write https://{url}"
+        if scheme:
+            return f"{url!r} uses the {scheme}: pseudo-scheme; write it with https:// instead"
+    if scheme not in ("http", "https"):
+        return f"{url!r} is not an http(s) URL; feeds are fetched over http:// or https://"
+    if not parts.hostname:
+        return f"{url!r} has no host; write it as https://host/path"
+    return None
+
+
+def feed_url_key(url: str) -> str:
+    """The form in which two feed URLs count as the same subscription.
+
+    Scheme and host are case-insensitive, default ports and fragments do not matter; the path
+    and query are kept exactly (they select content).
+    """
+    try:
+        p = urlsplit(url.strip())
+        host = (p.hostname or "").lower()
+        port = p.port
+    except ValueError:
+        return url.strip()
+    scheme = p.scheme.lower()
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return urlunsplit((scheme, host, p.path or "/", p.query, ""))
+
+
+def address_problem(addr: str, *, display_name: bool) -> str | None:
+    """Why ``addr`` is not a plausible mail address (with a hint), or None."""
+    text = addr.strip()
+    m = _NAMED_ADDR_RE.fullmatch(text)
+    if m is not None:
+        if not display_name:
+            return f"{addr!r}: write the bare address here (me@example.org), without a display name"
+        text = m.group("addr").strip()
+    if not _ADDR_RE.fullmatch(text):
+        example = '"Aggregator <aggregator@example.org>"' if display_name else "me@example.org"
+        return f"{addr!r} is not a mail address; write it like {example}"
+    return None
+
+
+@functools.cache
+def _timezones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def timezone_problem(name: str) -> str | None:
+    """Why ``name`` is not an IANA timezone (with a suggestion), or None."""
+    try:
+        zoneinfo.ZoneInfo(name)
+        return None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    zones = _timezones()
+    lower = {z.lower(): z for z in zones}
+    close = lower.get(name.lower())
+    if close is None:
+        matches = difflib.get_close_matches(name, zones, n=1, cutoff=0.6)
+        close = matches[0] if matches else None
+    hint = f"did you mean '{close}'?" if close else "use an IANA name such as Europe/Kyiv or UTC"
+    return f"unknown timezone {name!r}; {hint}"
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest choice, or "" when none is close."""
+    matches = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=0.6)
+    return f"; did you mean '{matches[0]}'?" if matches else ""
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    """The hint for an unknown key: the closest allowed key, else the list of allowed keys."""
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if matches:
+        return f"did you mean '{matches[0]}'?"
+    return "allowed keys: " + ", ".join(choices)
+
+
+def fmt_duration(seconds: float) -> str:
+    """Seconds -> the largest whole unit (``"7d"``, ``"90s"``), for messages."""
+    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
