@@ -15,13 +15,17 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import click
 
 from aggregator import __version__
 from aggregator.config import Config, load_config
 from aggregator.errors import AggregatorError, ConfigError
+
+if TYPE_CHECKING:  # imported where used: `aggregator --help` stays fast
+    from aggregator.pipeline import PollSummary
+    from aggregator.store import Store
 
 EXIT_RUNTIME = 1
 EXIT_CONFIG = 2
@@ -75,7 +79,7 @@ class Ctx:
                 click.echo(str(issue), err=True)
             sys.exit(EXIT_CONFIG)
 
-    def store(self, config: Config) -> Any:
+    def store(self, config: Config) -> Store:
         from aggregator.store import Store
 
         try:
@@ -124,7 +128,7 @@ def check(obj: Ctx) -> None:
 @click.pass_obj
 def fetch(obj: Ctx, feed_names: tuple[str, ...]) -> None:
     """Poll now, ignoring the schedule; one summary line per feed."""
-    from aggregator.pipeline import PollSummary, run_poll
+    from aggregator.pipeline import run_poll
 
     config = obj.config()
     feeds = list(config.feeds)
@@ -139,11 +143,11 @@ def fetch(obj: Ctx, feed_names: tuple[str, ...]) -> None:
     lines: list[PollSummary] = []
     try:
         if sys.stderr.isatty():
-            from rich.progress import Progress
+            from rich.progress import Progress, TaskID
 
             with Progress(transient=True) as progress:
                 task = progress.add_task("polling", total=len(feeds))
-                cleaning: list[Any] = []
+                cleaning: list[TaskID] = []  # the progress task, once cleaning starts
 
                 def advance(s: PollSummary) -> None:
                     progress.advance(task)
@@ -175,7 +179,7 @@ def fetch(obj: Ctx, feed_names: tuple[str, ...]) -> None:
         sys.exit(EXIT_RUNTIME)
 
 
-def _summary_line(s: Any) -> str:
+def _summary_line(s: PollSummary) -> str:
     status = s.status if s.status is not None else "-"
     base = (
         f"{s.name}\t{s.outcome}\tstatus={status}\tnew={s.new}\tupdated={s.updated}\tms={s.ms:.0f}"
@@ -285,13 +289,13 @@ def extract(url: str | None, jsonl: bool, files: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("file", required=False, type=click.File("r", encoding="utf-8"))
-def cluster(file: Any) -> None:
+def cluster(file: TextIO | None) -> None:
     """Read JSON lines {id, text, ...}; write {id, duplicate_of, story} per line."""
     from aggregator.dedup import cluster as run_cluster
 
     stream = file or sys.stdin
 
-    def records() -> Iterator[dict[str, Any]]:
+    def records() -> Iterator[dict[str, object]]:
         for n, line in enumerate(stream, 1):
             if not line.strip():
                 continue
@@ -322,7 +326,7 @@ def digest(
     obj: Ctx, dry_run: bool, out_dir: str | None, to_addr: str | None, retries: int, backoff: float
 ) -> None:
     """Build the digest of everything not yet delivered, and deliver it."""
-    from aggregator.digest.deliver import run_digests
+    from aggregator.digest.deliver import Delivery, run_digests
 
     config = obj.config()
     if dry_run and not out_dir:
@@ -333,11 +337,13 @@ def digest(
             config,
             store,
             now=datetime.now(UTC),
-            dry_run_dir=Path(out_dir) if dry_run and out_dir else None,
-            out_dir=Path(out_dir) if out_dir and not dry_run else None,
+            how=Delivery(
+                dry_run_dir=Path(out_dir) if dry_run and out_dir else None,
+                out_dir=Path(out_dir) if out_dir and not dry_run else None,
+                retries=retries,
+                backoff=backoff,
+            ),
             recipients=[to_addr] if to_addr else None,
-            smtp_retries=retries,
-            smtp_backoff=backoff,
         )
     finally:
         store.close()

@@ -13,12 +13,11 @@ out; ``aggregator fetch`` finishes them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from aggregator.store import Store
 
 
-def iter_export(store: Store) -> Iterator[dict[str, Any]]:
+def iter_export(store: Store) -> Iterator[dict[str, object]]:
     for a in store.iter_articles(enriched_only=True):
         yield {
             "id": a.id,

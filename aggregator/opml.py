@@ -86,97 +86,111 @@ def parse_opml(data: bytes, source: str) -> list[OpmlFeed]:
         raise ConfigError(
             [ConfigIssue(source, 1, 1, f"OPML file is larger than {MAX_OPML_BYTES:,} bytes")]
         )
-    parser = xml.parsers.expat.ParserCreate()
-    issues: list[ConfigIssue] = []
-    feeds: list[OpmlFeed] = []
-    seen: set[str] = set()
-    # stack of (element name, folder text or None); a folder is an outline without xmlUrl
-    stack: list[tuple[str, str | None]] = []
-    root: list[str] = []
+    feeds = _OpmlReader(data, source).read()
+    log.debug("opml parsed source=%s feeds=%d", source, len(feeds))
+    return feeds
 
-    def here() -> tuple[int, int]:
-        return parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
 
-    def decl_start() -> tuple[int, int]:
+class _OpmlReader:
+    """One expat pass over an OPML document; entities refused, folders become topics."""
+
+    def __init__(self, data: bytes, source: str) -> None:
+        self.data = data
+        self.source = source
+        self.parser = xml.parsers.expat.ParserCreate()
+        self.issues: list[ConfigIssue] = []
+        self.feeds: list[OpmlFeed] = []
+        self.seen: set[str] = set()
+        # stack of (element name, folder text or None); a folder is an outline without xmlUrl
+        self.stack: list[tuple[str, str | None]] = []
+        self.root: str | None = None
+
+    def read(self) -> list[OpmlFeed]:
+        p = self.parser
+        p.StartElementHandler = self.start
+        p.EndElementHandler = self.end
+        p.EntityDeclHandler = self.refuse_entity
+        p.UnparsedEntityDeclHandler = self.refuse_entity
+        p.ExternalEntityRefHandler = self.refuse_external
+        try:
+            p.Parse(self.data, True)
+        except _Refused as e:
+            raise ConfigError(
+                [*self.issues, ConfigIssue(self.source, *e.where, e.message)]
+            ) from None
+        except xml.parsers.expat.ExpatError as e:
+            reason = xml.parsers.expat.errors.messages[e.code] if e.code else str(e)
+            message = f"OPML is not well-formed XML: {reason}; fix the file or export it again"
+            issue = ConfigIssue(self.source, e.lineno, e.offset + 1, message)
+            raise ConfigError([*self.issues, issue]) from None
+        if self.issues:
+            raise ConfigError(self.issues)
+        return self.feeds
+
+    def here(self) -> tuple[int, int]:
+        return self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1
+
+    def decl_start(self) -> tuple[int, int]:
         # expat reports a position inside the declaration; point at its "<!ENTITY" instead
-        start = data.rfind(b"<!ENTITY", 0, max(parser.CurrentByteIndex, 0) + 1)
+        data = self.data
+        start = data.rfind(b"<!ENTITY", 0, max(self.parser.CurrentByteIndex, 0) + 1)
         if start < 0:
-            return here()
+            return self.here()
         line_start = data.rfind(b"\n", 0, start) + 1
         col = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
         return data.count(b"\n", 0, start) + 1, col
 
-    def refuse_entity(*_args: object) -> None:
+    def refuse_entity(self, *_args: object) -> None:
         raise _Refused(
             "OPML declares entities, which are refused for safety (entity expansion); "
             "export the subscriptions again without a DTD",
-            decl_start(),
+            self.decl_start(),
         )
 
-    def refuse_external(*_args: object) -> int:
-        raise _Refused("OPML references an external entity, which is refused; remove it", here())
+    def refuse_external(self, *_args: object) -> int:
+        raise _Refused(
+            "OPML references an external entity, which is refused; remove it", self.here()
+        )
 
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if not root:
-            root.append(name)
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if self.root is None:
+            self.root = name
             if name.lower() != "opml":
                 raise _Refused(
-                    f"this is not OPML: the root element is <{name}>, expected <opml>", here()
+                    f"this is not OPML: the root element is <{name}>, expected <opml>", self.here()
                 )
         lower = {k.lower(): v for k, v in attrs.items()}
         folder: str | None = None
         if name == "outline":
             url = (lower.get("xmlurl") or "").strip()
             if url:
-                line, col = here()
-                problem = feed_url_problem(url)
-                if problem:
-                    issues.append(ConfigIssue(source, line, col, f"outline xmlUrl: {problem}"))
-                elif feed_url_key(url) not in seen:
-                    seen.add(feed_url_key(url))
-                    title = (lower.get("title") or lower.get("text") or "").strip()
-                    topics = [t for _, t in stack if t]
-                    feeds.append(
-                        OpmlFeed(
-                            url=url,
-                            name=title if title and title != url else None,
-                            topic=topics[-1] if topics else DEFAULT_TOPIC,
-                            line=line,
-                        )
-                    )
+                self.outline_feed(url, lower)
             else:
                 folder = (lower.get("text") or lower.get("title") or "").strip() or None
-        stack.append((name, folder))
+        self.stack.append((name, folder))
 
-    def end(_name: str) -> None:
-        stack.pop()
+    def outline_feed(self, url: str, lower: dict[str, str]) -> None:
+        line, col = self.here()
+        problem = feed_url_problem(url)
+        if problem:
+            self.issues.append(ConfigIssue(self.source, line, col, f"outline xmlUrl: {problem}"))
+            return
+        if feed_url_key(url) in self.seen:
+            return
+        self.seen.add(feed_url_key(url))
+        title = (lower.get("title") or lower.get("text") or "").strip()
+        topics = [t for _, t in self.stack if t]
+        self.feeds.append(
+            OpmlFeed(
+                url=url,
+                name=title if title and title != url else None,
+                topic=topics[-1] if topics else DEFAULT_TOPIC,
+                line=line,
+            )
+        )
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.EntityDeclHandler = refuse_entity
-    parser.UnparsedEntityDeclHandler = refuse_entity
-    parser.ExternalEntityRefHandler = refuse_external
-    try:
-        parser.Parse(data, True)
-    except _Refused as e:
-        raise ConfigError([*issues, ConfigIssue(source, *e.where, e.message)]) from None
-    except xml.parsers.expat.ExpatError as e:
-        reason = xml.parsers.expat.errors.messages[e.code] if e.code else str(e)
-        raise ConfigError(
-            [
-                *issues,
-                ConfigIssue(
-                    source,
-                    e.lineno,
-                    e.offset + 1,
-                    f"OPML is not well-formed XML: {reason}; fix the file or export it again",
-                ),
-            ]
-        ) from None
-    if issues:
-        raise ConfigError(issues)
-    log.debug("opml parsed source=%s feeds=%d", source, len(feeds))
-    return feeds
+    def end(self, _name: str) -> None:
+        self.stack.pop()
 
 
 # ---- export ------------------------------------------------------------------------------------

@@ -44,9 +44,7 @@ def test_wheel_installs_and_renders_a_digest_from_its_own_templates(tmp_path: Pa
     assert "aggregator/templates/digest.html.j2" in names
     assert "aggregator/templates/digest.txt.j2" in names
     packages = {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
-    on_disk = {
-        str(p.parent.relative_to(REPO)) for p in (REPO / "aggregator").rglob("__init__.py")
-    }
+    on_disk = {str(p.parent.relative_to(REPO)) for p in (REPO / "aggregator").rglob("__init__.py")}
     assert on_disk <= packages, f"missing from the wheel: {sorted(on_disk - packages)}"
     data = {
         str(p.relative_to(REPO))

@@ -125,16 +125,11 @@ def run_digests(
     store: Store,
     *,
     now: datetime,
-    dry_run_dir: Path | None = None,
-    out_dir: Path | None = None,
+    how: Delivery = Delivery(),
     recipients: Sequence[str] | None = None,
-    smtp_retries: int = 3,
-    smtp_backoff: float = 5.0,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> list[DigestOutcome]:
     """Build, render and deliver one digest per recipient; mark delivered only on success
     (see the module docstring for the in-flight journal)."""
-    how = Delivery(dry_run_dir, out_dir, smtp_retries, smtp_backoff, sleep)
     to = list(recipients or config.digest.to or [LOCAL_RECIPIENT])
     failing = failing_feeds(config, store)
     outcomes: list[DigestOutcome] = []

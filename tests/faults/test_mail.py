@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.config import SmtpConfig, SmtpSecurity
-from aggregator.digest.deliver import run_digests
+from aggregator.digest.deliver import Delivery, run_digests
 from aggregator.store import Store
 from tests.faults.catalog import Fault
 from tests.faults.conftest import (
@@ -113,9 +113,8 @@ def test_mail_fault(fault: Fault, httpd: FixtureHTTPServer, stocked: tuple[Path,
         config = replace(base, smtp=sc.smtp(srv, port))
         t0 = time.monotonic()
         (out,) = run_digests(
-            config, store, now=now, smtp_retries=RETRIES, smtp_backoff=0.01,
-            sleep=lambda s: None,
-        )  # fmt: skip
+            config, store, now=now, how=Delivery(retries=RETRIES, backoff=0.01, sleep=_no_wait)
+        )
         took = time.monotonic() - t0
         assert out.status == "failed", out
         assert out.error and sc.says in out.error, out.error
@@ -126,12 +125,16 @@ def test_mail_fault(fault: Fault, httpd: FixtureHTTPServer, stocked: tuple[Path,
         # healthy again: everything goes out, once
         srv.reset()
         healthy = replace(base, smtp=srv.config(timeout=SMTP_TIMEOUT_S))
-        (ok,) = run_digests(healthy, store, now=now, smtp_retries=0, sleep=lambda s: None)
+        (ok,) = run_digests(healthy, store, now=now, how=Delivery(retries=0, sleep=_no_wait))
         assert ok.status == "sent" and ok.articles == 2, ok
         assert store.pending_for(RECIPIENT) == []
-        (again,) = run_digests(healthy, store, now=now, smtp_retries=0, sleep=lambda s: None)
+        (again,) = run_digests(healthy, store, now=now, how=Delivery(retries=0, sleep=_no_wait))
         assert again.status == "empty"
         assert len(srv.messages) == 1
     assert store.integrity_check() == "ok"
     observed = f"failed ({kind}), nothing marked; next run sent once"
     assert observed == fault.observed
+
+
+def _no_wait(seconds: float) -> None:
+    """No real sleeping between SMTP retries in tests."""

@@ -2,7 +2,7 @@
 
 Each catalog record of area ``page`` serves one feed entry whose article page (``full_text:
 always``) or own content is hostile, polls it with the real pipeline, renders the digest with
-``run_digests(dry_run_dir=...)`` (the exact HTML a mail would carry) and checks: the poll
+``run_digests(how=Delivery(dry_run_dir=...))`` (the exact HTML a mail would carry) and checks: the poll
 ends in time without an internal error, the article is kept (page text, else the feed's own
 text), and the digest HTML carries no script, handler, dangerous URL, CSS expression or
 tracking pixel.
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.config import FullText
-from aggregator.digest.deliver import run_digests
+from aggregator.digest.deliver import Delivery, run_digests
 from aggregator.store import Store
 from tests.faults.catalog import Fault
 from tests.faults.conftest import (
@@ -137,7 +137,9 @@ def test_page_fault(
     (art,) = list(store.iter_articles())
     source = "page" if PAGE_MARK in art.text else "feed" if FEED_MARK in art.text else "none"
     out = tmp_path / "dry"
-    (d,) = run_digests(config, store, now=datetime(2026, 11, 2, 10, tzinfo=UTC), dry_run_dir=out)
+    (d,) = run_digests(
+        config, store, now=datetime(2026, 11, 2, 10, tzinfo=UTC), how=Delivery(dry_run_dir=out)
+    )
     html = (out / "digest.html").read_text()
     danger = sorted({m.lower() for m in DANGER.findall(html)})
     assert not danger, danger
