@@ -16,10 +16,8 @@ stores its cleaned text and dedup decision, a chunk per transaction.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import hashlib
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -30,7 +28,7 @@ from typing import TypeVar
 from aggregator import failpoints
 from aggregator.config import Config, FeedConfig
 from aggregator.dedup import Deduper
-from aggregator.enrich.enricher import ENRICH_CHUNK, Cpu, Enricher, EnrichOutcome
+from aggregator.enrich.enricher import ENRICH_CHUNK, Enricher, EnrichOutcome
 from aggregator.errors import ParseError, StoreError
 from aggregator.fetch import Fetcher, plan_next_check
 from aggregator.parse import discover_feed_links, parse_feed
@@ -49,6 +47,7 @@ from aggregator.types import (
     ParsedFeed,
 )
 from aggregator.urls import canonical_url, site_of
+from aggregator.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -141,24 +140,6 @@ def _parse_job(body: bytes, url: str, headers: dict[str, str], now: datetime) ->
     return parse_feed(body, url=url, headers=headers, now=now)
 
 
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: exit when the parent is gone (a SIGKILLed `aggregator fetch` would
-    otherwise leave its forkserver and workers behind, each waiting on the other)."""
-    import threading
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(parent, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except PermissionError:
-                pass
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 def _feed_html(entry: ParsedEntry) -> str:
     return entry.content_html or entry.summary_html or ""
 
@@ -181,47 +162,21 @@ class Pipeline:
         self.strict = strict  # re-raise unexpected exceptions (tests) instead of recording them
         if workers is None:
             workers = min(2, os.cpu_count() or 1)
-        self._workers = workers
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self.enricher = Enricher(
-            config, store, clock=clock, cpu=Cpu(self._cpu, max(workers, 1)), strict=strict
-        )
+        self.workers = Workers(workers)
+        self.enricher = Enricher(config, store, clock=clock, cpu=self.workers, strict=strict)
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self.workers.close()
 
     def reconfigure(self, config: Config) -> None:
         """Apply a reloaded config (hot reload) to every stage."""
         self.config = config
         self.enricher.reconfigure(config)
 
-    def _executor(self) -> concurrent.futures.ProcessPoolExecutor | None:
-        if self._workers <= 0:
-            return None
-        if self._pool is None:
-            ctx = multiprocessing.get_context("forkserver")
-            # the fork server imports the job modules (lxml, feedparser, numpy, trafilatura:
-            # ~0.7 CPU s) once and every worker is forked from it, instead of each worker
-            # importing them again on its first job; no effect once the server is running
-            ctx.set_forkserver_preload(["__main__", __name__])
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                self._workers,
-                mp_context=ctx,
-                initializer=_die_with_parent,
-                initargs=(os.getpid(),),
-            )
-        return self._pool
-
     async def _cpu(self, fn: Callable[..., T], *args: object) -> T:
-        pool = self._executor()
-        if pool is None:
-            return fn(*args)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, fn, *args)
+        return await self.workers.run(fn, *args)
 
     @property
     def deduper(self) -> Deduper:
@@ -274,7 +229,9 @@ class Pipeline:
         states = {s.url: s for s in self.store.feed_states(f.url for f in feeds)}
         # Feeds between fetch and store at once: enough to keep the fetcher and the workers
         # busy, few enough that fetched bodies and parsed feeds do not pile up in memory.
-        in_flight = asyncio.Semaphore(self.config.fetch.concurrency + 2 * max(self._workers, 1))
+        in_flight = asyncio.Semaphore(
+            self.config.fetch.concurrency + 2 * max(self.workers.count, 1)
+        )
         arrived = asyncio.Event()  # a feed stored entries
         ingest_done = False
         async with Fetcher(self.config.fetch) as fetcher:

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape, unescape
@@ -33,20 +33,12 @@ from aggregator.fetch import HTML_ACCEPT, Fetcher
 from aggregator.store import ENRICH_KIND, ENRICH_NEW, ENRICH_SUMMARY_ONLY, RawArticle, Store
 from aggregator.textfeatures import Features
 from aggregator.types import Outcome
+from aggregator.workers import Workers
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
-
-
-class Cpu:
-    """Where CPU-heavy jobs run: ``run(fn, *args)`` awaits ``fn(*args)`` in a worker process
-    (or inline); ``count`` is how many run at once."""
-
-    def __init__(self, run: Callable[..., Awaitable[object]], count: int) -> None:
-        self.run = run
-        self.count = count
 
 
 # Articles enriched per transaction (and per round of worker batches). Bounds the memory of
@@ -121,7 +113,7 @@ class Enricher:
     """Cleans and deduplicates stored articles; owns the dedup index (see module docstring)."""
 
     def __init__(
-        self, config: Config, store: Store, *, clock: Clock, cpu: Cpu, strict: bool = False
+        self, config: Config, store: Store, *, clock: Clock, cpu: Workers, strict: bool = False
     ) -> None:
         self.config = config
         self.store = store
@@ -139,7 +131,7 @@ class Enricher:
         self.config = config
 
     async def _cpu(self, fn: Callable[..., T], *args: object) -> T:
-        return await self._cpu_pool.run(fn, *args)  # type: ignore[return-value]
+        return await self._cpu_pool.run(fn, *args)
 
     @property
     def deduper(self) -> Deduper:
