@@ -1,11 +1,13 @@
-"""`aggregator run` as a real subprocess: sd_notify, watchdog, hot reload, digest time, SIGTERM.
+"""`aggregator run`: as a real subprocess (sd_notify, watchdog, hot reload, SIGTERM) and
+in process on the controllable clock (polls, reloads, the digest at send_at).
 
-These tests take real minutes (the digest is scheduled a minute ahead), so they are marked
-slow; they still run in the default test command.
+The subprocess tests wait for real ticks and reload checks (tens of seconds), so they are
+marked slow; they still run in the default test command.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -19,7 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.scheduler import digest_due, last_scheduled, sd_notify, watchdog_interval
+from aggregator.config import load_config
+from aggregator.scheduler import (
+    Daemon,
+    digest_due,
+    last_scheduled,
+    sd_notify,
+    watchdog_interval,
+)
 from aggregator.store import Store
 from tests.support.httpd import FixtureHTTPServer
 from tests.support.smtpd import FixtureSMTPServer
@@ -137,14 +146,6 @@ def stop(proc: subprocess.Popen[bytes], tmp: Path) -> tuple[int, float, str]:
     return proc.returncode, took, (tmp / "daemon.log").read_text(errors="replace")
 
 
-def send_at_ahead(min_lead: float = 40.0) -> tuple[str, datetime]:
-    now = datetime.now(UTC)
-    target = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
-    if (target - now).total_seconds() < min_lead:
-        target += timedelta(minutes=1)
-    return target.strftime("%H:%M"), target
-
-
 @pytest.mark.slow
 def test_daemon_lifecycle(
     servers: tuple[FixtureHTTPServer, FixtureSMTPServer],
@@ -157,7 +158,7 @@ def test_daemon_lifecycle(
     notify = Notify(tmp_path / "notify.sock")
     request.addfinalizer(notify.close)
     config = tmp_path / "aggregator.yaml"
-    send_at, target = send_at_ahead()
+    send_at = "03:00"  # the digest's timing is tested on the controllable clock below
     write_config(config, [http.url("/one.xml")], smtp.port, send_at)
     proc = start(config, tmp_path, notify)
     try:
@@ -183,19 +184,6 @@ def test_daemon_lifecycle(
         with Store(tmp_path / "state.db") as store:
             err = store.get_meta("config_error")
         assert err and "aggregator.yaml:" in err
-        write_config(config, [http.url("/one.xml"), http.url("/two.xml")], smtp.port, send_at)
-        # the digest arrives at the configured minute
-        deadline = target + timedelta(seconds=50)
-        while not smtp.messages and datetime.now(UTC) < deadline:
-            time.sleep(0.5)
-        assert smtp.messages, "no digest at send_at"
-        arrived = datetime.now(UTC)
-        assert arrived >= target - timedelta(seconds=1)
-        msg = smtp.messages[0].message
-        assert msg.get_content_type() == "multipart/alternative"
-        text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        for title in ("one story number 0", "one story number 2", "two story number 1"):
-            assert title in text
         # still healthy afterwards
         assert proc.poll() is None
     finally:
@@ -203,7 +191,88 @@ def test_daemon_lifecycle(
     assert code == 0, out[-3000:]
     assert took < 10
     assert "STOPPING=1" in "".join(notify.drain())
-    assert len(smtp.messages) == 1
+
+
+class Clock:
+    """A controllable clock."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+def _touch(path: Path, clock: Clock) -> None:
+    """Give an edited config a new mtime even within the same second (hot reload compares)."""
+    t = clock().timestamp()
+    os.utime(path, (t, t))
+
+
+def test_daemon_lifecycle_on_a_controllable_clock(
+    servers: tuple[FixtureHTTPServer, FixtureSMTPServer], tmp_path: Path
+) -> None:
+    """The daemon's jobs driven by the controllable clock, in process: first poll, a feed
+    added by a YAML edit, an invalid edit that keeps the last good config, the digest not
+    due before send_at, sent at it with every story, and not again the same day."""
+    http, smtp = servers
+    http.static("/one.xml", rss(3, http.base_url, "one"))
+    http.static("/two.xml", rss(2, http.base_url, "two", offset=3))
+    config = tmp_path / "aggregator.yaml"
+    write_config(config, [http.url("/one.xml")], smtp.port, "07:00")
+    clock = Clock(datetime(2026, 11, 2, 6, 30, tzinfo=UTC))
+    _touch(config, clock)
+
+    async def scenario() -> None:
+        d = Daemon(load_config(config), clock=clock)
+        try:
+            await d.tick()
+            assert http.hits("/one.xml") == 1
+            clock.advance(seconds=20)
+            await d.tick()  # not due again before its interval
+            assert http.hits("/one.xml") == 1
+            write_config(config, [http.url("/one.xml"), http.url("/two.xml")], smtp.port, "07:00")
+            clock.advance(seconds=20)
+            _touch(config, clock)
+            await d.reload()
+            assert len(d.config.feeds) == 2
+            await d.tick()
+            assert (http.hits("/one.xml"), http.hits("/two.xml")) == (1, 1)
+            good = config.read_text()
+            config.write_text(good + "fetch:\n  timeout: [oops\n")
+            clock.advance(seconds=20)
+            _touch(config, clock)
+            await d.reload()
+            assert len(d.config.feeds) == 2
+            err = d.store.get_meta("config_error")
+            assert err and "aggregator.yaml:" in err
+            config.write_text(good)
+            clock.advance(seconds=20)
+            _touch(config, clock)
+            await d.reload()
+            assert d.store.get_meta("config_error") is None
+            assert not digest_due(clock(), "07:00", "UTC", d.store.last_sent_at())
+            clock.now = datetime(2026, 11, 2, 7, 0, 5, tzinfo=UTC)
+            assert digest_due(clock(), "07:00", "UTC", d.store.last_sent_at())
+            await d.digest_job()
+            assert len(smtp.messages) == 1
+            msg = smtp.messages[0].message
+            assert msg.get_content_type() == "multipart/alternative"
+            text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+            for title in ("one story number 0", "one story number 2", "two story number 1"):
+                assert title in text
+            clock.advance(hours=3)
+            assert not digest_due(clock(), "07:00", "UTC", d.store.last_sent_at())
+            clock.now = datetime(2026, 11, 3, 7, 0, 5, tzinfo=UTC)
+            assert digest_due(clock(), "07:00", "UTC", d.store.last_sent_at())
+        finally:
+            d.pipeline.close()
+            d.store.close()
+
+    asyncio.run(scenario())
 
 
 @pytest.mark.slow
