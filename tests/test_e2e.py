@@ -243,10 +243,17 @@ def test_dry_run_and_out_dir(
     r = cli(config, "digest", "--dry-run", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert {p.name for p in out.iterdir()} == {"digest.html", "digest.txt", "digest.eml"}
+    # the dry run says what it did, and its footer does not claim anything was marked read
+    assert "nothing was sent or marked delivered" in r.stdout
+    for name in ("digest.html", "digest.txt"):
+        footer = " ".join((out / name).read_text().split())
+        assert "nothing was marked as read" in footer and "is marked as read" not in footer
     with Store(config.parent / "state.db") as store:
         assert len(store.pending_for("reader@example.org")) == 8
     r = cli(config, "digest")  # no smtp section: files in out_dir, marked delivered
     assert r.returncode == 0, r.stderr
+    (html,) = (config.parent / "digests").glob("*.html")
+    assert "Everything above is marked as read." in html.read_text()
     written = list((config.parent / "digests").glob("*.eml"))
     assert len(written) == 1 and len(list((config.parent / "digests").glob("*.html"))) == 1
     with Store(config.parent / "state.db") as store:

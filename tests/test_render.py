@@ -175,9 +175,29 @@ def test_message_is_multipart_alternative_text_then_html(
     assert all(p.get_content_charset() == "utf-8" for p in parts)
     assert parts[0].get_content() == r.text
     assert parts[1].get_content().rstrip("\n") == r.html.rstrip("\n")
-    assert parsed["Message-ID"] == f"<digest-{digest.digest_id}@aggregator>"
+    # on the sender's domain (a fully qualified name), with list and automation headers
+    assert parsed["Message-ID"] == f"<digest-{digest.digest_id}@example.org>"
+    assert parsed["List-Id"] == "aggregator digest <digest.example.org>"
+    assert parsed["Auto-Submitted"] == "auto-generated"
     assert parsed["Date"] is not None and parsed["To"] == RECIPIENT
     assert parsed["Subject"] == "News digest for Sat 21 Nov 2026: 17 stories (1 update)"
+
+
+@pytest.mark.parametrize(
+    ("sender", "domain"),
+    [
+        ("Aggregator <aggregator@news.example.org>", "news.example.org"),
+        ("aggregator@Example.ORG.", "example.org"),
+        ("Aggregator <aggregator@localhost>", "aggregator.invalid"),  # not fully qualified
+        ("no address at all", "aggregator.invalid"),
+        ("x <a@exa_mple!.org>", "aggregator.invalid"),
+    ],
+)
+def test_message_id_is_on_the_senders_domain(sender: str, domain: str) -> None:
+    d = make_digest()
+    msg = build_message(render(d, sender=sender), sender=sender, recipient=RECIPIENT, digest=d)
+    assert str(msg["Message-ID"]) == f"<digest-{d.digest_id}@{domain}>"
+    assert str(msg["List-Id"]).endswith(f"<digest.{domain}>")
 
 
 def test_message_id_is_deterministic_per_recipient_and_digest() -> None:

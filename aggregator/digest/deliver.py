@@ -57,6 +57,12 @@ class DigestOutcome:
         return self.status == "failed"
 
     def line(self) -> str:
+        if self.status == "dry-run":
+            return (
+                f"digest to={self.recipient} status=dry-run stories={self.stories}"
+                f" articles={self.articles}: wrote digest.html, digest.txt and digest.eml to"
+                f" {self.path}; nothing was sent or marked delivered"
+            )
         where = f" path={self.path}" if self.path else ""
         err = f" error={self.error!r}" if self.error else ""
         return (
@@ -190,7 +196,10 @@ def _deliver_one(
         log.info("digest to=%s status=empty", recipient)
         return DigestOutcome(recipient, "empty")
     sender = config.digest.sender
-    rendered = render.render(digest, template_dir=config.digest.template_dir, sender=sender)
+    rendered = render.render(
+        digest, template_dir=config.digest.template_dir, sender=sender,
+        dry_run=how.dry_run_dir is not None,
+    )  # fmt: skip
     address = recipient if recipient != LOCAL_RECIPIENT else "me@localhost"
     msg = render.build_message(rendered, sender=sender, recipient=address, digest=digest)
     message_id = str(msg["Message-ID"])

@@ -158,7 +158,7 @@ def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def template_context(digest: Digest, *, sender: str) -> dict[str, object]:
+def template_context(digest: Digest, *, sender: str, dry_run: bool = False) -> dict[str, object]:
     tz = digest.timezone
     when: Callable[[datetime | None], str] = lambda dt: local_time(dt, tz)  # noqa: E731
     headlines = [s.headline for t in digest.topics for s in t.stories]
@@ -171,16 +171,19 @@ def template_context(digest: Digest, *, sender: str) -> dict[str, object]:
         "max_sources": MAX_SOURCES,
         "update_count": sum(1 for t in digest.topics for s in t.stories if s.is_update),
         "preheader": " · ".join(headlines[:3])[:180],
+        "dry_run": dry_run,  # a preview: nothing is marked as read
     }
 
 
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
 
 
-def render(digest: Digest, *, template_dir: Path | None = None, sender: str) -> RenderedDigest:
+def render(
+    digest: Digest, *, template_dir: Path | None = None, sender: str, dry_run: bool = False
+) -> RenderedDigest:
     """Render ``digest`` into a subject, mail-ready HTML (CSS inlined) and wrapped text."""
     env = make_environment(template_dir)
-    context = template_context(digest, sender=sender)
+    context = template_context(digest, sender=sender, dry_run=dry_run)
     html = env.get_template(HTML_TEMPLATE).render(context)
     text = env.get_template(TEXT_TEMPLATE).render(context)
     return RenderedDigest(
@@ -190,9 +193,18 @@ def render(digest: Digest, *, template_dir: Path | None = None, sender: str) -> 
     )
 
 
-def message_id(digest: Digest) -> str:
-    """Deterministic per (recipient, digest): ``digest_id`` already hashes both."""
-    return f"<digest-{digest.digest_id}@aggregator>"
+def sender_domain(sender: str) -> str:
+    """The domain of the sender's address when it is a fully qualified name (has a dot),
+    else ``aggregator.invalid`` (RFC 2606: never a real host, never someone else's)."""
+    domain = email.utils.parseaddr(sender)[1].rpartition("@")[2].strip().lower().rstrip(".")
+    ok = "." in domain and all(part and len(part) < 64 for part in domain.split("."))
+    return domain if ok and re.fullmatch(r"[a-z0-9.-]+", domain) else "aggregator.invalid"
+
+
+def message_id(digest: Digest, sender: str) -> str:
+    """Deterministic per (recipient, digest): ``digest_id`` already hashes both; on the
+    sender's domain, so a retry after a crash repeats the very same Message-ID."""
+    return f"<digest-{digest.digest_id}@{sender_domain(sender)}>"
 
 
 def build_message(
@@ -204,7 +216,9 @@ def build_message(
     msg["From"] = sender
     msg["To"] = recipient
     msg["Date"] = email.utils.format_datetime(digest.generated_at)
-    msg["Message-ID"] = message_id(digest)
+    msg["Message-ID"] = message_id(digest, sender)
+    # mail clients and filters: an automated list-like mail, not a person (RFC 2919, 3834)
+    msg["List-Id"] = f"aggregator digest <digest.{sender_domain(sender)}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Aggregator-Digest"] = digest.digest_id
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
