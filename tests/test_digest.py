@@ -221,6 +221,24 @@ def test_unsafe_links_dropped() -> None:
         assert safe_url(bad) is None
 
 
+@pytest.mark.parametrize(
+    ("link", "shown"),
+    [
+        ("https://n.example/a?utm_source=rss&utm_medium=feed", "https://n.example/a"),
+        ("https://n.example/a?id=7&fbclid=XyZ&page=2#top", "https://n.example/a?id=7&page=2#top"),
+        ("https://n.example/a?gclid=1&mc_cid=2&mc_eid=3&UTM_Campaign=x", "https://n.example/a"),
+        ("https://n.example/a?q=caf%C3%A9+bar&utm_term=x", "https://n.example/a?q=caf%C3%A9+bar"),
+        ("https://code.example/r?ref=main", "https://code.example/r?ref=main"),  # selects content
+        ("https://N.example/Path/?x=1", "https://N.example/Path/?x=1"),  # otherwise untouched
+    ],
+)
+def test_links_in_the_digest_lose_their_tracking_parameters(link: str, shown: str) -> None:
+    d = build([cand(1, "a", url=link)])
+    story = d.topics[0].stories[0]
+    assert story.url == shown
+    assert [s.url for s in story.sources] == [shown]
+
+
 def test_markup_in_titles_is_dropped_for_display() -> None:
     t = '<script>alert("x")</script>Storm <b>hits</b> <img src=https://t.example/p.gif width=1> coast'
     assert plain_text(t) == "Storm hits coast"

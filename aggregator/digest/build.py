@@ -51,6 +51,7 @@ from aggregator.types import (
     DigestTopic,
     FailingFeed,
 )
+from aggregator.urls import strip_tracking
 
 GENERAL_TOPIC = "General"
 
@@ -163,7 +164,8 @@ _ELLIPSIS = "…"
 
 
 def safe_url(url: str | None) -> str | None:
-    """Return ``url`` if it is an absolute http(s) URL with a host, else None."""
+    """Return ``url`` if it is an absolute http(s) URL with a host, else None; tracking
+    parameters (``utm_*``, ``fbclid``, ``gclid``, ``mc_cid``, ...) are removed from it."""
     if not url:
         return None
     url = url.strip()
@@ -175,7 +177,7 @@ def safe_url(url: str | None) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    return url
+    return strip_tracking(url)
 
 
 def plain_text(text: str) -> str:
