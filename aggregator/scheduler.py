@@ -37,6 +37,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from aggregator.config import Config, load_config
 from aggregator.digest.deliver import DigestOutcome, run_digests
+from aggregator.digest.schedule import (
+    DIGEST_MISFIRE_GRACE,
+    digest_due,
+    last_scheduled,
+    next_scheduled,
+)
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.pipeline import Pipeline, PollSummary
 from aggregator.store import Store
@@ -45,43 +51,11 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0  # how often due feeds are looked for
 RELOAD_CHECK_SECONDS = 10.0  # how often config files are checked for edits (hot reload)
-# A digest missed while the daemon was down is still sent if we start within this long after
-# send_at (a machine that was off over night sends the morning digest when it boots).
-DIGEST_MISFIRE_GRACE = timedelta(hours=12)
 STOP_GRACE_SECONDS = 8.0  # in-flight work gets this long after SIGTERM (systemd waits 10 s+)
 RETENTION_HOUR = 4  # local hour of the daily retention job
 
 
 # ---- pure decisions --------------------------------------------------------------------------
-
-
-def last_scheduled(now: datetime, send_at: str, timezone: str) -> datetime:
-    """The most recent send_at moment at or before ``now`` (aware, in UTC)."""
-    tz = ZoneInfo(timezone)
-    hh, mm = (int(x) for x in send_at.split(":"))
-    local_now = now.astimezone(tz)
-    candidate = local_now.replace(hour=hh, minute=mm, second=0, microsecond=0)
-    if candidate > local_now:
-        candidate = (local_now - timedelta(days=1)).replace(
-            hour=hh, minute=mm, second=0, microsecond=0
-        )
-    # re-anchor through UTC so a DST change between the two days is honoured
-    naive = candidate.replace(tzinfo=None)
-    return naive.replace(tzinfo=tz).astimezone(UTC)
-
-
-def digest_due(
-    now: datetime,
-    send_at: str,
-    timezone: str,
-    last_sent: datetime | None,
-    grace: timedelta = DIGEST_MISFIRE_GRACE,
-) -> bool:
-    """Was the latest scheduled digest missed (not sent since, and still within grace)?"""
-    scheduled = last_scheduled(now, send_at, timezone)
-    if now - scheduled > grace:
-        return False
-    return last_sent is None or last_sent < scheduled
 
 
 # ---- sd_notify -------------------------------------------------------------------------------
@@ -338,4 +312,11 @@ def run_daemon(config: Config) -> int:
     return asyncio.run(daemon.run())
 
 
-__all__ = ["Daemon", "digest_due", "last_scheduled", "run_daemon", "sd_notify"]
+__all__ = [
+    "Daemon",
+    "digest_due",
+    "last_scheduled",
+    "next_scheduled",
+    "run_daemon",
+    "sd_notify",
+]

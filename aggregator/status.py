@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TypedDict
 
 from aggregator.config import Config
+from aggregator.digest.schedule import next_scheduled
 from aggregator.store import Store
 from aggregator.urls import site_of
 
@@ -67,7 +68,10 @@ def _iso(dt: datetime | None) -> str | None:
 def collect_status(
     config: Config, store: Store, *, now: datetime, next_digest: datetime | None = None
 ) -> StatusReport:
-    """Everything `status` shows, as plain data (also what `status --json` prints)."""
+    """Everything `status` shows, as plain data (also what `status --json` prints).
+    ``next_digest`` defaults to the next ``digest.send_at`` moment after ``now``."""
+    if next_digest is None:
+        next_digest = next_scheduled(now, config.digest.send_at, config.digest.timezone)
     configured = {f.url: f for f in config.feeds}
     store.ensure_feeds(configured)
     feeds: list[FeedStatus] = []

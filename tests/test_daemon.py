@@ -26,6 +26,7 @@ from aggregator.scheduler import (
     Daemon,
     digest_due,
     last_scheduled,
+    next_scheduled,
     sd_notify,
     watchdog_interval,
 )
@@ -437,3 +438,30 @@ def test_daemon_killed_during_poll_and_during_send_loses_nothing(
     text = smtp.messages[1].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     for title in ("one story number 0", "one story number 2", "two story number 1"):
         assert title in text
+
+
+@pytest.mark.parametrize(
+    ("now", "send_at", "tz", "expected"),
+    [
+        ("2026-11-02T06:30:00+00:00", "07:00", "UTC", "2026-11-02T07:00:00+00:00"),
+        ("2026-11-02T07:00:00+00:00", "07:00", "UTC", "2026-11-03T07:00:00+00:00"),
+        # Kyiv is UTC+2 in winter: 07:00 local is 05:00 UTC
+        ("2026-11-02T06:30:00+00:00", "07:00", "Europe/Kyiv", "2026-11-03T05:00:00+00:00"),
+        # the night DST ends in Europe (25 October 2026): 07:00 local moves from 04:00 to 05:00 UTC
+        ("2026-10-24T05:00:00+00:00", "07:00", "Europe/Kyiv", "2026-10-25T05:00:00+00:00"),
+    ],
+)
+def test_status_shows_the_next_digest(
+    tmp_path: Path, now: str, send_at: str, tz: str, expected: str
+) -> None:
+    """`status` used to show "-" as the next digest, always (issue 14, item 7)."""
+    from aggregator.status import collect_status
+
+    config = tmp_path / "aggregator.yaml"
+    write_config(config, ["https://feed.example/rss.xml"], 2525, send_at)
+    config.write_text(config.read_text().replace("timezone: UTC", f"timezone: {tz}"))
+    loaded = load_config(config)
+    with Store(loaded.database) as store:
+        report = collect_status(loaded, store, now=datetime.fromisoformat(now))
+    assert [d["next"] for d in report["digest"]] == [expected]
+    assert next_scheduled(datetime.fromisoformat(now), send_at, tz).isoformat() == expected
