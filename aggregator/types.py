@@ -184,15 +184,22 @@ class DigestStory:
     published: datetime | None  # aware
     is_update: bool  # continues a story delivered before
     article_ids: tuple[int, ...]  # every article this entry delivers (incl. copies)
-    copies: int  # articles collapsed into this entry beyond the first
+    copies: int  # syndicated copies collapsed into this entry (duplicate_of set)
+    reports: int = 0  # other outlets' independent write-ups of the same story
 
 
 @dataclass(frozen=True)
 class DigestTopic:
     name: str
-    stories: tuple[DigestStory, ...]
-    more: int = 0  # stories beyond the per-topic cap, not shown
-    hidden_article_ids: tuple[int, ...] = ()  # articles of those stories (marked delivered too)
+    stories: tuple[DigestStory, ...]  # shown in full
+    # stories beyond digest.max_stories_per_topic: shown as linked headlines with their
+    # sources (so they are delivered too, never dropped silently)
+    headlines: tuple[DigestStory, ...] = ()
+
+    @property
+    def more(self) -> int:
+        """How many stories are shown as headlines only."""
+        return len(self.headlines)
 
 
 @dataclass(frozen=True)
@@ -204,15 +211,16 @@ class Digest:
     topics: tuple[DigestTopic, ...]
     story_count: int
     article_count: int
-    copies_collapsed: int
+    copies_collapsed: int  # syndicated copies
     failing_feeds: tuple[FailingFeed, ...] = ()
     # copies of articles delivered before: not shown, but marked delivered with the rest
     suppressed_article_ids: tuple[int, ...] = ()
+    other_reports: int = 0  # independent write-ups grouped into stories beside their lead
 
     @property
     def article_ids(self) -> tuple[int, ...]:
         shown = (i for t in self.topics for s in t.stories for i in s.article_ids)
-        hidden = (i for t in self.topics for i in t.hidden_article_ids)
+        hidden = (i for t in self.topics for s in t.headlines for i in s.article_ids)
         return (*shown, *hidden, *self.suppressed_article_ids)
 
     @property

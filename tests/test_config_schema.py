@@ -199,6 +199,7 @@ digest:
   out_dir: out
   template_dir: tpl
   send_empty: true
+  max_stories_per_topic: 5
 retention: 60d
 dedup:
   window: 10d

@@ -81,12 +81,15 @@ def test_one_entry_per_story_with_sources_and_copies() -> None:
             cand(4, "b"),
         ]
     )
-    assert d.story_count == 2 and d.article_count == 4 and d.copies_collapsed == 2
+    # honest counts: #3 is a syndicated copy, #1 another outlet's own write-up
+    assert d.story_count == 2 and d.article_count == 4
+    assert (d.copies_collapsed, d.other_reports) == (1, 1)
     story_a = next(s for t in d.topics for s in t.stories if s.story_id == "a")
     assert story_a.url == "https://apnews.example/a/2"  # longest clean text wins
     assert [s.name for s in story_a.sources] == ["Apnews", "Reuters"]  # distinct feeds
     assert story_a.sources[1].url == "https://reuters.example/a/1"  # the original, not #3
-    assert story_a.copies == 2 and sorted(story_a.article_ids) == [1, 2, 3]
+    assert (story_a.copies, story_a.reports) == (1, 1)
+    assert sorted(story_a.article_ids) == [1, 2, 3]
 
 
 def test_prefer_feed_wins_over_longer_text_but_not_as_a_copy() -> None:
@@ -171,12 +174,13 @@ def test_ranked_by_sources_then_recency() -> None:
     assert stories(d) == ["old-double", "recent-single", "less-recent-single", "same-feed-twice"]
 
 
-def test_cap_hides_the_rest_but_accounts_for_their_articles() -> None:
+def test_beyond_the_cap_stories_are_headlines_and_delivered() -> None:
     flood = [cand(i, f"f{i}", feed="flood") for i in range(1, 16)]
     d = build([*flood, cand(100, "t", topic="Tech")], per_topic_cap=4)
     world = d.topics[0]
     assert len(world.stories) == 4 and world.more == 11
-    assert sorted(world.hidden_article_ids) == list(range(5, 16))
+    assert [s.story_id for s in world.headlines] == [f"f{i}" for i in range(5, 16)]
+    assert sorted(i for s in world.headlines for i in s.article_ids) == list(range(5, 16))
     assert [s.story_id for s in world.stories] == ["f1", "f2", "f3", "f4"]  # newest first
     assert d.topics[1].stories[0].story_id == "t"  # the flood does not drown Tech
     assert sorted(d.article_ids) == [*range(1, 16), 100]

@@ -258,3 +258,39 @@ def test_dry_run_and_out_dir(
     assert len(written) == 1 and len(list((config.parent / "digests").glob("*.html"))) == 1
     with Store(config.parent / "state.db") as store:
         assert store.pending_for("reader@example.org") == []
+
+
+def test_twenty_five_stories_in_one_topic_all_reach_the_reader(
+    httpd: FixtureHTTPServer, tmp_path: Path
+) -> None:
+    """Issue 14, item 1: with the defaults, 10 stories in full and 15 as linked headlines
+    with their sources; all 25 marked delivered; the next digest does not repeat them."""
+    from tests.test_messy_input import prose
+
+    date = "Sun, 08 Nov 2026 06:00:00 +0000"
+    items = [
+        item(f"s{i}", f"https://desk.example/s{i}?utm_source=rss", f"Desk story {i:02d}",
+             [prose(500 + i)], date)
+        for i in range(25)
+    ]  # fmt: skip
+    httpd.static("/desk.xml", feed("Desk", items))
+    config = tmp_path / "aggregator.yaml"
+    with FixtureSMTPServer() as smtp:
+        write_config(config, [(httpd.url("/desk.xml"), "Desk", "World")], smtp.port)
+        assert cli(config, "fetch").returncode == 0
+        r = cli(config, "digest")
+        assert r.returncode == 0, r.stdout + r.stderr
+        (sent,) = smtp.messages
+        _, text, html = received_parts(sent.data)
+        flat = " ".join(text.split())
+        for i in range(25):
+            assert f"Desk story {i:02d}" in flat
+            assert f'href="https://desk.example/s{i}"' in html  # linked, tracking stripped
+        assert "More in World:" in flat and "left out" not in flat
+        summaries = [i for i in range(25) if prose(500 + i)[:40] in flat]
+        assert len(summaries) == 10  # ten in full (with a summary), fifteen as headlines
+        with Store(config.parent / "state.db") as store:
+            assert store.pending_for("reader@example.org") == []
+        r = cli(config, "digest")  # the next day: nothing new, nothing repeated
+        assert r.returncode == 0 and "status=empty" in r.stdout
+        assert len(smtp.messages) == 1

@@ -225,9 +225,14 @@ def test_content_sections_counts_and_footer(rendered: tuple[Digest, RenderedDige
     digest, r = rendered
     html_text = " ".join(" ".join(parse(r.html).text).split())
     for text in (html_text, r.text):
-        assert "17 stories" in text and "24 articles" in text and "7 copies collapsed" in text
+        # eight outlets' own write-ups of one story are reports, not copies (issue 14, 4)
+        assert "17 stories" in text and "24 articles" in text and "7 other reports" in text
+        assert "copies collapsed" not in text
         assert f"+{8 - MAX_SOURCES} more" in text
-        assert "4 more stories in Sports" in text
+        # beyond the cap: linked headlines with their sources, not an "N more" line (issue 14, 1)
+        assert "More in Sports:" in text and "left out" not in text
+        for story in digest.topics[2].headlines:
+            assert story.headline in text
     positions = [r.text.index(f"\n{name} (") for name in ("World", "Tech", "Sports", "General")]
     assert positions == sorted(positions)
     assert html_text.index("World") < html_text.index("Tech") < html_text.index("General")

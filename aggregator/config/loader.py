@@ -224,6 +224,7 @@ def digest_section(cx: Cx, node: Node) -> DigestConfig:
         out_dir=cx.base / v.get(k.DIGEST_OUT_DIR),
         template_dir=v.get(k.DIGEST_TEMPLATE_DIR),
         send_empty=v.get(k.DIGEST_SEND_EMPTY),
+        max_stories_per_topic=v.get(k.DIGEST_MAX_STORIES),
     )
 
 

@@ -42,6 +42,7 @@ class DigestConfig:
     out_dir: Path = k.DIGEST_OUT_DIR.default  # the loader makes it absolute
     template_dir: Path | None = k.DIGEST_TEMPLATE_DIR.default
     send_empty: bool = k.DIGEST_SEND_EMPTY.default
+    max_stories_per_topic: int = k.DIGEST_MAX_STORIES.default
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,8 @@ KEYS: tuple[Key[object], ...] = (
                     "folder whose digest.html.j2 / digest.txt.j2 override ours", nullable=True),
     DIGEST_SEND_EMPTY := Key("digest.send_empty", Boolean(), False,
                     "send a digest even when nothing is new"),
+    DIGEST_MAX_STORIES := Key("digest.max_stories_per_topic", Integer(1, 1000), 10,
+                    "stories per topic shown in full; the rest as linked headlines"),
     RETENTION := Key("retention", Duration(MIN_RETENTION, MAX_RETENTION), 30 * _DAY,
                     "delivered articles older than this are pruned; >= the dedup windows"),
     DEDUP_WINDOW := Key("dedup.window", Duration(MIN_WINDOW, MAX_WINDOW), 7 * _DAY,

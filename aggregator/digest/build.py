@@ -16,14 +16,17 @@ Decisions, in order:
    often padded or spun, so never longer "for good reasons"), then the most complete clean
    text (longest), then the earliest; ties by id. The headline is the canonical title unless it is empty,
    ALL CAPS or clickbait and a sibling has a better one. Sources are the distinct feeds,
-   canonical first, then by time. ``copies`` counts articles beyond the first.
+   canonical first, then by time. ``copies`` counts the syndicated copies (``duplicate_of``
+   set) beside the lead, ``reports`` the other outlets' independent write-ups: a reader is
+   told "3 copies" apart from "2 other reports".
 3. **Topics.** A story lives in its canonical article's topic. Topics follow ``topics_order``
    (the config's order of first appearance); topics the config does not name come after the
    known ones (alphabetically) and "General" is always last.
 4. **Ranking and caps.** Within a topic, stories are ranked by the number of distinct sources,
    then recency (newest article), then story id (stable). At most ``per_topic_cap`` stories
-   are shown per topic; the rest become "N more" (``more``) and their article ids go to
-   ``hidden_article_ids``: they are marked delivered too, and the "N more" line tells the user.
+   are shown in full per topic (``digest.max_stories_per_topic``); the rest are listed as
+   linked headlines with their sources (``headlines``). Both are shown, so both are marked
+   delivered; nothing is dropped silently.
 5. **Identity.** ``digest_id`` hashes the recipient and the sorted ids of every article the
    digest accounts for, so a retry of the same selection yields the same Message-ID.
 
@@ -343,7 +346,8 @@ def _build_story(group: Sequence[DigestCandidate], tz: ZoneInfo) -> _Entry:
         published=_when(canonical).astimezone(tz),
         is_update=any(c.story_delivered_before for c in group),
         article_ids=tuple(sorted(c.article_id for c in group)),
-        copies=len(group) - 1,
+        copies=sum(1 for c in ordered[1:] if c.duplicate_of is not None),
+        reports=sum(1 for c in ordered[1:] if c.duplicate_of is None),
     )
     return _Entry(
         topic=canonical.topic or GENERAL_TOPIC, story=story, newest=max(map(_when, group))
@@ -413,13 +417,12 @@ def build_digest(
             by_topic[name],
             key=lambda e: (-len(e.story.sources), -e.newest.timestamp(), e.story.story_id),
         )
-        shown, hidden = ranked[:per_topic_cap], ranked[per_topic_cap:]
+        shown, rest = ranked[:per_topic_cap], ranked[per_topic_cap:]
         topics.append(
             DigestTopic(
                 name=name,
                 stories=tuple(e.story for e in shown),
-                more=len(hidden),
-                hidden_article_ids=tuple(i for e in hidden for i in e.story.article_ids),
+                headlines=tuple(e.story for e in rest),
             )
         )
 
@@ -433,7 +436,8 @@ def build_digest(
         topics=tuple(topics),
         story_count=len(entries),
         article_count=article_count,
-        copies_collapsed=article_count - len(entries),
+        copies_collapsed=sum(e.story.copies for e in entries),
+        other_reports=sum(e.story.reports for e in entries),
         failing_feeds=tuple(failing),
         suppressed_article_ids=tuple(sorted(stale)),
     )

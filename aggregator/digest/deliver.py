@@ -148,6 +148,7 @@ def run_digests(
                 timezone=config.digest.timezone,
                 now=now,
                 failing=failing,
+                per_topic_cap=config.digest.max_stories_per_topic,
             )
             outcomes.append(_deliver_one(config, store, digest, now=now, how=how))
             if outcomes[-1].failed:
