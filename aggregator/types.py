@@ -7,6 +7,7 @@ No dicts travel between stages.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -172,6 +173,18 @@ class DigestSource:
     name: str
     url: str | None  # the article link at this source
     feed_url: str
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    """``topics:`` in the config: a story whose title or text matches any pattern goes to
+    the section ``name`` (the first rule that matches wins)."""
+
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+
+    def matches(self, text: str) -> bool:
+        return any(p.search(text) for p in self.patterns)
 
 
 @dataclass(frozen=True)

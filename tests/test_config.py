@@ -360,6 +360,28 @@ BAD = [
         ("database", "expected text"),
     ),
     Bad("nul-char", "database: a\x00b.db\n", 1, 12, ("character", "remove it")),
+    Bad(
+        "topic-bad-regex",
+        "topics:\n  - name: Climate\n    match: [climate, '/COP (\\d+/']\n",
+        3,
+        22,
+        ("topics[0].match[1]", "not a valid regular expression", "missing )"),
+    ),
+    Bad(
+        "topic-no-match",
+        "topics:\n  - name: Climate\n",
+        2,
+        5,
+        ("topics[0].match", "missing"),
+    ),
+    Bad(
+        "topic-typo",
+        "topics:\n  - name: Climate\n    mach: [climate]\n",
+        3,
+        5,
+        ("topics[0]", "mach", "match"),
+    ),
+    Bad("topics-not-a-list", "topics: Climate\n", 1, 9, ("topics", "expected a list of rules")),
 ]
 
 

@@ -201,6 +201,9 @@ digest:
   send_empty: true
   max_stories_per_topic: 5
 retention: 60d
+topics:
+  - name: Climate
+    match: [climate, '/COP ?[0-9]+/']
 dedup:
   window: 10d
   story_window: 2d
@@ -212,7 +215,10 @@ smtp:
   password_env: SMTP_PW
   timeout: 10s
 """
-ATTRIBUTE = {"digest.from": "sender"}  # YAML names that differ from the attribute
+ATTRIBUTE = {
+    "digest.from": "sender",
+    "topics[].match": "patterns",
+}  # YAML names that differ from the attribute
 
 
 def test_every_key_reaches_the_config(tmp_path: Path) -> None:
@@ -231,6 +237,7 @@ def test_every_key_reaches_the_config(tmp_path: Path) -> None:
         "digest": config.digest,
         "dedup": config.dedup,
         "smtp": config.smtp,
+        "topics[]": config.topic_rules[0],
     }
     assert {key.section for key in KEYS} == set(sections)
     for key in KEYS:

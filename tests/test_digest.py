@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aggregator.config.kinds import compile_pattern
 from aggregator.digest import (
     DEFAULT_TOPIC_CAP,
     HEADING_MAX_CHARS,
@@ -25,7 +26,7 @@ from aggregator.digest import (
     safe_url,
     summarize,
 )
-from aggregator.types import Digest, DigestCandidate, FailingFeed
+from aggregator.types import Digest, DigestCandidate, FailingFeed, TopicRule
 
 NOW = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
 ECBPLUS = (
@@ -241,6 +242,46 @@ def test_links_in_the_digest_lose_their_tracking_parameters(link: str, shown: st
     story = d.topics[0].stories[0]
     assert story.url == shown
     assert [s.url for s in story.sources] == [shown]
+
+
+def _rule(name: str, *patterns: str) -> TopicRule:
+    return TopicRule(name, tuple(compile_pattern(p) for p in patterns))
+
+
+def test_a_story_keeps_its_section_whichever_article_leads() -> None:
+    """Issue 14, item 2: the section came from the lead article's feed alone, so a World story
+    whose longest write-up came from a Tech feed moved to Tech (and World could vanish)."""
+    world = [cand(i, "s", feed=f"w{i}", topic="World") for i in (1, 2)]
+    lead = cand(3, "s", feed="gadgets", topic="Tech", text="A much longer write-up. " * 20)
+    d = build([*world, lead])
+    (story,) = stories(d)
+    assert story == "s" and [t.name for t in d.topics] == ["World"]
+    assert d.topics[0].stories[0].url == "https://gadgets.example/a/3"  # still the lead
+    # a tie goes to the earliest article's feed topic (article 2 is older than article 1)
+    tie = build([cand(1, "t", topic="Tech"), cand(2, "t", topic="World")])
+    assert [t.name for t in tie.topics] == ["World"]
+
+
+def test_topic_rules_win_in_order_and_sections_follow_the_rules() -> None:
+    rules = [
+        _rule("Climate", "climate", "/\\bCOP ?\\d+\\b/"),
+        _rule("Space", "comet", "moon landing"),
+    ]
+    d = build(
+        [
+            cand(1, "a", title="Talks open at COP 31", topic="World"),
+            cand(2, "b", text="A comet passed; the climate did not notice.", topic="Tech"),
+            cand(3, "c", text="A Moon   Landing rehearsal", topic="Tech"),
+            cand(4, "d", text="Climatechange is one word here", topic="Tech"),
+        ],
+        topics_order=["Climate", "Space", "World", "Tech"],
+        topic_rules=rules,
+    )
+    assert {t.name: [s.story_id for s in t.stories] for t in d.topics} == {
+        "Climate": ["a", "b"],  # b matches both rules: the first listed wins
+        "Space": ["c"],  # a phrase matches across any spaces, case-insensitively
+        "Tech": ["d"],  # a word is matched whole, not inside a longer word
+    }
 
 
 def test_markup_in_titles_is_dropped_for_display() -> None:

@@ -8,6 +8,7 @@ The table in ``schema`` gives every key its kind; the loader never parses a valu
 from __future__ import annotations
 
 import enum
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -361,3 +362,39 @@ class FeedUrl(Kind[str]):
             cx.err(node, f"{path}: {problem}")
             return None
         return url.strip()
+
+
+def compile_pattern(text: str) -> re.Pattern[str]:
+    """``/regex/`` as written, else a word or phrase matched whole (not inside a longer word,
+    any run of spaces between its words); both case-insensitive. Raises ``re.error``."""
+    text = text.strip()
+    if len(text) >= 2 and text.startswith("/") and text.endswith("/"):
+        return re.compile(text[1:-1], re.IGNORECASE)
+    words = [re.escape(w) for w in text.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Patterns(Kind[tuple[re.Pattern[str], ...]]):
+    """A list of words, phrases or ``/regex/`` (a single one may be written without the
+    list); each compiled case-insensitively. A bad regex is an issue at its own line."""
+
+    def parse(self, cx: Cx, node: Node, path: str) -> tuple[re.Pattern[str], ...] | None:
+        items = node.value if isinstance(node, SequenceNode) else [node]
+        if not items:
+            cx.err(node, f"{path}: is empty; give words, phrases or /regex/")
+            return None
+        out = []
+        ok = True
+        for i, item in enumerate(items):
+            where = f"{path}[{i}]" if isinstance(node, SequenceNode) else path
+            text = text_of(cx, item, where)
+            if text is None:
+                ok = False
+                continue
+            try:
+                out.append(compile_pattern(text))
+            except re.error as e:
+                cx.err(item, f"{where}: {text.strip()} is not a valid regular expression: {e}")
+                ok = False
+        return tuple(out) if ok else None

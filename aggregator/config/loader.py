@@ -44,6 +44,7 @@ from aggregator.config.nodes import (
 )
 from aggregator.config.values import feed_url_key, feed_url_problem, fmt_duration
 from aggregator.errors import ConfigError, ConfigIssue
+from aggregator.types import TopicRule
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,35 @@ def check_duplicate_urls(cx: Cx, feeds: list[FeedAt]) -> None:
             )
         else:
             first[url_key] = (file, node, key)
+
+
+# ---- topic rules ------------------------------------------------------------------------------
+
+
+def topic_list(cx: Cx, node: Node, path: str) -> tuple[TopicRule, ...]:
+    """``topics:``: a list of ``{name, match}`` keyword rules, in the user's order."""
+    if is_null(node):
+        return ()
+    if not isinstance(node, SequenceNode):
+        cx.err(
+            node,
+            f"{path}: expected a list of rules ('- name: ...' with 'match: [...]'), found {describe(node)}",
+        )
+        return ()
+    out = []
+    for i, item in enumerate(node.value):
+        key = f"{path}[{i}]"
+        fields = mapping(cx, item, key, k.TOPIC_KEYS)
+        if fields is None:
+            continue
+        missing = [x for x in (k.TOPIC_NAME, k.TOPIC_MATCH) if x.name not in fields]
+        for x in missing:
+            cx.err(item, f"{key}.{x.name}: {x.required}")
+        v = parse_fields(cx, fields, key, k.TOPIC_NAME.section)
+        name, patterns = v.get(k.TOPIC_NAME), v.get(k.TOPIC_MATCH)
+        if v.ok and not missing and name is not None and patterns is not None:
+            out.append(TopicRule(name=name, patterns=patterns))
+    return tuple(out)
 
 
 # ---- sections ----------------------------------------------------------------------------------
@@ -363,6 +393,7 @@ class _Loader:
         if "feeds" in top:
             feeds += feed_list(cx, top["feeds"][1], "feeds")
         check_duplicate_urls(cx, feeds)
+        topic_rules = topic_list(cx, top["topics"][1], "topics") if "topics" in top else ()
 
         fetch = fetch_section(cx, top["fetch"][1]) if "fetch" in top else FetchConfig()
         digest = (
@@ -384,6 +415,7 @@ class _Loader:
             smtp=smtp,
             feeds_file=feeds_file,
             source_files=tuple(source_files),
+            topic_rules=topic_rules,
         )
 
     def read_text(self, path: Path, display: str, cx: Cx, ref: Node | None) -> str | None:

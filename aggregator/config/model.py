@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aggregator.config import schema as k
 from aggregator.config.schema import FullText, SmtpSecurity
+from aggregator.types import TopicRule
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Config:
     smtp: SmtpConfig | None = None
     feeds_file: Path | None = None  # absolute, if used
     source_files: tuple[Path, ...] = ()  # every file read (for hot reload)
+    topic_rules: tuple[TopicRule, ...] = ()  # `topics:`, in the order the user listed them
 
     def feed(self, url: str) -> FeedConfig | None:
         for f in self.feeds:
@@ -81,8 +83,9 @@ class Config:
         return None
 
     def topics(self) -> tuple[str, ...]:
-        """Topics in order of first appearance, the default topic ('General') last."""
-        seen: list[str] = []
+        """Sections in order: the topic rules as listed, then the feeds' topics in order of
+        first appearance, the default topic ('General') last."""
+        seen: list[str] = [r.name for r in self.topic_rules if r.name != k.DEFAULT_TOPIC]
         for f in self.feeds:
             if f.topic not in seen and f.topic != k.DEFAULT_TOPIC:
                 seen.append(f.topic)

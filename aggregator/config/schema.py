@@ -13,6 +13,7 @@ lives in the loader next to the section it belongs to.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -28,6 +29,7 @@ from aggregator.config.kinds import (
     HostName,
     Integer,
     Kind,
+    Patterns,
     SecretEnv,
     SendAt,
     Size,
@@ -128,6 +130,12 @@ KEYS: tuple[Key[object], ...] = (
                     "requests in flight per host; at most concurrency"),
     FETCH_ALLOW_PRIVATE := Key("fetch.allow_private", Boolean(), False,
                     "loopback/private/link-local targets are refused unless true"),
+    TOPIC_NAME := Key[str | None]("topics[].name", Text(), None, "the digest section",
+                    required="missing; every topic rule needs name: and match:"),
+    TOPIC_MATCH := Key[tuple[re.Pattern[str], ...] | None]("topics[].match", Patterns(), None,
+                    "words, phrases or /regex/ on title and text; the first rule that matches"
+                    " a story gives its section", required="missing; give words, phrases or"
+                    " /regex/ a story must contain"),
     DIGEST_SEND_AT := Key("digest.send_at", SendAt(), "07:00", "HH:MM, 24-hour, in timezone"),
     DIGEST_TIMEZONE := Key("digest.timezone", Timezone(), "UTC", "IANA time zone name"),
     DIGEST_TO := Key[tuple[str, ...]]("digest.to", AddressList(), (),
@@ -211,6 +219,7 @@ TOP_KEYS = children("")
 FEED_KEYS = children("feeds[]")
 FETCH_KEYS = children("fetch")
 DIGEST_KEYS = children("digest")
+TOPIC_KEYS = children("topics[]")
 DEDUP_KEYS = children("dedup")
 SMTP_KEYS = children("smtp")
 

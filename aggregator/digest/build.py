@@ -19,7 +19,9 @@ Decisions, in order:
    canonical first, then by time. ``copies`` counts the syndicated copies (``duplicate_of``
    set) beside the lead, ``reports`` the other outlets' independent write-ups: a reader is
    told "3 copies" apart from "2 other reports".
-3. **Topics.** A story lives in its canonical article's topic. Topics follow ``topics_order``
+3. **Topics.** A story's section is the first ``topics:`` keyword rule matching any of its
+   articles, else the topic most of its articles' feeds carry (ties: the earliest article's);
+   never the lead article's alone (``story_topic``). Topics follow ``topics_order``
    (the config's order of first appearance); topics the config does not name come after the
    known ones (alphabetically) and "General" is always last.
 4. **Ranking and caps.** Within a topic, stories are ranked by the number of distinct sources,
@@ -40,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +56,7 @@ from aggregator.types import (
     DigestStory,
     DigestTopic,
     FailingFeed,
+    TopicRule,
 )
 from aggregator.urls import strip_tracking
 
@@ -317,7 +321,23 @@ class _Entry:
     newest: datetime
 
 
-def _build_story(group: Sequence[DigestCandidate], tz: ZoneInfo) -> _Entry:
+def story_topic(group: Sequence[DigestCandidate], rules: Sequence[TopicRule]) -> str:
+    """A story's section: the first topic rule that matches the title or text of any of its
+    articles; else the topic most of its articles' feeds carry, ties going to the earliest
+    article's. It does not depend on which article leads, so a story never changes section
+    because another article became its lead."""
+    for rule in rules:
+        if any(rule.matches(f"{c.title}\n{c.text}") for c in group):
+            return rule.name
+    counts = Counter(c.topic or GENERAL_TOPIC for c in group)
+    best = max(counts.values())
+    earliest = sorted(group, key=lambda c: (_when(c), c.article_id))
+    return next(t for t in (c.topic or GENERAL_TOPIC for c in earliest) if counts[t] == best)
+
+
+def _build_story(
+    group: Sequence[DigestCandidate], tz: ZoneInfo, rules: Sequence[TopicRule]
+) -> _Entry:
     ordered = sorted(group, key=_canonical_key)
     canonical = ordered[0]
     # min() is stable: among equally good titles the canonical article's wins
@@ -349,9 +369,7 @@ def _build_story(group: Sequence[DigestCandidate], tz: ZoneInfo) -> _Entry:
         copies=sum(1 for c in ordered[1:] if c.duplicate_of is not None),
         reports=sum(1 for c in ordered[1:] if c.duplicate_of is None),
     )
-    return _Entry(
-        topic=canonical.topic or GENERAL_TOPIC, story=story, newest=max(map(_when, group))
-    )
+    return _Entry(topic=story_topic(group, rules), story=story, newest=max(map(_when, group)))
 
 
 def _topic_rank(topics_order: Sequence[str]) -> dict[str, int]:
@@ -397,6 +415,7 @@ def build_digest(
     now: datetime,
     failing: Sequence[FailingFeed] = (),
     per_topic_cap: int = DEFAULT_TOPIC_CAP,
+    topic_rules: Sequence[TopicRule] = (),
 ) -> Digest:
     """Select, group and rank ``candidates`` into the digest for ``recipient``."""
     if per_topic_cap < 1:
@@ -406,7 +425,7 @@ def build_digest(
     groups: dict[str, list[DigestCandidate]] = {}
     for c in keep:
         groups.setdefault(c.story, []).append(c)
-    entries = [_build_story(g, tz) for g in groups.values()]
+    entries = [_build_story(g, tz, topic_rules) for g in groups.values()]
     by_topic: dict[str, list[_Entry]] = {}
     for e in entries:
         by_topic.setdefault(e.topic, []).append(e)

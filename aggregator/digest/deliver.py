@@ -149,6 +149,7 @@ def run_digests(
                 now=now,
                 failing=failing,
                 per_topic_cap=config.digest.max_stories_per_topic,
+                topic_rules=config.topic_rules,
             )
             outcomes.append(_deliver_one(config, store, digest, now=now, how=how))
             if outcomes[-1].failed:
