@@ -114,7 +114,15 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
 @click.pass_obj
 def check(obj: Ctx) -> None:
     """Validate the config; exit 0, or exit 2 printing PATH:LINE:COL: message lines."""
+    from aggregator.digest.render import check_templates
+
     config = obj.config()
+    d = config.digest
+    problems = check_templates(d.template_dir, sender=d.sender, timezone=d.timezone)
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        sys.exit(EXIT_CONFIG)
     click.echo(
         f"{config.path}: ok ({len(config.feeds)} feeds, {len(config.topics()) - 1 or 0} topics"
         f" + General, database {config.database})"

@@ -7,6 +7,7 @@
     │   └── BlockedAddressError     the target resolves to a private/loopback address
     ├── ParseError                  a feed body could not be parsed at all
     ├── ExtractError                an article page could not be extracted
+    ├── TemplateError               a digest template does not compile or render
     └── DeliveryError               the digest could not be delivered
         ├── TemporaryDeliveryError  retry later (connection refused, 4xx, disconnect)
         └── PermanentDeliveryError  5xx: retrying will not help without a change
@@ -63,6 +64,15 @@ class ParseError(AggregatorError):
 
 class ExtractError(AggregatorError):
     """An article page could not be turned into text."""
+
+
+class TemplateError(AggregatorError):
+    """A digest template (ours or the user's ``template_dir``) failed to compile or render.
+    ``where`` is ``PATH:LINE`` of the template line, when known."""
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
 
 
 class DeliveryError(AggregatorError):

@@ -252,6 +252,9 @@ class Daemon:
             except AggregatorError as e:
                 log.error("digest failed error=%r", str(e))
                 return
+            except Exception:  # a defect: logged loudly, the daemon goes on
+                log.exception("digest failed by an internal error (everything stays pending)")
+                return
             for o in outcomes:
                 log.info("%s", o.line())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 import os
 import subprocess
 import sys
@@ -294,3 +295,45 @@ def test_twenty_five_stories_in_one_topic_all_reach_the_reader(
         r = cli(config, "digest")  # the next day: nothing new, nothing repeated
         assert r.returncode == 0 and "status=empty" in r.stdout
         assert len(smtp.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("template", "line", "says"),
+    [
+        ("<html>\n<body>\n{% for s in digest.topics %}\n</body>\n", 4, "template syntax error"),
+        ("<html>\n<p>{{ digest.recipient }}</p>\n<p>{{ no_such_thing.title }}</p>\n", 3,
+         "UndefinedError"),
+    ],
+)  # fmt: skip
+def test_a_broken_user_template_is_caught_by_check_and_leaves_everything_pending(
+    world: tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]],
+    tmp_path: Path,
+    template: str,
+    line: int,
+    says: str,
+) -> None:
+    """Issue 14, item 5: a broken template passed `check`, then `digest` died with a raw
+    traceback and nothing was recorded."""
+    httpd, config, feeds = world
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / "digest.html.j2").write_text(template)
+    with FixtureSMTPServer() as smtp:
+        write_config(config, feeds, smtp.port)
+        text = config.read_text().replace(
+            "timezone: Europe/Kyiv\n", f"timezone: Europe/Kyiv\n  template_dir: {tpl}\n"
+        )
+        config.write_text(text)
+        r = cli(config, "check")
+        assert r.returncode == 2
+        assert f"{tpl / 'digest.html.j2'}:{line}: " in r.stderr and says in r.stderr, r.stderr
+        assert cli(config, "fetch").returncode == 0
+        r = cli(config, "digest")
+        assert r.returncode == 1 and "Traceback" not in r.stdout + r.stderr
+        assert "status=failed" in r.stdout and says in r.stdout
+        assert smtp.messages == []
+        with Store(config.parent / "state.db") as store:
+            assert len(store.pending_for("reader@example.org")) == 8
+        report = json.loads(cli(config, "status", "--json").stdout)
+        (row,) = report["digest"]
+        assert row["last_status"] == "failed" and says in row["last_error"]

@@ -24,7 +24,7 @@ from aggregator import failpoints
 from aggregator.config import Config
 from aggregator.digest import mail, render
 from aggregator.digest.build import build_digest
-from aggregator.errors import AggregatorError
+from aggregator.errors import AggregatorError, TemplateError
 from aggregator.store import Store
 from aggregator.types import Digest, DigestCandidate, FailingFeed
 from aggregator.urls import site_of
@@ -198,10 +198,19 @@ def _deliver_one(
         log.info("digest to=%s status=empty", recipient)
         return DigestOutcome(recipient, "empty")
     sender = config.digest.sender
-    rendered = render.render(
-        digest, template_dir=config.digest.template_dir, sender=sender,
-        dry_run=how.dry_run_dir is not None,
-    )  # fmt: skip
+    try:
+        rendered = render.render(
+            digest, template_dir=config.digest.template_dir, sender=sender,
+            dry_run=how.dry_run_dir is not None,
+        )  # fmt: skip
+    except TemplateError as e:
+        # nothing is marked: everything stays pending for a digest that renders
+        store.record_digest(
+            recipient, digest.digest_id, now=now, status="failed", error=str(e),
+            stories=stories, articles=articles,
+        )  # fmt: skip
+        log.error("digest to=%s status=failed error=%r", recipient, str(e))
+        return DigestOutcome(recipient, "failed", stories, articles, error=str(e))
     address = recipient if recipient != LOCAL_RECIPIENT else "me@localhost"
     msg = render.build_message(rendered, sender=sender, recipient=address, digest=digest)
     message_id = str(msg["Message-ID"])

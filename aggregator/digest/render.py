@@ -30,9 +30,10 @@ from __future__ import annotations
 import email.utils
 import re
 import textwrap
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -40,8 +41,9 @@ from zoneinfo import ZoneInfo
 import css_inline
 import jinja2
 
-from aggregator.digest.build import safe_url
-from aggregator.types import Digest
+from aggregator.digest.build import build_digest, safe_url
+from aggregator.errors import TemplateError
+from aggregator.types import Digest, DigestCandidate, FailingFeed
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -181,11 +183,17 @@ _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=Fal
 def render(
     digest: Digest, *, template_dir: Path | None = None, sender: str, dry_run: bool = False
 ) -> RenderedDigest:
-    """Render ``digest`` into a subject, mail-ready HTML (CSS inlined) and wrapped text."""
+    """Render ``digest`` into a subject, mail-ready HTML (CSS inlined) and wrapped text.
+    Raises ``TemplateError`` (with the template's PATH:LINE) when a template fails."""
     env = make_environment(template_dir)
     context = template_context(digest, sender=sender, dry_run=dry_run)
-    html = env.get_template(HTML_TEMPLATE).render(context)
-    text = env.get_template(TEXT_TEMPLATE).render(context)
+    try:
+        html = env.get_template(HTML_TEMPLATE).render(context)
+        text = env.get_template(TEXT_TEMPLATE).render(context)
+    except jinja2.TemplateError as e:
+        raise _template_error(e) from e
+    except Exception as e:  # a user's template calling a filter or method that raises
+        raise _template_error(e) from e
     return RenderedDigest(
         subject=str(context["subject"]),
         html=_INLINER.inline(html),
@@ -199,6 +207,60 @@ def sender_domain(sender: str) -> str:
     domain = email.utils.parseaddr(sender)[1].rpartition("@")[2].strip().lower().rstrip(".")
     ok = "." in domain and all(part and len(part) < 64 for part in domain.split("."))
     return domain if ok and re.fullmatch(r"[a-z0-9.-]+", domain) else "aggregator.invalid"
+
+
+def _template_error(e: Exception) -> TemplateError:
+    """``e`` located at the template line it came from: jinja2 gives syntax errors a file and
+    line, and rewrites tracebacks of runtime errors so their frames name template lines."""
+    if isinstance(e, jinja2.TemplateSyntaxError):
+        where = f"{e.filename or e.name or '<template>'}:{e.lineno}"
+        return TemplateError(f"template syntax error: {e.message}", where)
+    if isinstance(e, jinja2.TemplateNotFound):
+        return TemplateError(f"template not found: {e.name}")
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename.endswith(".j2")]
+    at = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
+    detail = e.message if isinstance(e, jinja2.TemplateError) and e.message else str(e)
+    return TemplateError(f"template error: {type(e).__name__}: {detail}", at)
+
+
+def check_templates(template_dir: Path | None, *, sender: str, timezone: str) -> list[str]:
+    """Compile the templates a digest would use and render them against a built-in sample
+    digest; the problems as ``PATH:LINE: message`` lines (none: the templates work)."""
+    try:
+        render(sample_digest(timezone), template_dir=template_dir, sender=sender)
+    except TemplateError as e:
+        return [str(e)]
+    return []
+
+
+def sample_digest(timezone: str) -> Digest:
+    """A small digest with every feature the templates show: two topics, an update, a story
+    with several sources, copies and other reports, headlines beyond the cap, a failing
+    feed."""
+    now = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
+    cands = [
+        DigestCandidate(
+            article_id=i,
+            feed_url=f"https://feed{i % 4}.example/rss",
+            feed_name=f"Feed {i % 4}",
+            topic="World" if i < 6 else "Tech",
+            url=f"https://feed{i % 4}.example/a/{i}",
+            title=f"Sample headline number {i}",
+            text="A first sentence. A second one follows.",
+            published=now - timedelta(hours=i),
+            fetched_at=now,
+            story=f"s{min(i, 3)}",
+            duplicate_of=1 if i == 2 else None,
+            prefer=False,
+            story_delivered_before=i == 7,
+        )  # fmt: skip
+        for i in range(1, 10)
+    ]
+    failing = [FailingFeed("Broken feed", "https://broken.example/rss", "HTTP 500", 3, now)]
+    return build_digest(
+        cands, recipient="me@example.org", topics_order=["World", "Tech"],
+        timezone=timezone, now=now, failing=failing, per_topic_cap=2,
+    )  # fmt: skip
 
 
 def message_id(digest: Digest, sender: str) -> str:
