@@ -23,6 +23,7 @@ from aggregator.digest.render import (
     render,
     wrap_text,
 )
+from aggregator.errors import TemplateError
 from aggregator.types import Digest, DigestCandidate, FailingFeed
 
 NOW = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
@@ -308,9 +309,13 @@ def test_user_template_dir_overrides_one_template(tmp_path: Path) -> None:
 
 
 def test_strict_undefined_in_user_template(tmp_path: Path) -> None:
-    (tmp_path / "digest.html.j2").write_text("{{ digest.no_such_field }}")
-    with pytest.raises(jinja2.UndefinedError):
+    (tmp_path / "digest.html.j2").write_text("<p>\n{{ digest.no_such_field }}")
+    with pytest.raises(TemplateError) as exc:
         render(make_digest(), template_dir=tmp_path, sender=SENDER)
+    # located at the template line, with jinja2's own error kept as the cause
+    assert exc.value.where == f"{tmp_path / 'digest.html.j2'}:2"
+    assert isinstance(exc.value.__cause__, jinja2.UndefinedError)
+    assert "no_such_field" in str(exc.value)
 
 
 def test_html_template_autoescapes_user_templates_too(tmp_path: Path) -> None:
