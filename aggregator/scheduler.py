@@ -31,8 +31,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from aggregator.config import Config, load_config
@@ -42,6 +44,7 @@ from aggregator.digest.schedule import (
     digest_due,
     last_scheduled,
     next_scheduled,
+    retry_at,
 )
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.pipeline import Pipeline, PollSummary
@@ -49,6 +52,7 @@ from aggregator.store import Store
 
 log = logging.getLogger(__name__)
 
+RETRY_META = "digest_retry_at"  # when the daemon tries a failed digest again (status shows it)
 TICK_SECONDS = 60.0  # how often due feeds are looked for
 RELOAD_CHECK_SECONDS = 10.0  # how often config files are checked for edits (hot reload)
 STOP_GRACE_SECONDS = 8.0  # in-flight work gets this long after SIGTERM (systemd waits 10 s+)
@@ -126,6 +130,7 @@ class Daemon:
         self._digest_lock = asyncio.Lock()
         self._health = _Health(time.monotonic())
         self._catch_up = False
+        self._failed_sends = 0  # failed digest sends in a row (retry backoff)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     # health: database answers, scheduler runs, a tick is not stuck for more than an hour
@@ -257,6 +262,34 @@ class Daemon:
                 return
             for o in outcomes:
                 log.info("%s", o.line())
+            self._plan_retry(now, any(o.failed for o in outcomes))
+
+    def _plan_retry(self, now: datetime, failed: bool) -> None:
+        """After a failed send, try again (``digest.retry``, doubling) until the mail is
+        accepted or the next scheduled digest takes over; ``status`` shows the next attempt
+        (meta ``digest_retry_at``)."""
+        if not failed:
+            self._failed_sends = 0
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job("digest-retry")
+            if self.store.get_meta(RETRY_META) is not None:
+                self.store.set_meta(RETRY_META, None)
+            return
+        self._failed_sends += 1
+        d = self.config.digest
+        at = retry_at(now, self._failed_sends, d.retry, next_scheduled(now, d.send_at, d.timezone))
+        self.store.set_meta(RETRY_META, at.isoformat(timespec="seconds") if at else None)
+        if at is None:
+            log.info("digest retry: none before the next scheduled digest")
+            return
+        log.info("digest retry at=%s attempt=%d", at.isoformat(timespec="seconds"),
+                 self._failed_sends + 1)  # fmt: skip
+        with contextlib.suppress(JobLookupError):  # one retry planned at a time
+            self.scheduler.remove_job("digest-retry")
+        self.scheduler.add_job(
+            self.digest_job, DateTrigger(run_date=at), id="digest-retry", replace_existing=True,
+            misfire_grace_time=int(DIGEST_MISFIRE_GRACE.total_seconds()),
+        )  # fmt: skip
 
     async def retention_job(self) -> None:
         now = self.clock()

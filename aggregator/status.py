@@ -55,6 +55,7 @@ class StatusReport(TypedDict):
     articles: int
     articles_waiting: int
     enrichment_error: str | None
+    digest_retry_at: str | None
     set_aside: list[SetAsideStatus]
     config_error: str | None
     feeds: list[FeedStatus]
@@ -126,6 +127,8 @@ def collect_status(
         # an enrichment pass stopped by an error: an error, not "waiting" (cleared by the next
         # pass that completes)
         "enrichment_error": store.get_meta("enrich_error"),
+        # after a failed send the daemon retries (digest.retry); None: nothing to retry
+        "digest_retry_at": store.get_meta("digest_retry_at"),
         "set_aside": [
             {
                 "id": a.id,
@@ -177,6 +180,10 @@ def render_status_table(report: StatusReport) -> None:
             d.get("last_status") or "-", d.get("next") or "-", (d.get("last_error") or "")[:120],
         )  # fmt: skip
     console.print(dt)
+    if report.get("digest_retry_at"):
+        console.print(
+            f"[yellow]the last digest failed; next attempt at {report['digest_retry_at']}[/]"
+        )
     if report.get("enrichment_error"):
         console.print(f"[bold red]cleaning and dedup stopped:[/] {report['enrichment_error']}")
     aside = report.get("set_aside") or []

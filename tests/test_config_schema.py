@@ -199,6 +199,7 @@ digest:
   out_dir: out
   template_dir: tpl
   send_empty: true
+  retry: 20m
   max_stories_per_topic: 5
 retention: 60d
 topics:

@@ -465,3 +465,58 @@ def test_status_shows_the_next_digest(
         report = collect_status(loaded, store, now=datetime.fromisoformat(now))
     assert [d["next"] for d in report["digest"]] == [expected]
     assert next_scheduled(datetime.fromisoformat(now), send_at, tz).isoformat() == expected
+
+
+def test_a_failed_digest_is_retried_with_doubling_delay_until_the_next_one(
+    servers: tuple[FixtureHTTPServer, FixtureSMTPServer], tmp_path: Path
+) -> None:
+    """Issue 14, item 6: after a failed send nothing was retried until the next day. Now
+    digest.retry (default 10m), doubling, until the mail is accepted; status shows the next
+    attempt; a retry never runs into the next scheduled digest."""
+    from aggregator.status import collect_status
+
+    http, smtp = servers
+    http.static("/one.xml", rss(2, http.base_url, "one"))
+    config = tmp_path / "aggregator.yaml"
+    write_config(config, [http.url("/one.xml")], smtp.port, "07:00")
+    clock = Clock(datetime(2026, 11, 2, 7, 0, 5, tzinfo=UTC))
+
+    async def scenario() -> None:
+        d = Daemon(load_config(config), clock=clock)
+        try:
+            await d.tick()
+            smtp.fail("DATA", "554 5.7.1 refused for now", times=20)  # permanent: no SMTP retries
+            await d.digest_job()
+            assert smtp.messages == []
+            job = d.scheduler.get_job("digest-retry")
+            assert job is not None and job.trigger.run_date == clock() + timedelta(minutes=10)
+            report = collect_status(d.config, d.store, now=clock())
+            assert report["digest_retry_at"] == "2026-11-02T07:10:05+00:00"
+            assert report["digest"][0]["last_status"] == "failed"
+            clock.advance(minutes=10)
+            await d.digest_job()  # the retry fires: fails again, the delay doubles
+            job = d.scheduler.get_job("digest-retry")
+            assert job is not None and job.trigger.run_date == clock() + timedelta(minutes=20)
+            clock.advance(minutes=20)
+            smtp.reset()
+            await d.digest_job()  # accepted: nothing more to retry
+            assert len(smtp.messages) == 1
+            assert d.store.get_meta("digest_retry_at") is None
+            assert d.scheduler.get_job("digest-retry") is None
+            assert len(d.store.pending_for("reader@example.org")) == 0
+        finally:
+            d.pipeline.close()
+            d.store.close()
+
+    asyncio.run(scenario())
+
+
+def test_retry_delays_double_and_yield_to_the_next_digest() -> None:
+    from aggregator.digest.schedule import retry_at
+
+    t = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
+    nxt = datetime(2026, 11, 3, 7, 0, tzinfo=UTC)
+    delays = [retry_at(t, n, 600.0, nxt) for n in range(1, 10)]
+    assert [(a - t).total_seconds() / 60 for a in delays[:4] if a] == [10, 20, 40, 80]
+    assert delays[-1] is None  # 10 min * 2^8 = 42 h: the next scheduled digest takes over
+    assert retry_at(t, 1, 600.0, t + timedelta(minutes=5)) is None

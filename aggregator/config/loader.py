@@ -255,6 +255,7 @@ def digest_section(cx: Cx, node: Node) -> DigestConfig:
         template_dir=v.get(k.DIGEST_TEMPLATE_DIR),
         send_empty=v.get(k.DIGEST_SEND_EMPTY),
         max_stories_per_topic=v.get(k.DIGEST_MAX_STORIES),
+        retry=v.get(k.DIGEST_RETRY),
     )
 
 

@@ -44,6 +44,7 @@ class DigestConfig:
     template_dir: Path | None = k.DIGEST_TEMPLATE_DIR.default
     send_empty: bool = k.DIGEST_SEND_EMPTY.default
     max_stories_per_topic: int = k.DIGEST_MAX_STORIES.default
+    retry: float = k.DIGEST_RETRY.default  # seconds
 
 
 @dataclass(frozen=True)

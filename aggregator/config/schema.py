@@ -151,6 +151,8 @@ KEYS: tuple[Key[object], ...] = (
                     "folder whose digest.html.j2 / digest.txt.j2 override ours", nullable=True),
     DIGEST_SEND_EMPTY := Key("digest.send_empty", Boolean(), False,
                     "send a digest even when nothing is new"),
+    DIGEST_RETRY := Key("digest.retry", Duration(60.0, _DAY), 600.0,
+                    "after a failed send, retry after this, then doubling, until the next digest"),
     DIGEST_MAX_STORIES := Key("digest.max_stories_per_topic", Integer(1, 1000), 10,
                     "stories per topic shown in full; the rest as linked headlines"),
     RETENTION := Key("retention", Duration(MIN_RETENTION, MAX_RETENTION), 30 * _DAY,

@@ -54,3 +54,14 @@ def next_scheduled(now: datetime, send_at: str, timezone: str) -> datetime:
             return at
         day += timedelta(days=1)
     raise AssertionError("unreachable: a send_at moment exists within three days")
+
+
+def retry_at(
+    failed_at: datetime, attempt: int, retry: float, next_digest: datetime
+) -> datetime | None:
+    """When to try again after the ``attempt``-th failed send in a row: ``retry`` seconds
+    after the first failure, doubling each time (capped at a day); None when that would not
+    come before the next scheduled digest, which then takes over."""
+    delay = retry * 2.0 ** min(max(attempt - 1, 0), 16)
+    at = failed_at + timedelta(seconds=min(delay, 86400.0))
+    return at if at < next_digest else None
