@@ -334,3 +334,22 @@ def test_wrap_text_keeps_bullets_indents_and_urls() -> None:
     assert lines[-1] == "short"
     check_text(out)
     assert "".join(line.strip() for line in lines if set(line.strip()) == {"z"}) == "z" * 200
+
+
+def test_dates_carry_the_year_when_it_is_not_the_digests() -> None:
+    """Issue 14, item 3: a 2019 post showed as "Fri 1 Mar, 10:00"."""
+    from aggregator.digest.render import local_time
+
+    now = datetime(2026, 12, 6, 7, 0, tzinfo=UTC)
+    assert local_time(datetime(2026, 3, 1, 10, 0, tzinfo=UTC), "UTC", now) == "Sun 1 Mar, 10:00"
+    assert (
+        local_time(datetime(2019, 3, 1, 10, 0, tzinfo=UTC), "UTC", now) == "Fri 1 Mar 2019, 10:00"
+    )
+    # the year is the recipient's: 23:30 UTC on New Year's Eve is already next year in Kyiv
+    eve = datetime(2025, 12, 31, 23, 30, tzinfo=UTC)
+    assert (
+        local_time(eve, "Europe/Kyiv", datetime(2026, 1, 1, 7, 0, tzinfo=UTC)) == "Thu 1 Jan, 01:30"
+    )
+    d = make_digest([cand(1, "old", published=datetime(2019, 3, 1, 10, 0, tzinfo=UTC))])
+    text = render(d, sender=SENDER).text
+    assert "1 Mar 2019" in text

@@ -74,12 +74,15 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     return f"{n:,} {word}"
 
 
-def local_time(dt: datetime | None, timezone: str) -> str:
-    """A short, locale-independent time in the recipient's zone: "Sat 21 Nov, 07:05"."""
+def local_time(dt: datetime | None, timezone: str, now: datetime | None = None) -> str:
+    """A short, locale-independent time in the recipient's zone: "Sat 21 Nov, 07:05", with
+    the year when it is not the year of ``now`` (the digest's): "Fri 1 Mar 2019, 10:00"."""
     if dt is None:
         return ""
-    local = dt.astimezone(ZoneInfo(timezone))
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    tz = ZoneInfo(timezone)
+    local = dt.astimezone(tz)
+    year = "" if now is None or local.year == now.astimezone(tz).year else f" {local.year}"
+    return f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}"
 
 
 def long_date(dt: datetime, timezone: str) -> str:
@@ -162,7 +165,9 @@ def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
 
 def template_context(digest: Digest, *, sender: str, dry_run: bool = False) -> dict[str, object]:
     tz = digest.timezone
-    when: Callable[[datetime | None], str] = lambda dt: local_time(dt, tz)  # noqa: E731
+    when: Callable[[datetime | None], str] = lambda dt: local_time(  # noqa: E731
+        dt, tz, digest.generated_at
+    )
     headlines = [s.headline for t in digest.topics for s in t.stories]
     return {
         "digest": digest,
