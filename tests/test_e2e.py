@@ -337,3 +337,44 @@ def test_a_broken_user_template_is_caught_by_check_and_leaves_everything_pending
         report = json.loads(cli(config, "status", "--json").stdout)
         (row,) = report["digest"]
         assert row["last_status"] == "failed" and says in row["last_error"]
+
+
+def test_sent_digests_are_archived_with_an_index_newest_first(
+    world: tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from aggregator.config import load_config
+    from aggregator.digest.deliver import run_digests
+
+    httpd, config, feeds = world
+    with FixtureSMTPServer() as smtp:
+        write_config(config, feeds[:2], smtp.port)
+        text = config.read_text().replace(
+            "timezone: Europe/Kyiv\n", "timezone: Europe/Kyiv\n  archive_dir: past\n"
+        )
+        config.write_text(text)
+        assert cli(config, "fetch").returncode == 0
+        loaded = load_config(config)
+        with Store(loaded.database) as store:
+            (first,) = run_digests(loaded, store, now=datetime(2026, 11, 8, 5, 0, tzinfo=UTC))
+            write_config(config, feeds, smtp.port)
+            config.write_text(
+                config.read_text().replace(
+                    "timezone: Europe/Kyiv\n", "timezone: Europe/Kyiv\n  archive_dir: past\n"
+                )
+            )
+            assert cli(config, "fetch").returncode == 0
+            loaded = load_config(config)
+            (second,) = run_digests(loaded, store, now=datetime(2026, 11, 9, 5, 0, tzinfo=UTC))
+        assert (first.status, second.status) == ("sent", "sent") and len(smtp.messages) == 2
+    past = config.parent / "past"
+    files = sorted(p.name for p in past.glob("2026-*.html"))
+    assert [f[:15] for f in files] == ["2026-11-08-0500", "2026-11-09-0500"]
+    index = (past / "index.html").read_text()
+    assert index.index(files[1]) < index.index(files[0])  # newest first
+    assert "News digest for Mon 9 Nov 2026" in index  # each listed by its subject
+    kept = (past / files[1]).read_text()
+    _, _, html = received_parts(smtp.messages[1].data)
+    assert kept.split() == html.split()  # the very HTML the reader got (mail may refold lines)
+    assert "<script" not in kept and "src=" not in kept  # self-contained, nothing remote

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from aggregator import failpoints
 from aggregator.config import Config
-from aggregator.digest import mail, render
+from aggregator.digest import archive, mail, render
 from aggregator.digest.build import build_digest
 from aggregator.errors import AggregatorError, TemplateError
 from aggregator.store import Store
@@ -256,4 +256,9 @@ def _deliver_one(
         "digest to=%s status=%s stories=%d articles=%d message_id=%s",
         recipient, status, stories, articles, message_id,
     )  # fmt: skip
+    if config.digest.archive_dir is not None:
+        try:
+            archive.write(config.digest.archive_dir, digest, rendered.html, rendered.subject)
+        except OSError as e:  # the reader has the mail; only the copy for later is missing
+            log.error("digest archive dir=%s error=%r", config.digest.archive_dir, str(e))
     return DigestOutcome(recipient, status, stories, articles, message_id, path=path)
