@@ -36,8 +36,8 @@ from aggregator.config import Config, FeedConfig, FullText
 from aggregator.dedup import Deduper, DedupItem
 from aggregator.digest import build_digest
 from aggregator.errors import AggregatorError, ExtractError, ParseError, StoreError
-from aggregator.fetch import HTML_ACCEPT, Fetcher, plan_next_check
-from aggregator.parse import discover_feed_links, parse_feed
+from aggregator.poll.fetch import HTML_ACCEPT, Fetcher, plan_next_check
+from aggregator.poll.parse import discover_feed_links, parse_feed
 from aggregator.store import (
     ENRICH_KIND,
     ENRICH_NEW,
