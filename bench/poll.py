@@ -116,10 +116,7 @@ def _mem() -> dict[str, float]:
 def phase_ours(www: Path, args: argparse.Namespace) -> dict[str, Any]:
     from aggregator.config import load_config
     from aggregator.pipeline import Pipeline
-    from aggregator.poll import fetch
     from aggregator.store import Store
-
-    fetch.DEFAULT_CLIENT = args.http_one  # the A/B switch: every Fetcher of this process
 
     work = Path(tempfile.mkdtemp(prefix="ours-", dir=args.tmp))
     urls = fg.FeedSet(
@@ -141,8 +138,7 @@ def phase_ours(www: Path, args: argparse.Namespace) -> dict[str, Any]:
 
         profiler = cProfile.Profile()
     result: dict[str, Any] = {"workers": args.workers, "concurrency": args.concurrency,
-                              "per_host": args.per_host or args.concurrency,
-                              "http": args.http_one}  # fmt: skip
+                              "per_host": args.per_host or args.concurrency}  # fmt: skip
     try:
         for name in ("cold", "enrich", "warm"):
             if profiler is not None:
@@ -159,7 +155,7 @@ def phase_ours(www: Path, args: argparse.Namespace) -> dict[str, Any]:
             tree_cpu = fg.tree_cpu_seconds() - tc0
             if profiler is not None:
                 profiler.disable()
-                profiler.dump_stats(str(OUT_DIR / f"poll-ours-{args.http_one}-{name}.pstats"))
+                profiler.dump_stats(str(OUT_DIR / f"poll-ours-{name}.pstats"))
                 profiler = type(profiler)()
             if name == "enrich":
                 result[name] = {
@@ -479,25 +475,6 @@ def report(res: dict[str, Any]) -> str:
             f" {fp['cpu_seconds']:.2f} CPU s; ours main process alone"
             f" {ours['cold']['main_cpu_seconds']:.2f} CPU s"
         )
-    by_http: dict[str, dict[str, Any]] = res.get("ours_by_http", {})
-    if len(by_http) > 1:
-        lines.append("\nA/B of the fetcher's HTTP client (same run, same nginx, same feeds):")
-        lines.append(f"  {'client':<8}{'cold s':>8}{'cold CPU':>10}{'warm s':>8}{'warm CPU':>10}"
-                     f"{'warm main CPU':>15}  check")  # fmt: skip
-        for kind, o in by_http.items():
-            ok = "ok" if o["cold_ok"] and o["warm_ok"] else "FAILED"
-            lines.append(
-                f"  {kind:<8}{o['cold']['seconds']:>8.2f}{o['cold']['tree_cpu_seconds']:>10.2f}"
-                f"{o['warm']['seconds']:>8.2f}{o['warm']['tree_cpu_seconds']:>10.2f}"
-                f"{o['warm']['main_cpu_seconds']:>15.2f}  {ok}"
-            )
-        if "h11" in by_http and "httpx" in by_http:
-            h, x = by_http["h11"], by_http["httpx"]
-            lines.append(
-                f"  httpx / h11: cold {x['cold']['seconds'] / h['cold']['seconds']:.2f}x,"
-                f" warm {x['warm']['seconds'] / h['warm']['seconds']:.2f}x"
-                f" (keep h11 only if warm >= 1.5x)"
-            )
     bd = res.get("breakdown")
     if bd:
         n = bd["entries"]
@@ -521,8 +498,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="Pipeline worker processes (default: the Pipeline's own default)")  # fmt: skip
     p.add_argument("--concurrency", type=int, default=16, help="fetch.concurrency")
     p.add_argument("--per-host", type=int, default=0, help="fetch.per_host (default: =concurrency)")
-    p.add_argument("--http", default="h11,httpx",
-                   help="HTTP clients of the fetcher to run our phase with, in this order")  # fmt: skip
     p.add_argument("--reader-workers", default="1,4,8,16")
     p.add_argument("--skip-reader", action="store_true")
     p.add_argument("--breakdown", type=int, default=200,
@@ -538,7 +513,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--tmp", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--reader-workers-one", type=int, default=1, help=argparse.SUPPRESS)
-    p.add_argument("--http-one", default="h11", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -571,11 +545,7 @@ def main(argv: list[str] | None = None) -> int:
             www, base = tmp / "www", nginx.base_url
             res: dict[str, Any] = {"feeds": args.feeds, "bytes": size, "nginx": base}
             res["feedparser"] = _run_phase("feedparser", www, base, tmp, args)
-            res["ours_by_http"] = {
-                kind: _run_phase("ours", www, base, tmp, args, ("--http-one", kind))
-                for kind in args.http.split(",")
-            }
-            res["ours"] = next(iter(res["ours_by_http"].values()))
+            res["ours"] = _run_phase("ours", www, base, tmp, args)
             if args.breakdown:
                 res["breakdown"] = _run_phase("breakdown", www, base, tmp, args)
             if not args.skip_reader:
@@ -587,10 +557,8 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
         (OUT_DIR / f"poll-{args.feeds}.json").write_text(json.dumps(res, indent=1))
         (OUT_DIR / f"poll-{args.feeds}.txt").write_text(text + "\n")
-        ok = all(
-            o["cold_ok"] and o["warm_ok"] and o["enrich_ok"] and o["cold_full_ok"]
-            for o in res["ours_by_http"].values()
-        )
+        ours = res["ours"]
+        ok = ours["cold_ok"] and ours["warm_ok"] and ours["enrich_ok"] and ours["cold_full_ok"]
         return 0 if ok else 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

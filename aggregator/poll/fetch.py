@@ -10,7 +10,7 @@ Pure decisions, each tested as a table:
 * ``blocked_reason(ip)`` / ``is_blocked_address(ip)``  the private-address policy.
 * ``parse_retry_after``, ``parse_max_age``  header arithmetic.
 
-and a thin I/O shell, ``Fetcher``, around one keep-alive connection pool per poll run.
+and a thin I/O shell, ``Fetcher``, around one ``http.HTTPClient`` per poll run.
 ``Fetcher.fetch`` never raises for network or HTTP problems: it returns a ``FetchResult``
 whose ``outcome`` says what happened. Anything else (a bug) propagates.
 
@@ -29,32 +29,23 @@ Guarantees of ``Fetcher.fetch``
   (``cfg.concurrency``), per hop; so a busy host never holds global slots while it waits.
 * Redirects are followed by hand: at most ``MAX_REDIRECTS`` hops, loops detected; every hop
   gets a fresh address check (below); ``permanent_url`` is set when every hop was 301/308.
-* Address guard: the transport (``_GuardedTransport``, our HTTP/1.1 connection layer on
-  asyncio + ``h11``) resolves the host with asyncio's ``getaddrinfo``, refuses the
-  connection if *any* resolved address is loopback, private, link-local, multicast,
-  reserved, unspecified or otherwise not globally routable (IPv4-mapped, 6to4 and NAT64
-  IPv6 forms are unwrapped first), and then connects to exactly the address it checked. So
+* Address guard: ``http.AddressGuard`` resolves the host, refuses the connection if *any*
+  resolved address is loopback, private, link-local, multicast, reserved, unspecified or
+  otherwise not globally routable (``blocked_reason``: IPv4-mapped, 6to4 and NAT64 IPv6
+  forms are unwrapped first), and the client connects to exactly an address it checked. So
   there is no DNS-rebinding window between check and connect, and redirects, keep-alive
-  reuse and article pages all pass through the same check. TLS still verifies (and sends
-  SNI for) the host name. ``allow_private: true`` skips the refusal.
-  Environment proxies are ignored (``trust_env=False``): through a proxy the guard would
-  check the proxy, not the target. A host's resolved addresses are reused for new
-  connections for ``DNS_CACHE_TTL`` seconds (IP literals need no lookup); the policy is
-  applied to them on every new connection.
-* Keep-alive: a finished response returns its connection to a small idle pool (per scheme,
-  host and port; at most ``cfg.concurrency`` idle, ``KEEPALIVE_EXPIRY`` seconds). A 304, or a
-  redirect or error whose small body already arrived, is finished without waiting on the
-  network; a body not completely received (too large, failed) closes the connection. A kept
-  connection that the server closed (or wrote to) while idle is never reused; one found
-  closed only when the request is sent is replaced once, before any byte of a response
-  arrived (GET only).
+  reuse and article pages all pass through the same check; resolved addresses are reused
+  for ``DNS_CACHE_TTL`` seconds, the policy is applied to them on every new connection.
+  ``allow_private: true`` skips the refusal. Environment proxies are never used: through a
+  proxy the guard would check the proxy, not the target.
+* Keep-alive: ``http.HTTPClient`` (our HTTP/1.1 client on asyncio + ``h11``) keeps finished
+  connections for reuse (at most ``cfg.concurrency`` idle) and never reuses one whose
+  response was not read to the end; a stale kept connection is replaced once (see there).
 
-Why our own connection layer: httpcore's pool re-scans every connection per request when
-many requests are in flight (~2.5 ms of CPU per request here, more than the rest of a 304
-poll), and the ``httpx.AsyncClient`` layers around it cost as much again as the HTTP work of
-a 304. ``Fetcher`` keeps what the client gave: the same request headers, httpx's URL parsing
-and joining, its header decoding, and its cookie jar (for the run; used only once a server
-sets a cookie).
+Why our own HTTP client and not ``httpx.AsyncClient``: measured, see docs/decisions.md
+("Fetcher: our own HTTP/1.1 client, measured against plain httpx"). ``Fetcher`` keeps what
+httpx's client gave: the same request headers, httpx's URL parsing and joining, its header
+decoding, and its cookie jar (for the run; used only once a server sets a cookie).
 
 Outcome table (``classify``)
 ----------------------------
@@ -82,31 +73,22 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Literal
 
 import httpx
 
 import aggregator
 from aggregator.config import FetchConfig
 from aggregator.errors import BlockedAddressError, FetchError
-from aggregator.poll.h11_client import H11Client
 from aggregator.poll.http import (
-    ACCEPT_ENCODING,
     AddressGuard,
     AddressPolicy,
     HTTPClient,
     IPAddress,
     Response,
 )
-from aggregator.poll.httpx_client import HttpxClient
 from aggregator.types import FetchResult, Outcome
 
 logger = logging.getLogger(__name__)
-
-__all__ = ["ACCEPT_ENCODING", "AddressPolicy", "IPAddress"]  # re-exported for callers and tests
-
-ClientKind = Literal["h11", "httpx"]
-DEFAULT_CLIENT: ClientKind = "h11"
 
 MAX_REDIRECTS = 5  # issue 2: "at most 5 redirects"
 MAX_DELAY = 86400.0  # seconds; no feed waits longer than a day between checks (issue 2)
@@ -401,22 +383,16 @@ class Fetcher:
         *,
         user_agent: str = aggregator.USER_AGENT,
         address_policy: AddressPolicy = blocked_reason,
-        client: ClientKind | None = None,
     ) -> None:
         self._cfg = cfg
         self._global = asyncio.Semaphore(max(1, cfg.concurrency))
         self._per_host: dict[str, asyncio.Semaphore] = {}
-        guard = AddressGuard(allow_private=cfg.allow_private, policy=address_policy)
-        self._client: HTTPClient
-        if (client or DEFAULT_CLIENT) == "httpx":
-            self._client = HttpxClient(
-                guard=guard, user_agent=user_agent, max_connections=cfg.concurrency,
-                timeout=cfg.timeout,
-            )  # fmt: skip
-        else:
-            self._client = H11Client(
-                guard=guard, user_agent=user_agent, max_idle=cfg.concurrency, timeout=cfg.timeout
-            )
+        self._client = HTTPClient(
+            guard=AddressGuard(allow_private=cfg.allow_private, policy=address_policy),
+            user_agent=user_agent,
+            max_idle=cfg.concurrency,
+            timeout=cfg.timeout,
+        )
 
     async def __aenter__(self) -> Fetcher:
         return self
