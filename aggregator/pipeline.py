@@ -30,8 +30,8 @@ from aggregator.config import Config, FeedConfig
 from aggregator.dedup import Deduper
 from aggregator.enrich.enricher import ENRICH_CHUNK, Enricher, EnrichOutcome
 from aggregator.errors import ParseError, StoreError
-from aggregator.fetch import Fetcher, plan_next_check
-from aggregator.parse import discover_feed_links, parse_feed
+from aggregator.poll.fetch import Fetcher, plan_next_check
+from aggregator.poll.parse import discover_feed_links, parse_feed
 from aggregator.store import (
     ENRICH_NEW,
     ENRICH_SUMMARY_ONLY,

@@ -288,7 +288,7 @@ def phase_breakdown(www: Path, args: argparse.Namespace) -> dict[str, Any]:
 
     from aggregator import extract, textfeatures
     from aggregator.dedup import Deduper, DedupItem
-    from aggregator.parse import parse_feed
+    from aggregator.poll.parse import parse_feed
 
     files = sorted(p for p in (www / "f").iterdir() if p.suffix in (".rss", ".atom"))
     bodies = [(p, p.read_bytes()) for p in files[: args.breakdown]]

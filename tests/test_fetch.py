@@ -25,7 +25,7 @@ import pytest
 
 from aggregator.config import FetchConfig
 from aggregator.errors import BlockedAddressError
-from aggregator.fetch import (
+from aggregator.poll.fetch import (
     HTML_ACCEPT,
     MAX_DELAY,
     MAX_REDIRECTS,
@@ -626,8 +626,8 @@ def test_one_debug_line_per_fetch(
     httpd: FixtureHTTPServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     httpd.add("/x", Reply(404))
-    with caplog.at_level(logging.DEBUG, logger="aggregator.fetch"):
+    with caplog.at_level(logging.DEBUG, logger="aggregator.poll.fetch"):
         fetch(FAST, httpd.url("/x"))
-    lines = [r.getMessage() for r in caplog.records if r.name == "aggregator.fetch"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "aggregator.poll.fetch"]
     assert len(lines) == 1
     assert lines[0].startswith(f"fetch url={httpd.url('/x')} status=404 outcome=not_found ms=")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aggregator.errors import ParseError
-from aggregator.parse import discover_feed_links, parse_feed
+from aggregator.poll.parse import discover_feed_links, parse_feed
 
 FEEDS = Path(__file__).parent / "feeds"
 NOW = datetime(2026, 11, 10, tzinfo=UTC)

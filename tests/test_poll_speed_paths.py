@@ -22,8 +22,8 @@ import aggregator
 from aggregator import textfeatures
 from aggregator.config import Config, FeedConfig, FetchConfig
 from aggregator.dedup import text_hash
-from aggregator.fetch import FEED_ACCEPT, Fetcher, blocked_reason
 from aggregator.pipeline import Pipeline
+from aggregator.poll.fetch import FEED_ACCEPT, Fetcher, blocked_reason
 from aggregator.store import ArticleRow, Store
 from aggregator.types import FetchResult, Outcome
 from tests.support.httpd import FixtureHTTPServer, Reply

@@ -29,7 +29,7 @@ from aggregator import clean, extract, failpoints, textfeatures
 from aggregator.config import Config, FeedConfig, FullText
 from aggregator.dedup import Deduper, DedupItem
 from aggregator.errors import ExtractError, StoreError
-from aggregator.fetch import HTML_ACCEPT, Fetcher
+from aggregator.poll.fetch import HTML_ACCEPT, Fetcher
 from aggregator.store import ENRICH_KIND, ENRICH_NEW, ENRICH_SUMMARY_ONLY, RawArticle, Store
 from aggregator.textfeatures import Features
 from aggregator.types import Outcome

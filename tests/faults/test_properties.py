@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 from aggregator.config import FetchConfig
 from aggregator.errors import ParseError
 from aggregator.extract import clean_feed_html
-from aggregator.fetch import Fetcher
-from aggregator.parse import discover_feed_links, parse_feed
+from aggregator.poll.fetch import Fetcher
+from aggregator.poll.parse import discover_feed_links, parse_feed
 from aggregator.sanitize import ALLOWED_TAGS, html_to_text, sanitize_html
 from aggregator.types import Outcome
 from tests.faults.catalog import by_area

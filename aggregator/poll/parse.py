@@ -18,10 +18,9 @@ import calendar
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
@@ -37,14 +36,14 @@ _JSONFEED_MARK = "jsonfeed.org/version/"
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _clean_str(value: Any) -> str | None:
+def _clean_str(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     value = _CONTROL_CHARS.sub("", value).strip()
     return value or None
 
 
-def _struct_to_dt(value: Any) -> datetime | None:
+def _struct_to_dt(value: object) -> datetime | None:
     if not isinstance(value, time.struct_time):
         return None
     try:
@@ -53,7 +52,7 @@ def _struct_to_dt(value: Any) -> datetime | None:
         return None
 
 
-def _iso_to_dt(value: Any) -> datetime | None:
+def _iso_to_dt(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -142,8 +141,10 @@ def parse_feed(
     )
 
 
-def _content_of(raw: Mapping[str, Any]) -> str | None:
+def _content_of(raw: Mapping[str, object]) -> str | None:
     contents = raw.get("content") or []
+    if not isinstance(contents, Iterable):
+        return None
     best: str | None = None
     for c in contents:
         value = c.get("value") if isinstance(c, Mapping) else None
@@ -153,7 +154,7 @@ def _content_of(raw: Mapping[str, Any]) -> str | None:
     return best
 
 
-def _entry_from_feedparser(raw: Mapping[str, Any], now: datetime) -> ParsedEntry | None:
+def _entry_from_feedparser(raw: Mapping[str, object], now: datetime) -> ParsedEntry | None:
     guid = _clean_str(raw.get("id"))
     link = _clean_str(raw.get("link"))
     title = _clean_str(raw.get("title")) or ""
