@@ -44,7 +44,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -165,6 +165,8 @@ _ABBREVIATIONS = frozenset(
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+|$)")
 _SENTENCE_END_AT_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 _ELLIPSIS = "…"
+_URL_BAD_CHARS = re.compile(r"[\s\x00-\x1f]")
+_NON_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() rejects (and "_")
 
 
 # ---- small pure helpers ----------------------------------------------------------------------
@@ -176,7 +178,7 @@ def safe_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if any(c.isspace() or ord(c) < 32 for c in url):
+    if _URL_BAD_CHARS.search(url):
         return None
     try:
         parts = urlsplit(url)
@@ -211,7 +213,9 @@ def cut(text: str, limit: int) -> str:
 
 
 def _norm(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+    """Letters and digits only, case-folded (``_NON_ALNUM`` keeps what ``str.isalnum`` keeps
+    except "_", which it drops too)."""
+    return _NON_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def _is_boilerplate_lead(line: str, title_norm: str) -> bool:
@@ -317,8 +321,14 @@ def _canonical_key(c: DigestCandidate) -> tuple[bool, bool, int, datetime, int]:
 @dataclass(frozen=True)
 class _Entry:
     topic: str
-    story: DigestStory
+    story: DigestStory  # its summary is filled in only if it is shown in full
     newest: datetime
+    lead: DigestCandidate
+
+    def in_full(self) -> DigestStory:
+        if self.story.summary:
+            return self.story
+        return replace(self.story, summary=summarize(self.lead.text, title=self.lead.title))
 
 
 def story_topic(group: Sequence[DigestCandidate], rules: Sequence[TopicRule]) -> str:
@@ -342,7 +352,8 @@ def _build_story(
     canonical = ordered[0]
     # min() is stable: among equally good titles the canonical article's wins
     best_title = min((plain_text(c.title) for c in ordered), key=_headline_quality)
-    summary = summarize(canonical.text, title=canonical.title)
+    # the summary is needed here only when no title is usable; else only if shown in full
+    summary = "" if best_title else summarize(canonical.text, title=canonical.title)
     headline = best_title or cut(summary, 120) or "(untitled)"
     # one source per feed: its original article (not a copy), else its earliest
     per_feed: dict[str, DigestCandidate] = {canonical.feed_url: canonical}
@@ -369,7 +380,7 @@ def _build_story(
         copies=sum(1 for c in ordered[1:] if c.duplicate_of is not None),
         reports=sum(1 for c in ordered[1:] if c.duplicate_of is None),
     )
-    return _Entry(topic=story_topic(group, rules), story=story, newest=max(map(_when, group)))
+    return _Entry(story_topic(group, rules), story, max(map(_when, group)), canonical)
 
 
 def _topic_rank(topics_order: Sequence[str]) -> dict[str, int]:
@@ -440,7 +451,7 @@ def build_digest(
         topics.append(
             DigestTopic(
                 name=name,
-                stories=tuple(e.story for e in shown),
+                stories=tuple(e.in_full() for e in shown),
                 headlines=tuple(e.story for e in rest),
             )
         )
