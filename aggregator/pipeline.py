@@ -31,10 +31,11 @@ from html import escape, unescape
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aggregator import clean, extract, failpoints, textfeatures
+from aggregator import failpoints, textfeatures
 from aggregator.config import Config, FeedConfig, FullText
 from aggregator.dedup import Deduper, DedupItem
 from aggregator.digest import build_digest
+from aggregator.enrich import clean, extract
 from aggregator.errors import AggregatorError, ExtractError, ParseError, StoreError
 from aggregator.fetch import HTML_ACCEPT, Fetcher, plan_next_check
 from aggregator.parse import discover_feed_links, parse_feed

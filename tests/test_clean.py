@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregator.clean import (
+from aggregator.enrich.clean import (
     DETECTORS,
     LEARN_MIN_ARTICLES,
     PATTERNS,

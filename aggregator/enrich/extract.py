@@ -9,7 +9,7 @@ Design
   bytes or string; trafilatura is never given a URL to download, the URL only helps its
   metadata and link resolution), converts trafilatura's XML body into :class:`clean.Block`
   values (paragraphs, headings, list items, quotes, table rows, with their link-text length),
-  cleans them (:mod:`aggregator.clean`) and renders the kept blocks as plain text (what dedup
+  cleans them (:mod:`aggregator.enrich.clean`) and renders the kept blocks as plain text (what dedup
   and summaries use) and as simple HTML passed through :func:`sanitize.sanitize_html`.
   It raises :class:`errors.ExtractError` with a reason when nothing usable comes out.
   The two stages are public (:func:`run_trafilatura`, :func:`extracted_from_document`) so the
@@ -37,9 +37,9 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from aggregator.clean import Block, CleanResult, _squash, clean_structured, learnable_hashes
+from aggregator.enrich.clean import Block, CleanResult, _squash, clean_structured, learnable_hashes
+from aggregator.enrich.sanitize import ALLOWED_TAGS, element_text, html_to_text, sanitize_html
 from aggregator.errors import ExtractError
-from aggregator.sanitize import ALLOWED_TAGS, element_text, html_to_text, sanitize_html
 
 logger = logging.getLogger(__name__)
 
