@@ -15,8 +15,8 @@ the removed ones with the name of the detector that removed them.
    after it) is dropped; the caller keeps the title apart (``title=``).
 1. **Detectors** are pure functions ``(Block, text, strong_only) -> Strength | None`` with a
    name (``DETECTORS``). Each combines a pattern table (per language, ``PATTERNS``; English
-   first, a few German, French and Spanish entries) with block features: length, link density,
-   kind. A detector says ``STRONG`` (the block is boilerplate wherever it is, e.g. "Leave a
+   first, a few German, French and Spanish entries; data in ``boilerplate.toml``, compiled by
+   :mod:`aggregator.enrich.patterns`) with block features: length, link density, kind. A detector says ``STRONG`` (the block is boilerplate wherever it is, e.g. "Leave a
    Reply", "Related: ...", "Your email address will not be published") or ``WEAK``
    (boilerplate only at the edge of the article, e.g. "Maya Ortiz covers city hall").
    Patterns are anchored (``^...``, tried at the start only) or floating; floating ones are
@@ -47,12 +47,20 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
-import importlib
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from aggregator.enrich.patterns import (
+    COMPILED,
+    PATTERNS,
+    PROMO_WORDS,
+    STRONG,
+    TAIL_MARKER,
+    WEAK,
+    pattern_hit,
+)
 
 # ---- thresholds ------------------------------------------------------------------------------
 
@@ -172,428 +180,6 @@ def learnable_hashes(blocks: Sequence[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-# ---- pattern tables --------------------------------------------------------------------------
-
-# PATTERNS[detector][language] = (strong patterns, weak patterns). Patterns are searched
-# case-insensitively in the whitespace-collapsed block text. Add a language by adding entries.
-PatternTable = dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]]
-
-PATTERNS: PatternTable = {
-    "donation": {
-        "en": (
-            (
-                r"^(please )?(consider )?(donate|donating|support us|support our (work|journalism|newsroom|reporting))\b",
-                r"\b(make|making) a (one-time |monthly |recurring |tax-deductible )?(donation|contribution) (today|now|to support)",
-                r"\bbecome a (member|patron|subscriber|supporter|sustaining member)\b.{0,80}\b(support|journalism|today)\b",
-                r"\bdonate (now|today)\b",
-                r"\b(funded|supported|made possible) by (readers|members|listeners|viewers) like you\b",
-            ),
-            (
-                r"\b(support|fund|funding) (our|independent|local|quality|nonprofit|non-profit) (work|journalism|newsroom|reporting|news)\b",
-                r"\b(your|reader) (support|donation|contribution)s? (helps?|makes?|keeps?|allows?|enables?|matters?)\b",
-                r"\b(we|journalism like this) (rely|relies|depend|depends) on (readers|you|your|donations|support)\b",
-                r"\bpatreon\b|\bbuy (us|me) a coffee\b|\bko-fi\b",
-                r"\bevery (contribution|donation|dollar)\b.{0,40}\b(helps|counts|matters)\b",
-                r"\b(donate|contribute|chip in)\b.{0,60}\b(today|now|\$\d)",
-            ),
-        ),
-        "de": (
-            (
-                r"\bjetzt spenden\b",
-                r"\bunterstützen sie (uns|unsere arbeit|unseren journalismus)\b",
-            ),
-            (),
-        ),
-        "fr": ((r"\bfaire un don\b", r"\bsoutenez (-nous|notre (travail|journalisme))\b"), ()),
-        "es": ((r"\bhaz una donación\b", r"\bapoya (nuestro periodismo|nuestro trabajo)\b"), ()),
-    },
-    "author_bio": {
-        "en": (
-            (
-                r"^about the authors?\b",
-                r"\bview all (posts|articles|stories) by\b",
-                r"^(more|read more|see more|all) (articles|stories|posts)? ?(from|by) (?-i:[A-Z])",
-                r"^(read more|more) from (?-i:[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3})$",
-                r"^(write to|email|contact|reach) [\w .'-]{1,40} at \S+@\S+$",
-                r"^e-?mail\s*:\s*\S+@\S+$",
-                r"^(written|reviewed|fact[- ]checked|edited|medically reviewed|posted|published|authored) by\s[^.!?]{2,60}$",
-                r"^(hi|hello|hey),? (i['’]m|i am) (?-i:[A-Z])[\w.'-]+( (?-i:[A-Z])[\w.'-]+){0,3},? (and )?(i )?(write|cover|oversee|blog|am (a|an|the) )",
-            ),
-            (
-                r"^(?-i:[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}) (is|was|has been) (a|an|the)( [\w-]+){0,4} (writer|reporter|journalist|editor|correspondent|contributor|columnist|author|freelancer|producer|intern|blogger)\b",
-                r"^(?-i:[A-Z][\w.'-]+( [A-Z][\w.'-]+){0,3}) (covers|writes about|reports on)\b",
-                r"\b(follow|reach|contact|email) (him|her|them|me) (on|at|via)\b",
-                r"\b(he|she|they) can be reached at\b",
-            ),
-        ),
-        "de": ((r"^über (den|die) autor(in)?\b",), ()),
-        "fr": ((r"^à propos de l'auteur\b",), ()),
-        "es": ((r"^sobre el autor\b",), ()),
-    },
-    "comments": {
-        "en": (
-            (
-                r"^(leave|post|add|write|submit) a (reply|comment)\b",
-                r"\byour email address will not be published\b",
-                r"\brequired fields are marked\b",
-                r"^(comments|replies) (are|is) (closed|disabled)\b",
-                r"\byou must be logged in to (post|leave) a comment\b",
-                r"^(be the first to comment|no comments( yet)?|show comments|view comments|load comments|\d+ (comments?|responses?|replies))\b",
-                r"^join the (conversation|discussion)\b",
-                r"\b(log|sign) in to (comment|join the (conversation|discussion))\b",
-                r"^comments?$",
-                r"^(cancel reply|reply|save my name, email)",
-                r"^comments? (via|on)\b.{0,60}$",
-                r"^tell us what you think\b.{0,40}$",
-                r"\bleave a (star )?rating\b",
-            ),
-            (r"\bcomment (policy|guidelines)\b", r"\bwhat do you think\?.{0,60}\bcomments?\b"),
-        ),
-        "de": (
-            (r"^(kommentare?|kommentieren|antwort hinterlassen|schreibe einen kommentar)\b",),
-            (),
-        ),
-        "fr": ((r"^(laisser un commentaire|commentaires?|réagir)\b",), ()),
-        "es": ((r"^(deja un comentario|comentarios?)\b",), ()),
-    },
-    "related": {
-        "en": (
-            (
-                r"^(related( [\w']+){0,2}|read (also|more|next)|see (also|more)|also read|more on this( story| topic)?|recommended|trending|watch|listen|you (may|might) also (like|enjoy)|further reading|more stories|editor'?s picks?|top stories|latest( news| stories)?|most (read|popular|viewed)|don'?t miss)\s*(:|\||»|>|-|–|—)\s*\S",
-                r"^(also on [\w-]+\.[a-z]{2,}|don'?t miss)\b.{0,300}$",
-                r"^you (may|might) (also )?be interested in\b.{0,60}$",
-                r"^(related( articles| stories| posts| content| coverage| news| links| reading)?|read (also|more|next)|see also|also read|more on this( story| topic)?|recommended( for you| reading| stories| articles)?|you (may|might) also (like|enjoy)|further reading|more stories|more (news|articles|from [\w .'-]{1,40})|editor'?s picks?|top stories|latest( news| stories| posts)|most (read|popular|viewed)( in [\w ]{1,30})?|popular (posts|stories|articles)|trending( now| stories)?|keep reading|what to read next|up next)\s*:?$",
-            ),
-            (),
-        ),
-        "de": (
-            (
-                r"^(mehr zum thema|lesen sie (auch|mehr)|das könnte sie auch interessieren|weitere artikel|auch interessant)\s*:?",
-            ),
-            (),
-        ),
-        "fr": (
-            (r"^(lire aussi|à lire aussi|sur le même sujet|articles similaires|voir aussi)\s*:?",),
-            (),
-        ),
-        "es": (
-            (
-                r"^(lea también|lee también|te puede interesar|noticias relacionadas|más información)\s*:?",
-            ),
-            (),
-        ),
-    },
-    "newsletter": {
-        "en": (
-            (
-                r"\b(sign|signing) up (for|to) (our|the|my)\b.{0,60}\b(newsletter|emails?|briefing|digest)\b",
-                r"\bsubscribe to (our|the|my)\b.{0,40}\b(newsletter|channel|podcast|emails?)\b",
-                r"\b(get|receive|have)\b.{0,60}\b(delivered )?(to|in|into) your inbox\b",
-                r"^(subscribe|sign up)( now| today| here)?[.!]?$",
-                r"\benter your email( address)?\b",
-                r"\balready (a subscriber|have an account)\??\b",
-                r"\bby (signing up|subscribing),? you (agree|acknowledge)\b",
-                r"\bthanks? (you )?for (signing up|subscribing)\b",
-                r"^(newsletter|our newsletter|free newsletter)s?\s*:?$",
-                r"^(join|subscribe to|sign up for|get|love)\b.{0,50}\b(newsletter|mailing list|email list)\b.{0,80}$",
-                r"^(subscribe to|join) (us|our community)\W*$",
-                r"\bby (entering|providing|submitting) your (email|e-mail|information|phone|details)\b",
-                r"\b(consent|agree) to receive\b.{0,80}\b(emails?|newsletters?|messages|communications)\b",
-                r"\bexclusive (to|for) .{0,30}subscribers\b",
-                r"\bwould you like to receive (notifications|updates|emails)\b",
-                r"^join .{1,30} for free to\b",
-                r"\bkeep an eye on your inbox\b",
-                r"\bdelivered (to|through) your (door|letterbox|mailbox)\b",
-                r"^(sorry!?|thank you!?|an error (has )?occurred.{0,60}|there was an error.{0,80})$",
-            ),
-            (
-                r"\b(newsletter|subscribe|subscription)\b.{0,80}\b(sign up|subscribe|inbox|email)\b",
-                r"\bsubscribe (now|today|here)\b",
-                r"\b(unlimited|full) (digital )?access\b",
-                r"\bsign in to (read|continue)\b",
-            ),
-        ),
-        "de": ((r"\bnewsletter (abonnieren|bestellen)\b", r"^jetzt abonnieren\b"), ()),
-        "fr": ((r"\b(inscrivez-vous|abonnez-vous) à (notre|la) newsletter\b",), ()),
-        "es": ((r"\b(suscríbete|suscribete) a (nuestro|nuestra) (boletín|newsletter)\b",), ()),
-    },
-    "share": {
-        "en": (
-            (
-                r"^(share|share this( article| story| post| page)?|share on|share via|click to share|tweet this)\W*$",
-                r"^(share|click to share|tweet) (this|on|via)( article| story| post| page)?\W*(facebook|twitter|x|linkedin|email|whatsapp|pinterest|reddit|telegram)\b.{0,60}$",
-                r"^(follow|like|find) us( on\b.{0,60})?\W*$",
-                r"^(pin (it |this )?for later|pin (it|this)|save (this|it) (for later|to pinterest))\W*$",
-                r"^join (the|our) (facebook|discord|slack|telegram|whatsapp|reddit|linkedin) (group|community|server|channel)\b",
-                r"\bspread the word\b.{0,60}$",
-                r"\bshare (it|this) with (a friend|your friends)\b",
-                r"^follow [\w .'-]{1,40} on (instagram|facebook|twitter|x|youtube|linkedin|tiktok|threads)\b.{0,80}$",
-                r"^((facebook|twitter|x|linkedin|whatsapp|pinterest|reddit|email|e-mail|print|telegram|copy link|messenger|tumblr|flipboard|share|tweet|pocket)\W*){2,}$",
-            ),
-            (
-                r"\bfollow (us|@\w+) on (twitter|x|facebook|instagram|linkedin|tiktok|threads|youtube)\b",
-            ),
-        ),
-        "de": ((r"^(teilen|artikel teilen|folgen sie uns)\b.{0,60}$",), ()),
-        "fr": ((r"^(partager|partagez|suivez-nous)\b.{0,60}$",), ()),
-        "es": ((r"^(compartir|comparte|síguenos)\b.{0,60}$",), ()),
-    },
-    "caption": {
-        "en": (
-            (
-                r"^(photo|photograph|picture|illustration|file photo|header image|featured? image|top image|lead image|credit|photo credit|image credit)s?( credit)?\s*(:|by\b|courtesy\b)",
-                r"^image (by|courtesy|credit)\b",
-                r"\((photo|image|picture)s?:? [^)]{2,60}\)$",
-                r"[a-z]\.(reuters|getty images|afp|associated press)$",
-                r"(/|\||©|\()\s*(getty images|associated press|ap photo|reuters|afp|shutterstock|istock|epa|alamy|unsplash|pexels)\b[^.]{0,40}\)?$",
-            ),
-            (r"^(©|\(c\)|copyright)\s",),
-        ),
-        "de": ((r"^(foto|bild|quelle)\s*:",), ()),
-        "fr": ((r"^(photo|crédit photo|crédits?)\s*:",), ()),
-        "es": ((r"^(foto|imagen|crédito)\s*:",), ()),
-    },
-    "disclosure": {
-        "en": (
-            (
-                r"\bas an amazon associate\b",
-                r"\b(may|might|could) earn (us )?(a )?(small )?(commission|compensation|fee)\b",
-                r"\bearn from qualifying purchases\b",
-                r"\b(products|items|services) (are|were) (chosen|selected|picked) independently\b",
-                r"^(advertiser|advertising|affiliate|editorial) (disclosure|policy)\W*$",
-                r"\bwe (may )?(be|are|get) compensated\b",
-                r"\bsupported by commissions\b",
-                r"\b(purchases|sales) made through (our )?links\b",
-            ),
-            (r"\baffiliate (links?|marketer|commissions?|partners?)\b",),
-        ),
-        "de": ((r"\b(affiliate-links?|provisionslinks?|werbelinks?)\b",), ()),
-    },
-    "ui": {
-        "en": (
-            (
-                r"^(table of contents|contents|key takeaways|in this article|on this page|jump to( the)? (list|recipe|section|content)|skip to (main )?content|back to (blog|top|home|articles|news|all posts)|register|tags|home|menu|search|print|close|load more|show more|see more|view more|toggle navigation|privacy policy|terms( of (use|service)| (&|and) conditions)|cookie (policy|settings)|contact us|about us|why trust us|order reprints|print article|print this (page|article)|reprints?( & permissions)?)\W*$",
-            ),
-            (),
-        ),
-        "de": ((r"^(inhaltsverzeichnis|startseite|impressum|datenschutz(erklärung)?)\W*$",), ()),
-        "fr": ((r"^(sommaire|accueil|mentions légales)\W*$",), ()),
-        "es": ((r"^(índice|inicio|aviso legal)\W*$",), ()),
-    },
-    "cta": {
-        "en": (
-            (
-                r"^click here\b.{0,80}$",
-                r"\bby clicking here\W*$",
-                r"^(book a (demo|call|consultation)|get started( today| now| for free)?|request a (demo|quote)|start (your )?free trial|try (it )?(for )?free|see (packages|plans|pricing)|(see|check|view) (the )?(price|deal|deals|prices) (at|on) [\w.]+|view (on|at) [\w.]+|buy now|shop now|learn more|get (a )?(free )?quote|contact us (today|now))\b.{0,30}$",
-            ),
-            (
-                r"\b(fill out|complete) (the|this|our) form\b",
-                r"\b(do not|don't) hesitate to (reach out|contact)\b",
-                r"\b(talk|speak) to (our|an?) (experts?|specialists?|team)\b",
-            ),
-        ),
-    },
-    "embed": {
-        "en": (
-            (
-                r"^\d{1,2}:\d{2}(:\d{2})?$",
-                r"^(play|pause|mute|unmute|fullscreen|full screen|watch now|now playing|autoplay|replay|video player|playback speed|play video|watch video)\W*$",
-                r"^(loaded|current time|duration|remaining time)\s*:?\s*[\d:.%/ -]+$",
-                r"\byour browser does not support\b",
-                r"\b(please )?(enable|turn on) javascript\b",
-                r"^a post shared by\b",
-                r"^view this post on instagram$",
-                r"^(advertisement|advertisements|sponsored( content)?|ad|ads|paid content|story continues below( advertisement)?|article continues below|scroll to continue( with content)?|continue reading below)\W*$",
-                r"^advertisement\s*:",
-                r"\bthis (video|content) is (not available|unavailable)\b",
-            ),
-            (),
-        ),
-        "de": ((r"^(anzeige|werbung)$",), ()),
-        "fr": ((r"^(publicité)$",), ()),
-        "es": ((r"^(publicidad)$",), ()),
-    },
-    "byline": {
-        "en": (
-            (
-                r"\ball rights reserved\b",
-                r"\bthis copy is for your personal,? non-commercial use\b",
-                r"^(this|the) (article|story|post) (was|is|first) (originally )?(published|appeared|posted) (on|in|at|by)\b.{0,120}$",
-                r"^(the post|this post)\b.{0,200}\bappeared first on\b",
-                r"^\d+ min(ute)?s? read\b.{0,40}$",
-                r"^(\w+ \d{1,2}(st|nd|rd|th)?,? \d{4}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d\d-\d\d) (by|\||·)\s.{0,50}$",
-            ),
-            (
-                r"^(by|written by|posted by|published by|words by|reporting by|edited by|additional reporting by)\s+\S.{0,100}$",
-                r"^(published|updated|posted|last updated|last modified|first published)( on| at)?:?\s.{0,60}\d.{0,40}$",
-                r"^(copyright|©)\b.{0,150}$",
-                r"^(tags?|topics?|categories|filed under|posted in)\s*:",
-                r"^\d+ min(ute)?s? read$",
-                r"^(reporting by|editing by|writing by)\b.{0,200}$",
-                r"\bcontributed to this (report|story|article)\W*$",
-            ),
-        ),
-        "de": ((), (r"^(von|veröffentlicht am|aktualisiert am)\s.{0,80}$",)),
-        "fr": ((), (r"^(par|publié le|mis à jour le)\s.{0,80}$",)),
-        "es": ((), (r"^(por|publicado el|actualizado el)\s.{0,80}$",)),
-    },
-    "scraper_stamp": {
-        "en": (
-            (
-                r"^source link$",
-                r"^(source|via|originally published at|read the original( article)?( at| on)?)\s*:?\s*(https?://)?[\w.-]+\.[a-z]{2,}(/\S*)?$",
-                r"^read (the )?(full|original) (article|story)( here| at| on)?\b.{0,60}$",
-                r"^(continue reading|read more|click here to read more)\s*(»|>|\.\.\.|…|→)?$",
-            ),
-            (r"^https?://\S+$",),  # a bare URL: a stamp at the edges, a source list inside
-        ),
-    },
-}
-
-# Marker headings that start a tail (their own detector must also be strong for them).
-TAIL_MARKERS: tuple[str, ...] = (
-    r"^(related( articles| stories| posts| content| coverage| news| links| reading)?|read (also|more|next)|see also|also read|more on this( story| topic)?|recommended( for you| reading| stories| articles)?|you (may|might) also (like|enjoy)|further reading|more stories|more (news|articles|from [\w .'-]{1,40})|editor'?s picks?|top stories|latest( news| stories| posts)|most (read|popular|viewed)|popular (posts|stories|articles)|trending( now| stories)?|keep reading|what to read next|up next)\s*:?$",
-    r"^(leave|post|add|write) a (reply|comment)\b",
-    r"^(comments?|\d+ (comments?|responses?|replies)|join the (conversation|discussion))\s*:?$",
-    r"^about the authors?\b",
-    r"^(mehr zum thema|lesen sie auch|weitere artikel|lire aussi|à lire aussi|sur le même sujet|noticias relacionadas|lea también)\s*:?$",
-)
-
-
-# Cheap gates for the floating (unanchored) patterns, per detector: a floating pattern of the
-# detector can only match lower-cased text that contains one of these substrings, so the regex
-# search is skipped otherwise (a plain substring test is ~50x cheaper than the search).
-# Keep in sync when adding a floating pattern; bench/extraction.py output is identical with and
-# without the gates on the whole ScrapingHub + WCXB dev sets.
-TRIGGERS: dict[str, tuple[str, ...]] = {
-    "donation": (
-        "donat",
-        "contribut",
-        "become a ",
-        " like you",
-        "spenden",
-        "unterstützen sie",
-        "faire un don",
-        "soutenez",
-        "apoya ",
-        "support",
-        "fund",
-        "rely",
-        "relies",
-        "depend",
-        "patreon",
-        "coffee",
-        "ko-fi",
-        "every ",
-        "chip in",
-    ),
-    "author_bio": ("view all", "reached at", "follow", "reach", "contact", "email"),
-    "comments": (
-        "your email address",
-        "required fields",
-        "logged in",
-        " in to ",
-        "rating",
-        "comment",
-    ),
-    "newsletter": (
-        "sign",
-        "subscrib",
-        "inbox",
-        "enter your email",
-        "already ",
-        "thank",
-        "by entering",
-        "by providing",
-        "by submitting",
-        "receive",
-        "delivered",
-        "exclusive",
-        "access",
-        "newsletter",
-        "abonnez",
-        "inscrivez",
-        "suscr",
-    ),
-    "share": ("spread the word", "follow ", "share "),
-    "caption": (
-        ")",
-        "getty",
-        "associated press",
-        "ap photo",
-        "reuters",
-        "afp",
-        "shutterstock",
-        "istock",
-        "epa",
-        "alamy",
-        "unsplash",
-        "pexels",
-    ),
-    "disclosure": (
-        "amazon associate",
-        "earn",
-        "independently",
-        "compensated",
-        "commissions",
-        "made through",
-        "affiliate",
-        "provisionslink",
-        "werbelink",
-    ),
-    "embed": ("your browser", "javascript", "not available", "unavailable"),
-    "byline": ("all rights reserved", "non-commercial use", "contributed to this"),
-    "cta": ("form", "hesitate", "talk to", "speak to", "clicking here"),
-}
-
-
-@dataclass(frozen=True)
-class _Matcher:
-    """Patterns of one detector and strength, split for speed: the anchored ones (``^...``)
-    are tried only at the start of the text (``re.match``), the others searched."""
-
-    anchored: re.Pattern[str] | None
-    floating: re.Pattern[str] | None
-    triggers: tuple[str, ...] | None  # None: no gate
-
-    @classmethod
-    def of(cls, patterns: Sequence[str], triggers: tuple[str, ...] | None) -> _Matcher | None:
-        if not patterns:
-            return None
-        anchored = [p for p in patterns if p.startswith("^")]
-        floating = [p for p in patterns if not p.startswith("^")]
-
-        def join(ps: list[str], flags: int) -> re.Pattern[str] | None:
-            return re.compile("|".join(f"(?:{p})" for p in ps), flags) if ps else None
-
-        # Floating patterns are lower-case and run on lower-cased text: searching without
-        # re.IGNORECASE is about twice as fast.
-        return cls(join(anchored, re.I), join(floating, 0), triggers)
-
-    def __call__(self, text: str) -> bool:
-        if self.anchored is not None and self.anchored.match(text):
-            return True
-        if self.floating is None:
-            return False
-        low = text.lower()
-        if self.triggers is not None and not any(t in low for t in self.triggers):
-            return False
-        return self.floating.search(low) is not None
-
-
-def _compile(table: PatternTable) -> dict[str, tuple[_Matcher | None, _Matcher | None]]:
-    out: dict[str, tuple[_Matcher | None, _Matcher | None]] = {}
-    for name, langs in table.items():
-        out[name] = (
-            _Matcher.of([p for s, _ in langs.values() for p in s], TRIGGERS.get(name)),
-            _Matcher.of([p for _, w in langs.values() for p in w], TRIGGERS.get(name)),
-        )
-    return out
-
-
-_COMPILED = _compile(PATTERNS)
-_TAIL_MARKER = re.compile("|".join(f"(?:{p})" for p in TAIL_MARKERS), re.I)  # all anchored
 _WS = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
 
@@ -625,7 +211,7 @@ Detector = Callable[[Block, str, bool], Strength | None]
 
 
 def _pattern_detector(name: str) -> Detector:
-    strong, weak = _COMPILED[name]
+    strong, weak = COMPILED[name]
 
     def detect(block: Block, text: str, strong_only: bool = False) -> Strength | None:
         if strong is not None and len(text) <= STRONG_MAX_CHARS and strong(text):
@@ -662,11 +248,6 @@ def detect_alt_text(block: Block, text: str, strong_only: bool = False) -> Stren
     return None
 
 
-_PROMO_WORDS = re.compile(
-    r"\b(newsletters?|mailing list|subscribe|abonnieren|s'abonner|abonnez-vous|suscríbete)\b",
-    re.I,
-)
-
 # A short heading that names a newsletter or a subscription is the title of a signup box.
 # (WCXB dev: "Join Our Genius Newsletter", "Tech World With Milan Newsletter"...; 90 chars
 # covers them while real sentences about a newsletter are longer and end with a period.)
@@ -675,7 +256,7 @@ PROMO_LINE_MAX_CHARS = 90
 
 def detect_promo_line(block: Block, text: str, strong_only: bool = False) -> Strength | None:
     """A short heading/line that names a newsletter or subscription (a signup box title)."""
-    if len(text) > PROMO_LINE_MAX_CHARS or not _PROMO_WORDS.search(text):
+    if len(text) > PROMO_LINE_MAX_CHARS or not PROMO_WORDS.search(text):
         return None
     if text[0].isdigit() or text.endswith("?"):  # a numbered section or a question: content
         return None
@@ -694,237 +275,19 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
 #
 # classify() returns exactly what asking every detector of DETECTORS in turn returns (the first
 # strong hit, else the first weak one; tests/test_clean.py checks the two against each other),
-# but does the pattern work once per block instead of once per detector:
-# * a detector's anchored patterns are tried only when one of them can start with the text's
-#   first character (``_first_chars``, from the regex parser's view of each pattern);
-# * the text is lower-cased once, and the trigger gates of all detectors are evaluated once per
-#   text (cached), not again for the weak pass at the edges, through the text's words: a
-#   trigger can only be in a text one of whose whitespace-separated tokens holds the
-#   trigger's longest run of non-space characters, and what each token holds is cached (words
-#   recur), so most texts are ruled out without one substring search per trigger;
-# * the weak pass at the edges does not repeat the strong checks (a block reaches it only when
-#   the strong pass found nothing, and strong evidence does not depend on ``strong_only``).
-# Floating patterns are still searched only behind their gates, exactly as ``_Matcher`` does.
+# but the pattern detectors are asked all at once (``patterns.pattern_hit``, see there), and
+# the weak pass at the edges does not repeat the strong checks (a block reaches it only when
+# the strong pass found nothing, and strong evidence does not depend on ``strong_only``).
 
-_PATTERN_DETECTORS: tuple[str, ...] = tuple(PATTERNS)
 _FEATURE_DETECTORS: tuple[tuple[str, Detector], ...] = tuple(
     (name, det) for name, det in DETECTORS if name not in PATTERNS
 )
 
 
-def _matchers(strength: int) -> tuple[tuple[str, _Matcher], ...]:
-    pairs = ((name, _COMPILED[name][strength]) for name in _PATTERN_DETECTORS)
-    return tuple((name, m) for name, m in pairs if m is not None)
-
-
-def _first_chars(pattern: str) -> frozenset[str] | None:
-    """The ASCII characters that a match of ``pattern`` (anchored, compiled with re.I) can
-    start with; None when that is not known (any character may start it, the pattern starts
-    with a construct not analysed here, or the regex parser is not the expected one).
-
-    Conservative: a character left out can never start a match. Lookarounds and ``\b`` are
-    taken as empty, classes other than literals and ASCII ranges make the answer None."""
-    try:
-        parser: Any = importlib.import_module("re._parser")
-        chars, nullable = _first_of(parser, parser.parse(pattern, re.I).data, re.I)
-    except (ImportError, AttributeError, TypeError, ValueError, re.error):
-        return None
-    return None if chars is None or nullable else frozenset(chars)
-
-
-def _first_of(p: Any, items: Sequence[Any], flags: int) -> tuple[set[str] | None, bool]:
-    """First characters of a sequence of regex items and whether it can match empty."""
-    out: set[str] = set()
-    for op, av in items:
-        chars, nullable = _first_of_item(p, op, av, flags)
-        if chars is None:
-            return None, False
-        out |= chars
-        if not nullable:
-            return out, False
-    return out, True
-
-
-def _cased(code: int, flags: int) -> set[str] | None:
-    ch = chr(code)
-    if not ch.isascii():  # non-ASCII letters may match ASCII ones under re.I (e.g. U+212A)
-        return None
-    return {ch, ch.lower(), ch.upper()} if flags & re.I else {ch}
-
-
-def _first_of_item(p: Any, op: Any, av: Any, flags: int) -> tuple[set[str] | None, bool]:
-    if op in (p.AT, p.ASSERT, p.ASSERT_NOT):  # zero width: ^, \b, lookarounds
-        return set(), True
-    if op is p.LITERAL:
-        return _cased(av, flags), False
-    if op is p.SUBPATTERN:
-        _, add_flags, del_flags, sub = av
-        return _first_of(p, sub.data, (flags | add_flags) & ~del_flags)
-    if op is p.BRANCH:
-        out: set[str] = set()
-        any_nullable = False
-        for alternative in av[1]:
-            chars, nullable = _first_of(p, alternative.data, flags)
-            if chars is None:
-                return None, False
-            out |= chars
-            any_nullable = any_nullable or nullable
-        return out, any_nullable
-    if op in (p.MAX_REPEAT, p.MIN_REPEAT):
-        low, _, sub = av
-        chars, nullable = _first_of(p, sub.data, flags)
-        return chars, low == 0 or nullable
-    if op is p.IN:
-        members: set[str] = set()
-        for item_op, item in av:
-            if item_op is p.LITERAL:
-                chars = _cased(item, flags)
-            elif item_op is p.RANGE and item[1] < 128:
-                chars = set()
-                for code in range(128):
-                    for ch in {chr(code), chr(code).lower(), chr(code).upper()}:
-                        if item[0] <= ord(ch) <= item[1] and (flags & re.I or ch == chr(code)):
-                            chars.add(chr(code))
-            else:  # categories, negation, non-ASCII ranges
-                return None, False
-            if chars is None:
-                return None, False
-            members |= chars
-        return members, False
-    return None, False  # ., \d, \w, back references, ...
-
-
-_Entry = tuple[str, re.Pattern[str] | None, _Matcher]  # name, anchored regex to try, matcher
-_Anchored = tuple[tuple[str, re.Pattern[str]], ...]  # (name, anchored regex) to try
-
-
-class _Dispatch:
-    """The pattern detectors of one strength, in order, for a text's first character: the
-    anchored patterns of a detector are tried only when one of them can start with it
-    (``_first_chars``). Built lazily, per first character."""
-
-    def __init__(self, strength: int) -> None:
-        self._strength = strength
-        self._matchers = _matchers(strength)
-        self._firsts: dict[str, frozenset[str] | None] | None = None
-        # first character ("": non-ASCII or empty) -> (all entries, anchored entries)
-        self._table: dict[str, tuple[tuple[_Entry, ...], _Anchored]] = {}
-
-    def for_text(self, text: str) -> tuple[tuple[_Entry, ...], _Anchored]:
-        first = text[:1] if text[:1].isascii() else ""
-        try:
-            return self._table[first]
-        except KeyError:
-            got = self._table[first] = self._build(first)
-            return got
-
-    def _build(self, first: str) -> tuple[tuple[_Entry, ...], _Anchored]:
-        if self._firsts is None:
-            self._firsts = {name: self._detector_firsts(name) for name, _ in self._matchers}
-        entries: list[_Entry] = []
-        for name, m in self._matchers:
-            chars = self._firsts[name]
-            can_start = not first or chars is None or first in chars
-            entries.append((name, m.anchored if can_start else None, m))
-        anchored = tuple((name, a) for name, a, _ in entries if a is not None)
-        return tuple(entries), anchored
-
-    def _detector_firsts(self, name: str) -> frozenset[str] | None:
-        """The first characters of the detector's anchored patterns (None: any)."""
-        out: set[str] = set()
-        for langs in PATTERNS[name].values():
-            for pattern in langs[self._strength]:
-                if pattern.startswith("^"):
-                    chars = _first_chars(pattern)
-                    if chars is None:
-                        return None
-                    out |= chars
-        return frozenset(out)
-
-
-_STRONG = _Dispatch(0)
-_WEAK = _Dispatch(1)
-# detectors with floating patterns but no trigger gate (none today)
-_UNGATED: frozenset[str] = frozenset(
-    name for name, m in _matchers(0) + _matchers(1) if m.floating and m.triggers is None
-)
-_GATES: tuple[tuple[str, frozenset[str]], ...] = tuple(
-    (name, frozenset(trig)) for name, trig in TRIGGERS.items()
-)
-_CLOSED: frozenset[str] = frozenset()
-
-
-def _trigger_pieces() -> tuple[tuple[tuple[str, frozenset[str]], ...], frozenset[str]]:
-    """Each trigger's longest run of non-space characters (its "piece"), grouped by piece;
-    and the triggers without one. A trigger found in a text has its piece inside one of the
-    text's whitespace-separated tokens, so tokens without pieces rule triggers out cheaply."""
-    by_piece: dict[str, set[str]] = {}
-    bare: set[str] = set()
-    for t in (t for trig in TRIGGERS.values() for t in trig):
-        runs = t.split()
-        if runs:
-            by_piece.setdefault(max(runs, key=len), set()).add(t)
-        else:
-            bare.add(t)
-    return tuple((p, frozenset(ts)) for p, ts in by_piece.items()), frozenset(bare)
-
-
-_PIECES, _BARE_TRIGGERS = _trigger_pieces()
-# token -> the triggers whose piece it contains. Tokens recur (words), so this stays small; a
-# full cache is replaced, not cleared, so that a call in progress keeps a consistent one.
-_TOKEN_TRIGGERS: dict[str, frozenset[str]] = {}
-_TOKEN_CACHE_MAX = 50_000
-
-
-def _token_cache() -> dict[str, frozenset[str]]:
-    global _TOKEN_TRIGGERS
-    if len(_TOKEN_TRIGGERS) >= _TOKEN_CACHE_MAX:
-        _TOKEN_TRIGGERS = {}
-    return _TOKEN_TRIGGERS
-
-
-@functools.lru_cache(maxsize=1024)
-def _open_gates(low: str) -> frozenset[str]:
-    """Names of the detectors whose trigger gate lets ``low`` (lower-cased text) through:
-    those with a trigger that is a substring of ``low``."""
-    cache = _token_cache()
-    tokens = set(low.split())
-    for token in tokens.difference(cache):  # new tokens
-        hit = frozenset(t for piece, ts in _PIECES if piece in token for t in ts)
-        cache[token] = hit or _CLOSED
-    candidates = _BARE_TRIGGERS.union(*map(cache.__getitem__, tokens))
-    present = {t for t in candidates if t in low}
-    if not present:  # most text
-        return _CLOSED
-    return frozenset(name for name, trig in _GATES if not present.isdisjoint(trig))
-
-
-def _pattern_hit(dispatch: _Dispatch, text: str) -> str | None:
-    """The first detector whose patterns (of the dispatch's strength) match ``text``."""
-    entries, anchored = dispatch.for_text(text)
-    low = text.lower()
-    gates = _open_gates(low)
-    if not gates and not _UNGATED:  # every floating pattern is gated shut: anchored ones only
-        for name, regex in anchored:
-            if regex.match(text):
-                return name
-        return None
-    for name, maybe_regex, m in entries:
-        if maybe_regex is not None and maybe_regex.match(text):
-            return name
-        if (
-            m.floating is not None
-            and (m.triggers is None or name in gates)
-            and m.floating.search(low) is not None
-        ):
-            return name
-    return None
-
-
 def _strong_hit(block: Block, text: str) -> str | None:
     """The first detector that says STRONG for ``text`` (``block.text`` squashed)."""
     if len(text) <= STRONG_MAX_CHARS:
-        name = _pattern_hit(_STRONG, text)
+        name = pattern_hit(STRONG, text)
         if name is not None:
             return name
     # promo_line is the only feature detector that can say STRONG
@@ -937,7 +300,7 @@ def _weak_hit(block: Block, text: str, *, patterns: bool) -> str | None:
     """The first detector that says WEAK (when none says STRONG); pattern detectors look for
     weak evidence only with ``patterns`` (classify's ``strong_only`` off)."""
     if patterns and len(text) <= WEAK_MAX_CHARS:
-        name = _pattern_hit(_WEAK, text)
+        name = pattern_hit(WEAK, text)
         if name is not None:
             return name
     for name, det in _FEATURE_DETECTORS:
@@ -1053,7 +416,7 @@ def clean_structured(
     # 2. tail markers: cut list-like blocks after them, up to the first prose block
     i = 0
     while i < n:
-        if reason[i] is not None and _TAIL_MARKER.match(_squash(blocks[i].text)):
+        if reason[i] is not None and TAIL_MARKER.match(_squash(blocks[i].text)):
             j = i + 1
             while (
                 j < n
