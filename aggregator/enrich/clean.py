@@ -365,6 +365,49 @@ def same_title(heading: str, title: str) -> bool:
     return a == b or a in b or b in a
 
 
+def _mark_title(blocks: Sequence[Block], title: str, reason: list[str | None]) -> None:
+    """Step 0 of :func:`clean_structured`: mark the title headings (and a standfirst)."""
+    first: int | None = None
+    for k, b in enumerate(blocks):
+        if _is_prose(b):
+            break
+        if b.kind == "head" and same_title(b.text, title):
+            reason[k] = "title"
+            first = k if first is None else first
+    nxt = None if first is None else first + 1
+    if STANDFIRST and nxt is not None and nxt < len(blocks) and blocks[nxt].kind == "head":
+        reason[nxt] = reason[nxt] or "title"
+
+
+def _cut_tails(
+    blocks: Sequence[Block],
+    reason: list[str | None],
+    hit_at: Callable[[int], tuple[str, Strength] | None],
+) -> None:
+    """Step 2 of :func:`clean_structured`: after each removed tail marker, mark the list-like
+    blocks that follow it, up to the first prose block."""
+    n = len(blocks)
+    i = 0
+    while i < n:
+        if reason[i] is not None and TAIL_MARKER.match(_squash(blocks[i].text)):
+            j = i + 1
+            while (
+                j < n
+                and not _is_prose(blocks[j])
+                and (
+                    reason[j] is not None
+                    or hit_at(j) is not None
+                    or (blocks[j].kind != "head" and _is_tail_line(blocks[j]))
+                )
+            ):
+                if reason[j] is None:
+                    reason[j] = f"tail:{reason[i]}"
+                j += 1
+            i = j
+        else:
+            i += 1
+
+
 def clean_structured(
     blocks: Sequence[Block], *, learned: Collection[str] = (), title: str | None = None
 ) -> CleanResult:
@@ -390,16 +433,7 @@ def clean_structured(
     # 0. headings before the first prose block that repeat the page title (kept apart as
     #    ``title``), and a standfirst heading right after the first of them
     if title:
-        first: int | None = None
-        for k, b in enumerate(blocks):
-            if _is_prose(b):
-                break
-            if b.kind == "head" and same_title(b.text, title):
-                reason[k] = "title"
-                first = k if first is None else first
-        nxt = None if first is None else first + 1
-        if STANDFIRST and nxt is not None and nxt < n and blocks[nxt].kind == "head":
-            reason[nxt] = reason[nxt] or "title"
+        _mark_title(blocks, title, reason)
     # 1. strong hits and learned blocks, anywhere
     for i, b in enumerate(blocks):
         hit = strong[i]
@@ -414,25 +448,7 @@ def clean_structured(
     if learned_set and all(r is not None for r in reason):
         reason = [None if r == "learned" else r for r in reason]
     # 2. tail markers: cut list-like blocks after them, up to the first prose block
-    i = 0
-    while i < n:
-        if reason[i] is not None and TAIL_MARKER.match(_squash(blocks[i].text)):
-            j = i + 1
-            while (
-                j < n
-                and not _is_prose(blocks[j])
-                and (
-                    reason[j] is not None
-                    or hit_at(j) is not None
-                    or (blocks[j].kind != "head" and _is_tail_line(blocks[j]))
-                )
-            ):
-                if reason[j] is None:
-                    reason[j] = f"tail:{reason[i]}"
-                j += 1
-            i = j
-        else:
-            i += 1
+    _cut_tails(blocks, reason, hit_at)
     # 3. peel weak hits from both edges (from the start, step over a leading title heading)
     for order, from_start in ((range(n - 1, -1, -1), False), (range(n), True)):
         title_skip = 1 if from_start else 0
