@@ -276,7 +276,7 @@ def export_opml(obj: Ctx) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def extract(url: str | None, jsonl: bool, files: tuple[str, ...]) -> None:
     """Extract and clean article text from saved pages (.html or .html.gz)."""
-    from aggregator.extract import extract_file
+    from aggregator.enrich.extract import extract_file
 
     failed = 0
     for file in files:

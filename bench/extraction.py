@@ -1,4 +1,4 @@
-"""Extraction quality: bare trafilatura vs aggregator.extract.extract_page, side by side.
+"""Extraction quality: bare trafilatura vs aggregator.enrich.extract.extract_page, side by side.
 
 Usage::
 
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import trafilatura
 
-from aggregator import extract as ours
+from aggregator.enrich import extract as ours
 from aggregator.errors import ExtractError
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction"

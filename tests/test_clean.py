@@ -9,17 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregator.clean import (
+from aggregator.enrich.clean import (
     DETECTORS,
     LEARN_MIN_ARTICLES,
     PATTERNS,
     PROMO_LINE_MAX_CHARS,
     STRONG_MAX_CHARS,
-    TAIL_MARKERS,
     Block,
     Strength,
     _classify_weak,
-    _first_chars,
     _squash,
     block_hash,
     classify,
@@ -28,6 +26,8 @@ from aggregator.clean import (
     learnable_hashes,
     normalise,
 )
+from aggregator.enrich.firstchars import first_chars as _first_chars
+from aggregator.enrich.patterns import TAIL_MARKERS
 
 # Real reporting paragraphs used around the block under test (the "middle" of an article).
 P1 = (
@@ -429,3 +429,42 @@ def test_normalise_fast_path_matches_the_definition(text: str) -> None:
 @given(st.one_of(st.text(), _TRICKY))
 def test_squash_fast_path_matches_the_definition(text: str) -> None:
     assert _squash(text) == re.sub(r"\s+", " ", text).strip()
+
+
+# ---- the data file ---------------------------------------------------------------------------
+
+
+def test_boilerplate_data_file_ships_with_the_package() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from aggregator.enrich import patterns
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    setuptools = pyproject["tool"]["setuptools"]
+    assert "aggregator.enrich" in setuptools["packages"]
+    assert patterns.DATA_FILE in setuptools["package-data"]["aggregator.enrich"]
+    assert patterns.load_boilerplate() == patterns.BOILERPLATE
+    assert set(patterns.TRIGGERS) <= set(PATTERNS)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tail_markers = ['^a']\npromo_words = 'x'\n", "tables are missing"),
+        (
+            "tail_markers = ['^a']\npromo_words = 'x'\n[detector.d.en]\nstrong = ['(']\n",
+            "bad pattern",
+        ),
+        ("tail_markers = ['a']\npromo_words = 'x'\n[detector.d.en]\nstrong = ['a']\n", "anchored"),
+        ("tail_markers = ['^a']\npromo_words = 'x'\n[detector.d.en]\nstrung = ['a']\n", "'strung'"),
+        ("tail_markers = ['^a']\npromo_words = 'x'\n[detector.d]\ntriggers = 'a'\n", "triggers"),
+        ("tail_markers = ['^a']\npromo_words = 'x'\nextra = 1\n[detector.d.en]\n", "'extra'"),
+        ("tail_markers = [\n", "boilerplate.toml"),
+    ],
+)
+def test_boilerplate_data_errors_name_the_key(text: str, message: str) -> None:
+    from aggregator.enrich.patterns import parse_boilerplate
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_boilerplate(text)

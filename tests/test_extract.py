@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.clean import LEARN_MIN_ARTICLES, block_hash
-from aggregator.errors import ExtractError
-from aggregator.extract import (
+from aggregator.enrich.clean import LEARN_MIN_ARTICLES, block_hash
+from aggregator.enrich.extract import (
     Extracted,
     clean_feed_html,
     extract_file,
     extract_page,
     is_teaser,
 )
+from aggregator.errors import ExtractError
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ import nh3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregator.sanitize import (
+from aggregator.enrich.sanitize import (
     _absolutize,
     _nh3_clean,
     _nh3_options,

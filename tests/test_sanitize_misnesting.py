@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from aggregator.sanitize import ALLOWED_TAGS, html_to_text, sanitize_html
+from aggregator.enrich.sanitize import ALLOWED_TAGS, html_to_text, sanitize_html
 
 BASE = "https://news.example.org/section/story.html"
 _TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9-]*)")

@@ -81,7 +81,7 @@ def test_learned_block_is_removed_from_earlier_undelivered_articles(
 ) -> None:
     """A block no detector knows, repeated on every article of a site, is learned after
     LEARN_MIN_ARTICLES articles; the articles stored before that are re-cleaned."""
-    from aggregator import clean
+    from aggregator.enrich import clean
 
     stamp = (
         "The Harbor Ledger print edition reaches homes across the county every Thursday morning."

@@ -31,11 +31,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from aggregator.config import FetchConfig
+from aggregator.enrich.extract import clean_feed_html
+from aggregator.enrich.sanitize import ALLOWED_TAGS, html_to_text, sanitize_html
 from aggregator.errors import ParseError
-from aggregator.extract import clean_feed_html
 from aggregator.poll.fetch import Fetcher
 from aggregator.poll.parse import discover_feed_links, parse_feed
-from aggregator.sanitize import ALLOWED_TAGS, html_to_text, sanitize_html
 from aggregator.types import Outcome
 from tests.faults.catalog import by_area
 from tests.support.httpd import FixtureHTTPServer, Reply

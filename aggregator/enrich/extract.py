@@ -9,7 +9,7 @@ Design
   bytes or string; trafilatura is never given a URL to download, the URL only helps its
   metadata and link resolution), converts trafilatura's XML body into :class:`clean.Block`
   values (paragraphs, headings, list items, quotes, table rows, with their link-text length),
-  cleans them (:mod:`aggregator.clean`) and renders the kept blocks as plain text (what dedup
+  cleans them (:mod:`aggregator.enrich.clean`) and renders the kept blocks as plain text (what dedup
   and summaries use) and as simple HTML passed through :func:`sanitize.sanitize_html`.
   It raises :class:`errors.ExtractError` with a reason when nothing usable comes out.
   The two stages are public (:func:`run_trafilatura`, :func:`extracted_from_document`) so the
@@ -32,14 +32,17 @@ import time
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lxml.html
 from lxml import etree
 
-from aggregator.clean import Block, CleanResult, _squash, clean_structured, learnable_hashes
+from aggregator.enrich.clean import Block, CleanResult, _squash, clean_structured, learnable_hashes
+from aggregator.enrich.sanitize import ALLOWED_TAGS, element_text, html_to_text, sanitize_html
 from aggregator.errors import ExtractError
-from aggregator.sanitize import ALLOWED_TAGS, element_text, html_to_text, sanitize_html
+
+if TYPE_CHECKING:  # trafilatura is imported where it runs: it is slow to import
+    from trafilatura.settings import Document
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +102,7 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 }
 
 
-def run_trafilatura(html: str | bytes, url: str | None) -> Any:
+def run_trafilatura(html: str | bytes, url: str | None) -> Document | None:
     """trafilatura's ``bare_extraction`` on HTML we hold; ``None`` when it finds no text.
 
     Returns trafilatura's ``Document`` (``.body`` is its XML tree). Never fetches.
@@ -117,6 +120,8 @@ def run_trafilatura(html: str | bytes, url: str | None) -> Any:
             )
     except (ValueError, TypeError, etree.LxmlError) as e:  # malformed input
         raise ExtractError(f"trafilatura failed: {e}") from e
+    if isinstance(doc, dict):  # only with as_dict=True, which we never pass
+        raise ExtractError("trafilatura returned a dict instead of a Document")
     return doc
 
 
@@ -153,7 +158,7 @@ def _with_language(e: Extracted, language: str | None) -> Extracted:
 
 
 def extracted_from_document(
-    doc: Any, url: str | None, *, learned: Collection[str] = ()
+    doc: Document, url: str | None, *, learned: Collection[str] = ()
 ) -> Extracted:
     """Turn a trafilatura Document into :class:`Extracted` (blocks -> clean -> render)."""
     blocks = list(blocks_from_body(doc.body))
@@ -381,10 +386,43 @@ def feed_blocks(html: str) -> list[Block]:
     for el in list(root.iter(*_SKIP_TAGS)):
         if el is not root:
             el.drop_tree()
-    blocks: list[Block] = []
-    run: list[etree._Element | str] = []
+    walker = _FeedWalker()
+    walker.walk(root)
+    walker.flush()
+    return walker.blocks
 
-    def flush() -> None:
+
+def _leaf_block(child: etree._Element, tag: str) -> Block | None:
+    """The block of a block element (``tag`` in ``_BLOCK_TAGS``); None when it has no text."""
+    text = _squash(child.text_content())
+    if not text:
+        return None
+    if len(child):  # an element without children has no links nor blocks in it
+        links = sum(len(_squash(a.text_content())) for a in child.iter("a"))
+        nested = tag not in ALLOWED_TAGS or _has_nested_block(child)
+    else:
+        links, nested = 0, tag not in ALLOWED_TAGS
+    if nested:
+        # figcaption, or blocks inside blocks (<h2><h2>..</h2></h2>) that an
+        # HTML parser would split apart: keep the block as its plain text
+        wrap = "li" if tag == "li" else "p"
+        outer = f"<{wrap}>{html_lib.escape(text)}</{wrap}>"
+    else:
+        outer = etree.tostring(child, encoding="unicode", method="html", with_tail=False)
+    return Block(text, _BLOCK_TAGS[tag], links, outer)
+
+
+class _FeedWalker:
+    """Walks feed HTML in document order: leaf block elements become blocks; the inline
+    content (text and inline elements) between them is gathered in a run that becomes one
+    paragraph block when a block boundary flushes it."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.run: list[etree._Element | str] = []
+
+    def flush(self) -> None:
+        run = self.run
         if not run:
             return
         frag = "".join(
@@ -414,9 +452,10 @@ def feed_blocks(html: str) -> list[Block]:
             # block elements inside inline ones (<span><p>..</p></span>) would be split apart
             # by the HTML parser; such a run is kept as its plain text
             inner = html_lib.escape(_squash(text)) if nested_block else frag
-            blocks.append(Block(_squash(text), "p", links, f"<p>{inner}</p>"))
+            self.blocks.append(Block(_squash(text), "p", links, f"<p>{inner}</p>"))
 
-    def walk(el: etree._Element) -> None:
+    def walk(self, el: etree._Element) -> None:
+        run = self.run
         if el.text:
             run.append(el.text)
         prev_br = False
@@ -425,31 +464,17 @@ def feed_blocks(html: str) -> list[Block]:
             if tag in _SKIP_TAGS or not tag:
                 pass
             elif tag in _BLOCK_TAGS:
-                flush()
-                text = _squash(child.text_content())
-                if text:
-                    if len(child):  # an element without children has no links nor blocks in it
-                        links = sum(len(_squash(a.text_content())) for a in child.iter("a"))
-                        nested = tag not in ALLOWED_TAGS or _has_nested_block(child)
-                    else:
-                        links, nested = 0, tag not in ALLOWED_TAGS
-                    if nested:
-                        # figcaption, or blocks inside blocks (<h2><h2>..</h2></h2>) that an
-                        # HTML parser would split apart: keep the block as its plain text
-                        wrap = "li" if tag == "li" else "p"
-                        outer = f"<{wrap}>{html_lib.escape(text)}</{wrap}>"
-                    else:
-                        outer = etree.tostring(
-                            child, encoding="unicode", method="html", with_tail=False
-                        )
-                    blocks.append(Block(text, _BLOCK_TAGS[tag], links, outer))
+                self.flush()
+                block = _leaf_block(child, tag)
+                if block is not None:
+                    self.blocks.append(block)
             elif tag in _CONTAINER_TAGS:
-                flush()
-                walk(child)
-                flush()
+                self.flush()
+                self.walk(child)
+                self.flush()
             elif tag == "br":
                 if prev_br:
-                    flush()
+                    self.flush()
                 prev_br = True
                 if child.tail and child.tail.strip():
                     run.append(child.tail)
@@ -460,10 +485,6 @@ def feed_blocks(html: str) -> list[Block]:
             prev_br = False
             if child.tail:
                 run.append(child.tail)
-
-    walk(root)
-    flush()
-    return blocks
 
 
 def clean_feed_html(

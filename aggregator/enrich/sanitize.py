@@ -50,7 +50,7 @@ import itertools
 import re
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -174,7 +174,19 @@ def _absolutize(base_url: str) -> Callable[[str, str, str], str | None]:
     return attribute_filter
 
 
-def _nh3_options(*, keep_separators: bool = False) -> dict[str, Any]:
+class _Nh3Options(TypedDict):
+    """Keyword arguments of ``nh3.clean`` / ``nh3.Cleaner`` that we pass."""
+
+    tags: set[str]
+    clean_content_tags: set[str]
+    attributes: dict[str, set[str]]
+    url_schemes: set[str]
+    link_rel: str
+    strip_comments: bool
+    attribute_filter: NotRequired[Callable[[str, str, str], str | None]]
+
+
+def _nh3_options(*, keep_separators: bool = False) -> _Nh3Options:
     return {
         "tags": set(ALLOWED_TAGS | _SEPARATOR_TAGS if keep_separators else ALLOWED_TAGS),
         "clean_content_tags": set(_DROP_CONTENT_TAGS),
