@@ -32,11 +32,11 @@ indexes are compacted (slots renumbered), so memory follows the window, not the 
 
 Canonical rule: ``duplicate_of`` is the *family root*, the first article of the copy family
 seen inside the window.  It is never re-pointed and never a chain (a copy of a copy points to
-the root, even after the root itself left the window).  Which member is *displayed*
-(``prefer`` feed, then most complete text, then earliest) is a separate pure choice,
-``pick_canonical``, that the digest makes over the family; so results already returned and
-stored never change.  ``DedupItem.prefer`` and ``source`` are carried for that purpose and
-do not influence matching.
+the root, even after the root itself left the window), so a ``duplicate_of`` already returned
+and stored never changes.  Which member is *displayed* (a ``prefer`` feed's original, then
+any original, then the most complete text, then the earliest) is the digest's choice
+(``aggregator.digest``), not made here.  ``DedupItem.prefer`` and ``source`` do not
+influence any decision here.
 
 Persistence: ``snapshot(id)`` is ~1.6 KB per article (sketches, band keys, story vector and
 the article's term hashes for document frequencies); ``restore`` appends rows and stages
@@ -307,12 +307,6 @@ def is_copy_batch(
     ok &= np.minimum(ntok_r, me.ntokens) >= MIN_TEXT_TOKENS
     score = np.where(tiny, j_sh, j_sh + j_sk)
     return ok, score
-
-
-def pick_canonical(members: Sequence[tuple[str, bool, int, float]]) -> str:
-    """Display choice among a copy family: (id, prefer, text length, time) tuples.
-    A ``prefer`` feed wins; then the most complete text; then the earliest."""
-    return min(members, key=lambda m: (not m[1], -m[2], m[3]))[0]
 
 
 def _pair_sims(

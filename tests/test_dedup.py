@@ -14,7 +14,6 @@ from aggregator.dedup import (
     DedupItem,
     cluster,
     cluster_lines,
-    pick_canonical,
     text_hash,
 )
 from aggregator.urls import url_identity
@@ -247,10 +246,6 @@ def test_helpers() -> None:
     )
     assert text_hash("Hello,  World!") == text_hash("hello world")
     assert text_hash("hello world") != text_hash("hello there world")
-    fam = [("a", False, 100, 1.0), ("b", False, 300, 2.0), ("c", True, 50, 3.0)]
-    assert pick_canonical(fam) == "c"
-    assert pick_canonical(fam[:2]) == "b"
-    assert pick_canonical([("a", False, 100, 1.0), ("b", False, 100, 2.0)]) == "a"
 
 
 def test_eviction_compacts_and_keeps_working() -> None:
