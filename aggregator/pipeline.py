@@ -31,9 +31,10 @@ from html import escape, unescape
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aggregator import clean, extract, failpoints, textfeatures
+from aggregator import clean, extract, failpoints
 from aggregator.config import Config, FeedConfig, FullText
-from aggregator.dedup import Deduper, DedupItem
+from aggregator.dedup import Deduper, DedupItem, Features
+from aggregator.dedup import features as textfeatures
 from aggregator.digest import build_digest
 from aggregator.errors import AggregatorError, ExtractError, ParseError, StoreError
 from aggregator.fetch import HTML_ACCEPT, Fetcher, plan_next_check
@@ -47,7 +48,6 @@ from aggregator.store import (
     RawArticle,
     Store,
 )
-from aggregator.textfeatures import Features
 from aggregator.types import (
     Digest,
     DigestCandidate,

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from aggregator import textfeatures as tf
-from aggregator.dedup import _HEADER, Deduper, DedupItem, KeyIndex
+from aggregator.dedup import features as tf
+from aggregator.dedup.deduper import _HEADER, Deduper, DedupItem, KeyIndex
 
 DATA = (
     Path(__file__).resolve().parents[1].parent

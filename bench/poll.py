@@ -286,8 +286,9 @@ def phase_breakdown(www: Path, args: argparse.Namespace) -> dict[str, Any]:
 
     import feedparser
 
-    from aggregator import extract, textfeatures
+    from aggregator import extract
     from aggregator.dedup import Deduper, DedupItem
+    from aggregator.dedup import features as textfeatures
     from aggregator.parse import parse_feed
 
     files = sorted(p for p in (www / "f").iterdir() if p.suffix in (".rss", ".atom"))

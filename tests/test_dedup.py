@@ -297,7 +297,7 @@ def test_features_pickle_compactly_and_identically() -> None:
 
     import numpy as np
 
-    from aggregator.textfeatures import extract
+    from aggregator.dedup.features import extract
 
     f = extract(ORIGINAL, "Riverton closes bridge")
     blob = pickle.dumps(f)
@@ -321,7 +321,7 @@ def test_features_pickle_compactly_and_identically() -> None:
 def test_sketch_estimates_are_exact_for_small_sets_and_close_for_large() -> None:
     import numpy as np
 
-    from aggregator.textfeatures import sketch_overlap
+    from aggregator.dedup.features import sketch_overlap
 
     rng = np.random.default_rng(1)
     a = np.unique(rng.integers(0, 2**32, 3000, dtype=np.uint64)).astype(np.uint32)
@@ -336,8 +336,8 @@ def test_sketch_estimates_are_exact_for_small_sets_and_close_for_large() -> None
 def test_batch_verification_agrees_with_pairwise() -> None:
     import numpy as np
 
-    from aggregator import textfeatures as tf
     from aggregator.dedup import CopySketch, is_copy, is_copy_batch
+    from aggregator.dedup import features as tf
 
     texts = [ORIGINAL, BOILER, TRUNCATED, REORDERED, LIGHT, SPUN, UNRELATED, QUAKE_A1, QUAKE_A2]
     texts += [QUAKE_B, "Video", P1 + "\n" + P2, P3 + "\n" + P4 + "\n" + P5]

@@ -20,7 +20,6 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from aggregator import dedup
 from aggregator.dedup import (
     CONS_EDGE_MIN,
     CONS_MIN_DOCS,
@@ -32,6 +31,7 @@ from aggregator.dedup import (
     KeyIndex,
     average_link,
 )
+from aggregator.dedup import deduper as dedup
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dedup"
 STORIES = DATA / "ecbplus-stories.jsonl.gz"

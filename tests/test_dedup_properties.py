@@ -25,8 +25,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aggregator.dedup import MIN_TEXT_TOKENS, Deduper, DedupItem, _DocFreq, article_time
-from aggregator.textfeatures import tokens
+from aggregator.dedup.deduper import MIN_TEXT_TOKENS, Deduper, DedupItem, _DocFreq, article_time
+from aggregator.dedup.features import tokens
 
 T1970 = 0.0
 T2100 = 4102444800.0

@@ -73,7 +73,7 @@ NUM_BINS = 64  # one-permutation min-hash bins (LSH_BANDS x LSH_ROWS)
 LSH_BANDS = 32
 LSH_ROWS = 2
 # tf multiplier for names (capitalised mid-sentence) and numbers; tuned with the story
-# thresholds on ecbplus-stories topics 1-15 (see aggregator/dedup.py)
+# thresholds on ecbplus-stories topics 1-15 (see aggregator/dedup/deduper.py)
 ENTITY_BOOST = 3.0
 
 _WILDCARD = zlib.crc32(b"\x00*")

@@ -61,8 +61,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from aggregator import textfeatures as tf
-from aggregator.textfeatures import F32, U8, U32, Features
+from aggregator.dedup import features as tf
+from aggregator.dedup.features import F32, U8, U32, Features
 from aggregator.urls import url_identity
 
 log = logging.getLogger(__name__)
