@@ -336,8 +336,8 @@ def test_sketch_estimates_are_exact_for_small_sets_and_close_for_large() -> None
 def test_batch_verification_agrees_with_pairwise() -> None:
     import numpy as np
 
-    from aggregator.dedup import CopySketch, is_copy, is_copy_batch
     from aggregator.dedup import features as tf
+    from aggregator.dedup.copies import CopySketch, is_copy, is_copy_batch
 
     texts = [ORIGINAL, BOILER, TRUNCATED, REORDERED, LIGHT, SPUN, UNRELATED, QUAKE_A1, QUAKE_A2]
     texts += [QUAKE_B, "Video", P1 + "\n" + P2, P3 + "\n" + P4 + "\n" + P5]
@@ -434,7 +434,7 @@ def test_restore_skips_snapshots_of_the_old_format() -> None:
 def test_key_index_keeps_the_newest_entries_per_key_through_merges() -> None:
     import numpy as np
 
-    from aggregator.dedup import KeyIndex
+    from aggregator.dedup.keyindex import KeyIndex
 
     rng = np.random.default_rng(3)
     keys = rng.integers(0, 50, 5000).astype(np.uint32)
@@ -483,7 +483,7 @@ def _reference_average_link(sim: list[list[float]], threshold: float) -> list[in
 def test_average_link_matches_the_textbook_algorithm() -> None:
     import numpy as np
 
-    from aggregator.dedup import average_link
+    from aggregator.dedup.linkage import average_link
 
     rng = np.random.default_rng(5)
     for trial in range(20):
