@@ -41,7 +41,8 @@ class StoryConsolidation(StoryBook):
         document frequencies), the story window's root articles that are new, that the story
         index finds next to a new one, or that share a story with either.  Groups are named
         after the old story most of their members had (each old name used once, the biggest
-        share wins), else after their earliest member.  Copies follow their root.  Returns
+        share wins; a name that a live article outside the area has is never taken), else after
+        their earliest member whose id is free.  Copies follow their root.  Returns
         {article id: new story id} for every article whose story changed; the caller stores
         these.  Cheap enough to run after every poll."""
         self._flush()

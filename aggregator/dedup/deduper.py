@@ -52,7 +52,7 @@ class DedupItem:
     text: str
     title: str = ""
     url: str | None = None
-    published: float | None = None  # unix seconds; None = arrival time `now`
+    published: float | None = None  # unix seconds; None or out of window: `now` (article_time)
     source: str | None = None  # outlet / feed id
     prefer: bool = False  # from the feed config
 
@@ -61,7 +61,7 @@ class DedupItem:
 class DedupResult:
     id: str
     duplicate_of: str | None  # the family root (never a chain)
-    story: str  # story id (the article id that started the story)
+    story: str  # story id: the id of the article that started it (consolidate may rename)
     reason: str  # "exact-url", "exact-text", "near-dup", "story", "new"
 
 
@@ -114,7 +114,10 @@ class Deduper(StoryConsolidation):
 
     def add(self, item: DedupItem, now: float, features: Features | None = None) -> DedupResult:
         """Decide for one arriving article. ``features`` (``features.extract(text, title)``)
-        may be computed ahead, e.g. in a worker process; they are pure."""
+        may be computed ahead, e.g. in a worker process; they are pure.
+
+        To persist the decision, take the article's ``snapshot`` before ``SNAPSHOT_RECENT``
+        more articles are added or restored, or call ``add_with_snapshot``."""
         self._flush()
         if not math.isfinite(now):
             raise ValueError(f"dedup clock must be a finite time, got {now!r}")
@@ -162,9 +165,18 @@ class Deduper(StoryConsolidation):
         log.debug("dedup id=%s reason=%s duplicate_of=%s story=%s", item.id, reason, root, story)
         return DedupResult(item.id, root, story, reason)
 
+    def add_with_snapshot(
+        self, item: DedupItem, now: float, features: Features | None = None
+    ) -> tuple[DedupResult, bytes]:
+        """``add``, then the article's ``snapshot``: the decision and the bytes to store
+        beside it, so that ``restore`` can rebuild the index after a restart."""
+        result = self.add(item, now, features)
+        return result, self.snapshot(item.id)
+
     def evict(self, now: float) -> int:
         """Drop articles older than ``window`` and stories idle longer than ``story_window``.
-        A vectorised scan of the time column; compaction when dead rows outnumber live."""
+        A vectorised scan of the time column; compaction when dead rows outnumber live ones
+        (and 1,024)."""
         self._flush()
         c = self._c
         n = c.n
@@ -196,13 +208,14 @@ class Deduper(StoryConsolidation):
         band keys, story and consolidation vectors, its terms; no text).
 
         Only the last ``SNAPSHOT_RECENT`` articles added or restored can be snapshotted: band
-        keys and terms are kept no longer (a KeyError says so)."""
+        keys and terms are kept no longer (a KeyError says so).  Take it right after ``add``,
+        or use ``add_with_snapshot``."""
         slot = self._by_id[id]
         recent = self._recent.get(slot)
         if recent is None:
             raise KeyError(
                 f"dedup snapshot of {id} must be taken within {SNAPSHOT_RECENT} articles of its"
-                " add()"
+                " add() (add_with_snapshot does both)"
             )
         c = self._c
         k = int(c.clen[slot])

@@ -33,7 +33,8 @@ class DocFreq:
       divisor ``exp((T - base) / tau)`` is then ``>= 1``: no division by zero, no overflow.
     - An article much older than ``base`` adds ``exp(very negative) == 0.0``: it simply
       does not count (math.exp underflows to 0 without an error).
-    - Non-finite times never get here: ``Deduper`` maps them to its clock first.
+    - Non-finite times never get here: ``Deduper.add`` refuses a non-finite clock and
+      counts a non-finite publication time at the clock (``article_time``).
     """
 
     RESCALE_SPAN = 13.8  # weights up to e^13.8 ~ 1e6 relative to the base: float32 precise

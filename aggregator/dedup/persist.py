@@ -6,7 +6,7 @@ time, URL and text hashes, sizes, the lengths of every part), the root and story
 an unused third string (UTF-8), then the arrays: shingle sketch (uint32) and positions
 (uint8), skeleton sketch (uint32), LSH band keys (uint32), story vector terms (uint32) and
 weights (float16), the article's terms for document frequencies (uint32), and the
-consolidation vector's terms (uint32) and weights (float16).  ~1.6 KB per article.
+consolidation vector's terms (uint32) and weights (float16).  ~2 KB per article.
 Version 2 (no consolidation vector) is still read; version 1 (whole shingle sets) is not.
 """
 

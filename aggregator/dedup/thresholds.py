@@ -13,7 +13,7 @@ from __future__ import annotations
 # 30 topics, reported separately for topics 1-15 and 16-30 by bench/dedup_eval.py).  The gold
 # families there merge originals whose word 3-shingle Jaccard is >= ~0.5 and keep apart
 # originals that merely contain a long passage of one another, hence a Jaccard rule plus
-# two narrower rules for spun and truncated copies.  With sketches (textfeatures.SKETCH_K)
+# two narrower rules for spun and truncated copies.  With sketches (features.SKETCH_K)
 # the same thresholds stay best: re-checked on the whole set after the switch (grid:
 # SPIN_SKELETON_JACCARD 0.55/0.57 -> P 0.985, COPY_JACCARD 0.47 -> P 0.972, TRUNC_CONTAINMENT
 # 0.72 -> no gain, an extra "shingle + skeleton Jaccard >= 1.0/1.05" rule -> P 0.972/0.985).
