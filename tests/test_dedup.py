@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.dedup import (
+    SNAPSHOT_RECENT,
     Deduper,
     DedupItem,
     cluster,
@@ -206,6 +207,21 @@ def test_snapshot_restore_gives_identical_decisions() -> None:
         rb = b.add(item(f"n{j}", t), T0 + 100 + j)
         assert ra == rb
     assert [a.add(item("q", QUAKE_A2), T0 + 200)] == [b.add(item("q", QUAKE_A2), T0 + 200)]
+
+
+def test_snapshot_is_for_recent_articles_and_add_with_snapshot_gives_the_same_bytes() -> None:
+    """snapshot() needs what only the last SNAPSHOT_RECENT adds keep; add_with_snapshot()
+    returns the same decision and bytes as add() then snapshot()."""
+    a, b = Deduper(), Deduper()
+    for i in range(SNAPSHOT_RECENT + 1):
+        text = f"{UNRELATED} Item number {i} of the series {i * 7}."
+        ra = a.add(item(f"u{i}", text), T0 + i)
+        rb, blob = b.add_with_snapshot(item(f"u{i}", text), T0 + i)
+        assert ra == rb and a.snapshot(f"u{i}") == blob
+    assert a.snapshot(f"u{SNAPSHOT_RECENT}")
+    assert a.snapshot("u1")
+    with pytest.raises(KeyError, match="within 256 articles"):
+        a.snapshot("u0")
 
 
 def test_restore_is_fast() -> None:
