@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -14,8 +14,7 @@ from aggregator.dedup.thresholds import CONS_TERMS, STORY_TERMS
 F16 = npt.NDArray[np.float16]
 
 
-@dataclass(frozen=True, eq=False)
-class Row:
+class Row(NamedTuple):
     """What one article's row holds apart from its story bookkeeping: built by ``add`` from
     ``Features``, or by ``restore`` from a snapshot; ``Columns.write`` is the one way in."""
 

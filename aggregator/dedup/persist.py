@@ -13,7 +13,7 @@ Version 2 (no consolidation vector) is still read; version 1 (whole shingle sets
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,8 +27,7 @@ HEADER = struct.Struct("<BBdQQIIIHHHHHHHHH")  # version 3: + len consolidation v
 VERSION = 3
 
 
-@dataclass(frozen=True, eq=False)
-class Stored:
+class Stored(NamedTuple):
     """One article's snapshot, decoded: its row and what the columns do not keep."""
 
     row: Row
