@@ -6,7 +6,7 @@ Run from the repo root:  .venv/bin/python bench/dedup_speed.py [--window 100000]
    ``restore()`` (snapshots of a pool of articles synthesised by recombining sentences of
    ../shared/data/dedup/ecbplus-stories, each stored copy salted so all are distinct);
    tracemalloc bytes per article held, and the peak while filling.
-2. Throughput with ``--window`` articles in the window: ``textfeatures.extract`` alone, then
+2. Throughput with ``--window`` articles in the window: ``features.extract`` alone, then
    ``--n`` articles through ``add(item, now, features=...)`` (what the main process does:
    exact and near-duplicate lookup + verification + story assignment), CPU time on one core;
    a quarter of them are syndicated copies of window articles; ``consolidate`` after every
@@ -32,8 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aggregator import textfeatures as tf
-from aggregator.dedup import _HEADER, Deduper, DedupItem, KeyIndex
+from aggregator.dedup import Deduper, DedupItem
+from aggregator.dedup import features as tf
+from aggregator.dedup.keyindex import KeyIndex
+from aggregator.dedup.persist import HEADER
 
 DATA = (
     Path(__file__).resolve().parents[1].parent
@@ -75,11 +77,11 @@ def salted(blob: bytes, rng: np.random.Generator, story: str) -> bytes:
     """A distinct article of the same shape: every hash in it (URL, text, sketches, band
     keys, story terms) is xor-ed with one random 32-bit salt (sketches re-sorted,
     weights kept), so it matches nothing else; it starts its own story."""
-    head = list(_HEADER.unpack_from(blob))
+    head = list(HEADER.unpack_from(blob))
     ks, kk, nb, kv, nt = head[8:13]
     lens = head[13:16]
     nc = head[16]
-    strs, p = [], _HEADER.size
+    strs, p = [], HEADER.size
     for n in lens:
         strs.append(blob[p : p + n])
         p += n
@@ -109,7 +111,7 @@ def salted(blob: bytes, rng: np.random.Generator, story: str) -> bytes:
     o = np.argsort(ct)
     ct, cv = ct[o], cv[o]
     parts = [
-        _HEADER.pack(*head),
+        HEADER.pack(*head),
         *strs,
         *(a.tobytes() for a in (sk, pos, skel, bands, vt, vv, dft, ct, cv)),
     ]

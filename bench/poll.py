@@ -286,8 +286,8 @@ def phase_breakdown(www: Path, args: argparse.Namespace) -> dict[str, Any]:
 
     import feedparser
 
-    from aggregator import textfeatures
     from aggregator.dedup import Deduper, DedupItem
+    from aggregator.dedup import features as textfeatures
     from aggregator.enrich import extract
     from aggregator.poll.parse import parse_feed
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from aggregator.dedup import (
+    SNAPSHOT_RECENT,
     Deduper,
     DedupItem,
     cluster,
     cluster_lines,
-    pick_canonical,
     text_hash,
 )
 from aggregator.urls import url_identity
@@ -212,6 +212,21 @@ def test_snapshot_restore_gives_identical_decisions() -> None:
     assert [a.add(item("q", QUAKE_A2), T0 + 200)] == [b.add(item("q", QUAKE_A2), T0 + 200)]
 
 
+def test_snapshot_is_for_recent_articles_and_add_with_snapshot_gives_the_same_bytes() -> None:
+    """snapshot() needs what only the last SNAPSHOT_RECENT adds keep; add_with_snapshot()
+    returns the same decision and bytes as add() then snapshot()."""
+    a, b = Deduper(), Deduper()
+    for i in range(SNAPSHOT_RECENT + 1):
+        text = f"{UNRELATED} Item number {i} of the series {i * 7}."
+        ra = a.add(item(f"u{i}", text), T0 + i)
+        rb, blob = b.add_with_snapshot(item(f"u{i}", text), T0 + i)
+        assert ra == rb and a.snapshot(f"u{i}") == blob
+    assert a.snapshot(f"u{SNAPSHOT_RECENT}")
+    assert a.snapshot("u1")
+    with pytest.raises(KeyError, match="within 256 articles"):
+        a.snapshot("u0")
+
+
 def test_restore_is_fast() -> None:
     a = Deduper()
     a.add(item("x", ORIGINAL), T0)
@@ -250,10 +265,6 @@ def test_helpers() -> None:
     )
     assert text_hash("Hello,  World!") == text_hash("hello world")
     assert text_hash("hello world") != text_hash("hello there world")
-    fam = [("a", False, 100, 1.0), ("b", False, 300, 2.0), ("c", True, 50, 3.0)]
-    assert pick_canonical(fam) == "c"
-    assert pick_canonical(fam[:2]) == "b"
-    assert pick_canonical([("a", False, 100, 1.0), ("b", False, 100, 2.0)]) == "a"
 
 
 def test_eviction_compacts_and_keeps_working() -> None:
@@ -305,7 +316,7 @@ def test_features_pickle_compactly_and_identically() -> None:
 
     import numpy as np
 
-    from aggregator.textfeatures import extract
+    from aggregator.dedup.features import extract
 
     f = extract(ORIGINAL, "Riverton closes bridge")
     blob = pickle.dumps(f)
@@ -329,7 +340,7 @@ def test_features_pickle_compactly_and_identically() -> None:
 def test_sketch_estimates_are_exact_for_small_sets_and_close_for_large() -> None:
     import numpy as np
 
-    from aggregator.textfeatures import sketch_overlap
+    from aggregator.dedup.features import sketch_overlap
 
     rng = np.random.default_rng(1)
     a = np.unique(rng.integers(0, 2**32, 3000, dtype=np.uint64)).astype(np.uint32)
@@ -344,8 +355,8 @@ def test_sketch_estimates_are_exact_for_small_sets_and_close_for_large() -> None
 def test_batch_verification_agrees_with_pairwise() -> None:
     import numpy as np
 
-    from aggregator import textfeatures as tf
-    from aggregator.dedup import CopySketch, is_copy, is_copy_batch
+    from aggregator.dedup import features as tf
+    from aggregator.dedup.copies import CopySketch, is_copy, is_copy_batch
 
     texts = [ORIGINAL, BOILER, TRUNCATED, REORDERED, LIGHT, SPUN, UNRELATED, QUAKE_A1, QUAKE_A2]
     texts += [QUAKE_B, "Video", P1 + "\n" + P2, P3 + "\n" + P4 + "\n" + P5]
@@ -442,7 +453,7 @@ def test_restore_skips_snapshots_of_the_old_format() -> None:
 def test_key_index_keeps_the_newest_entries_per_key_through_merges() -> None:
     import numpy as np
 
-    from aggregator.dedup import KeyIndex
+    from aggregator.dedup.keyindex import KeyIndex
 
     rng = np.random.default_rng(3)
     keys = rng.integers(0, 50, 5000).astype(np.uint32)
@@ -491,7 +502,7 @@ def _reference_average_link(sim: list[list[float]], threshold: float) -> list[in
 def test_average_link_matches_the_textbook_algorithm() -> None:
     import numpy as np
 
-    from aggregator.dedup import average_link
+    from aggregator.dedup.linkage import average_link
 
     rng = np.random.default_rng(5)
     for trial in range(20):

@@ -20,17 +20,16 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from aggregator import dedup
-from aggregator.dedup import (
+from aggregator.dedup import Deduper, DedupItem, linkage
+from aggregator.dedup.keyindex import KeyIndex
+from aggregator.dedup.linkage import average_link
+from aggregator.dedup.stories import story_hash
+from aggregator.dedup.thresholds import (
     CONS_EDGE_MIN,
     CONS_MIN_DOCS,
     CONS_MIN_SIMILARITY,
     CONS_NEIGHBOUR_HITS,
     CONS_POSTING_MAX,
-    Deduper,
-    DedupItem,
-    KeyIndex,
-    average_link,
 )
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dedup"
@@ -244,7 +243,7 @@ def test_pair_sums_in_small_blocks_equal_the_plain_sums() -> None:
     n = 1500  # > 2^17 / 1500 = 87 rows per block: 18 blocks
     rows, terms, w = random_vectors(rng, n, 400, 0.03)
     w = (np.round(w * 8) / 8).astype(np.float32)  # coarse: many exactly equal similarities
-    ea, eb, sims = dedup._pair_sims(rows, terms, w, n)
+    ea, eb, sims = linkage._pair_sims(rows, terms, w, n)
     # the plain way: one np.unique over all pair keys
     order = np.lexsort((rows, terms))
     r, t, ww = rows[order], terms[order], w[order]
@@ -281,8 +280,8 @@ def test_dense_and_sparse_merge_loops_agree() -> None:
         ea, eb = keys // k, keys % k
         sims = np.round(rng.uniform(CONS_EDGE_MIN, 0.6, len(keys)), 2)  # ties
         thr = float(rng.choice([0.1, 0.2]))
-        dense = dedup._merge_dense(k, ea, eb, sims, thr)
-        sparse = dedup._merge_sparse(k, ea, eb, sims, thr)
+        dense = linkage._merge_dense(k, ea, eb, sims, thr)
+        sparse = linkage._merge_sparse(k, ea, eb, sims, thr)
         assert dense == sparse, trial
 
 
@@ -290,7 +289,7 @@ def test_a_component_too_big_for_a_dense_matrix_gives_the_reference_labels() -> 
     """A chain of rows, each sharing a strong term with the next (one component of more
     than ``_DENSE_MAX_ROWS`` rows), plus weak random terms."""
     rng = np.random.default_rng(12)
-    n = dedup._DENSE_MAX_ROWS + 300
+    n = linkage._DENSE_MAX_ROWS + 300
     rows_l, terms_l, w_l = [], [], []
     for i in range(n):
         own = [(i, 1.0 + rng.random()), (i + 1, 1.0 + rng.random())]  # chain terms
@@ -304,10 +303,10 @@ def test_a_component_too_big_for_a_dense_matrix_gives_the_reference_labels() -> 
     w = np.array(w_l)
     w /= np.sqrt(np.bincount(rows, weights=w * w))[rows]
     w32 = w.astype(np.float32)
-    ea, eb, sims = dedup._pair_sims(rows, terms, w32, n)
+    ea, eb, sims = linkage._pair_sims(rows, terms, w32, n)
     strong = sims >= CONS_MIN_SIMILARITY
-    comp = dedup._components(n, ea[strong].tolist(), eb[strong].tolist())
-    assert np.bincount(comp).max() > dedup._DENSE_MAX_ROWS
+    comp = linkage._components(n, ea[strong].tolist(), eb[strong].tolist())
+    assert np.bincount(comp).max() > linkage._DENSE_MAX_ROWS
     got = average_link(rows, terms, w32, n, CONS_MIN_SIMILARITY)
     assert got.tolist() == ref_average_link(rows, terms, w32, n, CONS_MIN_SIMILARITY).tolist()
     assert len(set(got.tolist())) < n  # merges happened
@@ -423,7 +422,7 @@ def test_story_ids_held_outside_the_area_match_a_whole_window_scan() -> None:
         whole = {d._story[s] for s in range(c.n) if c.alive[s] and s not in inside}
         assert d._held_outside(rows, names) == whole & names
     # the hash column follows every change of story
-    assert c.shash[: c.n].tolist() == [dedup._shash(s) for s in d._story]
+    assert c.shash[: c.n].tolist() == [story_hash(s) for s in d._story]
 
 
 def test_renumbering_stories_changes_no_decision() -> None:

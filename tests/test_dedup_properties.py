@@ -25,8 +25,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aggregator.dedup import MIN_TEXT_TOKENS, Deduper, DedupItem, _DocFreq, article_time
-from aggregator.textfeatures import tokens
+from aggregator.dedup import Deduper, DedupItem, article_time
+from aggregator.dedup.docfreq import DocFreq
+from aggregator.dedup.features import tokens
+from aggregator.dedup.thresholds import MIN_TEXT_TOKENS
 
 T1970 = 0.0
 T2100 = 4102444800.0
@@ -180,7 +182,7 @@ def test_document_frequencies_are_finite_for_any_times(
 ) -> None:
     """The time-decayed counts themselves, with raw times in any order (the Deduper maps
     article times into its window first; these hold without that)."""
-    df = _DocFreq(tau)
+    df = DocFreq(tau)
     terms = np.array([1, 2, 3, 0xFFFFFFFF], dtype=np.uint32)
     for op, t in ops:
         if op == "add":
@@ -197,4 +199,4 @@ def test_document_frequencies_are_finite_for_any_times(
         assert np_finite(df.table) and math.isfinite(df.total)
     if ops:
         # every stored weight is bounded (float32 cells stay precise)
-        assert float(df.table.max(initial=0.0)) <= math.exp(_DocFreq.RESCALE_SPAN) * len(ops) + 1
+        assert float(df.table.max(initial=0.0)) <= math.exp(DocFreq.RESCALE_SPAN) * len(ops) + 1

@@ -327,6 +327,6 @@ def test_enrich_pass_decides_every_article(items: list[tuple[float | None, str, 
 
 
 def prose_words(text: str) -> list[str]:
-    from aggregator.textfeatures import tokens
+    from aggregator.dedup.features import tokens
 
     return tokens(text)[0]

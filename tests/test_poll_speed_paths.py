@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 
 import aggregator
-from aggregator import textfeatures
 from aggregator.config import Config, FeedConfig, FetchConfig
-from aggregator.dedup import text_hash
+from aggregator.dedup import features, text_hash
 from aggregator.pipeline import Pipeline
 from aggregator.poll.fetch import FEED_ACCEPT, Fetcher, blocked_reason
 from aggregator.store import ArticleRow, Store
@@ -255,7 +254,7 @@ def test_text_hash_is_the_features_thash() -> None:
         "",
         "can't won’t 3.14 e-mail_address",
     ]:
-        assert textfeatures.extract(text, "a title").thash.hex() == text_hash(text)
+        assert features.extract(text, "a title").thash.hex() == text_hash(text)
 
 
 def test_insert_with_dedup_fields(tmp_path: Path) -> None:

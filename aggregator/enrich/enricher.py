@@ -25,14 +25,14 @@ from datetime import datetime, timedelta
 from html import escape, unescape
 from typing import TypeVar
 
-from aggregator import failpoints, textfeatures
+from aggregator import failpoints
 from aggregator.config import Config, FeedConfig, FullText
-from aggregator.dedup import Deduper, DedupItem
+from aggregator.dedup import Deduper, DedupItem, Features
+from aggregator.dedup import features as textfeatures
 from aggregator.enrich import clean, extract
 from aggregator.errors import ExtractError, StoreError
 from aggregator.poll.fetch import HTML_ACCEPT, Fetcher
 from aggregator.store import ENRICH_KIND, ENRICH_NEW, ENRICH_SUMMARY_ONLY, RawArticle, Store
-from aggregator.textfeatures import Features
 from aggregator.types import Outcome
 from aggregator.workers import Workers
 

@@ -36,8 +36,9 @@ import re
 import struct
 import unicodedata
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -73,7 +74,7 @@ NUM_BINS = 64  # one-permutation min-hash bins (LSH_BANDS x LSH_ROWS)
 LSH_BANDS = 32
 LSH_ROWS = 2
 # tf multiplier for names (capitalised mid-sentence) and numbers; tuned with the story
-# thresholds on ecbplus-stories topics 1-15 (see aggregator/dedup.py)
+# thresholds on ecbplus-stories topics 1-15 (see aggregator/dedup/thresholds.py)
 ENTITY_BOOST = 3.0
 
 _WILDCARD = zlib.crc32(b"\x00*")
@@ -95,7 +96,7 @@ class Features:
     ntokens: int
     thash: bytes  # 16-byte hash of the normalised text
 
-    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+    def __reduce__(self) -> tuple[Callable[[bytes], Features], tuple[bytes]]:
         """Pickle as one bytes object (workers send these to the main process)."""
         head = _PACK.pack(
             self.nshingles, self.nskel, self.ntokens, self.thash, len(self.sketch),
@@ -109,18 +110,29 @@ class Features:
 _PACK = struct.Struct("<III16sHHHH")
 
 
+_G = TypeVar("_G", bound=np.generic)
+
+
+class BlobReader:
+    """Typed read-only array views taken one after another from a bytes object (no copies)."""
+
+    __slots__ = ("blob", "pos")
+
+    def __init__(self, blob: bytes, pos: int) -> None:
+        self.blob = blob
+        self.pos = pos
+
+    def take(self, dtype: type[_G], count: int) -> npt.NDArray[_G]:
+        a = np.frombuffer(self.blob, dtype=dtype, count=count, offset=self.pos)
+        self.pos += a.nbytes
+        return a
+
+
 def _unpack(blob: bytes) -> Features:
     nsh, nsk, ntok, thash, ks, kk, nb, nt = _PACK.unpack_from(blob)
-    pos = _PACK.size
-    out: list[npt.NDArray[Any]] = []
-    for dtype, n in (
-        (np.uint32, ks), (np.uint8, ks), (np.uint32, kk), (np.uint32, nb), (np.uint32, nt),
-        (np.float16, nt),
-    ):  # fmt: skip
-        a: npt.NDArray[Any] = np.frombuffer(blob, dtype=dtype, count=n, offset=pos)
-        pos += a.nbytes
-        out.append(a)
-    sketch, spos, skel, bands, terms, w16 = out
+    r = BlobReader(blob, _PACK.size)
+    sketch, spos, skel = r.take(np.uint32, ks), r.take(np.uint8, ks), r.take(np.uint32, kk)
+    bands, terms, w16 = r.take(np.uint32, nb), r.take(np.uint32, nt), r.take(np.float16, nt)
     return Features(
         sketch=sketch, sketch_pos=spos, nshingles=nsh, skel=skel, nskel=nsk, bands=bands,
         terms=terms, weights=w16.astype(np.float32), ntokens=ntok, thash=thash,

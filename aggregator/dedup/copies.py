@@ -1,0 +1,166 @@
+"""Copy verification: is a candidate pair the same article (syndicated, spun, truncated)?
+
+Pure functions over bottom-k sketches (``features``): ``is_copy`` for one pair and
+``is_copy_batch``, the same rules vectorised over many stored rows (what the Deduper runs
+on the candidates its band-key index returns).  ``text_hash`` is the exact-text identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from aggregator.dedup import features as tf
+from aggregator.dedup.features import U8, U32, Features
+from aggregator.dedup.thresholds import (
+    COPY_JACCARD,
+    MIN_SET,
+    MIN_TEXT_TOKENS,
+    SPIN_MIN_SHINGLES,
+    SPIN_SHINGLE_JACCARD,
+    SPIN_SKELETON_JACCARD,
+    TINY_JACCARD,
+    TRUNC_CONTAINMENT,
+    TRUNC_MIN_RATIO,
+    TRUNC_PREFIX,
+)
+
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class CopySketch:
+    """What copy verification needs of one article (a view of ``Features`` or a stored row)."""
+
+    sketch: U32
+    pos: U8  # relative first-occurrence rank, 1/256 of nshingles
+    nshingles: int
+    skel: U32
+    nskel: int
+    ntokens: int
+
+    @classmethod
+    def of(cls, f: Features) -> CopySketch:
+        return cls(f.sketch, f.sketch_pos, f.nshingles, f.skel, f.nskel, f.ntokens)
+
+
+def text_hash(text: str) -> str:
+    """Hash of the normalised text (case, Unicode form, whitespace and punctuation folded)."""
+    return tf.text_digest(tf.normalise(text)).hex()
+
+
+def is_copy(a: CopySketch, b: CopySketch) -> tuple[bool, float]:
+    """Verify a near-duplicate candidate pair from sketches; returns (decision, score)."""
+    if min(a.ntokens, b.ntokens) < MIN_TEXT_TOKENS:
+        return False, 0.0
+    short, long_ = (a, b) if a.nshingles <= b.nshingles else (b, a)
+    ns, nl = short.nshingles, long_.nshingles
+    shared, union, in_short, cut = tf.sketch_overlap(short.sketch, ns, long_.sketch, nl)
+    j_sh = shared / union if union else 0.0
+    if ns < MIN_SET:
+        return j_sh >= TINY_JACCARD, j_sh
+    s2, u2, _, _ = tf.sketch_overlap(a.skel, a.nskel, b.skel, b.nskel)
+    j_sk = s2 / u2 if u2 else 0.0
+    score = j_sh + j_sk
+    if j_sh >= COPY_JACCARD:
+        return True, score
+    if j_sk >= SPIN_SKELETON_JACCARD and j_sh >= SPIN_SHINGLE_JACCARD and ns >= SPIN_MIN_SHINGLES:
+        return True, score
+    if ns < TRUNC_MIN_RATIO * nl or not in_short or shared < TRUNC_CONTAINMENT * in_short:
+        return False, score
+    # prefix coverage: of the longer text's first ns distinct shingles (sampled within the
+    # common hash range), the share that the shorter text has
+    head = long_.sketch[(long_.sketch <= cut) & (long_.pos < 256 * ns // nl)]
+    if len(head) == 0:
+        return False, score
+    s_in = short.sketch[short.sketch <= cut]
+    cov = len(np.intersect1d(head, s_in, assume_unique=True)) / len(head)
+    return cov >= TRUNC_PREFIX, score
+
+
+_MAX32 = np.uint32(0xFFFFFFFF)
+
+
+def in_sorted(x: U32, ref: U32) -> npt.NDArray[np.bool_]:
+    """``np.isin(x, ref)`` for a sorted ``ref`` (binary search; no sorting of ``x``)."""
+    if len(ref) == 0:
+        return np.zeros(x.shape, dtype=bool)
+    idx = np.minimum(np.searchsorted(ref, x), len(ref) - 1)
+    out: npt.NDArray[np.bool_] = ref[idx] == x
+    return out
+
+
+def _overlap_batch(
+    q: U32, nq: int, rows: U32, k: I64, n: I64
+) -> tuple[I64, I64, I64, U32, npt.NDArray[np.bool_]]:
+    """``tf.sketch_overlap`` of one sketch against many stored ones (rows padded with
+    0xFFFFFFFF past ``k``).  Returns shared, in_q, in_row, cut and the membership mask of
+    row values in ``q`` (within the common range)."""
+    cq = q[-1] if 0 < len(q) < nq else _MAX32
+    last = rows[np.arange(len(rows)), np.maximum(k - 1, 0)]
+    cr = np.where((k > 0) & (k < n), last, _MAX32)
+    cut = np.minimum(cr, cq)
+    valid = (np.arange(rows.shape[1]) < k[:, None]) & (rows <= cut[:, None])
+    member = valid & in_sorted(rows, q)
+    shared = member.sum(axis=1)
+    in_r = valid.sum(axis=1)
+    in_q = np.searchsorted(q, cut, side="right").astype(np.int64)
+    return shared, in_q, in_r, cut, member
+
+
+def is_copy_batch(
+    me: CopySketch,
+    sketch: U32,
+    pos: U8,
+    skel: U32,
+    lens: I64,
+    sizes: I64,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """``is_copy(me, row)`` for many stored rows at once (same rules, vectorised).
+    ``lens`` = (sketch, skeleton) lengths, ``sizes`` = (nshingles, nskel, ntokens) per row."""
+    m = len(sketch)
+    nsh_r, nsk_r, ntok_r = sizes[:, 0], sizes[:, 1], sizes[:, 2]
+    shared, in_q, in_r, cut, member = _overlap_batch(
+        me.sketch, me.nshingles, sketch, lens[:, 0], nsh_r
+    )
+    union = in_q + in_r - shared
+    j_sh = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
+    s2, q2, r2, _, _ = _overlap_batch(me.skel, me.nskel, skel, lens[:, 1], nsk_r)
+    u2 = q2 + r2 - s2
+    j_sk = np.where(u2 > 0, s2 / np.maximum(u2, 1), 0.0)
+    me_short = me.nshingles <= nsh_r
+    ns = np.where(me_short, me.nshingles, nsh_r)
+    nl = np.where(me_short, nsh_r, me.nshingles)
+    in_short = np.where(me_short, in_q, in_r)
+    tiny = ns < MIN_SET
+    ok = (j_sh >= COPY_JACCARD) | (
+        (j_sk >= SPIN_SKELETON_JACCARD) & (j_sh >= SPIN_SHINGLE_JACCARD) & (ns >= SPIN_MIN_SHINGLES)
+    )
+    trunc = (
+        ~ok
+        & (ns >= TRUNC_MIN_RATIO * nl)
+        & (in_short > 0)
+        & (shared >= TRUNC_CONTAINMENT * in_short)
+    )
+    if trunc.any():
+        thr = 256 * ns // np.maximum(nl, 1)
+        cov = np.zeros(m)
+        for i in np.flatnonzero(trunc).tolist():
+            c = cut[i]
+            if me_short[i]:  # the stored row is the longer text
+                head_mask = (np.arange(sketch.shape[1]) < lens[i, 0]) & (sketch[i] <= c)
+                head_mask &= pos[i] < thr[i]
+                nh = int(head_mask.sum())
+                cov[i] = (member[i] & head_mask).sum() / nh if nh else 0.0
+            else:
+                head = me.sketch[(me.sketch <= c) & (me.pos < thr[i])]
+                if len(head):
+                    r = sketch[i, : lens[i, 0]]
+                    cov[i] = in_sorted(head, r[r <= c]).sum() / len(head)
+        ok |= trunc & (cov >= TRUNC_PREFIX)
+    ok = np.where(tiny, j_sh >= TINY_JACCARD, ok)
+    ok &= np.minimum(ntok_r, me.ntokens) >= MIN_TEXT_TOKENS
+    score = np.where(tiny, j_sh, j_sh + j_sk)
+    return ok, score

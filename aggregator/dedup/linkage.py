@@ -1,0 +1,247 @@
+"""Average-link agglomerative clustering of sparse vectors (story consolidation).
+
+Exact and deterministic; the speed-ups (pair sums in dense blocks, one component of the
+graph of strong pairs at a time, dense merges for components that fit) never change a label
+(tests/test_dedup_consolidate.py checks them against a plain reference).
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+import numpy.typing as npt
+
+from aggregator.dedup.features import F32, U32
+from aggregator.dedup.thresholds import CONS_EDGE_MIN, CONS_POSTING_MAX
+
+F64 = npt.NDArray[np.float64]
+
+# average_link internals (speed and memory only; the labels do not depend on them)
+_SIM_BLOCK_CELLS = 1 << 17  # pair sums accumulate in dense blocks of this many float64
+_DENSE_MAX_ROWS = 2896  # a component up to this size merges in a dense float64 matrix (64 MiB)
+
+
+def _pair_sims(
+    rows: npt.NDArray[np.int64], terms: U32, weights: F32, n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Sparse similarities of ``average_link``'s rows (a term at most once per row): the
+    pairs (a < b) whose dot product over shared terms (posting lists of 2 to
+    ``CONS_POSTING_MAX`` rows) reaches ``CONS_EDGE_MIN``, sorted by (a, b).
+
+    A pair's products are summed in float64 in term order.  The pairs are generated
+    band by band of ``a`` (the posting entries, not the pairs, are sorted by band) and each
+    band is summed into a dense block of ``_SIM_BLOCK_CELLS`` cells: no sort of the pairs."""
+    empty = np.zeros(0, dtype=np.int64)
+    if n < 2 or len(rows) == 0:
+        return empty, empty, np.zeros(0)
+    order = np.lexsort((rows, terms))
+    r, t, w = rows[order], terms[order], weights[order]
+    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
+    sizes = np.diff(np.append(starts, len(t)))
+    ok = (sizes >= 2) & (sizes <= CONS_POSTING_MAX)
+    # each entry of a kept posting list pairs with the entries after it (higher rows)
+    keep = np.repeat(ok, sizes)
+    entry = np.flatnonzero(keep)
+    cnt = np.repeat(starts + sizes, sizes)[keep] - entry - 1
+    per = max(1, _SIM_BLOCK_CELLS // n)  # rows `a` per dense block
+    nblk = (n - 1) // per + 1
+    band = r[entry] // per
+    total = int(cnt.sum())
+    if total == 0:
+        return empty, empty, np.zeros(0)
+    bounds = np.zeros(nblk + 1, dtype=np.int64)
+    np.cumsum(np.bincount(band, weights=cnt, minlength=nblk).astype(np.int64), out=bounds[1:])
+    if nblk > 1:  # stable: within a band, entries stay in term order
+        o = np.argsort(band.astype(np.uint8 if nblk <= 256 else np.int32), kind="stable")
+        entry, cnt = entry[o], cnt[o]
+    first = np.repeat(entry, cnt)
+    second = first + (np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1)
+    lo, hi = r[first], r[second]
+    prod = (w[first] * w[second]).astype(np.float64)
+    del first, second
+    ea, eb, sims = [], [], []
+    for b, (s, e) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
+        if s == e:
+            continue
+        a0 = b * per
+        acc = np.bincount(
+            (lo[s:e] - a0) * n + hi[s:e], weights=prod[s:e], minlength=min(per, n - a0) * n
+        )
+        nz = np.flatnonzero(acc >= CONS_EDGE_MIN)
+        ea.append(nz // n + a0)
+        eb.append(nz % n)
+        sims.append(acc[nz])
+    if not ea:
+        return empty, empty, np.zeros(0)
+    return np.concatenate(ea), np.concatenate(eb), np.concatenate(sims)
+
+
+def _components(n: int, a: list[int], b: list[int]) -> npt.NDArray[np.int64]:
+    """Connected components of an undirected graph: the smallest node of each one's."""
+    parent = list(range(n))
+    for x, y in zip(a, b, strict=True):
+        while parent[x] != x:
+            parent[x] = x = parent[parent[x]]
+        while parent[y] != y:
+            parent[y] = y = parent[parent[y]]
+        if x != y:
+            parent[max(x, y)] = min(x, y)
+    out = np.array(parent, dtype=np.int64)
+    while True:  # point every node at its root
+        nxt = out[out]
+        if np.array_equal(nxt, out):
+            return out
+        out = nxt
+
+
+def _merge_dense(
+    k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
+) -> list[int]:
+    """``average_link``'s merge loop over one component of ``k`` rows, with the summed
+    similarities of the groups in a dense k x k float64 matrix (a row per group, kept
+    symmetric): a merge is two vector additions instead of a Python pass over both groups'
+    neighbours.  Same sums, same averages (float64, same operands) and the same pop order
+    as the sparse loop.  Returns each row's merge parent (itself if never merged)."""
+    s = np.zeros((k, k))
+    s[ea, eb] = sims
+    s[eb, ea] = sims
+    # group sizes as floats (exact integers): a merged-away group gets inf, so its stale
+    # cells average to 0 and are never pushed
+    size = np.ones(k)
+    ver = [0] * k
+    alive = [True] * k
+    parent = list(range(k))
+    first = np.flatnonzero(sims >= threshold)
+    heap = [
+        (-x, a, b, 0, 0)
+        for a, b, x in zip(
+            ea[first].tolist(), eb[first].tolist(), sims[first].tolist(), strict=True
+        )
+    ]
+    heapq.heapify(heap)
+    while heap:
+        _, a, b, va, vb = heapq.heappop(heap)
+        if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
+            continue
+        row = s[a]
+        row += s[b]
+        row[a] = 0.0
+        s[:, a] = row
+        alive[b] = False
+        parent[b] = a
+        size[a] += size[b]
+        size[b] = np.inf
+        ver[a] += 1
+        avg = row / (size[a] * size)
+        hits = np.flatnonzero(avg >= threshold)
+        for x, v in zip(hits.tolist(), avg[hits].tolist(), strict=True):
+            lo, hi = (a, x) if a < x else (x, a)
+            heapq.heappush(heap, (-v, lo, hi, ver[lo], ver[hi]))
+    return parent
+
+
+def _merge_sparse(
+    k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
+) -> list[int]:
+    """``_merge_dense`` for components too big for a dense matrix: dict-of-dicts sums."""
+    adj: list[dict[int, float]] = [{} for _ in range(k)]
+    heap: list[tuple[float, int, int, int, int]] = []
+    for a, b, sim in zip(ea.tolist(), eb.tolist(), sims.tolist(), strict=True):
+        adj[a][b] = adj[b][a] = sim
+        if sim >= threshold:  # single rows: the average is the similarity
+            heap.append((-sim, a, b, 0, 0))
+    heapq.heapify(heap)
+    size = [1] * k
+    ver = [0] * k
+    alive = [True] * k
+    parent = list(range(k))
+    while heap:
+        _, a, b, va, vb = heapq.heappop(heap)
+        if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
+            continue
+        # merge b into a (entries are pushed as (smaller, larger))
+        na = adj[a]
+        del na[b]
+        for x, sim in adj[b].items():
+            if x == a:
+                continue
+            nx = adj[x]
+            del nx[b]
+            s2 = na.get(x, 0.0) + sim
+            na[x] = nx[a] = s2
+        adj[b] = {}
+        alive[b] = False
+        parent[b] = a
+        size[a] += size[b]
+        ver[a] += 1
+        sa = size[a]
+        for x, sim in na.items():
+            avg = sim / (sa * size[x])
+            if avg >= threshold:
+                lo, hi = (a, x) if a < x else (x, a)
+                heapq.heappush(heap, (-avg, lo, hi, ver[lo], ver[hi]))
+    return parent
+
+
+def average_link(
+    rows: npt.NDArray[np.int64],
+    terms: U32,
+    weights: F32,
+    n: int,
+    threshold: float,
+) -> npt.NDArray[np.int64]:
+    """Average-link agglomerative clustering of ``n`` sparse vectors.
+
+    The vectors are given as (row, term, weight) triples, each row L2-normalised already.
+    Similarities are dot products over shared terms; terms shared by more than
+    ``CONS_POSTING_MAX`` rows are left out of the dot products (weak, frequent terms; they
+    stay in the norms), so the pair count stays near-linear; pairs below ``CONS_EDGE_MIN``
+    count 0.  Two groups merge while the best average pairwise similarity (absent pairs
+    count 0) reaches ``threshold``; ties break towards lower row numbers, so the result is
+    deterministic.  Returns a label per row: the smallest row number in its group.
+
+    An average reaches ``threshold`` only if one pair does, so groups never span two
+    connected components of the graph of pairs >= ``threshold``: each component is
+    clustered on its own, over its inner pairs only (weaker pairs to other components can
+    never add up to a merge, unless float rounding lifts a sum of pairs that all lie within
+    an ulp of ``threshold``), densely when it has at most ``_DENSE_MAX_ROWS`` rows."""
+    labels = np.arange(n, dtype=np.int64)
+    ea, eb, sims = _pair_sims(rows, terms, weights, n)
+    strong = sims >= threshold
+    if not strong.any():
+        return labels
+    comp = _components(n, ea[strong].tolist(), eb[strong].tolist())
+    inner = comp[ea] == comp[eb]
+    ea, eb, sims = ea[inner], eb[inner], sims[inner]
+    # rows of each component of two or more, in row order, and their local numbers
+    members = np.flatnonzero(np.bincount(comp, minlength=n)[comp] >= 2)
+    order = np.argsort(comp[members], kind="stable")
+    members = members[order]
+    mcomp = comp[members]
+    cstarts = np.flatnonzero(np.concatenate(([True], mcomp[1:] != mcomp[:-1])))
+    local = np.zeros(n, dtype=np.int64)
+    local[members] = np.arange(len(members)) - np.repeat(
+        cstarts, np.diff(np.append(cstarts, len(members)))
+    )
+    # the inner pairs of each component, in (a, b) order
+    eorder = np.argsort(comp[ea], kind="stable")
+    ea, eb, sims = ea[eorder], eb[eorder], sims[eorder]
+    ecomp = comp[ea]
+    bounds = np.searchsorted(ecomp, mcomp[cstarts])
+    ends = np.append(bounds[1:], len(ea))
+    mends = np.append(cstarts[1:], len(members))
+    for ci in range(len(cstarts)):
+        rows_c = members[cstarts[ci] : mends[ci]]
+        k = len(rows_c)
+        s, e = int(bounds[ci]), int(ends[ci])
+        merge = _merge_dense if k <= _DENSE_MAX_ROWS else _merge_sparse
+        parent = merge(k, local[ea[s:e]], local[eb[s:e]], sims[s:e], threshold)
+        # follow merge pointers to the surviving (smallest) row
+        for i in range(k):
+            j = i
+            while parent[j] != j:
+                j = parent[j]
+            parent[i] = j
+        labels[rows_c] = rows_c[parent]
+    return labels

@@ -1,0 +1,94 @@
+"""The snapshot format: one article's dedup state as bytes, stored beside the article.
+
+``Deduper.snapshot`` encodes a row and ``Deduper.restore`` decodes it, so a restarted daemon
+rebuilds its index without the texts.  Layout (little-endian): a ``HEADER`` (version, flags,
+time, URL and text hashes, sizes, the lengths of every part), the root and story ids and
+an unused third string (UTF-8), then the arrays: shingle sketch (uint32) and positions
+(uint8), skeleton sketch (uint32), LSH band keys (uint32), story vector terms (uint32) and
+weights (float16), the article's terms for document frequencies (uint32), and the
+consolidation vector's terms (uint32) and weights (float16).  ~2 KB per article.
+Version 2 (no consolidation vector) is still read; version 1 (whole shingle sets) is not.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import NamedTuple
+
+import numpy as np
+
+from aggregator.dedup.columns import F16, Row
+from aggregator.dedup.features import U32, BlobReader
+
+HEADER_V2 = struct.Struct("<BBdQQIIIHHHHHHHH")
+# version, flags, time, urlh, thash, ntokens, nshingles, nskel,
+# len sketch, len skel, len bands, len vector, len terms(df), 3 string lengths
+HEADER = struct.Struct("<BBdQQIIIHHHHHHHHH")  # version 3: + len consolidation vector
+VERSION = 3
+
+
+class Stored(NamedTuple):
+    """One article's snapshot, decoded: its row and what the columns do not keep."""
+
+    row: Row
+    root: str | None  # the family root when the article is a copy
+    story: str
+    bands: U32  # LSH band keys (copy index)
+    dfterms: U32  # all content terms (document frequencies); empty for a copy
+    cterms: U32  # consolidation vector (empty for a copy or a version 2 snapshot)
+    cvals: F16
+
+
+def encode(s: Stored) -> bytes:
+    r = s.row
+    strs = [x.encode() for x in (s.root or "", s.story, "")]
+    head = HEADER.pack(
+        VERSION,
+        int(s.root is not None),
+        r.time,
+        r.urlh,
+        r.thash,
+        r.ntokens,
+        r.nshingles,
+        r.nskel,
+        len(r.sketch),
+        len(r.skel),
+        len(s.bands),
+        len(r.vterms),
+        len(s.dfterms),
+        *(len(x) for x in strs),
+        len(s.cterms),
+    )
+    arrays = (r.sketch, r.pos, r.skel, s.bands, r.vterms, r.vvals, s.dfterms, s.cterms, s.cvals)
+    return head + b"".join(strs) + b"".join(a.tobytes() for a in arrays)
+
+
+def decode(blob: bytes) -> Stored | None:
+    """The snapshot in ``blob`` (arrays are read-only views into it); None for a blob of an
+    unknown or older format (version 1: whole shingle sets)."""
+    if not blob or blob[0] not in (2, VERSION):
+        return None
+    header = HEADER if blob[0] == VERSION else HEADER_V2
+    (ver, isdup, t, urlh, thash, ntok, nsh, nsk, ks, kk, nb, kv, nt, *lens) = header.unpack_from(
+        blob
+    )
+    ncons = lens.pop() if ver == VERSION else 0
+    pos = header.size
+    strs = []
+    for n in lens:
+        strs.append(blob[pos : pos + n].decode())
+        pos += n
+    rd = BlobReader(blob, pos)
+    sketch, spos, skel = rd.take(np.uint32, ks), rd.take(np.uint8, ks), rd.take(np.uint32, kk)
+    bands = rd.take(np.uint32, nb)
+    vterms, vvals = rd.take(np.uint32, kv), rd.take(np.float16, kv)
+    dfterms = rd.take(np.uint32, nt)
+    cterms, cvals = rd.take(np.uint32, ncons), rd.take(np.float16, ncons)
+    row = Row(
+        time=t, is_root=not isdup, urlh=urlh, thash=thash, nshingles=nsh, nskel=nsk,
+        ntokens=ntok, sketch=sketch, pos=spos, skel=skel, vterms=vterms, vvals=vvals,
+    )  # fmt: skip
+    return Stored(
+        row=row, root=strs[0] if isdup else None, story=strs[1], bands=bands,
+        dfterms=dfterms, cterms=cterms, cvals=cvals,
+    )  # fmt: skip

@@ -1,0 +1,72 @@
+"""Every tuned number of the dedup stage, with the data it was tuned on.
+
+Copy verification (``copies``), the candidate index (``keyindex``), online story assignment
+(``stories``) and story consolidation (``consolidate``, ``linkage``) read them from here, so
+the tuning record stays in one place.  Feature sizes (sketch lengths, LSH bands, the entity
+boost) live with the feature extraction in ``features``.
+"""
+
+from __future__ import annotations
+
+# ---- thresholds -----------------------------------------------------------------------------
+# Tuned on ../shared/data/dedup/ecbplus-syndication.jsonl.gz (grid over candidate pairs, all
+# 30 topics, reported separately for topics 1-15 and 16-30 by bench/dedup_eval.py).  The gold
+# families there merge originals whose word 3-shingle Jaccard is >= ~0.5 and keep apart
+# originals that merely contain a long passage of one another, hence a Jaccard rule plus
+# two narrower rules for spun and truncated copies.  With sketches (features.SKETCH_K)
+# the same thresholds stay best: re-checked on the whole set after the switch (grid:
+# SPIN_SKELETON_JACCARD 0.55/0.57 -> P 0.985, COPY_JACCARD 0.47 -> P 0.972, TRUNC_CONTAINMENT
+# 0.72 -> no gain, an extra "shingle + skeleton Jaccard >= 1.0/1.05" rule -> P 0.972/0.985).
+COPY_JACCARD = 0.50  # word 3-shingle Jaccard that alone makes a copy
+SPIN_SKELETON_JACCARD = 0.60  # skeleton 6-gram Jaccard for a synonym-spun copy ...
+SPIN_SHINGLE_JACCARD = 0.20  # ... with at least this word 3-shingle Jaccard ...
+SPIN_MIN_SHINGLES = 30  # ... and both texts this long (short skeletons are generic)
+TRUNC_CONTAINMENT = 0.75  # truncated copy: containment of the shorter in the longer ...
+TRUNC_PREFIX = 0.75  # ... mostly within the longer text's opening (prefix coverage) ...
+TRUNC_MIN_RATIO = 0.45  # ... and at least this length ratio (quotes of a passage are shorter)
+MIN_TEXT_TOKENS = 5  # shorter texts (empty teasers, "Video") only match by URL
+MIN_SET = 8  # below this many shingles only a near-exact match (TINY_JACCARD) counts
+TINY_JACCARD = 0.8
+# Story thresholds: tuned on ../shared/data/dedup/ecbplus-stories.jsonl.gz topics 1-15, file
+# order and shuffled (bench/dedup_eval.py reports 16-30 as held out).  Grid, mean F1 of the
+# two orders on topics 1-15: STORY_MIN_COSINE 0.15/0.20/0.25/0.30 -> 0.80/0.85/0.77/0.67;
+# ENTITY_BOOST 3 > 5 > 8; IDF_PRIOR_DOCS 5..300 and STORY_TERMS 16..48 within +-0.02.  A
+# second check on names/numbers (cosine over detail terms >= 0.1..0.4) and a stricter
+# threshold against one-member stories (0.25..0.40) did not raise F1 (ECB+ has no dates).
+STORY_MIN_COSINE = 0.20
+IDF_PRIOR_DOCS = 20  # pseudo-documents without the term: keeps IDF sane while the window fills
+DF_TABLE_BITS = 20  # count-min table of document frequencies: 2^20 float32 = 4 MB fixed
+STORY_QUERY_TERMS = 15  # top tf-idf terms of an article indexed / used to find stories
+STORY_CANDIDATES = 12  # stories scored exactly per article
+STORY_TERMS = 24  # terms kept per article vector (float16 weights)
+# Story consolidation (``Deduper.consolidate``): average-link clustering of the story window's
+# articles, re-run over the neighbourhood of newly arrived ones, corrects the greedy online
+# assignment (which can never undo an early wrong join).  Tuned on ecbplus-stories topics
+# 1-15 (bench/dedup_eval.py reports 16-30 as held out).  Batch average-link over full
+# vectors first: IDF power 1 / 1.5 / 2 -> F1 0.904 / 0.920 / 0.918 on 1-15, but 0.872 /
+# 0.893 / 0.905 on 16-30 with precision 0.88 / 0.89 / 0.95: squaring the IDF separates two
+# events of one subject, whose shared subject words are a little more frequent than each
+# event's own.  Terms found in no other document only dilute the cosine and are dropped
+# (min df 2: F1 0.85 -> 0.89 at IDF power 1; min df 3 and power 2.5 were worse).  Then in
+# the Deduper (vectors truncated at arrival, both arrival orders): CONS_TERMS 48 / 64 / 96 /
+# 200 -> best tuning-half F1 0.895 / 0.906 / 0.915 / 0.913; threshold 0.15 / 0.155 / 0.16 /
+# 0.165 -> 0.905 / 0.915 / 0.908 / 0.877 (96 terms).
+CONS_TERMS = 96  # terms per article (uint32 + float16: 576 bytes a row)
+CONS_IDF_POWER = 2.0
+# below this many documents (time-weighted) in the window, keeping only shared terms makes
+# any two articles look alike: no consolidation until the window holds enough
+CONS_MIN_DOCS = 50
+CONS_MIN_DF = 2.0  # document frequency (incl. the article itself) for a term to count
+CONS_MIN_SIMILARITY = 0.155  # average-link threshold (average pairwise cosine of two groups)
+CONS_EDGE_MIN = 0.02  # weaker pairs count as 0: F1 unchanged on ecbplus-stories (0.04: -0.002)
+# shared top terms that put an earlier article in the re-clustered area; consolidating every
+# 50 articles (ecbplus-stories, file order) 1 -> F1 0.892, 2 -> 0.802 (too narrow an area)
+CONS_NEIGHBOUR_HITS = 1
+CONS_POSTING_MAX = 64  # a term shared by more articles than this adds no candidate pairs
+CENTROID_TERMS = 48  # terms kept per multi-member story centroid
+POSTING_CAP = 32  # most recent articles kept per term in the story index
+KEY_CAP = 8  # most recent entries examined per copy-index key
+# LSH band keys a candidate must share before it is verified; ecbplus-syndication (all):
+# 1 -> R 0.897, 2 -> R 0.894 (trunc60 0.964), 3 -> R 0.890, precision 0.995 throughout
+MIN_BAND_HITS = 1
+PENDING_MAX = 32768  # index keys held in the pending dict before a merge (~1k articles)
