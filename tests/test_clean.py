@@ -442,7 +442,8 @@ def test_boilerplate_data_file_ships_with_the_package() -> None:
 
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     setuptools = pyproject["tool"]["setuptools"]
-    assert "aggregator.enrich" in setuptools["packages"]
+    # every subpackage is found (tests/test_packaging.py builds the wheel and looks inside)
+    assert "aggregator.*" in setuptools["packages"]["find"]["include"]
     assert patterns.DATA_FILE in setuptools["package-data"]["aggregator.enrich"]
     assert patterns.load_boilerplate() == patterns.BOILERPLATE
     assert set(patterns.TRIGGERS) <= set(PATTERNS)
