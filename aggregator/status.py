@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from aggregator.config import Config
+from aggregator.feeds import display_name, feed_index
 from aggregator.store import Store
-from aggregator.urls import site_of
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -18,11 +18,11 @@ def collect_status(
     config: Config, store: Store, *, now: datetime, next_digest: datetime | None = None
 ) -> dict[str, Any]:
     """Everything `status` shows, as plain data (also what `status --json` prints)."""
-    configured = {f.url: f for f in config.feeds}
-    store.ensure_feeds(configured)
+    configured = feed_index(config.feeds)
+    store.ensure_feeds(configured.urls)
     feeds = []
-    for s in store.feed_states(configured):
-        f = configured[s.url]
+    for s in store.feed_states(configured.urls):
+        f = configured.by_url[s.url]
         if s.gone:
             health = "gone"
         elif s.last_fetch_at is None:
@@ -33,7 +33,7 @@ def collect_status(
             health = "ok"
         feeds.append(
             {
-                "name": f.name or s.title or site_of(s.url) or s.url,
+                "name": display_name(s.url, f.name, s.title),
                 "url": s.url,
                 "topic": f.topic,
                 "health": health,
