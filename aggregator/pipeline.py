@@ -296,16 +296,12 @@ class Pipeline:
         return self._index[1]
 
     def due(self, now: datetime | None = None) -> list[FeedConfig]:
-        return [feed for feed, _ in self._due(now)]
-
-    def _due(self, now: datetime | None = None) -> list[tuple[FeedConfig, FeedState]]:
-        """The configured feeds due now, with their state: one indexed query."""
+        """The configured feeds due now, in the order they fell due: one indexed query."""
         feeds = self._feeds()
         if not feeds.urls <= self._ensured:
             self.store.ensure_feeds(feeds.urls - self._ensured)
             self._ensured |= feeds.urls
-        due = self.store.due_feeds(now or self.clock(), feeds.urls)
-        return [(feeds.by_url[s.url], s) for s in due]
+        return [feeds.by_url[u] for u in self.store.due_feeds(now or self.clock(), feeds.urls)]
 
     async def poll(
         self,
@@ -323,12 +319,10 @@ class Pipeline:
         is left to the next ``enrich()`` call."""
         self.outcome = EnrichOutcome()
         if feeds is None:
-            todo = self._due()
+            feeds = self.due()
         else:
             self.store.ensure_feeds(f.url for f in feeds)
-            states = {s.url: s for s in self.store.feed_states(f.url for f in feeds)}
-            todo = [(f, states[f.url]) for f in feeds]
-        if not todo:
+        if not feeds:
             if enrich and self.store.enrichment_backlog(self.clock()):
                 await self.enrich(progress=on_enriched)
             return []
@@ -339,8 +333,10 @@ class Pipeline:
         ingest_done = False
         async with Fetcher(self.config.fetch) as fetcher:
 
-            async def one(feed: FeedConfig, state: FeedState) -> PollSummary:
+            async def one(feed: FeedConfig) -> PollSummary:
                 async with in_flight:
+                    state = self.store.feed_state(feed.url)  # as it is now, when its turn comes
+                    assert state is not None  # ensured above; feeds are never deleted
                     summary = await self._poll_feed(fetcher, feed, state)
                 if summary.new or summary.updated:
                     arrived.set()
@@ -369,7 +365,7 @@ class Pipeline:
 
             task = asyncio.ensure_future(enricher()) if enrich else None
             try:
-                results = list(await asyncio.gather(*(one(f, s) for f, s in todo)))
+                results = list(await asyncio.gather(*(one(f) for f in feeds)))
                 ingest_done = True
                 arrived.set()
                 if task is not None:

@@ -94,7 +94,7 @@ def test_feed_state_round_trip_and_due(tmp_path: Path) -> None:
     urls = frozenset([url])
     with Store(tmp_path / "a.db") as s:
         s.ensure_feeds([url])
-        assert [f.url for f in s.due_feeds(T0, urls)] == [url]
+        assert s.due_feeds(T0, urls) == [url]
         s.apply_poll(intent(url, outcome="ok", status=200, error=None,
                             next_check_at=T0 + timedelta(minutes=30), etag='"v1"',
                             last_modified="Sun, 01 Nov 2026 12:00:00 GMT", body_hash="b",
@@ -142,11 +142,11 @@ def test_due_feeds_in_sql_on_the_index(tmp_path: Path) -> None:
         s.apply_poll(intent(urls[3], next_check_at=None, gone=True, outcome="gone"))
         # urls[4], urls[5]: never checked
         configured = frozenset(urls[:5])
-        due = [f.url for f in s.due_feeds(T0, configured)]
+        due = s.due_feeds(T0, configured)
         assert due == [urls[4], urls[1], urls[0]]
-        assert [f.url for f in s.due_feeds(T0)] == [urls[4], urls[5], urls[1], urls[0]]
+        assert s.due_feeds(T0) == [urls[4], urls[5], urls[1], urls[0]]
         # another configured set (a reload) replaces the first one
-        assert [f.url for f in s.due_feeds(T0, frozenset(urls[:2]))] == [urls[1], urls[0]]
+        assert s.due_feeds(T0, frozenset(urls[:2])) == [urls[1], urls[0]]
         plan = " ".join(
             str(r[-1])
             for r in s._db.execute(
@@ -156,7 +156,7 @@ def test_due_feeds_in_sql_on_the_index(tmp_path: Path) -> None:
                 (T0.timestamp(),),
             )
         )
-        assert "USING INDEX feeds_due" in plan and "TEMP B-TREE" not in plan, plan
+        assert "USING COVERING INDEX feeds_due" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_unused_feed_columns_are_dropped(tmp_path: Path) -> None:

@@ -189,7 +189,8 @@ class Store(PollStore):
     # ---- learned per-site boilerplate ---------------------------------------------------------
 
     def add_site_blocks(self, counts: Mapping[tuple[str, str], int]) -> None:
-        """``count_site_blocks`` for many articles at once: (site, hash) -> articles."""
+        """Count the articles of each site containing each block hash, for many articles at
+        once: (site, hash) -> articles (each article counts a hash once)."""
         with self.transaction():
             self._db.executemany(
                 "INSERT INTO site_blocks (site, hash, articles) VALUES (?, ?, ?)"

@@ -52,21 +52,23 @@ class PollStore(Connection):
         states = self.feed_states([url])
         return states[0] if states else None
 
-    def due_feeds(self, now: datetime, configured: frozenset[str] | None = None) -> list[FeedState]:
-        """Feeds whose next check time has come: never checked first, then by next check time
-        and URL; not the gone ones; with ``configured``, only those feeds.
+    def due_feeds(self, now: datetime, configured: frozenset[str] | None = None) -> list[str]:
+        """The URLs of the feeds whose next check time has come: never checked first, then by
+        next check time and URL; not the gone ones; with ``configured``, only those feeds.
 
-        One range read of the index ``feeds_due``, whatever the number of feeds; the
-        configured URLs are kept in a temporary table, refilled only when they change."""
+        One range read of the index ``feeds_due`` (it covers the query: no table row is
+        read), whatever the number of feeds; the configured URLs are kept in a temporary
+        table, refilled only when they change. A feed's state is read when its poll starts
+        (``feed_state``)."""
         sql = (
-            f"SELECT {_FEED_COLS} FROM feeds INDEXED BY feeds_due"
+            "SELECT url FROM feeds INDEXED BY feeds_due"
             " WHERE gone = 0 AND COALESCE(next_check_at, 0) <= ?"
         )
         if configured is not None:
             self._set_configured(configured)
             sql += " AND url IN temp.configured"
         sql += " ORDER BY COALESCE(next_check_at, 0), url"
-        return [_feed_state(r) for r in self._db.execute(sql, (now.timestamp(),))]
+        return [r[0] for r in self._db.execute(sql, (now.timestamp(),))]
 
     def _set_configured(self, urls: frozenset[str]) -> None:
         if urls is self._configured or urls == self._configured:
