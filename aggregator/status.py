@@ -3,11 +3,61 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from aggregator.config import Config
 from aggregator.feeds import display_name, feed_index
 from aggregator.store import Store
+
+
+class FeedReport(TypedDict):
+    name: str
+    url: str
+    topic: str
+    health: str  # ok | new | failing | gone
+    last_fetch: str | None
+    last_success: str | None
+    result: str | None
+    status: int | None
+    error: str | None
+    error_streak: int
+    next_check: str | None
+    redirected_to: str | None
+    entries_seen: int
+
+
+class RecipientReport(TypedDict, total=False):
+    recipient: str
+    last_sent: str | None
+    last_attempt: str | None
+    last_status: str | None
+    last_error: str | None
+    next: str | None
+
+
+class SetAsideReport(TypedDict):
+    id: int
+    feed: str
+    title: str
+    error: str
+    attempts: int
+    retry_at: str | None
+    state: str
+
+
+class StatusReport(TypedDict):
+    """What `status` shows and `status --json` prints."""
+
+    config: str
+    database: str
+    now: str | None
+    articles: int
+    articles_waiting: int
+    enrichment_error: str | None
+    set_aside: list[SetAsideReport]
+    config_error: str | None
+    feeds: list[FeedReport]
+    digest: list[RecipientReport]
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -16,11 +66,11 @@ def _iso(dt: datetime | None) -> str | None:
 
 def collect_status(
     config: Config, store: Store, *, now: datetime, next_digest: datetime | None = None
-) -> dict[str, Any]:
+) -> StatusReport:
     """Everything `status` shows, as plain data (also what `status --json` prints)."""
     configured = feed_index(config.feeds)
     store.ensure_feeds(configured.urls)
-    feeds = []
+    feeds: list[FeedReport] = []
     for s in store.feed_states(configured.urls):
         f = configured.by_url[s.url]
         if s.gone:
@@ -48,7 +98,7 @@ def collect_status(
                 "entries_seen": s.entries_seen,
             }
         )
-    recipients: dict[str, dict[str, Any]] = {
+    recipients: dict[str, RecipientReport] = {
         r: {"recipient": r, "last_sent": None, "last_attempt": None, "last_status": None,
             "last_error": None, "next": _iso(next_digest)}
         for r in (config.digest.to or ("(out_dir)",))
@@ -90,7 +140,7 @@ def collect_status(
     }
 
 
-def render_status_table(report: dict[str, Any]) -> None:
+def render_status_table(report: StatusReport) -> None:
     from rich.console import Console
     from rich.table import Table
 
