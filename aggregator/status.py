@@ -7,11 +7,11 @@ from typing import TypedDict
 
 from aggregator.config import Config
 from aggregator.digest.schedule import next_scheduled
+from aggregator.feeds import display_name, feed_index
 from aggregator.store import Store
-from aggregator.urls import site_of
 
 
-class FeedStatus(TypedDict):
+class FeedReport(TypedDict):
     name: str
     url: str
     topic: str
@@ -27,7 +27,7 @@ class FeedStatus(TypedDict):
     entries_seen: int
 
 
-class DigestStatus(TypedDict, total=False):
+class RecipientReport(TypedDict, total=False):
     recipient: str
     last_sent: str | None
     last_attempt: str | None
@@ -36,18 +36,18 @@ class DigestStatus(TypedDict, total=False):
     next: str | None
 
 
-class SetAsideStatus(TypedDict):
+class SetAsideReport(TypedDict):
     id: int
     feed: str
     title: str
     error: str
     attempts: int
     retry_at: str | None
-    state: str  # retrying | kept without dedup
+    state: str
 
 
 class StatusReport(TypedDict):
-    """What `status --json` prints."""
+    """What `status` shows and `status --json` prints."""
 
     config: str
     database: str
@@ -56,10 +56,10 @@ class StatusReport(TypedDict):
     articles_waiting: int
     enrichment_error: str | None
     digest_retry_at: str | None
-    set_aside: list[SetAsideStatus]
+    set_aside: list[SetAsideReport]
     config_error: str | None
-    feeds: list[FeedStatus]
-    digest: list[DigestStatus]
+    feeds: list[FeedReport]
+    digest: list[RecipientReport]
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -73,11 +73,11 @@ def collect_status(
     ``next_digest`` defaults to the next ``digest.send_at`` moment after ``now``."""
     if next_digest is None:
         next_digest = next_scheduled(now, config.digest.send_at, config.digest.timezone)
-    configured = {f.url: f for f in config.feeds}
-    store.ensure_feeds(configured)
-    feeds: list[FeedStatus] = []
-    for s in store.feed_states(configured):
-        f = configured[s.url]
+    configured = feed_index(config.feeds)
+    store.ensure_feeds(configured.urls)
+    feeds: list[FeedReport] = []
+    for s in store.feed_states(configured.urls):
+        f = configured.by_url[s.url]
         if s.gone:
             health = "gone"
         elif s.last_fetch_at is None:
@@ -88,7 +88,7 @@ def collect_status(
             health = "ok"
         feeds.append(
             {
-                "name": f.name or s.title or site_of(s.url) or s.url,
+                "name": display_name(s.url, f.name, s.title),
                 "url": s.url,
                 "topic": f.topic,
                 "health": health,
@@ -103,7 +103,7 @@ def collect_status(
                 "entries_seen": s.entries_seen,
             }
         )
-    recipients: dict[str, DigestStatus] = {
+    recipients: dict[str, RecipientReport] = {
         r: {"recipient": r, "last_sent": None, "last_attempt": None, "last_status": None,
             "last_error": None, "next": _iso(next_digest)}
         for r in (config.digest.to or ("(out_dir)",))

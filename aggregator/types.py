@@ -86,7 +86,6 @@ class FeedState:
     """Machine state of one feed, as stored."""
 
     url: str
-    name: str | None
     title: str | None  # the feed's own title
     etag: str | None
     last_modified: str | None
@@ -101,21 +100,6 @@ class FeedState:
     gone: bool
     redirect_url: str | None  # remembered permanent redirect target
     entries_seen: int = 0
-
-
-@dataclass(frozen=True)
-class NewArticle:
-    """An article ready to be stored: identified, with cleaned text."""
-
-    key: str  # stable identity within the feed
-    url: str | None
-    title: str
-    published: datetime | None
-    author: str | None
-    html: str  # sanitized HTML body (may be empty)
-    text: str  # cleaned plain text
-    content_hash: str
-    full_text_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +119,75 @@ class StoredArticle:
     story: str | None
     duplicate_of: int | None
     enrich_error: str | None = None  # set aside: cleaning or dedup raised (see status)
+
+
+# ---- poll -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExistingEntry:
+    """An already stored article, as the identity lookups of a poll return it."""
+
+    id: int
+    key: str
+    guid: str | None
+    canonical_url: str | None
+    content_hash: str
+    delivered: bool
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A feed entry not stored before, as the feed gave it (enrichment cleans it later)."""
+
+    key: str  # stable identity within the feed: "g:" guid, "u:" canonical link, "h:" hash
+    guid: str | None
+    url: str | None
+    canonical_url: str | None
+    content_hash: str
+    title: str  # "" when the feed gave none
+    author: str | None
+    published: datetime | None
+    html: str  # the feed's HTML: content, else summary
+    site: str
+    summary_only: bool  # the feed gave only a summary (a teaser by definition)
+
+
+@dataclass(frozen=True)
+class ChangedEntry:
+    """New feed content for a stored, undelivered article."""
+
+    article_id: int
+    title: str
+    html: str
+    content_hash: str
+    summary_only: bool
+
+
+@dataclass(frozen=True)
+class PollIntent:
+    """What one poll of one feed changes: the feed's new state and its new and changed
+    entries. Decided by ``aggregator.poll.decide``, applied by ``Store.apply_poll`` in one
+    transaction. Every field is the value to store (the decision carries kept values over
+    from the old state); ``entries_seen`` grows by ``len(new_entries)``."""
+
+    url: str
+    checked_at: datetime
+    outcome: str  # Outcome value, or "unchanged", "parse_error", "internal_error"
+    status: int | None
+    error: str | None
+    next_check_at: datetime | None  # None: never again (410 Gone)
+    error_streak: int
+    gone: bool
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None  # "": forgotten on purpose (entries were left for the next poll)
+    title: str | None
+    redirect_url: str | None
+    last_success_at: datetime | None
+    new_entries: tuple[NewEntry, ...] = ()
+    changed_entries: tuple[ChangedEntry, ...] = ()
+    skipped: int = 0  # entries seen and not stored (known, duplicates, over the cap)
 
 
 # ---- digest --------------------------------------------------------------------------------

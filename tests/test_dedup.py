@@ -568,8 +568,9 @@ def test_consolidated_stories_are_stored_and_restored(tmp_path: Path) -> None:
         for n, text in enumerate((QUAKE_A1, ORIGINAL)):
             aid = s.insert_article(row(key=f"g:{n}"))
             r = d.add(item(str(aid), text), T0)
-            s.set_dedup(aid, story=r.story, duplicate_of=None, reason=r.reason,
-                        state=d.snapshot(str(aid)))  # fmt: skip
+            s.finish_enrichment(aid, title="T", author=None, html="", text=text,
+                                full_text_error=None,
+                                dedup=("h", r.story, None, r.reason, d.snapshot(str(aid))))  # fmt: skip
             ids.append(aid)
         s.set_stories({ids[1]: str(ids[0])})
         got = list(s.dedup_states(datetime(2000, 1, 1, tzinfo=UTC)))

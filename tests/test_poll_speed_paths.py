@@ -287,9 +287,9 @@ def test_insert_with_dedup_fields(tmp_path: Path) -> None:
 
 def test_site_blocks_counted_in_bulk_like_one_by_one(tmp_path: Path) -> None:
     with Store(tmp_path / "a.db") as a, Store(tmp_path / "b.db") as b:
-        a.count_site_blocks("s", ["h1", "h2", "h1"])
-        a.count_site_blocks("s", ["h1"])
-        a.count_site_blocks("t", ["h1"])
+        a.add_site_blocks({("s", "h1"): 1, ("s", "h2"): 1})  # one article at a time
+        a.add_site_blocks({("s", "h1"): 1})
+        a.add_site_blocks({("t", "h1"): 1})
         b.add_site_blocks({("s", "h1"): 2, ("s", "h2"): 1, ("t", "h1"): 1})
         for store in (a, b):
             assert store.learned_blocks("s", 2) == {"h1"}
@@ -298,13 +298,15 @@ def test_site_blocks_counted_in_bulk_like_one_by_one(tmp_path: Path) -> None:
 
 
 def test_single_writes_outside_a_transaction_are_committed(tmp_path: Path) -> None:
+    from tests.test_store import intent
+
     db = tmp_path / "s.db"
     now = datetime(2026, 1, 1, tzinfo=UTC)
     with Store(db) as s:
         s.ensure_feeds(["https://f.example/rss"])
-        s.record_poll(
-            "https://f.example/rss", now=now, outcome="not_modified", status=304, error=None,
-            next_check_at=now, error_streak=0, gone=False, etag='"e"', success=True,
+        s.apply_poll(
+            intent("https://f.example/rss", checked_at=now, outcome="not_modified", status=304,
+                   next_check_at=now, etag='"e"', last_success_at=now)
         )  # fmt: skip
         # visible to another connection at once: nothing is left open
         other = sqlite3.connect(db)

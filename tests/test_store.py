@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from aggregator.errors import StoreError
+from aggregator.poll.decide import failed_poll
 from aggregator.store import MIGRATIONS, ArticleRow, Store
+from aggregator.types import PollIntent
 
 T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
@@ -89,37 +91,104 @@ def test_identity_lookup_by_guid_link_and_hash(tmp_path: Path) -> None:
 
 def test_feed_state_round_trip_and_due(tmp_path: Path) -> None:
     url = "https://f.example/rss"
+    urls = frozenset([url])
     with Store(tmp_path / "a.db") as s:
         s.ensure_feeds([url])
-        assert [f.url for f in s.due_feeds([url], T0)] == [url]
-        s.record_poll(url, now=T0, outcome="ok", status=200, error=None,
-                      next_check_at=T0 + timedelta(minutes=30), error_streak=0, gone=False,
-                      etag='"v1"', last_modified="Sun, 01 Nov 2026 12:00:00 GMT", body_hash="b",
-                      title="F", success=True)  # fmt: skip
-        assert s.due_feeds([url], T0 + timedelta(minutes=29)) == []
+        assert s.due_feeds(T0, urls) == [url]
+        s.apply_poll(intent(url, outcome="ok", status=200, error=None,
+                            next_check_at=T0 + timedelta(minutes=30), etag='"v1"',
+                            last_modified="Sun, 01 Nov 2026 12:00:00 GMT", body_hash="b",
+                            title="F", last_success_at=T0))  # fmt: skip
+        assert s.due_feeds(T0 + timedelta(minutes=29), urls) == []
         st = s.feed_state(url)
         assert st is not None and st.etag == '"v1"' and st.title == "F" and st.error_streak == 0
-        s.record_poll(url, now=T0, outcome="server_error", status=500, error="boom",
-                      next_check_at=T0 + timedelta(hours=1), error_streak=1, gone=False,
-                      success=False)  # fmt: skip
+        assert st.last_success_at == T0
+        s.apply_poll(failed_poll(st, T0, interval=3600, outcome="server_error", error="boom",
+                                 status=500))  # fmt: skip
         st = s.feed_state(url)
         assert (
             st is not None
             and st.etag == '"v1"'
             and st.error_streak == 1
             and st.last_error == "boom"
+            and st.last_success_at == T0
+            and st.next_check_at == T0 + timedelta(hours=1)
         )
-        s.record_poll(url, now=T0, outcome="gone", status=410, error="gone", next_check_at=None,
-                      error_streak=2, gone=True, success=False)  # fmt: skip
-        assert s.due_feeds([url], T0 + timedelta(days=30)) == []
+        s.apply_poll(intent(url, outcome="gone", status=410, error="gone", next_check_at=None,
+                            error_streak=2, gone=True))  # fmt: skip
+        assert s.due_feeds(T0 + timedelta(days=30), urls) == []
+
+
+def intent(url: str, **kw: object) -> PollIntent:
+    """A poll's intent with the fields a test names (the rest: a first poll, nothing kept)."""
+    base: dict[str, object] = dict(
+        url=url, checked_at=T0, outcome="ok", status=200, error=None, next_check_at=None,
+        error_streak=0, gone=False, etag=None, last_modified=None, body_hash=None, title=None,
+        redirect_url=None, last_success_at=None,
+    )  # fmt: skip
+    base.update(kw)
+    return PollIntent(**base)  # type: ignore[arg-type]
+
+
+def test_due_feeds_in_sql_on_the_index(tmp_path: Path) -> None:
+    """Configured feeds only, never-checked ones first, gone ones never; the query plan
+    searches the index ``feeds_due`` instead of scanning the feeds."""
+    urls = [f"https://f{i}.example/rss" for i in range(6)]
+    with Store(tmp_path / "a.db") as s:
+        s.ensure_feeds(urls)
+        s.apply_poll(intent(urls[0], next_check_at=T0 - timedelta(minutes=5)))
+        s.apply_poll(intent(urls[1], next_check_at=T0 - timedelta(minutes=10)))
+        s.apply_poll(intent(urls[2], next_check_at=T0 + timedelta(minutes=1)))  # not yet
+        s.apply_poll(intent(urls[3], next_check_at=None, gone=True, outcome="gone"))
+        # urls[4], urls[5]: never checked
+        configured = frozenset(urls[:5])
+        due = s.due_feeds(T0, configured)
+        assert due == [urls[4], urls[1], urls[0]]
+        assert s.due_feeds(T0) == [urls[4], urls[5], urls[1], urls[0]]
+        # another configured set (a reload) replaces the first one
+        assert s.due_feeds(T0, frozenset(urls[:2])) == [urls[1], urls[0]]
+        plan = " ".join(
+            str(r[-1])
+            for r in s._db.execute(
+                "EXPLAIN QUERY PLAN SELECT url FROM feeds INDEXED BY feeds_due WHERE gone = 0"
+                " AND COALESCE(next_check_at, 0) <= ? AND url IN temp.configured"
+                " ORDER BY COALESCE(next_check_at, 0), url",
+                (T0.timestamp(),),
+            )
+        )
+        assert "USING COVERING INDEX feeds_due" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_unused_feed_columns_are_dropped(tmp_path: Path) -> None:
+    with Store(tmp_path / "a.db") as s:
+        columns = {r[1] for r in s._db.execute("PRAGMA table_info(feeds)")}
+    assert "url" in columns and "next_check_at" in columns
+    if sqlite3.sqlite_version_info >= (3, 35, 0):
+        assert not columns & {"name", "error_since"}
 
 
 def test_deliveries_per_recipient_and_story_flags(tmp_path: Path) -> None:
     with Store(tmp_path / "a.db") as s:
         a = s.insert_article(row(key="g:1"))
         b = s.insert_article(row(key="g:2", content_hash="x2"))
-        s.set_dedup(a, story="s1", duplicate_of=None, reason="new", state=None)
-        s.set_dedup(b, story="s1", duplicate_of=a, reason="near-dup", state=None)
+        s.finish_enrichment(
+            a,
+            title="T",
+            author=None,
+            html="<p>x</p>",
+            text="x",
+            full_text_error=None,
+            dedup=("t1", "s1", None, "new", None),
+        )
+        s.finish_enrichment(
+            b,
+            title="T",
+            author=None,
+            html="<p>x</p>",
+            text="x",
+            full_text_error=None,
+            dedup=("t2", "s1", a, "near-dup", None),
+        )
         assert [p.article.id for p in s.pending_for("me@x")] == [a, b]
         s.mark_delivered("me@x", "d1", [a], T0)
         pending = s.pending_for("me@x")
@@ -140,15 +209,15 @@ def test_prune_keeps_undelivered_and_window(tmp_path: Path) -> None:
             delivered_before=T0 - timedelta(days=30), keep_dedup_since=T0 - timedelta(days=7)
         )
         assert n == 1
-        assert s.article(old) is None and s.article(undelivered) is not None
+        assert [a.id for a in s.iter_articles()] == [undelivered]
         assert s.integrity_check() == "ok"
 
 
 def test_site_block_counts(tmp_path: Path) -> None:
     with Store(tmp_path / "a.db") as s:
         for _ in range(3):
-            s.count_site_blocks("f.example", ["b1", "b2", "b1"])
-        s.count_site_blocks("f.example", ["b3"])
+            s.add_site_blocks({("f.example", "b1"): 1, ("f.example", "b2"): 1})
+        s.add_site_blocks({("f.example", "b3"): 1})
         assert s.learned_blocks("f.example", 3) == {"b1", "b2"}
         assert s.learned_blocks("other.example", 1) == frozenset()
 

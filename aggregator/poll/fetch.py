@@ -198,9 +198,25 @@ def plan_next_check(
             if hint is not None:
                 delay = max(delay, hint)
         return now + timedelta(seconds=min(delay, MAX_DELAY)), 0
+    return plan_error_backoff(
+        now, interval=interval, error_streak=error_streak, retry_after=result.retry_after
+    )
+
+
+def plan_error_backoff(
+    now: datetime, *, interval: float, error_streak: int, retry_after: float | None = None
+) -> tuple[datetime, int]:
+    """When to check a feed again after a failure, and the new error streak: the error row of
+    ``plan_next_check`` for a failure with no fetch result of its own (a feed that does not
+    parse, a defect while polling it) as for a failed fetch.
+
+    ``interval * 2**error_streak`` (the streak *before* this failure), at least ``retry_after``
+    when given, capped at ``MAX_DELAY``; streak + 1.
+    """
+    interval = max(0.0, interval)
     delay = interval * 2.0 ** min(max(error_streak, 0), MAX_BACKOFF_EXPONENT)
-    if result.retry_after is not None:
-        delay = max(delay, result.retry_after)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
     return now + timedelta(seconds=min(delay, MAX_DELAY)), error_streak + 1
 
 

@@ -1,0 +1,167 @@
+"""The schema: numbered migrations, applied in order when a database is opened.
+
+The schema version is SQLite's ``user_version``: the number of migrations applied. Never edit a
+released migration; append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from aggregator.errors import StoreError
+
+# Each entry is one migration; the schema version is its index + 1. Never edit a released
+# migration: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: initial schema
+    """
+    CREATE TABLE feeds (
+        url             TEXT PRIMARY KEY,
+        name            TEXT,
+        title           TEXT,
+        etag            TEXT,
+        last_modified   TEXT,
+        body_hash       TEXT,
+        next_check_at   REAL,
+        last_fetch_at   REAL,
+        last_success_at REAL,
+        last_outcome    TEXT,
+        last_status     INTEGER,
+        last_error      TEXT,
+        error_streak    INTEGER NOT NULL DEFAULT 0,
+        error_since     REAL,
+        gone            INTEGER NOT NULL DEFAULT 0,
+        redirect_url    TEXT,
+        entries_seen    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE articles (
+        id              INTEGER PRIMARY KEY,
+        feed_url        TEXT NOT NULL,
+        key             TEXT NOT NULL,
+        guid            TEXT,
+        url             TEXT,
+        canonical_url   TEXT,
+        content_hash    TEXT NOT NULL,
+        text_hash       TEXT,
+        title           TEXT NOT NULL,
+        author          TEXT,
+        published       REAL,
+        fetched_at      REAL NOT NULL,
+        html            TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        site            TEXT,
+        full_text_error TEXT,
+        story           TEXT,
+        duplicate_of    INTEGER,
+        dedup_reason    TEXT,
+        dedup_state     BLOB,
+        UNIQUE (feed_url, key)
+    );
+    CREATE INDEX articles_guid ON articles (feed_url, guid);
+    CREATE INDEX articles_link ON articles (feed_url, canonical_url);
+    CREATE INDEX articles_hash ON articles (feed_url, content_hash);
+    CREATE INDEX articles_fetched ON articles (fetched_at);
+    CREATE INDEX articles_story ON articles (story);
+    CREATE TABLE deliveries (
+        recipient       TEXT NOT NULL,
+        article_id      INTEGER NOT NULL,
+        digest_id       TEXT NOT NULL,
+        delivered_at    REAL NOT NULL,
+        PRIMARY KEY (recipient, article_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE digests (
+        id              INTEGER PRIMARY KEY,
+        recipient       TEXT NOT NULL,
+        digest_id       TEXT NOT NULL,
+        message_id      TEXT,
+        attempted_at    REAL NOT NULL,
+        status          TEXT NOT NULL,
+        error           TEXT,
+        stories         INTEGER NOT NULL DEFAULT 0,
+        articles        INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX digests_recipient ON digests (recipient, attempted_at);
+    CREATE TABLE site_blocks (
+        site            TEXT NOT NULL,
+        hash            TEXT NOT NULL,
+        articles        INTEGER NOT NULL,
+        PRIMARY KEY (site, hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE meta (
+        key             TEXT PRIMARY KEY,
+        value           TEXT
+    );
+    """,
+    # 2: articles are stored as soon as their feed is parsed and cleaned + deduplicated
+    # afterwards ("enrichment"); ``enrich`` != 0 marks the ones still waiting (ENRICH_*).
+    """
+    ALTER TABLE articles ADD COLUMN enrich INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX articles_enrich ON articles (id) WHERE enrich != 0;
+    """,
+    # 3: an article whose enrichment raised is set aside with its error and retried a bounded
+    # number of times (``set_aside``); the others go on
+    """
+    ALTER TABLE articles ADD COLUMN enrich_error TEXT;
+    ALTER TABLE articles ADD COLUMN enrich_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN enrich_retry_at REAL;
+    """,
+    # 4: the due query (``due_feeds``) reads an index instead of every feed: the feeds not
+    # gone, in the order they are due (never checked first, as 0), then by URL; the trailing
+    # columns make it cover the query (SQLite reads no table row)
+    """
+    CREATE INDEX feeds_due ON feeds (COALESCE(next_check_at, 0), url, next_check_at, gone)
+        WHERE gone = 0;
+    """,
+    # 5: columns nothing reads: ``name`` (the display name comes from the config, else the
+    # feed's title) and ``error_since`` (``last_success_at`` says since when a feed fails).
+    # Needs SQLite >= 3.35; on an older SQLite they stay, unused (see ``_runs``).
+    """
+    ALTER TABLE feeds DROP COLUMN name;
+    ALTER TABLE feeds DROP COLUMN error_since;
+    """,
+)
+
+
+# ``ALTER TABLE ... DROP COLUMN`` arrived in SQLite 3.35 (2021). Older libraries skip those
+# statements: the columns stay, and no query names them.
+DROP_COLUMN_SINCE = (3, 35, 0)
+
+
+def _runs(statement: str) -> bool:
+    if "DROP COLUMN" in statement.upper():
+        return sqlite3.sqlite_version_info >= DROP_COLUMN_SINCE
+    return True
+
+
+def split_sql(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Apply the missing migrations. The version is read under the write lock, so two
+    processes opening a fresh database at once (the daemon and a CLI command) do not both
+    run the same migration."""
+
+    def version() -> int:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+    if version() == len(MIGRATIONS):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        current = version()
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"{path} has schema version {current}, newer than this aggregator "
+                f"({len(MIGRATIONS)}); upgrade aggregator"
+            )
+        for number in range(current + 1, len(MIGRATIONS) + 1):
+            for statement in split_sql(MIGRATIONS[number - 1]):
+                if _runs(statement):
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={number}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise

@@ -1,0 +1,355 @@
+"""State: one SQLite file (WAL), numbered migrations. All SQL lives in this package.
+
+The YAML config is the human's and read-only to us; this database is the machine's. Times are
+stored as unix seconds (REAL, UTC). Every feed poll writes in one transaction
+(``with store.transaction():``), so a kill -9 at any point leaves either the whole poll or none
+of it. Readers outside a transaction see committed data only.
+
+Tables:
+    feeds        one row per feed URL ever configured: HTTP validators, schedule, health
+    articles     one row per distinct entry of a feed; identity (feed, key) with lookups by
+                 guid, canonical link and content hash; dedup results (story, duplicate_of)
+    deliveries   (recipient, article) pairs already delivered
+    digests      one row per digest attempt per recipient (status, Message-ID, error)
+    site_blocks  per-site counts of text blocks, for learned boilerplate
+    meta         schema version and small key/value facts
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+
+from aggregator.errors import StoreError
+from aggregator.store.connection import dt as _dt
+from aggregator.store.connection import ts as _ts
+from aggregator.store.records import DigestRecord, PendingArticle, RawArticle, SetAside
+from aggregator.store.sqlite_poll import PollStore
+from aggregator.types import StoredArticle
+
+
+class Store(PollStore):
+    """The state database in one SQLite file. Not thread-safe: one Store per thread.
+
+    ``PollStore`` holds the feeds and the poll's writes, ``Connection`` the connection itself;
+    ``aggregator.store.interface.StateStore`` names what the stages use."""
+
+    # ---- articles: enrichment ----------------------------------------------------------------
+
+    def pending_enrichment(
+        self, after_id: int, limit: int, now: datetime | None = None
+    ) -> list[RawArticle]:
+        """Articles waiting for enrichment with an id above ``after_id``, oldest first; an
+        article set aside after an error only once its retry time (``now``) has come."""
+        due = now.timestamp() if now is not None else float("inf")
+        rows = self._db.execute(
+            "SELECT id, feed_url, url, title, published, fetched_at, author, html, site, enrich,"
+            " enrich_attempts FROM articles WHERE enrich != 0 AND id > ?"
+            " AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?) ORDER BY id LIMIT ?",
+            (after_id, due, limit),
+        ).fetchall()
+        return [
+            RawArticle(
+                id=int(r[0]),
+                feed_url=str(r[1]),
+                url=r[2] if isinstance(r[2], str) else None,
+                title=str(r[3]),
+                published=_dt(r[4]) if isinstance(r[4], float | int) else None,
+                fetched_at=_dt(float(r[5])) or datetime.now(UTC),
+                author=r[6] if isinstance(r[6], str) else None,
+                html=str(r[7]),
+                site=str(r[8] or ""),
+                enrich=int(r[9]),
+                attempts=int(r[10]),
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    def enrichment_backlog(self, now: datetime | None = None) -> int:
+        """How many articles wait for cleaning and dedup (with ``now``: only those due, so
+        not the ones set aside until a later retry)."""
+        due = now.timestamp() if now is not None else float("inf")
+        return int(
+            self._db.execute(
+                "SELECT COUNT(*) FROM articles WHERE enrich != 0"
+                " AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?)",
+                (due,),
+            ).fetchone()[0]
+        )
+
+    def set_aside(
+        self,
+        article_id: int,
+        *,
+        error: str,
+        attempts: int,
+        retry_at: datetime | None,
+        cleaned: tuple[str, str, str] | None = None,
+    ) -> None:
+        """Record that enriching an article raised: its error, the attempts so far and when
+        to try again.  ``retry_at`` None gives up: the article is done without a dedup
+        decision (its own story, so a digest still shows it) and keeps its error.
+        ``cleaned`` (title, html, text), when the cleaning itself succeeded, is stored too."""
+        sets = "enrich_error = ?, enrich_attempts = ?, enrich_retry_at = ?"
+        params: list[object] = [error, attempts, _ts(retry_at)]
+        if cleaned is not None:
+            sets += ", title = ?, html = ?, text = ?"
+            params.extend(cleaned)
+        if retry_at is None:
+            sets += (
+                ", enrich = 0, story = COALESCE(story, CAST(id AS TEXT)),"
+                " dedup_reason = COALESCE(dedup_reason, 'set-aside')"
+            )
+        self._write(f"UPDATE articles SET {sets} WHERE id = ?", (*params, article_id))
+
+    def set_aside_articles(self) -> list[SetAside]:
+        """Articles whose enrichment raised (waiting for a retry, or given up), oldest first."""
+        rows = self._db.execute(
+            "SELECT id, feed_url, title, enrich_error, enrich_attempts, enrich_retry_at, enrich"
+            " FROM articles WHERE enrich_error IS NOT NULL ORDER BY id"
+        ).fetchall()
+        return [
+            SetAside(
+                id=int(r[0]),
+                feed_url=str(r[1]),
+                title=str(r[2]),
+                error=str(r[3]),
+                attempts=int(r[4]),
+                retry_at=_dt(r[5]) if r[6] else None,
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    def finish_enrichment(
+        self,
+        article_id: int,
+        *,
+        title: str,
+        author: str | None,
+        html: str,
+        text: str,
+        full_text_error: str | None,
+        dedup: tuple[str, str | None, int | None, str, bytes | None] | None,
+    ) -> None:
+        """Store the cleaned text (and, for a new article, its dedup decision:
+        (text_hash, story, duplicate_of, reason, state)); the article is done."""
+        if dedup is None:
+            self._write(
+                "UPDATE articles SET title = ?, author = ?, html = ?, text = ?,"
+                " full_text_error = ?, enrich = 0, enrich_error = NULL, enrich_retry_at = NULL"
+                " WHERE id = ?",
+                (title, author, html, text, full_text_error, article_id),
+            )
+            return
+        text_hash, story, duplicate_of, reason, state = dedup
+        self._write(
+            "UPDATE articles SET title = ?, author = ?, html = ?, text = ?, full_text_error = ?,"
+            " text_hash = ?, story = ?, duplicate_of = ?, dedup_reason = ?, dedup_state = ?,"
+            " enrich = 0, enrich_error = NULL, enrich_retry_at = NULL WHERE id = ?",
+            (title, author, html, text, full_text_error, text_hash, story, duplicate_of, reason,
+             state, article_id),
+        )  # fmt: skip
+
+    def dedup_states(self, since: datetime) -> Iterator[tuple[int, bytes, float, str | None]]:
+        """(id, state blob, fetched_at, story) of articles inside the dedup window, oldest
+        first."""
+        cur = self._db.execute(
+            "SELECT id, dedup_state, fetched_at, story FROM articles"
+            " WHERE fetched_at >= ? AND dedup_state IS NOT NULL ORDER BY id",
+            (since.timestamp(),),
+        )
+        for r in cur:
+            yield int(r[0]), bytes(r[1]), float(r[2]), r[3] if isinstance(r[3], str) else None
+
+    def set_stories(self, stories: Mapping[int, str]) -> None:
+        """Store revised story ids (dedup consolidation) in one transaction."""
+        if not stories:
+            return
+        with self.transaction():
+            try:
+                self._db.executemany(
+                    "UPDATE articles SET story = ? WHERE id = ?",
+                    [(s, i) for i, s in stories.items()],
+                )
+            except sqlite3.Error as e:
+                raise StoreError(f"cannot write to {self.path}: {e}") from e
+
+    def iter_articles(self, *, enriched_only: bool = False) -> Iterator[StoredArticle]:
+        """Every article, or only those cleaned and deduplicated (``enrich`` = 0; this
+        includes articles given up on after errors, which carry ``enrich_error``)."""
+        where = " WHERE a.enrich = 0" if enriched_only else ""
+        cur = self._db.execute(f"SELECT {_ARTICLE_COLS} FROM articles a{where} ORDER BY id")
+        for r in cur:
+            yield _article(r)
+
+    def article_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    # ---- learned per-site boilerplate ---------------------------------------------------------
+
+    def add_site_blocks(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """Count the articles of each site containing each block hash, for many articles at
+        once: (site, hash) -> articles (each article counts a hash once)."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO site_blocks (site, hash, articles) VALUES (?, ?, ?)"
+                " ON CONFLICT (site, hash) DO UPDATE SET articles = articles + excluded.articles",
+                [(site, h, n) for (site, h), n in counts.items()],
+            )
+
+    def learned_blocks(self, site: str, min_articles: int) -> frozenset[str]:
+        rows = self._db.execute(
+            "SELECT hash FROM site_blocks WHERE site = ? AND articles >= ?", (site, min_articles)
+        ).fetchall()
+        return frozenset(r[0] for r in rows)
+
+    def undelivered_from_site(self, site: str) -> list[tuple[int, str, str]]:
+        """(id, text, html) of articles of a site that no recipient has received yet."""
+        rows = self._db.execute(
+            """
+            SELECT a.id, a.text, a.html FROM articles a
+            WHERE a.site = ? AND a.enrich = 0
+              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.article_id = a.id)
+            ORDER BY a.id
+            """,
+            (site,),
+        ).fetchall()
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def update_article_text(self, article_id: int, *, html: str, text: str) -> None:
+        self._write("UPDATE articles SET html = ?, text = ? WHERE id = ?", (html, text, article_id))
+
+    # ---- digest ------------------------------------------------------------------------------
+
+    def pending_for(
+        self, recipient: str, feed_urls: Iterable[str] | None = None
+    ) -> list[PendingArticle]:
+        """Articles not yet delivered to ``recipient``, oldest first."""
+        rows = self._db.execute(
+            f"""
+            SELECT {_ARTICLE_COLS},
+                EXISTS (SELECT 1 FROM deliveries d JOIN articles b ON b.id = d.article_id
+                        WHERE d.recipient = ? AND b.story = a.story AND a.story IS NOT NULL),
+                EXISTS (SELECT 1 FROM deliveries d
+                        WHERE d.recipient = ? AND d.article_id = a.duplicate_of)
+            FROM articles a
+            WHERE a.enrich = 0
+              AND NOT EXISTS (SELECT 1 FROM deliveries d
+                              WHERE d.recipient = ? AND d.article_id = a.id)
+            ORDER BY a.id
+            """,
+            (recipient, recipient, recipient),
+        ).fetchall()
+        wanted = set(feed_urls) if feed_urls is not None else None
+        out = []
+        for r in rows:
+            art = _article(r[:-2])
+            if wanted is not None and art.feed_url not in wanted:
+                continue
+            out.append(PendingArticle(art, bool(r[-2]), bool(r[-1])))
+        return out
+
+    def mark_delivered(
+        self, recipient: str, digest_id: str, article_ids: Iterable[int], now: datetime
+    ) -> None:
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO deliveries (recipient, article_id, digest_id, delivered_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(recipient, i, digest_id, now.timestamp()) for i in dict.fromkeys(article_ids)],
+            )
+
+    def record_digest(
+        self,
+        recipient: str,
+        digest_id: str,
+        *,
+        now: datetime,
+        status: str,
+        message_id: str | None = None,
+        error: str | None = None,
+        stories: int = 0,
+        articles: int = 0,
+    ) -> None:
+        self._write(
+            "INSERT INTO digests (recipient, digest_id, message_id, attempted_at, status, error,"
+            " stories, articles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (recipient, digest_id, message_id, now.timestamp(), status, error, stories, articles),
+        )
+
+    def last_digests(self) -> list[DigestRecord]:
+        """The latest attempt per recipient, plus the latest success if different."""
+        rows = self._db.execute(
+            """
+            SELECT recipient, digest_id, message_id, attempted_at, status, error, stories,
+                   articles FROM digests
+            WHERE id IN (SELECT MAX(id) FROM digests GROUP BY recipient)
+               OR id IN (SELECT MAX(id) FROM digests WHERE status = 'sent' GROUP BY recipient)
+            ORDER BY recipient, id
+            """
+        ).fetchall()
+        return [
+            DigestRecord(r[0], r[1], r[2], _dt(r[3]) or datetime.now(UTC), r[4], r[5], r[6], r[7])
+            for r in rows
+        ]
+
+    def last_sent_at(self, recipient: str | None = None) -> datetime | None:
+        if recipient is None:
+            r = self._db.execute(
+                "SELECT MAX(attempted_at) FROM digests WHERE status IN ('sent', 'empty')"
+            ).fetchone()
+        else:
+            r = self._db.execute(
+                "SELECT MAX(attempted_at) FROM digests WHERE status IN ('sent', 'empty')"
+                " AND recipient = ?",
+                (recipient,),
+            ).fetchone()
+        return _dt(r[0]) if r and r[0] is not None else None
+
+    # ---- retention ---------------------------------------------------------------------------
+
+    def prune(self, *, delivered_before: datetime, keep_dedup_since: datetime) -> int:
+        """Delete articles delivered to every recipient before ``delivered_before`` and older
+        than the dedup window. Returns the number deleted."""
+        with self.transaction():
+            cur = self._db.execute(
+                """
+                DELETE FROM articles WHERE fetched_at < ? AND id IN (
+                    SELECT article_id FROM deliveries GROUP BY article_id
+                    HAVING MAX(delivered_at) < ?)
+                """,
+                (keep_dedup_since.timestamp(), delivered_before.timestamp()),
+            )
+            n = cur.rowcount
+            self._db.execute(
+                "DELETE FROM deliveries WHERE article_id NOT IN (SELECT id FROM articles)"
+            )
+            self._db.execute(
+                "DELETE FROM digests WHERE attempted_at < ?", (delivered_before.timestamp(),)
+            )
+        return int(n)
+
+
+_ARTICLE_COLS = (
+    "a.id, a.feed_url, a.key, a.url, a.title, a.published, a.fetched_at, a.author, a.html,"
+    " a.text, a.story, a.duplicate_of, a.enrich_error"
+)
+
+
+def _article(r: Sequence[object]) -> StoredArticle:
+    return StoredArticle(
+        id=int(r[0]),  # type: ignore[call-overload]
+        feed_url=str(r[1]),
+        key=str(r[2]),
+        url=r[3] if isinstance(r[3], str) else None,
+        title=str(r[4]),
+        published=_dt(r[5]) if isinstance(r[5], float | int) else None,
+        fetched_at=_dt(float(r[6])) or datetime.now(UTC),  # type: ignore[arg-type]
+        author=r[7] if isinstance(r[7], str) else None,
+        html=str(r[8]),
+        text=str(r[9]),
+        story=r[10] if isinstance(r[10], str) else None,
+        duplicate_of=int(r[11]) if isinstance(r[11], int) else None,
+        enrich_error=r[12] if isinstance(r[12], str) else None,
+    )
