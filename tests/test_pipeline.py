@@ -245,7 +245,7 @@ def test_private_address_refused_without_allow_private(
 def test_huge_feed_is_taken_in_slices_over_polls(
     httpd: FixtureHTTPServer, tmp_path: Path, clock: Clock
 ) -> None:
-    from aggregator.pipeline import MAX_NEW_ENTRIES_PER_POLL
+    from aggregator.poll.decide import MAX_NEW_ENTRIES_PER_POLL
 
     n = MAX_NEW_ENTRIES_PER_POLL * 2 + 200
     items = [
