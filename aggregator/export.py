@@ -5,7 +5,8 @@ Schema (DESIGN.md): {"id", "feed", "url", "title", "published", "text", "story",
 ``story`` is shared by every article grouped into one story; ``duplicate_of`` is the id of the
 article this one was collapsed into, else null. ``error`` (beyond the contract, present only then)
 says why an article was kept without a dedup decision: its cleaning or dedup raised on every
-attempt, and it became its own story (``aggregator status`` lists these). Articles still waiting for cleaning and dedup
+attempt, and it became its own story (``aggregator status`` lists these); ``held`` (present
+only then) why it is never mailed (older than ``digest.max_age`` when first seen). Articles still waiting for cleaning and dedup
 (stored by a poll that stopped before it finished them) have no cleaned text yet and are left
 out; ``aggregator fetch`` finishes them.
 """
@@ -29,4 +30,5 @@ def iter_export(store: Store) -> Iterator[dict[str, object]]:
             "story": a.story,
             "duplicate_of": a.duplicate_of,
             **({"error": a.enrich_error} if a.enrich_error else {}),
+            **({"held": a.held} if a.held else {}),
         }

@@ -119,6 +119,7 @@ class StoredArticle:
     story: str | None
     duplicate_of: int | None
     enrich_error: str | None = None  # set aside: cleaning or dedup raised (see status)
+    held: str | None = None  # why it is never mailed (older than digest.max_age when seen)
 
 
 # ---- poll -----------------------------------------------------------------------------------

@@ -200,6 +200,7 @@ digest:
   template_dir: tpl
   send_empty: true
   retry: 20m
+  max_age: 10d
   archive_dir: past
   max_stories_per_topic: 5
 retention: 60d

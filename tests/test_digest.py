@@ -404,3 +404,24 @@ def test_summaries_on_ecbplus() -> None:
         starts_with_heading += heading and s.startswith(first_line)
     assert whole_sentences / len(rows) >= 0.95  # measured 657/663
     assert starts_with_heading == 0  # headline/dateline first lines are never the summary
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    st.datetimes(
+        min_value=datetime(1970, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    st.floats(3600, 3650 * 86400),
+)
+def test_held_back_exactly_when_older_than_max_age_when_first_seen(
+    published: datetime, seen: datetime, max_age: float
+) -> None:
+    """Issue 14, item 3: a new feed's back catalogue is stored, never mailed."""
+    from aggregator.digest.build import held_reason
+
+    why = held_reason(published, seen, max_age)
+    assert (why is not None) == ((seen - published).total_seconds() > max_age)
+    assert why is None or why.startswith(f"max_age: published {published:%Y-%m-%d}")
+    assert held_reason(None, seen, max_age) is None

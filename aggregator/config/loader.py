@@ -256,6 +256,7 @@ def digest_section(cx: Cx, node: Node) -> DigestConfig:
         send_empty=v.get(k.DIGEST_SEND_EMPTY),
         max_stories_per_topic=v.get(k.DIGEST_MAX_STORIES),
         retry=v.get(k.DIGEST_RETRY),
+        max_age=v.get(k.DIGEST_MAX_AGE),
         archive_dir=v.get(k.DIGEST_ARCHIVE_DIR),
     )
 

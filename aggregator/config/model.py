@@ -45,6 +45,7 @@ class DigestConfig:
     send_empty: bool = k.DIGEST_SEND_EMPTY.default
     max_stories_per_topic: int = k.DIGEST_MAX_STORIES.default
     retry: float = k.DIGEST_RETRY.default  # seconds
+    max_age: float = k.DIGEST_MAX_AGE.default  # seconds
     archive_dir: Path | None = k.DIGEST_ARCHIVE_DIR.default  # absolute; None: no archive
 
 

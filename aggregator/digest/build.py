@@ -331,6 +331,20 @@ class _Entry:
         return replace(self.story, summary=summarize(self.lead.text, title=self.lead.title))
 
 
+def held_reason(published: datetime | None, first_seen: datetime, max_age: float) -> str | None:
+    """Why an article is never mailed, or None: it was already older than ``max_age``
+    seconds when first seen (a new feed's back catalogue, an old item republished)."""
+    if published is None:
+        return None
+    age = (_aware(first_seen) - _aware(published)).total_seconds()
+    if age <= max_age:
+        return None
+    return (
+        f"max_age: published {_aware(published):%Y-%m-%d}, first seen"
+        f" {_aware(first_seen):%Y-%m-%d}, older than digest.max_age ({max_age / 86400:g}d)"
+    )
+
+
 def story_topic(group: Sequence[DigestCandidate], rules: Sequence[TopicRule]) -> str:
     """A story's section: the first topic rule that matches the title or text of any of its
     articles; else the topic most of its articles' feeds carry, ties going to the earliest

@@ -23,11 +23,11 @@ from pathlib import Path
 from aggregator import failpoints
 from aggregator.config import Config
 from aggregator.digest import archive, mail, render
-from aggregator.digest.build import build_digest
+from aggregator.digest.build import build_digest, held_reason
 from aggregator.errors import AggregatorError, TemplateError
+from aggregator.feeds import display_name, feed_index
 from aggregator.store import Store
 from aggregator.types import Digest, DigestCandidate, FailingFeed
-from aggregator.urls import site_of
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +71,28 @@ class DigestOutcome:
         )
 
 
-def digest_candidates(config: Config, store: Store, recipient: str) -> list[DigestCandidate]:
-    """Everything not yet delivered to ``recipient`` from the configured feeds."""
-    configured = {f.url: f for f in config.feeds}
-    states = {s.url: s for s in store.feed_states(configured)}
+def digest_candidates(
+    config: Config, store: Store, recipient: str, *, hold: bool = True
+) -> list[DigestCandidate]:
+    """Everything not yet delivered to ``recipient`` from the configured feeds, less what
+    ``digest.max_age`` holds back: those are stored as held, with the reason (``hold``
+    false, for a dry run: only left out)."""
+    configured = feed_index(config.feeds)
+    titles = {s.url: s.title for s in store.feed_states(configured.urls)}
     out = []
-    for p in store.pending_for(recipient, configured):
+    held: dict[int, str] = {}
+    for p in store.pending_for(recipient, configured.urls):
         a = p.article
-        feed = configured[a.feed_url]
-        state = states.get(a.feed_url)
+        why = held_reason(a.published, a.fetched_at, config.digest.max_age)
+        if why is not None:
+            held[a.id] = why
+            continue
+        feed = configured.by_url[a.feed_url]
         out.append(
             DigestCandidate(
                 article_id=a.id,
                 feed_url=a.feed_url,
-                feed_name=feed.name or (state.title if state else None) or site_of(a.feed_url),
+                feed_name=display_name(a.feed_url, feed.name, titles.get(a.feed_url)),
                 topic=feed.topic,
                 url=a.url,
                 title=a.title,
@@ -97,14 +105,17 @@ def digest_candidates(config: Config, store: Store, recipient: str) -> list[Dige
                 story_delivered_before=p.story_delivered_before,
             )
         )
+    if held and hold:
+        store.hold(held)
+        log.info("digest held=%d reason=max_age", len(held))
     return out
 
 
 def failing_feeds(config: Config, store: Store) -> list[FailingFeed]:
-    configured = {f.url: f for f in config.feeds}
+    configured = feed_index(config.feeds).by_url
     return [
         FailingFeed(
-            name=configured[s.url].name or s.title or site_of(s.url),
+            name=display_name(s.url, configured[s.url].name, s.title),
             url=s.url,
             error=s.last_error or (s.last_outcome or "error"),
             error_streak=s.error_streak,
@@ -140,7 +151,8 @@ def run_digests(
     failing = failing_feeds(config, store)
     outcomes: list[DigestOutcome] = []
     for recipient in to:
-        for batch in _batches(store, recipient, digest_candidates(config, store, recipient), how):
+        cands = digest_candidates(config, store, recipient, hold=how.dry_run_dir is None)
+        for batch in _batches(store, recipient, cands, how):
             digest = build_digest(
                 batch,
                 recipient=recipient,

@@ -120,6 +120,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feeds DROP COLUMN name;
     ALTER TABLE feeds DROP COLUMN error_since;
     """,
+    # 6: an article held back from every digest (``hold``), with the reason: older than
+    # digest.max_age when first seen. Stored and exported, never mailed, never pending.
+    """
+    ALTER TABLE articles ADD COLUMN held TEXT;
+    """,
 )
 
 

@@ -234,7 +234,7 @@ class Store(PollStore):
                 EXISTS (SELECT 1 FROM deliveries d
                         WHERE d.recipient = ? AND d.article_id = a.duplicate_of)
             FROM articles a
-            WHERE a.enrich = 0
+            WHERE a.enrich = 0 AND a.held IS NULL
               AND NOT EXISTS (SELECT 1 FROM deliveries d
                               WHERE d.recipient = ? AND d.article_id = a.id)
             ORDER BY a.id
@@ -249,6 +249,17 @@ class Store(PollStore):
                 continue
             out.append(PendingArticle(art, bool(r[-2]), bool(r[-1])))
         return out
+
+    def hold(self, reasons: Mapping[int, str]) -> None:
+        """Hold articles back from every digest, each with its reason (``digest.max_age``):
+        still stored and exported, never pending again."""
+        if not reasons:
+            return
+        with self.transaction():
+            self._db.executemany(
+                "UPDATE articles SET held = ? WHERE id = ? AND held IS NULL",
+                [(why, i) for i, why in reasons.items()],
+            )
 
     def mark_delivered(
         self, recipient: str, digest_id: str, article_ids: Iterable[int], now: datetime
@@ -333,7 +344,7 @@ class Store(PollStore):
 
 _ARTICLE_COLS = (
     "a.id, a.feed_url, a.key, a.url, a.title, a.published, a.fetched_at, a.author, a.html,"
-    " a.text, a.story, a.duplicate_of, a.enrich_error"
+    " a.text, a.story, a.duplicate_of, a.enrich_error, a.held"
 )
 
 
@@ -352,4 +363,5 @@ def _article(r: Sequence[object]) -> StoredArticle:
         story=r[10] if isinstance(r[10], str) else None,
         duplicate_of=int(r[11]) if isinstance(r[11], int) else None,
         enrich_error=r[12] if isinstance(r[12], str) else None,
+        held=r[13] if isinstance(r[13], str) else None,
     )
