@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
 import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 
@@ -31,6 +33,12 @@ def cli(
         [sys.executable, "-m", "aggregator", "--config", str(config), *args],
         capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})},
     )  # fmt: skip
+
+
+def recent(hours: float) -> str:
+    """An RFC 822 date ``hours`` before now: entries the digest's max_age (3 days) lets
+    through, whenever the suite runs."""
+    return email.utils.format_datetime(datetime.now(UTC) - timedelta(hours=hours))
 
 
 def item(guid: str, link: str, title: str, paragraphs: list[str], date: str) -> str:
@@ -74,7 +82,7 @@ def world(
     httpd: FixtureHTTPServer, tmp_path: Path
 ) -> tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]]:
     """Five feeds in three topics; the four quake outlets carry one event in four versions."""
-    date = "Sun, 08 Nov 2026 06:00:00 +0000"
+    date = recent(hours=3)
     outlets = [
         ("wire", "Wire Service"),
         ("rewrite", "Coast Chronicle"),
@@ -94,7 +102,7 @@ def world(
                         f"https://wire.example/{other}",
                         t,
                         p,
-                        "Sat, 07 Nov 2026 10:00:00 +0000",
+                        recent(hours=20),
                     )
                 )
         httpd.static(f"/{fixture}.xml", feed(name, items))
@@ -220,7 +228,7 @@ def test_crash_after_acceptance_repeats_one_message_with_same_id(
         # more news arrives before the restart
         httpd.static("/city.xml", feed("City Desk", [item("c2", "https://city.example/tram", "Tram line extended to the harbour", [
             "The tram line will be extended to the harbour by 2028, the transport office said on Monday, after the council found the money.",
-        ], "Mon, 09 Nov 2026 06:00:00 +0000")]))  # fmt: skip
+        ], recent(hours=1))]))  # fmt: skip
         assert cli(config, "fetch").returncode == 0
         r = cli(config, "digest")
         assert r.returncode == 0, r.stdout + r.stderr
@@ -268,7 +276,7 @@ def test_twenty_five_stories_in_one_topic_all_reach_the_reader(
     with their sources; all 25 marked delivered; the next digest does not repeat them."""
     from tests.test_messy_input import prose
 
-    date = "Sun, 08 Nov 2026 06:00:00 +0000"
+    date = recent(hours=3)
     items = [
         item(f"s{i}", f"https://desk.example/s{i}?utm_source=rss", f"Desk story {i:02d}",
              [prose(500 + i)], date)
@@ -342,8 +350,6 @@ def test_a_broken_user_template_is_caught_by_check_and_leaves_everything_pending
 def test_sent_digests_are_archived_with_an_index_newest_first(
     world: tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]], tmp_path: Path
 ) -> None:
-    from datetime import UTC, datetime
-
     from aggregator.config import load_config
     from aggregator.digest.deliver import run_digests
 

@@ -24,6 +24,7 @@ prints the seed and iteration to replay with ``AGGREGATOR_FAULT_SEED``.
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import os
 import random
 import re
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 
@@ -75,7 +77,7 @@ def _feed_doc(feed: int, items: list[tuple[int, str, str]]) -> bytes:
     parts = "".join(
         f"<item><guid isPermaLink='false'>k{feed}x{n}</guid>"
         f"<link>https://kill{feed}.example/{n}</link><title>{escape(title)}</title>"
-        f"<pubDate>Mon, 02 Nov 2026 08:00:00 +0000</pubDate>"
+        f"<pubDate>{email.utils.format_datetime(datetime.now(UTC) - timedelta(hours=2))}</pubDate>"
         f"<description><![CDATA[{body}]]></description></item>"
         for n, title, body in items
     )
