@@ -31,6 +31,7 @@ from aggregator.scheduler import (
     watchdog_interval,
 )
 from aggregator.store import Store
+from tests.support.clock import Clock
 from tests.support.httpd import FixtureHTTPServer
 from tests.support.smtpd import FixtureSMTPServer
 
@@ -192,19 +193,6 @@ def test_daemon_lifecycle(
     assert code == 0, out[-3000:]
     assert took < 10
     assert "STOPPING=1" in "".join(notify.drain())
-
-
-class Clock:
-    """A controllable clock."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 def _touch(path: Path, clock: Clock) -> None:

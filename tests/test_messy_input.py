@@ -33,6 +33,7 @@ from aggregator.enrich.enricher import ENRICH_MAX_ATTEMPTS
 from aggregator.export import iter_export
 from aggregator.pipeline import Pipeline
 from aggregator.store import ENRICH_NEW, ArticleRow, Store
+from tests.support.clock import Clock
 from tests.support.httpd import FixtureHTTPServer
 
 _SYLLABLES = [
@@ -192,14 +193,6 @@ def test_dates_from_1970_to_2100_and_odd_texts_all_come_through(
         assert head in txt
     for head in ("Epoch", "Old news"):
         assert head not in txt
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _config(tmp_path: Path, urls: list[str]) -> Config:

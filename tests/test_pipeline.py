@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,22 +13,10 @@ from aggregator.config import Config, FeedConfig, FetchConfig, FullText
 from aggregator.export import iter_export
 from aggregator.pipeline import Pipeline, PollSummary
 from aggregator.store import Store
+from tests.support.clock import Clock
 from tests.support.httpd import FixtureHTTPServer, Reply
 
 FEEDS = Path(__file__).parent / "feeds"
-
-
-class Clock:
-    """A controllable clock."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 def rss(items: list[tuple[str, str, str, str]], title: str = "Test Feed") -> bytes:

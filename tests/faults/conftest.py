@@ -13,7 +13,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from aggregator.config import Config, DigestConfig, FeedConfig, FetchConfig, Ful
 from aggregator.pipeline import Pipeline, PollSummary
 from aggregator.store import Store
 from tests.faults.catalog import Fault, by_area
+from tests.support.clock import Clock
 
 # Words for generated article text: distinct enough that dedup never merges two test items.
 WORDS = [
@@ -153,19 +154,6 @@ HEALTHY = "/healthy.xml"
 
 def healthy_feed() -> bytes:
     return rss([article_items("healthy", 2, seed=7)], title="Healthy Feed")
-
-
-class Clock:
-    """A controllable clock (the pipeline's only source of "now")."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 @pytest.fixture
