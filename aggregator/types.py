@@ -7,6 +7,7 @@ No dicts travel between stages.
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,56 @@ class FetchResult:
 
 
 @dataclass(frozen=True)
+class Enclosure:
+    """A podcast episode, video or other file an entry links to (RSS ``<enclosure>``)."""
+
+    url: str  # http(s) only
+    type: str | None = None  # MIME type as the feed says, e.g. "audio/mpeg"
+    length: int | None = None  # bytes, when the feed says (and says more than 0)
+    duration: str | None = None  # as the feed gives it (itunes:duration), e.g. "42:10"
+
+
+@dataclass(frozen=True)
+class LeadImage:
+    """An entry's lead image (media:thumbnail / media:content / an image enclosure)."""
+
+    url: str  # http(s) only
+    alt: str = ""  # media:description / media:title, else the entry's title
+
+
+@dataclass(frozen=True)
+class Media:
+    """What an entry carries besides text; stored as JSON with the article."""
+
+    enclosures: tuple[Enclosure, ...] = ()
+    image: LeadImage | None = None
+
+    def to_json(self) -> str | None:
+        if not self.enclosures and self.image is None:
+            return None
+        return json.dumps(
+            {
+                "enclosures": [[e.url, e.type, e.length, e.duration] for e in self.enclosures],
+                "image": [self.image.url, self.image.alt] if self.image else None,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Media:
+        """The stored form back; anything unreadable is no media (never an error)."""
+        if not text:
+            return cls()
+        try:
+            raw = json.loads(text)
+            encl = tuple(Enclosure(str(u), t, ln, d) for u, t, ln, d in raw.get("enclosures", []))
+            img = raw.get("image")
+            return cls(encl, LeadImage(str(img[0]), str(img[1])) if img else None)
+        except (ValueError, TypeError, AttributeError):
+            return cls()
+
+
+@dataclass(frozen=True)
 class ParsedEntry:
     """One entry as a feed presents it."""
 
@@ -66,6 +117,7 @@ class ParsedEntry:
     published: datetime | None  # aware, UTC
     updated: datetime | None  # aware, UTC
     author: str | None = None
+    media: Media = Media()
 
 
 @dataclass(frozen=True)
@@ -120,6 +172,7 @@ class StoredArticle:
     duplicate_of: int | None
     enrich_error: str | None = None  # set aside: cleaning or dedup raised (see status)
     held: str | None = None  # why it is never mailed (older than digest.max_age when seen)
+    media: Media = Media()
 
 
 # ---- poll -----------------------------------------------------------------------------------
@@ -152,6 +205,7 @@ class NewEntry:
     html: str  # the feed's HTML: content, else summary
     site: str
     summary_only: bool  # the feed gave only a summary (a teaser by definition)
+    media: Media = Media()
 
 
 @dataclass(frozen=True)
@@ -211,6 +265,7 @@ class DigestCandidate:
     duplicate_of: int | None  # id of the article this one was collapsed into
     prefer: bool  # the feed is marked prefer: true
     story_delivered_before: bool  # some article of this story went out in an earlier digest
+    media: Media = Media()
 
 
 @dataclass(frozen=True)
@@ -253,6 +308,8 @@ class DigestStory:
     article_ids: tuple[int, ...]  # every article this entry delivers (incl. copies)
     copies: int  # syndicated copies collapsed into this entry (duplicate_of set)
     reports: int = 0  # other outlets' independent write-ups of the same story
+    enclosures: tuple[Enclosure, ...] = ()  # the lead's files (podcast, video), else a sibling's
+    image: LeadImage | None = None  # shown only with digest.images
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import pytest
 from aggregator.digest import build_digest
 from aggregator.digest.render import render
 from aggregator.types import Digest, FailingFeed
+from tests.support.httpd import FixtureHTTPServer, Reply
 from tests.test_render import hostile_candidates, rich_candidates
 
 pytestmark = pytest.mark.browser
@@ -224,6 +225,65 @@ def screenshot(browser: DevTools, width: int, height: int, path: Path) -> None:
     )
     shot = browser.send("Page.captureScreenshot", {"format": "png"})
     path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def _png(width: int, height: int) -> bytes:
+    """A plain PNG of one colour (a lead image for the media digest)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + b"\x2a\x6f\xb4" * width
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+def _media_digest(image_url: str) -> Digest:
+    """A podcast episode with a lead image and an unbreakable 150-character headline, beside
+    the rich digest's stories (issue 14: enclosures, images, headline overflow)."""
+    from aggregator.types import Enclosure, LeadImage, Media
+    from tests.test_render import cand
+
+    media = Media(
+        (Enclosure("https://pod.example/ep42.mp3", "audio/mpeg", 34_500_000, "42:10"),),
+        LeadImage(image_url, "The host at the microphone"),
+    )
+    now = datetime(2026, 11, 21, 5, 0, tzinfo=UTC)
+    cands = [
+        cand(900, "pod", title="Episode 42: " + "Supercalifragilistic" * 7, media=media),
+        *rich_candidates(),
+    ]
+    return build_digest(
+        cands, recipient="reader@example.org", topics_order=["World", "Tech"],
+        timezone="Europe/Kyiv", now=now,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [375, 640])
+def test_enclosure_image_and_long_headline_in_chromium(
+    browser: DevTools, httpd: FixtureHTTPServer, tmp_path: Path, width: int
+) -> None:
+    httpd.add("/lead.png", Reply(body=_png(1200, 600), headers={"Content-Type": "image/png"}))
+    image = httpd.url("/lead.png")
+    html = render(_media_digest(image), sender="Aggregator <digest@example.org>", images=True).html
+    page = tmp_path / "digest-media.html"
+    page.write_text(html, encoding="utf-8")
+    OUT.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        m = load(browser, page, width, scheme)
+        where = f"media {width}px {scheme}"
+        assert m["scrollWidth"] <= width, f"{where}: horizontal overflow {m['scrollWidth']}"
+        assert m["tooWide"] == [], f"{where}: elements wider than the viewport: {m['tooWide']}"
+        assert m["resources"] == [image], f"{where}: loaded {m['resources']}"  # the image only
+        assert "https://pod.example/ep42.mp3" in m["hrefs"]
+        screenshot(browser, width, m["height"], OUT / f"digest-media-{width}-{scheme}.png")
+    assert "Audio (MP3, 34.5 MB, 42:10)" in html and 'alt="The host at the microphone"' in html
 
 
 @pytest.mark.parametrize("kind", ["rich", "hostile"])

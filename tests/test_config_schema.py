@@ -201,6 +201,7 @@ digest:
   send_empty: true
   retry: 20m
   max_age: 10d
+  images: true
   archive_dir: past
   max_stories_per_topic: 5
 retention: 60d

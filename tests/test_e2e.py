@@ -384,3 +384,44 @@ def test_sent_digests_are_archived_with_an_index_newest_first(
     _, _, html = received_parts(smtp.messages[1].data)
     assert kept.split() == html.split()  # the very HTML the reader got (mail may refold lines)
     assert "<script" not in kept and "src=" not in kept  # self-contained, nothing remote
+
+
+def test_enclosures_are_linked_and_lead_images_shown_only_when_asked(
+    httpd: FixtureHTTPServer, tmp_path: Path
+) -> None:
+    """Issue 14: a podcast episode's file is a link with its type, size and duration; the
+    feed's lead image appears only with digest.images: true; unsafe URLs never appear."""
+    from tests.test_messy_input import prose
+
+    body = (
+        '<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"'
+        ' xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Pod</title>'
+        f"<item><guid>e1</guid><title>Episode one</title><link>https://p.example/1</link>"
+        f"<pubDate>{recent(hours=2)}</pubDate><description>{prose(77)}</description>"
+        '<enclosure url="https://p.example/e1.mp3" length="34500000" type="audio/mpeg"/>'
+        "<itunes:duration>42:10</itunes:duration>"
+        '<media:thumbnail url="https://p.example/e1.jpg"/></item>'
+        f"<item><guid>e2</guid><title>Episode two</title><link>https://p.example/2</link>"
+        f"<pubDate>{recent(hours=3)}</pubDate><description>{prose(78)}</description>"
+        '<enclosure url="javascript:alert(1)" type="audio/mpeg"/>'
+        '<media:thumbnail url="javascript:alert(2)"/></item></channel></rss>'
+    ).encode()
+    httpd.static("/pod.xml", body)
+    config = tmp_path / "aggregator.yaml"
+    write_config(config, [(httpd.url("/pod.xml"), "Pod", "Podcasts")], None)
+    assert cli(config, "fetch").returncode == 0
+    assert cli(config, "digest", "--dry-run", "--out", str(tmp_path / "off")).returncode == 0
+    text = (tmp_path / "off" / "digest.txt").read_text()
+    html = (tmp_path / "off" / "digest.html").read_text()
+    assert "Audio (MP3, 34.5 MB, 42:10): https://p.example/e1.mp3" in " ".join(text.split())
+    assert 'href="https://p.example/e1.mp3"' in html
+    assert "<img" not in html and "javascript" not in html
+    config.write_text(
+        config.read_text().replace(
+            "timezone: Europe/Kyiv\n", "timezone: Europe/Kyiv\n  images: true\n"
+        )
+    )
+    assert cli(config, "digest", "--dry-run", "--out", str(tmp_path / "on")).returncode == 0
+    html = (tmp_path / "on" / "digest.html").read_text()
+    assert html.count("<img") == 1 and 'src="https://p.example/e1.jpg"' in html
+    assert 'alt="Episode one"' in html and "javascript" not in html

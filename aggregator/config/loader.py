@@ -257,6 +257,7 @@ def digest_section(cx: Cx, node: Node) -> DigestConfig:
         max_stories_per_topic=v.get(k.DIGEST_MAX_STORIES),
         retry=v.get(k.DIGEST_RETRY),
         max_age=v.get(k.DIGEST_MAX_AGE),
+        images=v.get(k.DIGEST_IMAGES),
         archive_dir=v.get(k.DIGEST_ARCHIVE_DIR),
     )
 

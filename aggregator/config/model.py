@@ -46,6 +46,7 @@ class DigestConfig:
     max_stories_per_topic: int = k.DIGEST_MAX_STORIES.default
     retry: float = k.DIGEST_RETRY.default  # seconds
     max_age: float = k.DIGEST_MAX_AGE.default  # seconds
+    images: bool = k.DIGEST_IMAGES.default
     archive_dir: Path | None = k.DIGEST_ARCHIVE_DIR.default  # absolute; None: no archive
 
 

@@ -154,6 +154,8 @@ KEYS: tuple[Key[object], ...] = (
     DIGEST_ARCHIVE_DIR := Key[Path | None]("digest.archive_dir", FilePath(), None,
                     "keep every sent digest here as HTML, with an index.html of past issues",
                     nullable=True),
+    DIGEST_IMAGES := Key("digest.images", Boolean(), False,
+                    "show each story's lead image from the feed (loaded from its site when read)"),
     DIGEST_MAX_AGE := Key("digest.max_age", Duration(3600.0, 3650 * _DAY), 3 * _DAY,
                     "entries older than this when first seen are stored, never mailed"),
     DIGEST_RETRY := Key("digest.retry", Duration(60.0, _DAY), 600.0,

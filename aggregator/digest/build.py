@@ -391,6 +391,8 @@ def _build_story(
         published=_when(canonical).astimezone(tz),
         is_update=any(c.story_delivered_before for c in group),
         article_ids=tuple(sorted(c.article_id for c in group)),
+        enclosures=next((c.media.enclosures for c in ordered if c.media.enclosures), ()),
+        image=next((c.media.image for c in ordered if c.media.image), None),
         copies=sum(1 for c in ordered[1:] if c.duplicate_of is not None),
         reports=sum(1 for c in ordered[1:] if c.duplicate_of is None),
     )

@@ -103,6 +103,7 @@ def digest_candidates(
                 duplicate_of=a.duplicate_of,
                 prefer=feed.prefer,
                 story_delivered_before=p.story_delivered_before,
+                media=a.media,
             )
         )
     if held and hold:
@@ -213,7 +214,7 @@ def _deliver_one(
     try:
         rendered = render.render(
             digest, template_dir=config.digest.template_dir, sender=sender,
-            dry_run=how.dry_run_dir is not None,
+            dry_run=how.dry_run_dir is not None, images=config.digest.images,
         )  # fmt: skip
     except TemplateError as e:
         # nothing is marked: everything stays pending for a digest that renders

@@ -43,7 +43,7 @@ import jinja2
 
 from aggregator.digest.build import build_digest, safe_url
 from aggregator.errors import TemplateError
-from aggregator.types import Digest, DigestCandidate, FailingFeed
+from aggregator.types import Digest, DigestCandidate, Enclosure, FailingFeed
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -83,6 +83,36 @@ def local_time(dt: datetime | None, timezone: str, now: datetime | None = None) 
     local = dt.astimezone(tz)
     year = "" if now is None or local.year == now.astimezone(tz).year else f" {local.year}"
     return f"{local:%a} {local.day} {local:%b}{year}, {local:%H:%M}"
+
+
+_KINDS = {"audio": "Audio", "video": "Video", "image": "Image", "application": "File"}
+
+
+def enclosure_label(e: Enclosure) -> str:
+    """ "Audio (MP3, 34.5 MB, 42:10)": the kind, the format, the size and the duration the
+    feed gives; only what it gives."""
+    kind = "File"
+    details = []
+    if e.type:
+        major, _, minor = e.type.partition("/")
+        kind = _KINDS.get(major.lower(), "File")
+        fmt = {"mpeg": "MP3", "x-m4a": "M4A", "mp4": "MP4", "ogg": "OGG", "pdf": "PDF"}.get(
+            minor.lower(), minor.upper()
+        )
+        if fmt:
+            details.append(fmt[:12])
+    if e.length:
+        details.append(_size(e.length))
+    if e.duration:
+        details.append(e.duration[:12])
+    return f"{kind} ({', '.join(details)})" if details else kind
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
 
 
 def long_date(dt: datetime, timezone: str) -> str:
@@ -163,7 +193,9 @@ def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def template_context(digest: Digest, *, sender: str, dry_run: bool = False) -> dict[str, object]:
+def template_context(
+    digest: Digest, *, sender: str, dry_run: bool = False, images: bool = False
+) -> dict[str, object]:
     tz = digest.timezone
     when: Callable[[datetime | None], str] = lambda dt: local_time(  # noqa: E731
         dt, tz, digest.generated_at
@@ -179,6 +211,8 @@ def template_context(digest: Digest, *, sender: str, dry_run: bool = False) -> d
         "update_count": sum(1 for t in digest.topics for s in t.stories if s.is_update),
         "preheader": " · ".join(headlines[:3])[:180],
         "dry_run": dry_run,  # a preview: nothing is marked as read
+        "images": images,  # digest.images: show lead images
+        "enclosure_label": enclosure_label,
     }
 
 
@@ -186,12 +220,17 @@ _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=Fal
 
 
 def render(
-    digest: Digest, *, template_dir: Path | None = None, sender: str, dry_run: bool = False
+    digest: Digest,
+    *,
+    template_dir: Path | None = None,
+    sender: str,
+    dry_run: bool = False,
+    images: bool = False,
 ) -> RenderedDigest:
     """Render ``digest`` into a subject, mail-ready HTML (CSS inlined) and wrapped text.
     Raises ``TemplateError`` (with the template's PATH:LINE) when a template fails."""
     env = make_environment(template_dir)
-    context = template_context(digest, sender=sender, dry_run=dry_run)
+    context = template_context(digest, sender=sender, dry_run=dry_run, images=images)
     try:
         html = env.get_template(HTML_TEMPLATE).render(context)
         text = env.get_template(TEXT_TEMPLATE).render(context)

@@ -26,7 +26,7 @@ from urllib.parse import urljoin
 import feedparser
 
 from aggregator.errors import ParseError
-from aggregator.types import ParsedEntry, ParsedFeed
+from aggregator.types import Enclosure, LeadImage, Media, ParsedEntry, ParsedFeed
 
 # A published date further in the future than this is not believed; the entry gets the fetch
 # time instead (feeds with year-9999 dates would otherwise sit on top of every digest).
@@ -177,7 +177,50 @@ def _entry_from_feedparser(raw: Mapping[str, object], now: datetime) -> ParsedEn
         published=published or updated,
         updated=updated,
         author=_clean_str(raw.get("author")),
+        media=_media_of(raw, title),
     )
+
+
+MAX_ENCLOSURES = 4  # an entry listing more files than this shows its first four
+
+
+def _http_url(value: object) -> str | None:
+    url = _clean_str(value)
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
+def _media_of(raw: Mapping[str, object], title: str) -> Media:
+    """Enclosures (RSS ``<enclosure>``, Atom ``rel="enclosure"``) and a lead image
+    (media:thumbnail, media:content with an image medium or type, or an image enclosure)."""
+    files: list[Enclosure] = []
+    image: LeadImage | None = None
+    duration = _clean_str(raw.get("itunes_duration"))
+    alt = _clean_str(raw.get("media_description")) or _clean_str(raw.get("media_title")) or title
+    encl = raw.get("enclosures")
+    for e in encl if isinstance(encl, list) else []:
+        if not isinstance(e, Mapping):
+            continue
+        url = _http_url(e.get("href") or e.get("url"))
+        kind = _clean_str(e.get("type"))
+        if url is None:
+            continue
+        if kind and kind.lower().startswith("image/"):
+            image = image or LeadImage(url, alt)
+            continue
+        length = str(e.get("length") or "").strip()
+        size = int(length) if length.isdigit() and 0 < int(length) < 1 << 53 else None
+        if len(files) < MAX_ENCLOSURES:
+            files.append(Enclosure(url, kind, size, duration))
+    for key in ("media_thumbnail", "media_content"):
+        items = raw.get(key)
+        for m in items if isinstance(items, list) else []:
+            if image is not None or not isinstance(m, Mapping):
+                continue
+            url = _http_url(m.get("url"))
+            kind = str(m.get("medium") or m.get("type") or "image")
+            if url is not None and (key == "media_thumbnail" or kind.startswith("image")):
+                image = LeadImage(url, alt)
+    return Media(tuple(files), image)
 
 
 def _parse_json_feed(body: bytes, *, url: str, now: datetime) -> ParsedFeed:

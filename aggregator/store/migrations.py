@@ -125,6 +125,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE articles ADD COLUMN held TEXT;
     """,
+    # 7: what an entry carries besides text (enclosures, a lead image), as ``Media`` JSON
+    """
+    ALTER TABLE articles ADD COLUMN media TEXT;
+    """,
 )
 
 

@@ -43,6 +43,7 @@ class ArticleRow:
     dedup_reason: str | None = None
     dedup_state: bytes | None = None
     enrich: int = ENRICH_DONE
+    media: str | None = None  # ``Media.to_json()``
 
 
 @dataclass(frozen=True)

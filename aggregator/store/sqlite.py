@@ -26,7 +26,7 @@ from aggregator.store.connection import dt as _dt
 from aggregator.store.connection import ts as _ts
 from aggregator.store.records import DigestRecord, PendingArticle, RawArticle, SetAside
 from aggregator.store.sqlite_poll import PollStore
-from aggregator.types import StoredArticle
+from aggregator.types import Media, StoredArticle
 
 
 class Store(PollStore):
@@ -344,7 +344,7 @@ class Store(PollStore):
 
 _ARTICLE_COLS = (
     "a.id, a.feed_url, a.key, a.url, a.title, a.published, a.fetched_at, a.author, a.html,"
-    " a.text, a.story, a.duplicate_of, a.enrich_error, a.held"
+    " a.text, a.story, a.duplicate_of, a.enrich_error, a.held, a.media"
 )
 
 
@@ -364,4 +364,5 @@ def _article(r: Sequence[object]) -> StoredArticle:
         duplicate_of=int(r[11]) if isinstance(r[11], int) else None,
         enrich_error=r[12] if isinstance(r[12], str) else None,
         held=r[13] if isinstance(r[13], str) else None,
+        media=Media.from_json(r[14] if isinstance(r[14], str) else None),
     )
