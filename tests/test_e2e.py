@@ -141,6 +141,8 @@ def test_fetch_then_digest_over_smtp(
     httpd, config, feeds = world
     with FixtureSMTPServer() as smtp:
         write_config(config, feeds, smtp.port)
+        sender = '  from: "News <digest@example.org>"\n'
+        config.write_text(config.read_text().replace("Europe/Kyiv\n", "Europe/Kyiv\n" + sender))
         r = cli(config, "fetch")
         assert r.returncode == 0, r.stderr
         r = cli(config, "digest")
@@ -162,6 +164,17 @@ def test_fetch_then_digest_over_smtp(
             assert name in entry, entry
             assert name in html
         assert text.count("Port Alder counts the damage") + text.count("shakes Port Alder") <= 1
+        # issue 14, items 4 and 10: the wire story's copies are copies, the rewrite is another
+        # report; the mail is a list mail on the sender's domain
+        with Store(config.parent / "state.db") as store:
+            arts = list(store.iter_articles())
+        dups = sum(1 for a in arts if a.duplicate_of is not None)
+        head = " ".join(text.split("\n\n")[0].split())
+        assert (f"{dups} copies collapsed" in head) == (dups > 1), head
+        assert "other report" in head and "other report" in entry, (head, entry)
+        assert msg["List-Id"] == "aggregator digest <digest.example.org>"
+        assert str(msg["Message-ID"]).endswith("@example.org>")
+        assert msg["Auto-Submitted"] == "auto-generated"
         with Store(config.parent / "state.db") as store:
             arts = list(store.iter_articles())
             stories = {a.story for a in arts}
@@ -425,3 +438,24 @@ def test_enclosures_are_linked_and_lead_images_shown_only_when_asked(
     html = (tmp_path / "on" / "digest.html").read_text()
     assert html.count("<img") == 1 and 'src="https://p.example/e1.jpg"' in html
     assert 'alt="Episode one"' in html and "javascript" not in html
+
+
+def test_topic_rules_give_sections_through_the_whole_product(
+    world: tuple[FixtureHTTPServer, Path, list[tuple[str, str, str]]],
+) -> None:
+    """Issue 14, item 2, end to end: a keyword rule puts the comet story in its own section,
+    listed first; the quake story stays in World whichever outlet's article leads it."""
+    httpd, config, feeds = world
+    write_config(config, feeds, None)
+    config.write_text(
+        config.read_text() + "topics:\n  - name: Space\n    match: [comet, '/asteroids?/']\n"
+    )
+    assert cli(config, "fetch").returncode == 0
+    r = cli(config, "digest", "--dry-run", "--out", str(config.parent / "dry"))
+    assert r.returncode == 0, r.stderr
+    text = (config.parent / "dry" / "digest.txt").read_text()
+    space, world_at = text.find("\nSpace ("), text.find("\nWorld (")
+    assert 0 <= space < world_at, text
+    assert "comet" in text[space:world_at].lower()
+    assert "Science (" not in text  # its only story moved to Space
+    assert "Port Alder" in text[world_at:]
