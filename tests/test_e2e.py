@@ -10,9 +10,6 @@ import email
 import email.policy
 import email.utils
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -20,19 +17,11 @@ from pathlib import Path
 import pytest
 
 from aggregator.store import Store
+from tests.support.cli import cli
 from tests.support.httpd import FixtureHTTPServer
 from tests.support.smtpd import FixtureSMTPServer, closed_port
 
 STORIES = Path(__file__).parent / "fixtures" / "stories"
-
-
-def cli(
-    config: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "aggregator", "--config", str(config), *args],
-        capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})},
-    )  # fmt: skip
 
 
 def recent(hours: float) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from aggregator.enrich.enricher import ENRICH_MAX_ATTEMPTS
 from aggregator.export import iter_export
 from aggregator.pipeline import Pipeline
 from aggregator.store import ENRICH_NEW, ArticleRow, Store
+from tests.support.cli import cli
 from tests.support.clock import Clock
 from tests.support.httpd import FixtureHTTPServer
 
@@ -84,15 +84,6 @@ def rss(title: str, items: list[tuple[str, str, str, str | None]]) -> bytes:
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}'
         f"</title><link>https://{title.lower()}.example/</link>{''.join(parts)}</channel></rss>"
     ).encode()
-
-
-def cli(
-    config: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "aggregator", "--config", str(config), *args],
-        capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})},
-    )  # fmt: skip
 
 
 def write_config(path: Path, urls: list[str]) -> None:
