@@ -218,12 +218,7 @@ def _deliver_one(
         )  # fmt: skip
     except TemplateError as e:
         # nothing is marked: everything stays pending for a digest that renders
-        store.record_digest(
-            recipient, digest.digest_id, now=now, status="failed", error=str(e),
-            stories=stories, articles=articles,
-        )  # fmt: skip
-        log.error("digest to=%s status=failed error=%r", recipient, str(e))
-        return DigestOutcome(recipient, "failed", stories, articles, error=str(e))
+        return _failed(store, digest, now, str(e))
     address = recipient if recipient != LOCAL_RECIPIENT else "me@localhost"
     msg = render.build_message(rendered, sender=sender, recipient=address, digest=digest)
     message_id = str(msg["Message-ID"])
@@ -251,12 +246,7 @@ def _deliver_one(
     except (AggregatorError, OSError) as e:
         # The journalled set stays: if the server did accept before the failure showed (a
         # disconnect after DATA), the retry repeats this very message, same Message-ID.
-        store.record_digest(
-            recipient, digest.digest_id, now=now, status="failed", message_id=message_id,
-            error=str(e), stories=stories, articles=articles,
-        )  # fmt: skip
-        log.error("digest to=%s status=failed error=%r", recipient, str(e))
-        return DigestOutcome(recipient, "failed", stories, articles, message_id, error=str(e))
+        return _failed(store, digest, now, str(e), message_id)
     failpoints.hit("digest.accepted")  # the server has the message; we have not noted it yet
     with store.transaction():
         store.mark_delivered(recipient, digest.digest_id, digest.article_ids, now)
@@ -275,3 +265,17 @@ def _deliver_one(
         except OSError as e:  # the reader has the mail; only the copy for later is missing
             log.error("digest archive dir=%s error=%r", config.digest.archive_dir, str(e))
     return DigestOutcome(recipient, status, stories, articles, message_id, path=path)
+
+
+def _failed(
+    store: Store, digest: Digest, now: datetime, error: str, message_id: str | None = None
+) -> DigestOutcome:
+    """Record a digest that could not be rendered or sent (status shows it); nothing is
+    marked delivered."""
+    stories, articles = digest.story_count, digest.article_count
+    store.record_digest(
+        digest.recipient, digest.digest_id, now=now, status="failed", message_id=message_id,
+        error=error, stories=stories, articles=articles,
+    )  # fmt: skip
+    log.error("digest to=%s status=failed error=%r", digest.recipient, error)
+    return DigestOutcome(digest.recipient, "failed", stories, articles, message_id, error=error)
