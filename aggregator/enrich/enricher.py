@@ -31,6 +31,7 @@ from aggregator.dedup import Deduper, DedupItem, Features
 from aggregator.dedup import features as textfeatures
 from aggregator.enrich import clean, extract
 from aggregator.errors import ExtractError, StoreError
+from aggregator.feeds import feed_index
 from aggregator.poll.fetch import HTML_ACCEPT, Fetcher
 from aggregator.store import ENRICH_KIND, ENRICH_NEW, ENRICH_SUMMARY_ONLY, RawArticle, Store
 from aggregator.types import Outcome
@@ -117,6 +118,7 @@ class Enricher:
         self, config: Config, store: Store, *, clock: Clock, cpu: Workers, strict: bool = False
     ) -> None:
         self.config = config
+        self._feeds = feed_index(config.feeds)  # the configured feeds by URL (per config)
         self.store = store
         self.clock = clock
         self._cpu_pool = cpu
@@ -130,6 +132,7 @@ class Enricher:
         if config.dedup != self.config.dedup:
             self._deduper = None
         self.config = config
+        self._feeds = feed_index(config.feeds)
 
     async def _cpu(self, fn: Callable[..., T], *args: object) -> T:
         return await self._cpu_pool.run(fn, *args)
@@ -323,7 +326,7 @@ class Enricher:
         cleaned from the feed's own HTML (and pages that failed) goes to the workers in one
         batch per worker, so the per-call overhead is paid a few times per chunk, not per
         article."""
-        feeds = {f.url: f for f in self.config.feeds}
+        feeds = self._feeds
         learned = {site: self._learned_for(site) for site in {r.site for r in rows}}
         pages = await asyncio.gather(
             *(self._full_text(fetcher, feeds.get(r.feed_url), r, learned) for r in rows)
@@ -400,7 +403,7 @@ class Enricher:
         text and decision: one transaction. The per-site block counts of the chunk are
         added in one statement."""
         deduper = self.deduper
-        feeds = {f.url: f for f in self.config.feeds}
+        feeds = self._feeds
         blocks: dict[tuple[str, str], int] = {}
         try:
             with self.store.transaction():
