@@ -95,6 +95,21 @@ def load_pages(data: Path, which: str) -> Iterator[Page]:
             )
 
 
+def _bench_model():  # noqa: ANN202 - the classifier to bench (env AGGREGATOR_BENCH_MODEL)
+    """``AGGREGATOR_BENCH_MODEL``: a model file written by bench/paragraphs.py (e.g. one trained
+    without the set measured here), ``none`` for rules only; unset: the shipped model."""
+    import os
+
+    from aggregator.enrich import classifier, clean
+
+    path = os.environ.get("AGGREGATOR_BENCH_MODEL")
+    if not path:
+        return clean.SHIPPED
+    if path == "none":
+        return None
+    return classifier.ParagraphModel.from_json(json.loads(Path(path).read_text()))
+
+
 def run_page(page: Page) -> Outcome:
     html = gzip.decompress(page.path.read_bytes())
     t0 = time.perf_counter()
@@ -103,7 +118,11 @@ def run_page(page: Page) -> Outcome:
     doc = ours.run_trafilatura(html, page.url)
     t2 = time.perf_counter()
     try:
-        text = ours.extracted_from_document(doc, page.url).text if doc is not None else ""
+        text = (
+            ours.extracted_from_document(doc, page.url, model=_bench_model()).text
+            if doc is not None
+            else ""
+        )
     except ExtractError:
         text = ""
     t3 = time.perf_counter()

@@ -37,7 +37,15 @@ from typing import TYPE_CHECKING, Any
 import lxml.html
 from lxml import etree
 
-from aggregator.enrich.clean import Block, CleanResult, _squash, clean_structured, learnable_hashes
+from aggregator.enrich.clean import (
+    SHIPPED,
+    Block,
+    CleanResult,
+    ModelArg,
+    _squash,
+    clean_structured,
+    learnable_hashes,
+)
 from aggregator.enrich.sanitize import ALLOWED_TAGS, element_text, html_to_text, sanitize_html
 from aggregator.errors import ExtractError
 
@@ -158,7 +166,11 @@ def _with_language(e: Extracted, language: str | None) -> Extracted:
 
 
 def extracted_from_document(
-    doc: Document, url: str | None, *, learned: Collection[str] = ()
+    doc: Document,
+    url: str | None,
+    *,
+    learned: Collection[str] = (),
+    model: ModelArg = SHIPPED,
 ) -> Extracted:
     """Turn a trafilatura Document into :class:`Extracted` (blocks -> clean -> render)."""
     blocks = list(blocks_from_body(doc.body))
@@ -168,7 +180,7 @@ def extracted_from_document(
         blocks += blocks_from_body(comments)
     if not blocks:
         raise ExtractError("extracted page has no text blocks")
-    result = clean_structured(blocks, learned=learned, title=doc.title or None)
+    result = clean_structured(blocks, learned=learned, title=doc.title or None, model=model)
     if not result.kept:
         raise ExtractError("every block of the page was boilerplate")
     return _render(
