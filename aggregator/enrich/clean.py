@@ -52,6 +52,8 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
+from aggregator.enrich import signals
+from aggregator.enrich.classifier import ParagraphModel, shipped_model
 from aggregator.enrich.patterns import (
     COMPILED,
     PATTERNS,
@@ -99,7 +101,7 @@ TITLE_MIN_CHARS: int = 10
 STANDFIRST: bool = True
 # Weak evidence of these detectors counts only at the tail: an article may open with the very
 # sentence a bio box ends with (WCXB dev: profiles opening "X is a garden writer ...").
-TAIL_ONLY_DETECTORS: frozenset[str] = frozenset({"author_bio", "disclosure"})
+TAIL_ONLY_DETECTORS: frozenset[str] = frozenset({"author_bio", "bio_signals", "disclosure"})
 # A block at least this long with a sentence ending is "prose" and stops peeling and tail cuts.
 PROSE_MIN_CHARS: int = 200
 
@@ -263,9 +265,23 @@ def detect_promo_line(block: Block, text: str, strong_only: bool = False) -> Str
     return Strength.STRONG if block.kind == "head" else Strength.WEAK
 
 
+def detect_appeal_signals(block: Block, text: str, strong_only: bool = False) -> Strength | None:
+    """An appeal in wording no table knows: reader address, community, ask and offer together
+    (:func:`aggregator.enrich.signals.is_appeal`)."""
+    return Strength.WEAK if not strong_only and signals.is_appeal(text) else None
+
+
+def detect_bio_signals(block: Block, text: str, strong_only: bool = False) -> Strength | None:
+    """A bio in wording no table knows: a name, a verb and a career
+    (:func:`aggregator.enrich.signals.is_bio`); tail only (``TAIL_ONLY_DETECTORS``)."""
+    return Strength.WEAK if not strong_only and signals.is_bio(text) else None
+
+
 DETECTORS: tuple[tuple[str, Detector], ...] = (
     *((name, _pattern_detector(name)) for name in PATTERNS),
     ("promo_line", detect_promo_line),
+    ("appeal_signals", detect_appeal_signals),
+    ("bio_signals", detect_bio_signals),
     ("link_line", detect_link_line),
     ("alt_text", detect_alt_text),
 )
@@ -344,6 +360,17 @@ def _is_prose(block: Block) -> bool:
     )
 
 
+# The classifier removes lines, teasers, prompts and credits at the edges; a sentence of this
+# length or more is left to the rules (real reporting at the end of an article reads like an
+# appeal too often for a learned score alone to remove it).
+CLASSIFIER_SENTENCE_CHARS = 40
+
+
+def _is_sentence(block: Block) -> bool:
+    text = block.text.strip()
+    return len(text) >= CLASSIFIER_SENTENCE_CHARS and bool(_SENTENCE_END.search(text))
+
+
 def _is_tail_line(block: Block) -> bool:
     text = block.text.strip()
     if block.kind in ("item", "head"):
@@ -408,12 +435,30 @@ def _cut_tails(
             i += 1
 
 
+class _Shipped(enum.Enum):
+    MODEL = "shipped"
+
+
+SHIPPED = _Shipped.MODEL
+# what ``model=`` takes: a model, ``None`` (rules only) or ``SHIPPED`` (the packaged model)
+ModelArg = ParagraphModel | None | _Shipped
+
+
 def clean_structured(
-    blocks: Sequence[Block], *, learned: Collection[str] = (), title: str | None = None
+    blocks: Sequence[Block],
+    *,
+    learned: Collection[str] = (),
+    title: str | None = None,
+    model: ModelArg = SHIPPED,
 ) -> CleanResult:
-    """Decide which blocks to keep. Pure: no I/O, no state; see the module docstring."""
+    """Decide which blocks to keep. Pure: no I/O, no state; see the module docstring.
+
+    ``model``: the paragraph classifier (the shipped one by default; ``None``: rules only)."""
     n = len(blocks)
     reason: list[str | None] = [None] * n
+    scorer = shipped_model() if model is SHIPPED else model
+    assert not isinstance(scorer, _Shipped)
+    probs = scorer.score(blocks, title) if scorer is not None and blocks else None
     # Strong evidence is checked everywhere; weak evidence only where it can matter (the edges
     # and tails), lazily: that keeps cleaning cheap on long articles.
     strong = [classify(b, strong_only=True) for b in blocks]
@@ -427,6 +472,14 @@ def clean_structured(
                 if first is not None and first[1] is Strength.STRONG
                 else _classify_weak(blocks[k])
             )
+            if (
+                memo[k] is None
+                and probs is not None
+                and scorer
+                and probs[k] >= scorer.edge
+                and not _is_sentence(blocks[k])
+            ):
+                memo[k] = ("classifier", Strength.WEAK)
         return memo[k]
 
     learned_set = learned if isinstance(learned, (set, frozenset)) else set(learned)
@@ -443,10 +496,15 @@ def clean_structured(
             reason[i] = hit[0]
         elif learned_set and len(b.text) >= LEARN_MIN_CHARS and block_hash(b.text) in learned_set:
             reason[i] = "learned"
+        elif probs is not None and scorer and probs[i] >= scorer.strong:
+            # removed anywhere; named after a rule when one also has (weak) evidence
+            reason[i] = (hit_at(i) or ("classifier", Strength.WEAK))[0]
     # a site's learned blocks never take the whole article (a site whose items are all one
     # template, numbers aside, would otherwise lose every text)
-    if learned_set and all(r is not None for r in reason):
-        reason = [None if r == "learned" else r for r in reason]
+    # (and neither does the classifier: a one-paragraph article of calls to action is still
+    # the article)
+    if all(r is not None for r in reason):
+        reason = [None if r in ("learned", "classifier") else r for r in reason]
     # 2. tail markers: cut list-like blocks after them, up to the first prose block
     _cut_tails(blocks, reason, hit_at)
     # 3. peel weak hits from both edges (from the start, step over a leading title heading)
@@ -464,6 +522,8 @@ def clean_structured(
                     continue
                 break
             reason[k] = hit[0]
+    if all(r is not None for r in reason):  # peeling took the rest: see above
+        reason = [None if r in ("learned", "classifier") else r for r in reason]
     kept = tuple(b for b, r in zip(blocks, reason, strict=True) if r is None)
     idx = tuple(i for i, r in enumerate(reason) if r is None)
     removed = tuple((r, b.text) for b, r in zip(blocks, reason, strict=True) if r is not None)

@@ -1,0 +1,120 @@
+"""Detectors that combine kinds of evidence instead of matching a phrase.
+
+Outlets word their appeals and bios differently every time ("you could simply close this tab
+... our crew of four ... less than a coffee a month ... come aboard as a patron"), so a phrase
+table never covers them all. What does not change is what such a paragraph has to *do*: an
+appeal addresses the reader, names the outlet's community or its readers, and asks for money
+or for an action; a bio names a person and says what they do for a living. These detectors
+count those kinds of evidence (families of words, each family counted once), and say WEAK:
+the cleaner removes such a block only at the edges of the article (peeling), never from the
+middle, where reporting may legitimately talk about readers, members and money.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+_YOU = frozenset(["you", "your", "yours", "you're", "you'll", "you've", "yourself"])
+_WE = frozenset(["we", "our", "ours", "us", "we're", "we've", "we'll"])
+_COMMUNITY = frozenset(
+    [
+        "community",
+        "patron",
+        "patrons",
+        "member",
+        "members",
+        "membership",
+        "supporter",
+        "supporters",
+        "readers",
+        "reader",
+        "subscribers",
+        "subscriber",
+        "newsroom",
+        "independent",
+        "journalism",
+        "ad-free",
+        "paywall",
+    ]
+)
+_ASK = frozenset(
+    [
+        "join",
+        "become",
+        "support",
+        "subscribe",
+        "donate",
+        "contribute",
+        "chip",
+        "pledge",
+        "sustain",
+        "fund",
+        "back",
+        "keep",
+        "help",
+        "sign",
+    ]
+)
+_MONEY = re.compile(
+    r"[$€£]\s?\d|\b\d+\s?(?:dollars?|euros?|pounds?|cents?)\b"
+    r"|\b(?:a|per|each|every) (?:month|week|year|day)\b|\bcoffee\b|\bmonthly\b|\bfree\b",
+    re.I,
+)
+# An appeal is a paragraph, not a button: shorter blocks are left to the phrase tables.
+APPEAL_MIN_CHARS = 80
+APPEAL_MAX_CHARS = 900
+
+
+def appeal_signals(text: str) -> int:
+    """How many kinds of appeal evidence the text holds (0-4): addressing the reader (you/we),
+    naming a community of readers, asking for an action, and a money or time offer."""
+    words = {w.casefold().replace("’", "'") for w in _WORD.findall(text)}
+    stems = {_stem(w) for w in words}
+    return (
+        bool(words & _YOU or words & _WE)
+        + bool(words & _COMMUNITY or stems & _COMMUNITY)
+        + bool(stems & _ASK)
+        + bool(_MONEY.search(text))
+    )
+
+
+def _stem(word: str) -> str:
+    """Crude English suffix stripping, enough for "keeps", "joining", "backed"."""
+    for suffix in ("ing", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def is_appeal(text: str) -> bool:
+    """All four kinds of evidence (see :func:`appeal_signals`), in a paragraph-sized block."""
+    return APPEAL_MIN_CHARS <= len(text) <= APPEAL_MAX_CHARS and appeal_signals(text) == 4
+
+
+# A bio opens with a person's name (two to four capitalised words) and a verb of being or
+# doing, and speaks of a career.
+_BIO_OPENING = re.compile(
+    r"^(?:(?:Dr|Prof|Mr|Ms|Mrs)\.? )?[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3},? "
+    r"(?:is|was|has|had|covers|covered|writes|wrote|reports|reported|joined|spent|lives|"
+    r"holds|previously|worked|leads|edits)\b"
+)
+_CAREER = re.compile(
+    r"\b(?:reporter|correspondent|journalist|editor|writer|columnist|author|contributor|"
+    r"photographer|producer|critic|freelancer?|blogger|newsroom|newspaper|magazine|"
+    r"reported|reporting|covering|covered|decades?|years? of experience|years? as an?|previously|"
+    r"lives (?:in|with)|based in|graduated?|degree)\b",
+    re.I,
+)
+BIO_MAX_CHARS = 600
+
+
+def is_bio(text: str) -> bool:
+    """A short paragraph that opens with a name and a verb and speaks of a career (at least two
+    career words)."""
+    if len(text) > BIO_MAX_CHARS or not _BIO_OPENING.match(text):
+        return False
+    if text.split(" ", 1)[0] in ("The", "A", "An", "This", "That", "These", "It"):
+        return False
+    return len({m.group(0).casefold() for m in _CAREER.finditer(text)}) >= 2
