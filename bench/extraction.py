@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import inspect
 import json
 import re
 import statistics
@@ -57,7 +58,9 @@ from typing import Any
 import trafilatura
 from lxml import etree
 
+from aggregator.enrich import assemble
 from aggregator.enrich import extract as ours
+from aggregator.enrich.assemble import blocks_from_body, separate_glued_inlines
 from aggregator.errors import ExtractError
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction"
@@ -134,11 +137,18 @@ def load_pages(data: Path, which: str) -> Iterator[Page]:
 
 CACHE_DIR = Path(__file__).resolve().parent / "out" / "extraction-cache"
 _USE_CACHE = True
+# what separate_glued_inlines (our trafilatura stage's input) depends on
+_SEPARATION_HELPERS = (assemble._glued, assemble._first_char, assemble._last_char)
 
 
 def _cache_key() -> str:
+    """Changes with trafilatura's version, our options and our trafilatura stage's code."""
     opts = json.dumps(ours.TRAFILATURA_OPTIONS, sort_keys=True)
-    return hashlib.sha1(f"{trafilatura.__version__}|{opts}|v1".encode()).hexdigest()[:12]
+    code = "".join(
+        inspect.getsource(f)
+        for f in (ours.run_trafilatura, separate_glued_inlines, *_SEPARATION_HELPERS)
+    )
+    return hashlib.sha1(f"{trafilatura.__version__}|{opts}|{code}".encode()).hexdigest()[:12]
 
 
 def _cache_path(page: Page) -> Path:
@@ -154,7 +164,8 @@ def _trafilatura_stage(page: Page) -> dict[str, Any]:
     """Bare trafilatura's text and our trafilatura run (serialisable), from the cache or fresh."""
     path = _cache_path(page)
     if _USE_CACHE and path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
+        cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return cached
     html = gzip.decompress(page.path.read_bytes())
     t0 = time.perf_counter()
     if page.dataset == "te":  # the README's anchor
@@ -223,9 +234,9 @@ def run_page(page: Page) -> Outcome:
     t3 = time.perf_counter()
     blocks = ""
     if doc is not None and doc.body is not None:
-        blocks = "\n".join(b.text for b in ours.blocks_from_body(doc.body))
+        blocks = "\n".join(b.text for b in blocks_from_body(doc.body))
         if doc.commentsbody is not None:
-            blocks += "\n" + "\n".join(b.text for b in ours.blocks_from_body(doc.commentsbody))
+            blocks += "\n" + "\n".join(b.text for b in blocks_from_body(doc.commentsbody))
     return Outcome(
         page.dataset,
         page.page_id,
