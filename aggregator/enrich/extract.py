@@ -7,15 +7,17 @@ Design
   ("…", "[...]", "Read more", "Continue reading").
 * :func:`extract_page` runs trafilatura on HTML we already hold (``bare_extraction`` on the
   bytes or string; trafilatura is never given a URL to download, the URL only helps its
-  metadata and link resolution), converts trafilatura's XML body into :class:`clean.Block`
-  values (paragraphs, headings, list items, quotes, table rows, with their link-text length),
+  metadata and link resolution; run-on inline boxes are spaced first,
+  :func:`assemble.separate_glued_inlines`), converts trafilatura's XML body into
+  :class:`clean.Block` values (:func:`assemble.blocks_from_body`: paragraphs, headings, list
+  items, quotes, table rows, with their link-text length; embedded posts as one quote line),
   cleans them (:mod:`aggregator.enrich.clean`) and renders the kept blocks as plain text (what dedup
   and summaries use) and as simple HTML passed through :func:`sanitize.sanitize_html`.
   It raises :class:`errors.ExtractError` with a reason when nothing usable comes out.
   The two stages are public (:func:`run_trafilatura`, :func:`extracted_from_document`) so the
   benchmark can time them separately.
 * :func:`clean_feed_html` applies the same cleaning to HTML that a feed provides, split into
-  blocks by a small lxml walker.
+  blocks by a small lxml walker (with the same inline spacing, NFC text and embed handling).
 * :func:`extract_file` is the CLI's entry point for saved ``.html`` / ``.html.gz`` pages.
 
 trafilatura options (``TRAFILATURA_OPTIONS``) were chosen by measuring on the whole
