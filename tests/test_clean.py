@@ -111,6 +111,17 @@ POSITIVE: list[tuple[str, str]] = [
     ("embed", "A post shared by Harbor Ledger (@harborledger)"),
     ("embed", "View this post on Instagram"),
     ("byline", "Our Standards: The Trust Principles."),
+    # common German, Spanish and French page furniture (trafilatura-eval, issue 20)
+    ("related", "Schon gelesen?"),
+    ("related", "Lea más: El Congreso aprueba el presupuesto del puerto"),
+    ("caption", "(Credit: Jane Doe / Harbor Ledger)"),
+    ("caption", "Crédits photos : Agence Exemple"),
+    (
+        "newsletter",
+        "Lust auf mehr? Die besten Geschichten jede Woche direkt in deinen Posteingang.",
+    ),
+    ("newsletter", "To view the full story, please subscribe to The Harbor Ledger."),
+    ("share", "Síguenos en Telegram, Instagram, Facebook y Twitter para recibir las noticias"),
 ]
 
 
@@ -148,6 +159,7 @@ NEGATIVE: list[str] = [
     "Fill the tank before the storm, the fire chief said, and keep a radio nearby.",
     "What happened on the night of the fire is still unclear, investigators said.",
     "The well-known state-of-the-art facility opened in May.",
+    "Lea el informe completo en la página del ministerio, dijo la portavoz.",
 ]
 
 
