@@ -160,6 +160,7 @@ NEGATIVE: list[str] = [
     "What happened on the night of the fire is still unclear, investigators said.",
     "The well-known state-of-the-art facility opened in May.",
     "Lea el informe completo en la página del ministerio, dijo la portavoz.",
+    "More from Cornell on climate change and gardening:",
 ]
 
 
