@@ -204,9 +204,16 @@ def _raw_text(el: etree._Element, parts: list[str]) -> None:
 _INVISIBLE = str.maketrans(dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff")))
 
 
+_INVISIBLE_CHARS = ("\u00ad", "\u200b", "\u2060", "\ufeff")
+
+
 def _nfc(text: str) -> str:
     """NFC-normalised text without invisible line-break hints."""
-    return text if text.isascii() else unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+    if text.isascii():
+        return text
+    if any(map(text.__contains__, _INVISIBLE_CHARS)):  # rare: translate is slow
+        text = text.translate(_INVISIBLE)
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def _text(el: etree._Element) -> str:
