@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python bench/extraction.py [--data ../shared/data/extraction] [--limit N]
-        [--workers 2] [--set scrapinghub|wcxb|both]
+        [--workers 2] [--set scrapinghub|wcxb|trafeval|both|all] [--no-cache] [--diff]
 
 Data (see ../shared/data/README.md, extraction section):
 
@@ -15,6 +15,21 @@ Data (see ../shared/data/README.md, extraction section):
   the whitespace-collapsed output = TP, missing = FN; a ``without`` snippet found = FP,
   reported also as the count of leaked boilerplate snippets) and word-level F1 against
   ``main_content`` (bag of words, per page, averaged).
+* trafilatura-eval (500 pages, mostly German; its README.md): per language, the share of
+  ``with`` snippets kept and of ``without`` snippets removed (whitespace-collapsed,
+  case-sensitive containment). Bare trafilatura runs as in the README's anchor
+  (``extract(html, include_comments=False)``, no URL).
+
+Cache: trafilatura's output (bare text, and our run's XML body and metadata) is kept per page
+in ``bench/out/extraction-cache/`` (git-ignored), keyed by the trafilatura version and our
+``TRAFILATURA_OPTIONS``; a second run only re-does the cleaning, so changes to clean.py or
+the block assembly can be measured in seconds. ``--no-cache`` ignores it (timings are then
+fresh; cached timings are those of the run that filled the cache).
+
+``--diff`` prints, per page, the ``with`` snippets that bare trafilatura keeps and we lose,
+with the reason: the detector that removed the block holding it (``CleanResult.removed``),
+"assembly" when it is in our blocks but not in our text, or "extraction" when our
+trafilatura run never produced it (options, block assembly).
 
 For each page both systems run on the same bytes: ``trafilatura.extract(html, url=url)`` with
 default settings, and ours split into its two stages (trafilatura, then cleaning) so that the
@@ -26,6 +41,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
+import inspect
 import json
 import re
 import statistics
@@ -36,10 +53,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
+from typing import Any
 
 import trafilatura
+from lxml import etree
 
+from aggregator.enrich import assemble
 from aggregator.enrich import extract as ours
+from aggregator.enrich.assemble import blocks_from_body, separate_glued_inlines
 from aggregator.errors import ExtractError
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction"
@@ -47,13 +68,14 @@ DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 @dataclass(frozen=True)
 class Page:
-    dataset: str  # "sh" | "wc"
+    dataset: str  # "sh" | "wc" | "te"
     page_id: str
     path: Path
     url: str | None
     truth: str
     with_snippets: tuple[str, ...] = ()
     without_snippets: tuple[str, ...] = ()
+    lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,10 +87,12 @@ class Outcome:
     bare_ms: float
     traf_ms: float  # our trafilatura stage
     clean_ms: float  # our cleaning stage
+    removed: tuple[tuple[str, str], ...] = ()  # (reason, block text) our cleaning removed
+    blocks: str = ""  # all our blocks' text before cleaning (for --diff)
 
 
 def load_pages(data: Path, which: str) -> Iterator[Page]:
-    if which in ("scrapinghub", "both"):
+    if which in ("scrapinghub", "both", "all"):
         root = data / "scrapinghub-aeb"
         gt = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
         for page_id, item in sorted(gt.items()):
@@ -79,7 +103,7 @@ def load_pages(data: Path, which: str) -> Iterator[Page]:
                 item.get("url"),
                 item["articleBody"],
             )
-    if which in ("wcxb", "both"):
+    if which in ("wcxb", "both", "all"):
         root = data / "wcxb-dev"
         for f in sorted((root / "ground-truth").glob("*.json")):
             item = json.loads(f.read_text(encoding="utf-8"))
@@ -92,6 +116,20 @@ def load_pages(data: Path, which: str) -> Iterator[Page]:
                 g.get("main_content") or "",
                 tuple(g.get("with") or ()),
                 tuple(g.get("without") or ()),
+            )
+    if which in ("trafeval", "all"):
+        root = data / "trafilatura-eval"
+        ev = json.loads((root / "eval.json").read_text(encoding="utf-8"))
+        for name, item in sorted(ev.items()):
+            yield Page(
+                "te",
+                name,
+                root / "html" / f"{name}.html.gz",
+                None,
+                "",
+                tuple(item.get("with") or ()),
+                tuple(item.get("without") or ()),
+                item.get("lang") or "",
             )
 
 
@@ -110,30 +148,120 @@ def _bench_model():  # noqa: ANN202 - the classifier to bench (env AGGREGATOR_BE
     return classifier.ParagraphModel.from_json(json.loads(Path(path).read_text()))
 
 
-def run_page(page: Page) -> Outcome:
+# ---- trafilatura output cache ----------------------------------------------------------------
+
+CACHE_DIR = Path(__file__).resolve().parent / "out" / "extraction-cache"
+_USE_CACHE = True
+# what separate_glued_inlines (our trafilatura stage's input) depends on
+_SEPARATION_HELPERS = (assemble._glued, assemble._first_char, assemble._last_char)
+
+
+def _cache_key() -> str:
+    """Changes with trafilatura's version, our options and our trafilatura stage's code."""
+    opts = json.dumps(ours.TRAFILATURA_OPTIONS, sort_keys=True)
+    code = "".join(
+        inspect.getsource(f)
+        for f in (ours.run_trafilatura, separate_glued_inlines, *_SEPARATION_HELPERS)
+    )
+    return hashlib.sha1(f"{trafilatura.__version__}|{opts}|{code}".encode()).hexdigest()[:12]
+
+
+def _cache_path(page: Page) -> Path:
+    name = hashlib.sha1(page.page_id.encode("utf-8")).hexdigest()[:20]
+    return CACHE_DIR / _cache_key() / page.dataset / f"{name}.json"
+
+
+def _xml(el: etree._Element | None) -> str | None:
+    return None if el is None else etree.tostring(el, encoding="unicode")
+
+
+def _trafilatura_stage(page: Page) -> dict[str, Any]:
+    """Bare trafilatura's text and our trafilatura run (serialisable), from the cache or fresh."""
+    path = _cache_path(page)
+    if _USE_CACHE and path.exists():
+        cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return cached
     html = gzip.decompress(page.path.read_bytes())
     t0 = time.perf_counter()
-    bare = trafilatura.extract(html, url=page.url) or ""
+    if page.dataset == "te":  # the README's anchor
+        bare = trafilatura.extract(html, include_comments=False) or ""
+    else:
+        bare = trafilatura.extract(html, url=page.url) or ""
     t1 = time.perf_counter()
     doc = ours.run_trafilatura(html, page.url)
     t2 = time.perf_counter()
+    got: dict[str, Any] = {"bare": bare, "bare_ms": (t1 - t0) * 1000, "traf_ms": (t2 - t1) * 1000}
+    if doc is not None:
+        got |= {
+            "body": _xml(doc.body),
+            "comments": _xml(getattr(doc, "commentsbody", None)),
+            "title": doc.title,
+            "author": doc.author,
+            "date": doc.date,
+            "language": getattr(doc, "language", None),
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(got, ensure_ascii=False), encoding="utf-8")
+    return got
+
+
+@dataclass
+class CachedDoc:
+    """The parts of trafilatura's Document that ``extracted_from_document`` reads."""
+
+    body: etree._Element | None
+    commentsbody: etree._Element | None
+    title: str | None
+    author: str | None
+    date: str | None
+    language: str | None
+
+
+def _doc(got: dict[str, Any]) -> CachedDoc | None:
+    if "body" not in got:
+        return None
+
+    def tree(x: str | None) -> etree._Element | None:
+        return None if x is None else etree.fromstring(x)
+
+    return CachedDoc(
+        tree(got["body"]),
+        tree(got.get("comments")),
+        got.get("title"),
+        got.get("author"),
+        got.get("date"),
+        got.get("language"),
+    )
+
+
+def run_page(page: Page) -> Outcome:
+    got = _trafilatura_stage(page)
+    doc = _doc(got)
+    t2 = time.perf_counter()
+    removed: tuple[tuple[str, str], ...] = ()
     try:
-        text = (
-            ours.extracted_from_document(doc, page.url, model=_bench_model()).text
-            if doc is not None
-            else ""
-        )
+        if doc is None or doc.body is None:
+            raise ExtractError("no document")
+        ex = ours.extracted_from_document(doc, page.url, model=_bench_model())  # type: ignore[arg-type]
+        text, removed = ex.text, ex.removed
     except ExtractError:
         text = ""
     t3 = time.perf_counter()
+    blocks = ""
+    if doc is not None and doc.body is not None:
+        blocks = "\n".join(b.text for b in blocks_from_body(doc.body))
+        if doc.commentsbody is not None:
+            blocks += "\n" + "\n".join(b.text for b in blocks_from_body(doc.commentsbody))
     return Outcome(
         page.dataset,
         page.page_id,
-        bare,
+        got["bare"],
         text,
-        (t1 - t0) * 1000,
-        (t2 - t1) * 1000,
+        got["bare_ms"],
+        got["traf_ms"],
         (t3 - t2) * 1000,
+        removed,
+        blocks,
     )
 
 
@@ -212,14 +340,121 @@ def score(pages: dict[tuple[str, str], Page], outs: list[Outcome], side: str) ->
     return s
 
 
+@dataclass
+class SnippetCount:
+    kept: int = 0
+    with_total: int = 0
+    leaked: int = 0
+    without_total: int = 0
+    pages: int = 0
+
+    def row(self) -> str:
+        k = self.kept / self.with_total if self.with_total else 0.0
+        r = 1 - self.leaked / self.without_total if self.without_total else 0.0
+        return (
+            f"{100 * k:5.1f}% ({self.kept}/{self.with_total})  "
+            f"{100 * r:5.1f}% ({self.without_total - self.leaked}/{self.without_total})"
+        )
+
+
+def score_trafeval(
+    pages: dict[tuple[str, str], Page], outs: list[Outcome], side: str
+) -> dict[str, SnippetCount]:
+    """trafilatura-eval per group (all, non-English, each language with 5+ pages, other)."""
+    groups: dict[str, SnippetCount] = {}
+    for o in outs:
+        if o.dataset != "te":
+            continue
+        page = pages["te", o.page_id]
+        text = norm_ws(getattr(o, side))
+        lang = page.lang
+        big = sum(1 for p in pages.values() if p.dataset == "te" and p.lang == lang) >= 5
+        names = ["all", lang if big else "other"] + (["non-English"] if lang != "en" else [])
+        for name in names:
+            c = groups.setdefault(name, SnippetCount())
+            c.pages += 1
+            for snip in page.with_snippets:
+                c.with_total += 1
+                c.kept += norm_ws(snip) in text
+            for snip in page.without_snippets:
+                c.without_total += 1
+                c.leaked += bool(norm_ws(snip)) and norm_ws(snip) in text
+    return groups
+
+
+def print_trafeval(pages: dict[tuple[str, str], Page], outs: list[Outcome]) -> None:
+    bare, mine = score_trafeval(pages, outs, "bare"), score_trafeval(pages, outs, "ours")
+    if not bare:
+        return
+    order = sorted(bare, key=lambda g: (g not in ("all", "non-English"), -bare[g].pages, g))
+    print("trafilatura-eval  group (pages): content kept  boilerplate removed")
+    for g in order:
+        print(f"  {g:<12} ({bare[g].pages:3d}) bare {bare[g].row()}")
+        print(f"  {'':<12}       ours {mine[g].row()}")
+
+
+def _why_lost(snip: str, o: Outcome) -> str:
+    """Why a ``with`` snippet bare trafilatura keeps is not in our text."""
+    for reason, text in o.removed:
+        t = norm_ws(text)
+        if snip in t or (len(t) >= 20 and t in snip):
+            return f"removed:{reason}"
+    for reason, text in o.removed:  # a snippet across blocks: the first piece found
+        t = norm_ws(text)
+        if len(snip) >= 20 and (snip[:20] in t or snip[-20:] in t):
+            return f"removed(part):{reason}"
+    if snip in norm_ws(o.blocks):
+        return "assembly (in our blocks, not in our text)"
+    return "extraction (not in our blocks)"
+
+
+def print_diff(pages: dict[tuple[str, str], Page], outs: list[Outcome]) -> Counter[str]:
+    """Per page, the ``with`` snippets bare trafilatura keeps and we lose, with the reason."""
+    reasons: Counter[str] = Counter()
+    for o in sorted(outs, key=lambda o: (o.dataset, o.page_id)):
+        page = pages[o.dataset, o.page_id]
+        bare, mine = norm_ws(o.bare), norm_ws(o.ours)
+        lost = [
+            norm_ws(s)
+            for s in page.with_snippets
+            if norm_ws(s) and norm_ws(s) in bare and norm_ws(s) not in mine
+        ]
+        if not lost:
+            continue
+        print(f"== {o.dataset} {o.page_id} {page.lang}")
+        for snip in lost:
+            why = _why_lost(snip, o)
+            reasons[f"{o.dataset} {why.split(':')[0] if ':' not in why else why}"] += 1
+            print(f"   [{why}] {snip[:160]}")
+    print("-- lost `with` snippets by reason")
+    for r, n in reasons.most_common():
+        print(f"   {n:4d}  {r}")
+    return reasons
+
+
+def _set_cache(use: bool) -> None:
+    global _USE_CACHE
+    _USE_CACHE = use
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--limit", type=int, default=None, help="pages per data set")
     ap.add_argument("--workers", type=int, default=2, help="at most 2 (shared machine)")
-    ap.add_argument("--set", dest="which", default="both", choices=["scrapinghub", "wcxb", "both"])
+    ap.add_argument(
+        "--set",
+        dest="which",
+        default="all",
+        choices=["scrapinghub", "wcxb", "trafeval", "both", "all"],
+        help="both: ScrapingHub and WCXB; all: and trafilatura-eval",
+    )
     ap.add_argument("--dump", type=Path, default=None, help="write per-page outputs (JSONL)")
+    ap.add_argument("--no-cache", action="store_true", help="re-run trafilatura on every page")
+    ap.add_argument("--diff", action="store_true", help="list `with` snippets bare keeps, we lose")
     args = ap.parse_args(argv)
+    global _USE_CACHE
+    _USE_CACHE = not args.no_cache
     if not args.data.is_dir():
         print(f"SKIP: extraction data folder {args.data} not found", file=sys.stderr)
         return 0
@@ -238,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     if workers == 1:
         outs = [run_page(p) for p in all_pages]
     else:
-        with Pool(workers) as pool:
+        with Pool(workers, initializer=_set_cache, initargs=(_USE_CACHE,)) as pool:
             outs = list(pool.imap_unordered(run_page, all_pages, chunksize=4))
     wall = time.perf_counter() - t0
     if args.dump:
@@ -246,6 +481,8 @@ def main(argv: list[str] | None = None) -> int:
             for o in outs:
                 fh.write(json.dumps(o.__dict__, ensure_ascii=False) + "\n")
 
+    if args.diff:
+        print_diff(pages, outs)
     bare, mine = score(pages, outs, "bare"), score(pages, outs, "ours")
     n_sh = sum(1 for o in outs if o.dataset == "sh")
     n_wc = sum(1 for o in outs if o.dataset == "wc")
@@ -284,6 +521,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'metric':<{w}}  {'bare':>10}  {'ours':>10}")
     for name, b, m in rows:
         print(f"{name:<{w}}  {b:>10}  {m:>10}")
+    print_trafeval(pages, outs)
     print(f"({len(outs)} pages, {workers} workers, {wall:.0f}s wall)")
     return 0
 

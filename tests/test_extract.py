@@ -198,3 +198,128 @@ def test_clean_feed_html_plain_text_with_breaks() -> None:
 )
 def test_is_teaser(content: str | None, summary: str | None, expected: bool) -> None:
     assert is_teaser(content, summary) is expected
+
+
+# ---- text assembly (issue 20) ----------------------------------------------------------------
+
+LEDE = (
+    "The harbor board voted on Tuesday night to close the north pier for repairs through the "
+    "summer, after inspectors found corroded pilings under the ferry landing."
+)
+BODY = (
+    "Ferry service will move to the south terminal from June 1, the board said, and buses will "
+    "run between the two landings every fifteen minutes during the morning rush."
+)
+MORE = (
+    "Business owners near the north pier said they expect to lose a third of their summer "
+    "trade, and asked the city for help with rent while the work goes on."
+)
+
+
+def _page(body: str, title: str = "Harbor board closes the north pier") -> str:
+    return (
+        f"<!doctype html><html lang='en'><head><title>{title} | The Example Times</title></head>"
+        f"<body><header><nav><a href='/'>Home</a> <a href='/news'>News</a></nav></header>"
+        f"<main><article><h1>{title}</h1>{body}</article></main>"
+        "<footer><p>© 2026 The Example Times</p></footer></body></html>"
+    )
+
+
+def test_page_byline_boxes_stay_apart() -> None:
+    # outlet and author in two styled spans, as news templates publish them
+    byline = (
+        '<div class="credit"><a href="/">The Example Times</a><span class="name">Jane Doe'
+        "</span></div>"
+    )
+    got = extract_page(_page(f"<p>{LEDE}</p>{byline}<p>{BODY}</p><p>{MORE}</p>"), None)
+    assert "TimesJane" not in got.text and "TimesJane" not in got.html
+    assert "The Example Times Jane Doe" in got.text
+
+
+def test_feed_byline_boxes_stay_apart_and_words_inside_markup_do_not_split() -> None:
+    html = (
+        f"<p>{LEDE}</p>"
+        '<p><a href="https://example.com/">The Example Times</a><span>Jane Doe</span> reports '
+        "from the <b>W</b>aterfront, where CO<sub>2</sub> sensors and a <em>re</em>built "
+        "crane stand idle.</p>"
+        f"<p>{BODY}</p>"
+    )
+    got = clean_feed_html(html, "https://example.com/feed")
+    assert "The Example Times Jane Doe reports" in got.text
+    assert "the Waterfront, where CO2 sensors and a rebuilt crane" in got.text
+
+
+def test_embedded_tweet_becomes_one_linked_quote_line() -> None:
+    tweet = (
+        '<blockquote class="twitter-tweet"><p lang="en" dir="ltr">The north pier is closed '
+        'from today. Ferries leave from the south terminal. <a href="https://t.co/Xy12ab">'
+        "pic.twitter.com/Xy12ab</a></p>&mdash; Harbor Board (@harborboard) "
+        '<a href="https://twitter.com/harborboard/status/1765432100000000000">March 3, 2026</a>'
+        '</blockquote><script async src="https://platform.twitter.com/widgets.js"></script>'
+    )
+    for got in (
+        extract_page(_page(f"<p>{LEDE}</p>{tweet}<p>{BODY}</p><p>{MORE}</p>"), None),
+        clean_feed_html(f"<p>{LEDE}</p>{tweet}<p>{BODY}</p>", "https://example.com/feed"),
+    ):
+        line = (
+            "The north pier is closed from today. Ferries leave from the south terminal. "
+            "— Harbor Board (@harborboard) March 3, 2026"
+        )
+        assert line in got.text.split("\n")
+        assert "pic.twitter.com" not in got.text and "t.co" not in got.html
+        assert "https://twitter.com/harborboard/status/1765432100000000000" in got.html
+
+
+def test_instagram_embed_and_leftover_debris_are_removed() -> None:
+    insta = (
+        '<blockquote class="instagram-media" data-instgrm-permalink='
+        '"https://www.instagram.com/p/C4abcDEF/"><div><a href="https://www.instagram.com/p/'
+        'C4abcDEF/">View this post on Instagram</a></div><p><a href="https://www.instagram.com/'
+        'p/C4abcDEF/">A post shared by Harbor Board (@harborboard)</a></p></blockquote>'
+    )
+    debris = (
+        "<p>pic.twitter.com/Zz98yy</p><p>— Harbor Board (@harborboard) March 3, 2026</p>"
+        "<p>A post shared by Harbor Board (@harborboard)</p>"
+    )
+    got = clean_feed_html(
+        f"<p>{LEDE}</p>{insta}<p>{BODY}</p>{debris}<p>{MORE}</p>", "https://example.com/feed"
+    )
+    assert got.text.split("\n") == [LEDE, BODY, MORE]
+
+
+def test_live_blog_header_slug_teaser_and_author_profile_are_removed() -> None:
+    html = (
+        "<p>What happened on March 3:</p>"
+        f"<p>{LEDE}</p><p>{BODY}</p>"
+        '<p><a href="https://example.com/2026/03/city-council-approves-new-budget">'
+        "city-council-approves-new-budget</a></p>"
+        f"<p>{MORE}</p>"
+        "<h3>Author Profile</h3><p>Jane Doe</p><p>Jane Doe covers the harbor, its ferries and "
+        "its unions for The Example Times. She lives in the old town with two cats and a "
+        "rowing boat, and before this she covered the statehouse for a decade.</p>"
+    )
+    got = clean_feed_html(html, "https://example.com/feed")
+    assert got.text.split("\n") == [LEDE, BODY, MORE]
+
+
+def test_text_after_a_subheading_outside_any_paragraph_is_kept() -> None:
+    from lxml import etree
+
+    from aggregator.enrich.assemble import blocks_from_body
+
+    body = etree.fromstring(
+        f"<body><p>{LEDE}</p><head rend='h2'>Why the pier closed</head>{BODY}"
+        "<p>Ein Resu\u0308mee mit wei\u00adchen Tren\u00adnun\u00adgen.</p>"
+        "<p>Keep <code>~/harbor</code>, then run it.</p>"
+        "<list><item>one</item></list>Tags<p>end.</p></body>"
+    )
+    texts = [b.text for b in blocks_from_body(body)]
+    assert texts == [
+        LEDE,
+        "Why the pier closed",
+        BODY,  # loose text that reads as prose
+        "Ein Resümee mit weichen Trennungen.",  # NFC, soft hyphens gone
+        "Keep ~/harbor, then run it.",  # inline code stays inline
+        "one",
+        "end.",  # "Tags": loose metadata, not a sentence
+    ]

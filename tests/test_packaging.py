@@ -60,8 +60,13 @@ def test_wheel_installs_and_renders_a_digest_from_its_own_templates(tmp_path: Pa
     # plain path (its .pth files, among them our editable install's finder, are not run)
     site = Path(_run(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    _run(py, "-m", "pip", "install", "--no-deps", "--disable-pip-version-check", "-q", wheel)
-    where = _run(py, "-c", "import aggregator, sys; print(aggregator.__file__)", cwd=tmp_path)
+    # without PYTHONPATH: a checkout on it (PYTHONPATH=. in a worktree) looks installed to pip,
+    # which then skips the wheel
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    _run(
+        py, "-m", "pip", "install", "--no-deps", "--disable-pip-version-check", "-q", wheel, env=env
+    )
+    where = _run(py, "-c", "import aggregator; print(aggregator.__file__)", cwd=tmp_path, env=env)
     assert where.startswith(str(site)), where
 
     config = tmp_path / "aggregator.yaml"
@@ -69,7 +74,6 @@ def test_wheel_installs_and_renders_a_digest_from_its_own_templates(tmp_path: Pa
         "database: state.db\nfeeds:\n  - url: https://feed.example/rss.xml\n"
         "digest:\n  timezone: UTC\n  send_empty: true\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     aggregator = env_dir / "bin" / "aggregator"
     _run(aggregator, "--config", config, "check", cwd=tmp_path, env=env)
     out = tmp_path / "dry"

@@ -7,15 +7,17 @@ Design
   ("…", "[...]", "Read more", "Continue reading").
 * :func:`extract_page` runs trafilatura on HTML we already hold (``bare_extraction`` on the
   bytes or string; trafilatura is never given a URL to download, the URL only helps its
-  metadata and link resolution), converts trafilatura's XML body into :class:`clean.Block`
-  values (paragraphs, headings, list items, quotes, table rows, with their link-text length),
+  metadata and link resolution; run-on inline boxes are spaced first,
+  :func:`assemble.separate_glued_inlines`), converts trafilatura's XML body into
+  :class:`clean.Block` values (:func:`assemble.blocks_from_body`: paragraphs, headings, list
+  items, quotes, table rows, with their link-text length; embedded posts as one quote line),
   cleans them (:mod:`aggregator.enrich.clean`) and renders the kept blocks as plain text (what dedup
   and summaries use) and as simple HTML passed through :func:`sanitize.sanitize_html`.
   It raises :class:`errors.ExtractError` with a reason when nothing usable comes out.
   The two stages are public (:func:`run_trafilatura`, :func:`extracted_from_document`) so the
   benchmark can time them separately.
 * :func:`clean_feed_html` applies the same cleaning to HTML that a feed provides, split into
-  blocks by a small lxml walker.
+  blocks by a small lxml walker (with the same inline spacing, NFC text and embed handling).
 * :func:`extract_file` is the CLI's entry point for saved ``.html`` / ``.html.gz`` pages.
 
 trafilatura options (``TRAFILATURA_OPTIONS``) were chosen by measuring on the whole
@@ -29,7 +31,7 @@ import html as html_lib
 import logging
 import re
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,13 @@ from typing import TYPE_CHECKING, Any
 import lxml.html
 from lxml import etree
 
+from aggregator.enrich.assemble import (
+    _nfc,
+    blocks_from_body,
+    embed_block,
+    is_embed,
+    separate_glued_inlines,
+)
 from aggregator.enrich.clean import (
     SHIPPED,
     Block,
@@ -116,15 +125,22 @@ def run_trafilatura(html: str | bytes, url: str | None) -> Document | None:
     Returns trafilatura's ``Document`` (``.body`` is its XML tree). Never fetches.
     """
     from trafilatura import bare_extraction
+    from trafilatura.utils import load_html
 
     if not html.strip():
         return None
     try:
-        doc = bare_extraction(html, url=url, with_metadata=True, **TRAFILATURA_OPTIONS)
+        # trafilatura's own parse (it copies a tree it is given), with run-on inline boxes
+        # ("The Example Times<span>Jane Doe</span>") separated first
+        tree = load_html(html)
+        if tree is not None:
+            separate_glued_inlines(tree)
+        page = html if tree is None else tree
+        doc = bare_extraction(page, url=url, with_metadata=True, **TRAFILATURA_OPTIONS)
         if doc is None and TRAFILATURA_OPTIONS.get("include_links"):
             # Rarely, link handling makes trafilatura give up on a page it extracts without.
             doc = bare_extraction(
-                html, url=url, with_metadata=True, **{**TRAFILATURA_OPTIONS, "include_links": False}
+                page, url=url, with_metadata=True, **{**TRAFILATURA_OPTIONS, "include_links": False}
             )
     except (ValueError, TypeError, etree.LxmlError) as e:  # malformed input
         raise ExtractError(f"trafilatura failed: {e}") from e
@@ -229,112 +245,6 @@ def _render(
     )
 
 
-# ---- trafilatura XML -> blocks ---------------------------------------------------------------
-
-_HI_REND = {"#b": "strong", "#i": "em", "#u": "u", "#t": "code", "#sub": "sub", "#sup": "sup"}
-
-
-def _raw_text(el: etree._Element, parts: list[str]) -> None:
-    if el.tag == "lb":
-        parts.append("\n")
-    elif el.text:
-        parts.append(el.text)
-    for child in el:
-        if isinstance(child.tag, str):
-            _raw_text(child, parts)
-        if child.tail:
-            parts.append(child.tail)
-
-
-# Embed debris inside a block: the "pic.twitter.com/..." link a tweet embed leaves behind.
-_EMBED_DEBRIS = re.compile(r"\s*\bpic\.twitter\.com/\w+")
-
-
-def _text(el: etree._Element) -> str:
-    """Text of an element with line breaks (``<lb/>``) as spaces, whitespace collapsed,
-    embed debris (``pic.twitter.com/...``) cut out."""
-    parts: list[str] = []
-    _raw_text(el, parts)
-    text = "".join(parts)
-    if "pic.twitter.com" in text:
-        text = _EMBED_DEBRIS.sub("", text)
-    return _squash(text)
-
-
-def _link_chars(el: etree._Element) -> int:
-    return sum(len(_text(r)) for r in el.iter("ref"))
-
-
-def _inline_html(el: etree._Element) -> str:
-    """Simple HTML for the inside of a block element (links, emphasis, line breaks)."""
-    out: list[str] = [html_lib.escape(el.text or "")]
-    for child in el:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        inner = _inline_html(child)
-        if tag == "ref" and child.get("target"):
-            out.append(f'<a href="{html_lib.escape(child.get("target", ""))}">{inner}</a>')
-        elif tag == "lb":
-            out.append("<br>")
-        elif tag == "hi" and child.get("rend") in _HI_REND:
-            t = _HI_REND[child.get("rend", "")]
-            out.append(f"<{t}>{inner}</{t}>")
-        else:
-            out.append(inner)
-        out.append(html_lib.escape(child.tail or ""))
-    return "".join(out)
-
-
-def _head_tag(el: etree._Element) -> str:
-    rend = (el.get("rend") or "h2").lower()
-    return rend if rend in {"h1", "h2", "h3", "h4", "h5", "h6"} else "h2"
-
-
-def blocks_from_body(body: etree._Element) -> Iterator[Block]:
-    """Blocks of trafilatura's XML body, in document order."""
-    for el in body:
-        yield from _blocks_of(el)
-
-
-def _blocks_of(el: etree._Element) -> Iterator[Block]:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if tag == "list":
-        for item in el:
-            if not isinstance(item.tag, str):
-                continue
-            if item.tag == "item":  # a nested list stays inside its item
-                text = _text(item)
-                if text:
-                    yield Block(text, "item", _link_chars(item), f"<li>{_inline_html(item)}</li>")
-            else:
-                yield from _blocks_of(item)
-    elif tag == "table":
-        for row in el.iter("row"):
-            cells = [_text(c) for c in row if isinstance(c.tag, str)]
-            text = " | ".join(c for c in cells if c)
-            if text:
-                yield Block(text, "table", _link_chars(row), f"<p>{html_lib.escape(text)}</p>")
-    elif tag in ("div", "body", "main", "section"):
-        for child in el:
-            yield from _blocks_of(child)
-    elif tag == "graphic":
-        return
-    else:
-        text = _text(el)
-        if not text:
-            return
-        if tag == "head":
-            t = _head_tag(el)
-            yield Block(text, "head", _link_chars(el), f"<{t}>{_inline_html(el)}</{t}>")
-        elif tag == "quote":
-            yield Block(
-                text, "quote", _link_chars(el), f"<blockquote>{_inline_html(el)}</blockquote>"
-            )
-        elif tag == "code":
-            yield Block(text, "p", 0, f"<pre>{html_lib.escape(text)}</pre>")
-        else:
-            yield Block(text, "p", _link_chars(el), f"<p>{_inline_html(el)}</p>")
-
-
 # ---- feed HTML -------------------------------------------------------------------------------
 
 _BLOCK_TAGS = {
@@ -398,22 +308,39 @@ def feed_blocks(html: str) -> list[Block]:
     for el in list(root.iter(*_SKIP_TAGS)):
         if el is not root:
             el.drop_tree()
+    separate_glued_inlines(root)
     walker = _FeedWalker()
     walker.walk(root)
     walker.flush()
     return walker.blocks
 
 
+def _lines_of(el: etree._Element) -> str:
+    """``element_text`` of an element inside a tree, without the text that follows it."""
+    tail, el.tail = el.tail, None
+    try:
+        return element_text(el)
+    finally:
+        el.tail = tail
+
+
 def _leaf_block(child: etree._Element, tag: str) -> Block | None:
     """The block of a block element (``tag`` in ``_BLOCK_TAGS``); None when it has no text."""
-    text = _squash(child.text_content())
-    if not text:
-        return None
     if len(child):  # an element without children has no links nor blocks in it
         links = sum(len(_squash(a.text_content())) for a in child.iter("a"))
-        nested = tag not in ALLOWED_TAGS or _has_nested_block(child)
+        inner_blocks = _has_nested_block(child)
+        nested = tag not in ALLOWED_TAGS or inner_blocks
     else:
-        links, nested = 0, tag not in ALLOWED_TAGS
+        links, inner_blocks, nested = 0, False, tag not in ALLOWED_TAGS
+    # blocks inside the block (a <p> in a <blockquote>) are lines of their own, not glued
+    raw = _lines_of(child) if inner_blocks else child.text_content()
+    text = _nfc(_squash(raw))
+    if not text:
+        return None
+    if tag == "blockquote":
+        hrefs = [a.get("href", "") for a in child.iter("a") if a.get("href")]
+        if is_embed(text, hrefs, child.get("class") or ""):
+            return embed_block(raw, hrefs)
     if nested:
         # figcaption, or blocks inside blocks (<h2><h2>..</h2></h2>) that an
         # HTML parser would split apart: keep the block as its plain text
@@ -464,7 +391,7 @@ class _FeedWalker:
             # block elements inside inline ones (<span><p>..</p></span>) would be split apart
             # by the HTML parser; such a run is kept as its plain text
             inner = html_lib.escape(_squash(text)) if nested_block else frag
-            self.blocks.append(Block(_squash(text), "p", links, f"<p>{inner}</p>"))
+            self.blocks.append(Block(_nfc(_squash(text)), "p", links, f"<p>{inner}</p>"))
 
     def walk(self, el: etree._Element) -> None:
         run = self.run
