@@ -140,6 +140,8 @@ def feed_entry(cx: Cx, node: Node, path: str) -> tuple[FeedConfig, Node] | None:
         full_text=v.get(k.FEED_FULL_TEXT),
         interval=v.get(k.FEED_INTERVAL),
         prefer=v.get(k.FEED_PREFER),
+        keep_blocks=v.get(k.FEED_KEEP_BLOCKS) or (),
+        drop_blocks=v.get(k.FEED_DROP_BLOCKS) or (),
     )
     return feed, v.value_node(k.FEED_URL)
 
