@@ -186,7 +186,8 @@ def apply_rules(blocks: Sequence[Block], result: CleanResult, rules: BlockRules)
     candidates = [
         i
         for i in range(len(blocks))
-        if i in kept_set or (rules.keep and why[i] not in _NOT_RESTORED and rules.keeps(blocks[i].text))
+        if i in kept_set
+        or (rules.keep and why[i] not in _NOT_RESTORED and rules.keeps(blocks[i].text))
     ]
     for i in candidates:
         why.pop(i, None)
@@ -208,7 +209,7 @@ def drop_from_stored(
     ``text`` one block per line, ``html`` its top-level elements one block each."""
     lines = text.split("\n")
     texts = [ln.removeprefix("- ") for ln in lines]
-    reason = removals(texts, rules) if rules else [None] * len(lines)
+    reason: list[str | None] = removals(texts, rules) if rules else [None] * len(lines)
     for i, t in enumerate(texts):
         if (
             reason[i] is None

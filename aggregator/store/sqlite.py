@@ -254,7 +254,11 @@ class Store(PollStore):
             " ORDER BY site, articles DESC, learned_at"
         ).fetchall()
         return [
-            (str(r[0]), None if r[1] is None else str(r[1]), LearnedBlock(str(r[2]), int(r[3]), bool(r[4])))
+            (
+                str(r[0]),
+                None if r[1] is None else str(r[1]),
+                LearnedBlock(str(r[2]), int(r[3]), bool(r[4])),
+            )
             for r in rows
         ]
 
