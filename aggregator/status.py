@@ -9,6 +9,28 @@ from aggregator.config import Config
 from aggregator.digest.schedule import next_scheduled
 from aggregator.feeds import display_name, feed_index
 from aggregator.store import Store
+from aggregator.types import LearnedBlock
+
+# Learned blocks previewed per feed and site (the most seen first), and their preview length.
+LEARNED_PREVIEWS = 5
+PREVIEW_CHARS = 80
+
+
+class LearnedPreview(TypedDict):
+    preview: str  # the block's first words
+    articles: int  # independent articles it was seen in
+    where: str  # edge (removed at the head/tail of articles) | anywhere
+
+
+class LearnedReport(TypedDict):
+    """Near-copy blocks learned (``enrich.repeats``): how many, and a short preview of each."""
+
+    blocks: int
+    preview: list[LearnedPreview]
+
+
+class SiteLearnedReport(LearnedReport):
+    site: str
 
 
 class FeedReport(TypedDict):
@@ -25,6 +47,7 @@ class FeedReport(TypedDict):
     next_check: str | None
     redirected_to: str | None
     entries_seen: int
+    learned: LearnedReport  # the boilerplate this feed's articles taught their site
 
 
 class RecipientReport(TypedDict, total=False):
@@ -59,11 +82,28 @@ class StatusReport(TypedDict):
     set_aside: list[SetAsideReport]
     config_error: str | None
     feeds: list[FeedReport]
+    learned: list[SiteLearnedReport]  # per site: every block learned from its articles
     digest: list[RecipientReport]
 
 
 def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat(timespec="seconds") if dt else None
+
+
+def _learned(blocks: list[LearnedBlock]) -> LearnedReport:
+    from aggregator.enrich.repeats import preview
+
+    return {
+        "blocks": len(blocks),
+        "preview": [
+            {
+                "preview": preview(b.text, PREVIEW_CHARS),
+                "articles": b.articles,
+                "where": "edge" if b.edge else "anywhere",
+            }
+            for b in blocks[:LEARNED_PREVIEWS]
+        ],
+    }
 
 
 def collect_status(
@@ -75,6 +115,11 @@ def collect_status(
         next_digest = next_scheduled(now, config.digest.send_at, config.digest.timezone)
     configured = feed_index(config.feeds)
     store.ensure_feeds(configured.urls)
+    by_feed: dict[str, list[LearnedBlock]] = {}
+    by_site: dict[str, list[LearnedBlock]] = {}
+    for site, feed_url, block in store.learned_report():
+        by_site.setdefault(site, []).append(block)
+        by_feed.setdefault(feed_url or "", []).append(block)
     feeds: list[FeedReport] = []
     for s in store.feed_states(configured.urls):
         f = configured.by_url[s.url]
@@ -101,6 +146,7 @@ def collect_status(
                 "next_check": _iso(s.next_check_at),
                 "redirected_to": s.redirect_url,
                 "entries_seen": s.entries_seen,
+                "learned": _learned(by_feed.get(s.url, [])),
             }
         )
     recipients: dict[str, RecipientReport] = {
@@ -143,6 +189,7 @@ def collect_status(
         ],
         "config_error": store.get_meta("config_error"),
         "feeds": feeds,
+        "learned": [{"site": site, **_learned(b)} for site, b in by_site.items()],
         "digest": list(recipients.values()),
     }
 
