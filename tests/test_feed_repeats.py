@@ -307,3 +307,17 @@ def test_extract_learns_across_the_pages_of_one_site(tmp_path: Path, how: str) -
             assert para in got["text"]
     one = cli(tmp_path / "none.yaml", "extract", "--jsonl", files[0])
     assert "close this tab" in json.loads(one.stdout)["text"]  # one page: nothing to compare
+
+
+def test_extract_does_not_learn_across_different_sites(tmp_path: Path) -> None:
+    from tests.support.cli import cli
+
+    files = []
+    for i, name in enumerate(sorted(ARTICLES)[:3]):
+        page = _page(name, f"<p>{escape(APPEAL_1)}</p><p>{escape(appeal_2(i))}</p>")
+        link = f'<meta property="og:url" content="https://site{i}.example/news/{name}">'
+        (tmp_path / name).write_bytes(page.replace(b"</head>", link.encode() + b"</head>"))
+        files.append(str(tmp_path / name))
+    done = cli(tmp_path / "none.yaml", "extract", "--jsonl", *files)
+    assert done.returncode == 0, done.stderr
+    assert all("close this tab" in json.loads(x)["text"] for x in done.stdout.splitlines())
