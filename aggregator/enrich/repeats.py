@@ -340,9 +340,12 @@ def learn(
     ]
     rep = _independent(cores)
     groups = len(set(rep))
+    # the edges again, now that copies of one story count once: what they share is not
+    # repeated any more, so their own repeated tail (a bio under both) is at their edge
+    repeated = {c for c in repeated if len({rep[d] for d in clusters[c].docs}) >= 2}
     at_edge: dict[int, set[int]] = {}
-    for d, (row, edge) in enumerate(zip(ids, edges, strict=True)):
-        for k in edge:
+    for d, row in enumerate(ids):
+        for k in _edges(row, repeated):
             at_edge.setdefault(row[k], set()).add(rep[d])  # type: ignore[arg-type]
     out = []
     for c in sorted(repeated):
