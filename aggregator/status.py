@@ -9,7 +9,7 @@ from aggregator.config import Config
 from aggregator.digest.schedule import next_scheduled
 from aggregator.feeds import display_name, feed_index
 from aggregator.store import Store
-from aggregator.types import LearnedBlock
+from aggregator.types import FeedState, LearnedBlock
 
 # Learned blocks previewed per feed and site (the most seen first), and their preview length.
 LEARNED_PREVIEWS = 5
@@ -106,6 +106,27 @@ def _learned(blocks: list[LearnedBlock]) -> LearnedReport:
     }
 
 
+def _health(s: FeedState) -> str:
+    if s.gone:
+        return "gone"
+    if s.last_fetch_at is None:
+        return "new"
+    return "failing" if s.error_streak else "ok"
+
+
+def _learned_by(store: Store) -> tuple[dict[str, LearnedReport], list[SiteLearnedReport]]:
+    """The learned blocks by the feed that taught them, and by site."""
+    by_feed: dict[str, list[LearnedBlock]] = {}
+    by_site: dict[str, list[LearnedBlock]] = {}
+    for site, feed_url, block in store.learned_report():
+        by_site.setdefault(site, []).append(block)
+        by_feed.setdefault(feed_url or "", []).append(block)
+    sites: list[SiteLearnedReport] = [
+        {"site": site, **_learned(blocks)} for site, blocks in by_site.items()
+    ]
+    return {url: _learned(blocks) for url, blocks in by_feed.items()}, sites
+
+
 def collect_status(
     config: Config, store: Store, *, now: datetime, next_digest: datetime | None = None
 ) -> StatusReport:
@@ -115,22 +136,11 @@ def collect_status(
         next_digest = next_scheduled(now, config.digest.send_at, config.digest.timezone)
     configured = feed_index(config.feeds)
     store.ensure_feeds(configured.urls)
-    by_feed: dict[str, list[LearnedBlock]] = {}
-    by_site: dict[str, list[LearnedBlock]] = {}
-    for site, feed_url, block in store.learned_report():
-        by_site.setdefault(site, []).append(block)
-        by_feed.setdefault(feed_url or "", []).append(block)
+    by_feed, by_site = _learned_by(store)
     feeds: list[FeedReport] = []
     for s in store.feed_states(configured.urls):
         f = configured.by_url[s.url]
-        if s.gone:
-            health = "gone"
-        elif s.last_fetch_at is None:
-            health = "new"
-        elif s.error_streak:
-            health = "failing"
-        else:
-            health = "ok"
+        health = _health(s)
         feeds.append(
             {
                 "name": display_name(s.url, f.name, s.title),
@@ -146,7 +156,7 @@ def collect_status(
                 "next_check": _iso(s.next_check_at),
                 "redirected_to": s.redirect_url,
                 "entries_seen": s.entries_seen,
-                "learned": _learned(by_feed.get(s.url, [])),
+                "learned": by_feed.get(s.url) or _learned([]),
             }
         )
     recipients: dict[str, RecipientReport] = {
@@ -189,7 +199,7 @@ def collect_status(
         ],
         "config_error": store.get_meta("config_error"),
         "feeds": feeds,
-        "learned": [{"site": site, **_learned(b)} for site, b in by_site.items()],
+        "learned": by_site,
         "digest": list(recipients.values()),
     }
 
