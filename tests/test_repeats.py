@@ -197,3 +197,13 @@ def test_applying_the_rules_twice_changes_nothing_more(case: tuple[list[str], Bl
     text, html = "\n".join(texts), "".join(f"<p>{t}</p>" for t in texts)
     first = drop_from_stored(text, html, rules)
     assert drop_from_stored(*first, rules) == first
+
+
+def test_stored_list_items_leave_the_html_with_their_text_lines() -> None:
+    item = "Ferry fares rise for the second time this year, and the council asks why"
+    rules = BlockRules(learned=(LearnedBlock(item, 3, False),))
+    text = f"{REAL[0]}\n- {item}\n- {REAL[1]}"
+    html = f"<p>{REAL[0]}</p><ul><li>{item}</li><li>{REAL[1]}</li></ul>"
+    new_text, new_html = drop_from_stored(text, html, rules)
+    assert new_text == f"{REAL[0]}\n- {REAL[1]}"
+    assert item not in new_html and REAL[1] in new_html

@@ -238,8 +238,15 @@ def _drop_html_blocks(html: str, gone: set[str]) -> str:
     for part in parts:
         if isinstance(part, str):
             kept.append(escape(part))
-        elif normalise(part.text_content()) not in gone:
-            kept.append(lxml_html.tostring(part, encoding="unicode"))
+            continue
+        if normalise(part.text_content()) in gone:
+            continue
+        if part.tag in ("ul", "ol"):  # list items are blocks (text lines "- item") of their own
+            for li in [c for c in part if normalise(c.text_content()) in gone]:
+                part.remove(li)
+            if not len(part):
+                continue
+        kept.append(lxml_html.tostring(part, encoding="unicode"))
     return "".join(kept) if parts else html
 
 
