@@ -90,8 +90,8 @@ def _config(tmp_path: Path, url: str, **feed: object) -> Config:
     )  # fmt: skip
 
 
-def _poll(config: Config, store: Store, clock: Clock) -> None:
-    p = Pipeline(config, store, clock=clock, workers=0, strict=True)
+def _poll(config: Config, store: Store, clock: Clock, workers: int = 0) -> None:
+    p = Pipeline(config, store, clock=clock, workers=workers, strict=True)
     try:
         asyncio.run(p.poll())
     finally:
@@ -102,15 +102,16 @@ def _texts(store: Store) -> dict[str, tuple[str, str]]:
     return {a.url.rsplit("/", 1)[-1]: (a.text, a.html) for a in store.iter_articles() if a.url}
 
 
+@pytest.mark.parametrize("workers", [0, 1])  # 1: rules and learning cross a process pool
 def test_a_feed_appeal_is_removed_on_its_first_poll(
-    httpd: FixtureHTTPServer, tmp_path: Path
+    httpd: FixtureHTTPServer, tmp_path: Path, workers: int
 ) -> None:
     body, paragraphs = _appeal_feed(10)
     httpd.static("/ledger.xml", body)
     config = _config(tmp_path, httpd.url("/ledger.xml"))
     clock = Clock(datetime(2026, 11, 2, 9, tzinfo=UTC))
     with Store(config.database) as store:
-        _poll(config, store, clock)
+        _poll(config, store, clock, workers)
         texts = _texts(store)
         assert len(texts) == 10
         for name, (text, html) in texts.items():

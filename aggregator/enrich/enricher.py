@@ -30,7 +30,7 @@ from aggregator.config import Config, FeedConfig, FullText
 from aggregator.dedup import Deduper, DedupItem, Features
 from aggregator.dedup import features as textfeatures
 from aggregator.enrich import extract
-from aggregator.enrich.learning import SiteLearning, apply_learned
+from aggregator.enrich.learning import SiteLearning, apply_learned, learn_job
 from aggregator.enrich.repeats import BlockRules
 from aggregator.errors import ExtractError, StoreError
 from aggregator.feeds import feed_index
@@ -347,34 +347,45 @@ class Enricher:
         for r, (got, page_error) in zip(rows, pages, strict=True):
             ext, feats = got if got is not None else next(cleaned)
             out.append(_Prepared(r, ext, feats, page_error))
-        return self._learn_chunk(out)
+        return await self._learn_chunk(out)
 
-    def _learn_chunk(self, prepared: list[_Prepared]) -> list[_Prepared]:
+    async def _learn_chunk(self, prepared: list[_Prepared]) -> list[_Prepared]:
         """Learn the blocks each site repeats across the chunk's articles (and its latest
-        stored ones) and remove them from the chunk's articles before dedup sees them; the
-        first article of a site carries what was ``taught`` to the store."""
+        stored ones; in the workers) and remove them from the chunk's articles before dedup
+        sees them; the first article of a site carries what was ``taught`` to the store."""
         by_site: dict[str, list[int]] = {}
         for i, p in enumerate(prepared):
             if p.row.site:
                 by_site.setdefault(p.row.site, []).append(i)
-        out = list(prepared)
+        groups = []
         for site, idx in by_site.items():
             items = [
                 (prepared[i].row.id, prepared[i].row.feed_url, prepared[i].cleaned) for i in idx
             ]
-            taught = self.learning.learn_site(site, items)
-            if not taught:
-                continue
-            for n, i in enumerate(idx):
-                p = prepared[i]
-                ext = apply_learned(p.cleaned, taught, self.learning.rules(site, p.row.feed_url))
-                feats = (
-                    p.features
-                    if ext is p.cleaned
-                    else textfeatures.extract(ext.text, p.row.title or ext.title or "")
-                )
-                out[i] = replace(p, cleaned=ext, features=feats, taught=taught if n == 0 else ())
+            group = self.learning.group(site, items)
+            if group is not None:
+                groups.append((idx, group))
+        size = -(-len(groups) // max(1, self._cpu_pool.count)) or 1
+        batches = [groups[i : i + size] for i in range(0, len(groups), size)]
+        learned = await asyncio.gather(
+            *(self._cpu(learn_job, [g for _, g in batch]) for batch in batches)
+        )
+        out = list(prepared)
+        for (idx, _), taught in zip(groups, [t for res in learned for t in res], strict=True):
+            if taught:
+                for n, i in enumerate(idx):
+                    out[i] = self._without(prepared[i], taught, first=n == 0)
         return out
+
+    def _without(self, p: _Prepared, taught: tuple[LearnedBlock, ...], *, first: bool) -> _Prepared:
+        """``p`` without the blocks its site was just ``taught`` (features again if changed)."""
+        ext = apply_learned(p.cleaned, taught, self.learning.rules(p.row.site, p.row.feed_url))
+        feats = (
+            p.features
+            if ext is p.cleaned
+            else textfeatures.extract(ext.text, p.row.title or ext.title or "")
+        )
+        return replace(p, cleaned=ext, features=feats, taught=taught if first else ())
 
     async def _clean_batch(
         self,

@@ -37,6 +37,14 @@ log = logging.getLogger(__name__)
 # a chunk of 400 articles from 400 sites stays cheap (one indexed query per site).
 RECENT_ARTICLES = 12
 
+# (the articles' blocks, the blocks the site has learned already)
+LearnGroup = tuple[list[list[str | None]], tuple[LearnedBlock, ...]]
+
+
+def learn_job(groups: Sequence[LearnGroup]) -> list[tuple[LearnedBlock, ...]]:
+    """``repeats.learn`` for several sites (a worker job: module-level, so it pickles)."""
+    return [tuple(repeats.learn(docs, known)) for docs, known in groups]
+
 
 def doc_blocks(text: str, keep: BlockRules | None = None) -> list[str | None]:
     """A stored text's blocks for learning (list markers off; ``keep_blocks`` matches None)."""
@@ -84,18 +92,16 @@ class SiteLearning:
         drop = feed.drop_blocks if feed is not None else ()
         return BlockRules(learned=self.near(site), keep=keep, drop=drop)
 
-    def learn_site(
-        self, site: str, items: Sequence[tuple[int, str, Extracted]]
-    ) -> tuple[LearnedBlock, ...]:
-        """New blocks of ``site`` taught by a chunk's articles ``(id, feed URL, cleaned)``
-        together with the site's latest stored ones."""
+    def group(self, site: str, items: Sequence[tuple[int, str, Extracted]]) -> LearnGroup | None:
+        """What ``learn_job`` compares for ``site``: a chunk's articles ``(id, feed URL,
+        cleaned)`` with the site's latest stored ones, and what the site knows already."""
         ids = {i for i, _, _ in items}
         stored = [t for i, t in self.store.recent_site_texts(site, RECENT_ARTICLES) if i not in ids]
         if len(items) + len(stored) < repeats.EDGE_MIN_ARTICLES:
-            return ()
+            return None
         docs = [doc_blocks(ext.text, self.rules(site, feed)) for _, feed, ext in items]
         docs += [doc_blocks(t) for t in stored]
-        return tuple(repeats.learn(docs, self.near(site)))
+        return docs, self.near(site)
 
     def record(
         self, taught: dict[str, tuple[str, tuple[LearnedBlock, ...]]], now: datetime

@@ -41,7 +41,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -85,13 +85,31 @@ MAX_LEARNED_CHARS = 2000
 _VARYING = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=8192)
-def shingles(text: str) -> frozenset[str]:
+Shingle = tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=16384)
+def shingles(text: str) -> frozenset[Shingle]:
     """The word 3-shingles of a block (links, addresses, @handles as one token ``_l``)."""
-    words = normalise(_VARYING.sub(" _l ", text)).split()
+    if "@" in text or "http" in text or "www." in text:
+        text = _VARYING.sub(" _l ", text)
+    words = normalise(text).split()
     if len(words) <= SHINGLE_WORDS:
-        return frozenset((" ".join(words),)) if words else frozenset()
-    return frozenset(" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - 2))
+        return frozenset((tuple(words),)) if words else frozenset()
+    return frozenset(zip(words, words[1:], words[2:], strict=False))
+
+
+# Clustering finds candidates through an index of a sample of each block's shingles (about
+# one in INDEX_SAMPLE, all of them for short blocks), then checks the real overlap: two blocks
+# with a Jaccard of 0.6 share far more shingles than the sample needs to meet.
+INDEX_SAMPLE = 4
+INDEX_ALL_BELOW = 16
+
+
+def _sample(s: frozenset[Shingle]) -> Iterable[Shingle]:
+    if len(s) < INDEX_ALL_BELOW:
+        return s
+    return [sh for sh in s if hash(sh) % INDEX_SAMPLE == 0] or s
 
 
 def learnable(text: str) -> bool:
@@ -256,14 +274,14 @@ def _drop_html_blocks(html: str, gone: set[str]) -> str:
 @dataclass
 class _Cluster:
     text: str  # the first block seen (its representative)
-    shingles: frozenset[str]
+    shingles: frozenset[Shingle]
     docs: set[int]
 
 
 def _cluster(docs: Sequence[Sequence[str | None]]) -> tuple[list[list[int | None]], list[_Cluster]]:
     """Assign every learnable block a cluster id (near-copies share one; None: not learnable)."""
     clusters: list[_Cluster] = []
-    index: dict[str, list[int]] = {}
+    index: dict[Shingle, list[int]] = {}
     out: list[list[int | None]] = []
     for d, blocks in enumerate(docs):
         ids: list[int | None] = []
@@ -272,16 +290,19 @@ def _cluster(docs: Sequence[Sequence[str | None]]) -> tuple[list[list[int | None
                 ids.append(None)
                 continue
             s = shingles(b)
-            counts = Counter(c for sh in s for c in index.get(sh, ()))
+            keys = _sample(s)
+            counts = Counter(c for sh in keys for c in index.get(sh, ()))
             best = None
-            for c, shared in counts.most_common(8):
-                if shared / (len(s) + len(clusters[c].shingles) - shared) >= NEAR_JACCARD:
+            for c, _ in counts.most_common(8):
+                other = clusters[c].shingles
+                shared = len(s & other)
+                if shared / (len(s) + len(other) - shared) >= NEAR_JACCARD:
                     best = c
                     break
             if best is None:
                 best = len(clusters)
                 clusters.append(_Cluster(b, s, set()))
-                for sh in s:
+                for sh in keys:
                     index.setdefault(sh, []).append(best)
             clusters[best].docs.add(d)
             ids.append(best)
