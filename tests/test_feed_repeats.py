@@ -39,6 +39,9 @@ APPEAL_1 = (
 )
 
 
+SHORT = "Pull up a chair."  # too short to learn on its own: goes as part of the appeal
+
+
 def appeal_2(i: int) -> str:
     """The appeal's last paragraph: a name, a link and a handle that change per item."""
     name = NAMES[i % len(NAMES)]
@@ -76,7 +79,7 @@ def _appeal_feed(count: int = 10) -> tuple[bytes, dict[str, list[str]]]:
     items = []
     for i, name in enumerate(names):
         paras = "".join(f"<p>{escape(p)}</p>" for p in ARTICLES[name]["paragraphs"])
-        tail = f"<p>{escape(APPEAL_1)}</p><p>{escape(appeal_2(i))}</p>"
+        tail = f"<p>{escape(APPEAL_1)}</p><p>{SHORT}</p><p>{escape(appeal_2(i))}</p>"
         items.append(_item(i, name, paras + tail))
     return _feed(items), {n: ARTICLES[n]["paragraphs"] for n in names}
 
@@ -119,6 +122,7 @@ def test_a_feed_appeal_is_removed_on_its_first_poll(
                 assert para in text, f"{name}: real paragraph lost: {para[:50]}"
             assert "close this tab" not in text and "close this tab" not in html, name
             assert "regulars of the Ledger" not in text and "regulars" not in html, name
+            assert SHORT not in text, name
         report = collect_status(config, store, now=clock())
     (feed,) = report["feeds"]
     learned = feed["learned"]

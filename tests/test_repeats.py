@@ -111,6 +111,13 @@ def test_edge_learned_blocks_are_removed_only_at_the_edges() -> None:
     assert removals([BIO], rules) == [None]  # never the whole article
 
 
+def test_a_short_line_goes_with_the_template_around_it_but_not_inside_the_article() -> None:
+    rules = BlockRules(learned=(LearnedBlock(BIO, 2, True), LearnedBlock(QUOTE, 2, True)))
+    texts = [REAL[0], "By Jane Doe", REAL[1], QUOTE, "Thanks!", BIO, "Ends."]
+    assert removals(texts, rules) == [None, None, None, "learned", "learned", "learned", "learned"]
+    assert removals([REAL[0], "Photo", BIO], rules) == [None, None, "learned"]
+
+
 def test_keep_wins_and_drop_removes() -> None:
     rules = BlockRules(
         learned=(LearnedBlock(BIO, 3, False),),
@@ -178,15 +185,28 @@ def _case(draw: st.DrawFn) -> tuple[list[str], BlockRules]:
 
 @given(_case())
 def test_only_matching_blocks_are_removed(case: tuple[list[str], BlockRules]) -> None:
+    """A block is removed only when it matches a learned block or a drop pattern, and never
+    when it matches a keep pattern; a block too short to be learned goes only inside the
+    template: with everything between it and one edge, a matching block among them."""
     texts, rules = case
-    for text, why in zip(texts, removals(texts, rules), strict=True):
-        if why is None:
+    why = removals(texts, rules)
+
+    def matches(j: int) -> bool:
+        return any(near(texts[j], b.text) for b in rules.learned)
+
+    for k, text in enumerate(texts):
+        if why[k] is None:
             continue
         assert not rules.keeps(text)
-        if why == "drop_blocks":
+        if why[k] == "drop_blocks":
             assert rules.drops(text)
+        elif repeats.learnable(text):
+            assert why[k] == "learned" and matches(k)
         else:
-            assert why == "learned" and any(near(text, b.text) for b in rules.learned)
+            n = len(texts)
+            assert any(
+                matches(j) and all(why[i] for i in range(0, j + 1)) for j in range(k + 1, n)
+            ) or any(matches(j) and all(why[i] for i in range(j, n)) for j in range(k))
 
 
 @given(_case())

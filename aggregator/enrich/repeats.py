@@ -173,17 +173,38 @@ def removals(texts: Sequence[str], rules: BlockRules) -> list[str | None]:
             reason[i] = "drop_blocks"
         elif rules.learned and rules.learned_hit(t, edge=False):
             reason[i] = "learned"
-    if any(lb.edge for lb in rules.learned):
+    if rules.learned:
         for order in (range(n - 1, -1, -1), range(n)):
-            for k in order:
-                if reason[k] is not None or (not keep[k] and not learnable(texts[k])):
-                    continue
-                if keep[k] or not rules.learned_hit(texts[k], edge=True):
-                    break
-                reason[k] = "learned"
+            _peel(texts, order, reason, keep, rules)
     if all(r is not None for r in reason):
         reason = [None if r == "learned" else r for r in reason]
     return reason
+
+
+def _peel(
+    texts: Sequence[str],
+    order: Iterable[int],
+    reason: list[str | None],
+    keep: Sequence[bool],
+    rules: BlockRules,
+) -> None:
+    """Walk in from one edge removing learned blocks; a short block (too short to be learned)
+    is stepped over, and removed when a learned block further in is removed: it sat inside
+    the site's template (a one-line sentence of a four-line appeal, a "Thanks!")."""
+    short: list[int] = []
+    for k in order:
+        if keep[k]:
+            break
+        if reason[k] is None and not learnable(texts[k]):
+            short.append(k)
+            continue
+        if reason[k] is None and not rules.learned_hit(texts[k], edge=True):
+            break
+        if reason[k] in (None, "learned"):
+            reason[k] = "learned"
+            for s in short:
+                reason[s] = "learned"
+            short.clear()
 
 
 # Detector reasons a keep pattern does not undo (the title is kept apart, not dropped).
