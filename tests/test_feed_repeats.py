@@ -326,3 +326,17 @@ def test_extract_does_not_learn_across_different_sites(tmp_path: Path) -> None:
     done = cli(tmp_path / "none.yaml", "extract", "--jsonl", *files)
     assert done.returncode == 0, done.stderr
     assert all("close this tab" in json.loads(x)["text"] for x in done.stdout.splitlines())
+
+
+def test_a_template_feed_keeps_its_items_whole(httpd: FixtureHTTPServer, tmp_path: Path) -> None:
+    """A feed whose every item is one and the same paragraph (a status feed, a podcast with one
+    description): learning never takes a whole article, so every item keeps its text."""
+    names = sorted(ARTICLES)[:5]
+    httpd.static(
+        "/same.xml", _feed([_item(i, n, f"<p>{escape(APPEAL_1)}</p>") for i, n in enumerate(names)])
+    )
+    config = _config(tmp_path, httpd.url("/same.xml"))
+    with Store(config.database) as store:
+        _poll(config, store, Clock(datetime(2026, 11, 2, 9, tzinfo=UTC)))
+        texts = _texts(store)
+    assert len(texts) == 5 and all(APPEAL_1 in text for text, _ in texts.values())
