@@ -275,18 +275,22 @@ def export_opml(obj: Ctx) -> None:
 @click.option("--jsonl", is_flag=True, help="One JSON line per file: {file, title, text}.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def extract(url: str | None, jsonl: bool, files: tuple[str, ...]) -> None:
-    """Extract and clean article text from saved pages (.html or .html.gz)."""
-    from aggregator.enrich.extract import extract_file
+    """Extract and clean article text from saved pages (.html or .html.gz).
+
+    With several files, a block that recurs across the pages of one site (an appeal, an
+    author box, also as a near-copy with another name or link in it) is removed from all of
+    them, as the daemon learns it per site. A page's site is the host of --url, else of its
+    canonical link or og:url, else its directory."""
+    from aggregator.enrich.extract_many import extract_files
 
     failed = 0
-    for file in files:
-        try:
-            got = extract_file(Path(file), url)
-            title, text = got.title, got.text
-        except AggregatorError as e:
+    for file, got in zip(files, extract_files([Path(f) for f in files], url), strict=True):
+        if isinstance(got, AggregatorError):
             failed += 1
-            click.echo(f"{file}: {e}", err=True)
+            click.echo(f"{file}: {got}", err=True)
             title, text = None, ""
+        else:
+            title, text = got.title, got.text
         if jsonl:
             click.echo(json.dumps({"file": file, "title": title, "text": text}, ensure_ascii=False))
         else:

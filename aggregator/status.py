@@ -9,6 +9,28 @@ from aggregator.config import Config
 from aggregator.digest.schedule import next_scheduled
 from aggregator.feeds import display_name, feed_index
 from aggregator.store import Store
+from aggregator.types import FeedState, LearnedBlock
+
+# Learned blocks previewed per feed and site (the most seen first), and their preview length.
+LEARNED_PREVIEWS = 5
+PREVIEW_CHARS = 80
+
+
+class LearnedPreview(TypedDict):
+    preview: str  # the block's first words
+    articles: int  # independent articles it was seen in
+    where: str  # edge (removed at the head/tail of articles) | anywhere
+
+
+class LearnedReport(TypedDict):
+    """Near-copy blocks learned (``enrich.repeats``): how many, and a short preview of each."""
+
+    blocks: int
+    preview: list[LearnedPreview]
+
+
+class SiteLearnedReport(LearnedReport):
+    site: str
 
 
 class FeedReport(TypedDict):
@@ -25,6 +47,7 @@ class FeedReport(TypedDict):
     next_check: str | None
     redirected_to: str | None
     entries_seen: int
+    learned: LearnedReport  # the boilerplate this feed's articles taught their site
 
 
 class RecipientReport(TypedDict, total=False):
@@ -59,11 +82,49 @@ class StatusReport(TypedDict):
     set_aside: list[SetAsideReport]
     config_error: str | None
     feeds: list[FeedReport]
+    learned: list[SiteLearnedReport]  # per site: every block learned from its articles
     digest: list[RecipientReport]
 
 
 def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat(timespec="seconds") if dt else None
+
+
+def _learned(blocks: list[LearnedBlock]) -> LearnedReport:
+    from aggregator.enrich.repeats import preview
+
+    return {
+        "blocks": len(blocks),
+        "preview": [
+            {
+                "preview": preview(b.text, PREVIEW_CHARS),
+                "articles": b.articles,
+                "where": "edge" if b.edge else "anywhere",
+            }
+            for b in blocks[:LEARNED_PREVIEWS]
+        ],
+    }
+
+
+def _health(s: FeedState) -> str:
+    if s.gone:
+        return "gone"
+    if s.last_fetch_at is None:
+        return "new"
+    return "failing" if s.error_streak else "ok"
+
+
+def _learned_by(store: Store) -> tuple[dict[str, LearnedReport], list[SiteLearnedReport]]:
+    """The learned blocks by the feed that taught them, and by site."""
+    by_feed: dict[str, list[LearnedBlock]] = {}
+    by_site: dict[str, list[LearnedBlock]] = {}
+    for site, feed_url, block in store.learned_report():
+        by_site.setdefault(site, []).append(block)
+        by_feed.setdefault(feed_url or "", []).append(block)
+    sites: list[SiteLearnedReport] = [
+        {"site": site, **_learned(blocks)} for site, blocks in by_site.items()
+    ]
+    return {url: _learned(blocks) for url, blocks in by_feed.items()}, sites
 
 
 def collect_status(
@@ -75,17 +136,11 @@ def collect_status(
         next_digest = next_scheduled(now, config.digest.send_at, config.digest.timezone)
     configured = feed_index(config.feeds)
     store.ensure_feeds(configured.urls)
+    by_feed, by_site = _learned_by(store)
     feeds: list[FeedReport] = []
     for s in store.feed_states(configured.urls):
         f = configured.by_url[s.url]
-        if s.gone:
-            health = "gone"
-        elif s.last_fetch_at is None:
-            health = "new"
-        elif s.error_streak:
-            health = "failing"
-        else:
-            health = "ok"
+        health = _health(s)
         feeds.append(
             {
                 "name": display_name(s.url, f.name, s.title),
@@ -101,6 +156,7 @@ def collect_status(
                 "next_check": _iso(s.next_check_at),
                 "redirected_to": s.redirect_url,
                 "entries_seen": s.entries_seen,
+                "learned": by_feed.get(s.url) or _learned([]),
             }
         )
     recipients: dict[str, RecipientReport] = {
@@ -143,6 +199,7 @@ def collect_status(
         ],
         "config_error": store.get_meta("config_error"),
         "feeds": feeds,
+        "learned": by_site,
         "digest": list(recipients.values()),
     }
 

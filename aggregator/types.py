@@ -74,6 +74,17 @@ class LeadImage:
 
 
 @dataclass(frozen=True)
+class LearnedBlock:
+    """A block a site repeats under unrelated articles (``enrich.repeats``): its text as first
+    seen, in how many independent articles, and whether it was learned at the head/tail of
+    articles (then removed only there) or anywhere."""
+
+    text: str
+    articles: int
+    edge: bool
+
+
+@dataclass(frozen=True)
 class Media:
     """What an entry carries besides text; stored as JSON with the article."""
 

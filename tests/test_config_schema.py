@@ -184,6 +184,8 @@ feeds:
     full_text: never
     interval: 1h
     prefer: true
+    keep_blocks: ["/^Editor's note/"]
+    drop_blocks: [Become a patron]
 fetch:
   interval: 10m
   timeout: 5s

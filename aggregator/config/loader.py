@@ -13,6 +13,7 @@ before touching the disk.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar, cast
@@ -133,6 +134,8 @@ def feed_entry(cx: Cx, node: Node, path: str) -> tuple[FeedConfig, Node] | None:
     url = v.get(k.FEED_URL)
     if not v.ok or url is None:
         return None
+    keep: tuple[re.Pattern[str], ...] | None = v.get(k.FEED_KEEP_BLOCKS)
+    drop: tuple[re.Pattern[str], ...] | None = v.get(k.FEED_DROP_BLOCKS)
     feed = FeedConfig(
         url=url,
         name=v.get(k.FEED_NAME),
@@ -140,6 +143,8 @@ def feed_entry(cx: Cx, node: Node, path: str) -> tuple[FeedConfig, Node] | None:
         full_text=v.get(k.FEED_FULL_TEXT),
         interval=v.get(k.FEED_INTERVAL),
         prefer=v.get(k.FEED_PREFER),
+        keep_blocks=keep or (),
+        drop_blocks=drop or (),
     )
     return feed, v.value_node(k.FEED_URL)
 

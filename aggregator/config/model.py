@@ -6,6 +6,7 @@ restated here: each field reads its ``Key``'s default in ``schema``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,9 @@ class FeedConfig:
     full_text: FullText = k.FEED_FULL_TEXT.default
     interval: float | None = k.FEED_INTERVAL.default  # seconds; None = fetch.interval
     prefer: bool = k.FEED_PREFER.default
+    # blocks of this feed's articles: never removed / always removed (None in the table: none)
+    keep_blocks: tuple[re.Pattern[str], ...] = ()
+    drop_blocks: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)

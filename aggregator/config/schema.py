@@ -118,6 +118,13 @@ KEYS: tuple[Key[object], ...] = (
                     "per-feed poll interval; default: fetch.interval"),
     FEED_PREFER := Key("feeds[].prefer", Boolean(), False,
                     "true: this feed's copy is the canonical one among syndicated copies"),
+    FEED_KEEP_BLOCKS := Key[tuple[re.Pattern[str], ...] | None]("feeds[].keep_blocks",
+                    Patterns(), None, "words, phrases or /regex/: a block of this feed's"
+                    " articles that matches is never removed (wins over learned and detected"
+                    " boilerplate)", nullable=True),
+    FEED_DROP_BLOCKS := Key[tuple[re.Pattern[str], ...] | None]("feeds[].drop_blocks",
+                    Patterns(), None, "words, phrases or /regex/: a block of this feed's"
+                    " articles that matches is removed, wherever it is", nullable=True),
     FETCH_INTERVAL := Key("fetch.interval", Duration(0.0, MAX_INTERVAL, floor=MIN_INTERVAL),
                     30 * 60.0, "how often each feed is polled"),
     FETCH_TIMEOUT := Key("fetch.timeout", Duration(MIN_TIMEOUT, MAX_TIMEOUT), 20.0,

@@ -454,6 +454,33 @@ def _is_bio_line(block: Block) -> bool:
     return block.kind in ("p", "item") and len(block.text) <= WEAK_MAX_CHARS
 
 
+def _peel(
+    blocks: Sequence[Block],
+    reason: list[str | None],
+    hit_at: Callable[[int], tuple[str, Strength] | None],
+) -> set[int]:
+    """Step 3 of :func:`clean_structured`: from each edge, mark blocks while they are hits.
+    Returns the indices it marked."""
+    n = len(blocks)
+    marked: set[int] = set()
+    for order, from_start in ((range(n - 1, -1, -1), False), (range(n), True)):
+        title_skip = 1 if from_start else 0
+        for k in order:
+            if reason[k] is not None:
+                continue
+            hit = hit_at(k)
+            if hit is not None and from_start and hit[0] in TAIL_ONLY_DETECTORS:
+                hit = None  # e.g. a profile that opens "Nina Koziol is a garden writer ..."
+            if hit is None:
+                if title_skip and blocks[k].kind == "head":
+                    title_skip -= 1
+                    continue
+                break
+            reason[k] = hit[0]
+            marked.add(k)
+    return marked
+
+
 class _Shipped(enum.Enum):
     MODEL = "shipped"
 
@@ -527,22 +554,14 @@ def clean_structured(
     # 2. tail markers: cut list-like blocks after them, up to the first prose block
     _cut_tails(blocks, reason, hit_at)
     # 3. peel weak hits from both edges (from the start, step over a leading title heading)
-    for order, from_start in ((range(n - 1, -1, -1), False), (range(n), True)):
-        title_skip = 1 if from_start else 0
-        for k in order:
-            if reason[k] is not None:
-                continue
-            hit = hit_at(k)
-            if hit is not None and from_start and hit[0] in TAIL_ONLY_DETECTORS:
-                hit = None  # e.g. a profile that opens "Nina Koziol is a garden writer ..."
-            if hit is None:
-                if title_skip and blocks[k].kind == "head":
-                    title_skip -= 1
-                    continue
-                break
-            reason[k] = hit[0]
-    if all(r is not None for r in reason):  # peeling took the rest: see above
-        reason = [None if r in ("learned", "classifier") else r for r in reason]
+    peeled = _peel(blocks, reason, hit_at)
+    if all(r is not None for r in reason):
+        # peeling took the rest: weak evidence (and learning, and the classifier) never
+        # empties an article; an item that is one appeal-like paragraph is still the item
+        reason = [
+            None if r in ("learned", "classifier") or k in peeled else r
+            for k, r in enumerate(reason)
+        ]
     kept = tuple(b for b, r in zip(blocks, reason, strict=True) if r is None)
     idx = tuple(i for i, r in enumerate(reason) if r is None)
     removed = tuple((r, b.text) for b, r in zip(blocks, reason, strict=True) if r is not None)

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from html import escape, unescape
 from typing import TypeVar
@@ -29,12 +29,14 @@ from aggregator import failpoints
 from aggregator.config import Config, FeedConfig, FullText
 from aggregator.dedup import Deduper, DedupItem, Features
 from aggregator.dedup import features as textfeatures
-from aggregator.enrich import clean, extract
+from aggregator.enrich import extract
+from aggregator.enrich.learning import SiteLearning, apply_learned, learn_job
+from aggregator.enrich.repeats import BlockRules
 from aggregator.errors import ExtractError, StoreError
 from aggregator.feeds import feed_index
 from aggregator.poll.fetch import HTML_ACCEPT, Fetcher
 from aggregator.store import ENRICH_KIND, ENRICH_NEW, ENRICH_SUMMARY_ONLY, RawArticle, Store
-from aggregator.types import Outcome
+from aggregator.types import LearnedBlock, Outcome
 from aggregator.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -85,18 +87,18 @@ class EnrichOutcome:
 
 
 def _page_job(
-    html: str, url: str, learned: frozenset[str], title: str
+    html: str, url: str, learned: frozenset[str], title: str, rules: BlockRules
 ) -> tuple[extract.Extracted, Features]:
-    ext = extract.extract_page(html, url, learned=learned)
+    ext = extract.extract_page(html, url, learned=learned, rules=rules)
     return ext, textfeatures.extract(ext.text, title or ext.title or "")
 
 
 def _clean_batch_job(
-    items: Sequence[tuple[str, str | None, frozenset[str], str]],
+    items: Sequence[tuple[str, str | None, frozenset[str], str, BlockRules]],
 ) -> list[tuple[extract.Extracted, Features]]:
     out = []
-    for html, url, learned, title in items:
-        ext = extract.clean_feed_html(html, url, learned=learned)
+    for html, url, learned, title, rules in items:
+        ext = extract.clean_feed_html(html, url, learned=learned, rules=rules)
         out.append((ext, textfeatures.extract(ext.text, title or ext.title or "")))
     return out
 
@@ -109,6 +111,8 @@ class _Prepared:
     cleaned: extract.Extracted
     features: Features
     page_error: str | None
+    # near-copy blocks this article's chunk taught its site (on the site's first article)
+    taught: tuple[LearnedBlock, ...] = ()
 
 
 class Enricher:
@@ -124,7 +128,7 @@ class Enricher:
         self._cpu_pool = cpu
         self.strict = strict  # re-raise unexpected exceptions (tests) instead of setting aside
         self._deduper: Deduper | None = None
-        self._learned: dict[str, frozenset[str]] = {}
+        self.learning = SiteLearning(store, lambda: self._feeds)
         self.outcome = EnrichOutcome()  # of the current (or last) run
 
     def reconfigure(self, config: Config) -> None:
@@ -327,26 +331,69 @@ class Enricher:
         batch per worker, so the per-call overhead is paid a few times per chunk, not per
         article."""
         feeds = self._feeds
-        learned = {site: self._learned_for(site) for site in {r.site for r in rows}}
+        learned = {site: self.learning.exact(site) for site in {r.site for r in rows}}
+        pairs = {(r.site, r.feed_url) for r in rows}
+        rules = {pair: self.learning.rules(*pair) for pair in pairs}
         pages = await asyncio.gather(
-            *(self._full_text(fetcher, feeds.get(r.feed_url), r, learned) for r in rows)
+            *(self._full_text(fetcher, feeds.get(r.feed_url), r, learned, rules) for r in rows)
         )
         todo = [r for r, (got, _) in zip(rows, pages, strict=True) if got is None]
         jobs = max(1, self._cpu_pool.count)
         size = -(-len(todo) // jobs) if todo else 0
         batches = [todo[i : i + size] for i in range(0, len(todo), size)] if size else []
-        results = await asyncio.gather(*(self._clean_batch(b, learned) for b in batches))
+        results = await asyncio.gather(*(self._clean_batch(b, learned, rules) for b in batches))
         cleaned = iter([c for res in results for c in res])
         out = []
         for r, (got, page_error) in zip(rows, pages, strict=True):
             ext, feats = got if got is not None else next(cleaned)
             out.append(_Prepared(r, ext, feats, page_error))
+        return await self._learn_chunk(out)
+
+    async def _learn_chunk(self, prepared: list[_Prepared]) -> list[_Prepared]:
+        """Learn the blocks each site repeats across the chunk's articles (and its latest
+        stored ones; in the workers) and remove them from the chunk's articles before dedup
+        sees them; the first article of a site carries what was ``taught`` to the store."""
+        by_site: dict[str, list[int]] = {}
+        for i, p in enumerate(prepared):
+            if p.row.site:
+                by_site.setdefault(p.row.site, []).append(i)
+        groups = []
+        for site, idx in by_site.items():
+            items = [
+                (prepared[i].row.id, prepared[i].row.feed_url, prepared[i].cleaned) for i in idx
+            ]
+            group = self.learning.group(site, items)
+            if group is not None:
+                groups.append((idx, group))
+        size = -(-len(groups) // max(1, self._cpu_pool.count)) or 1
+        batches = [groups[i : i + size] for i in range(0, len(groups), size)]
+        learned = await asyncio.gather(
+            *(self._cpu(learn_job, [g for _, g in batch]) for batch in batches)
+        )
+        out = list(prepared)
+        for (idx, _), taught in zip(groups, [t for res in learned for t in res], strict=True):
+            if taught:
+                for n, i in enumerate(idx):
+                    out[i] = self._without(prepared[i], taught, first=n == 0)
         return out
 
+    def _without(self, p: _Prepared, taught: tuple[LearnedBlock, ...], *, first: bool) -> _Prepared:
+        """``p`` without the blocks its site was just ``taught`` (features again if changed)."""
+        ext = apply_learned(p.cleaned, taught, self.learning.rules(p.row.site, p.row.feed_url))
+        feats = (
+            p.features
+            if ext is p.cleaned
+            else textfeatures.extract(ext.text, p.row.title or ext.title or "")
+        )
+        return replace(p, cleaned=ext, features=feats, taught=taught if first else ())
+
     async def _clean_batch(
-        self, rows: Sequence[RawArticle], learned: dict[str, frozenset[str]]
+        self,
+        rows: Sequence[RawArticle],
+        learned: dict[str, frozenset[str]],
+        rules: dict[tuple[str, str], BlockRules],
     ) -> list[tuple[extract.Extracted, Features]]:
-        items = [(r.html, r.url, learned[r.site], r.title) for r in rows]
+        items = [(r.html, r.url, learned[r.site], r.title, rules[r.site, r.feed_url]) for r in rows]
         try:
             return await self._cpu(_clean_batch_job, items)
         except Exception:
@@ -369,6 +416,7 @@ class Enricher:
         feed: FeedConfig | None,
         row: RawArticle,
         learned: dict[str, frozenset[str]],
+        rules: dict[tuple[str, str], BlockRules],
     ) -> tuple[tuple[extract.Extracted, Features] | None, str | None]:
         """(extracted page and its features, or None to clean the feed's HTML; why not)."""
         mode = feed.full_text if feed is not None else FullText.NEVER
@@ -386,7 +434,14 @@ class Enricher:
             html = page.body.decode(_charset(page.headers), errors="replace")
             url = page.final_url or row.url
             try:
-                got = await self._cpu(_page_job, html, url, learned[row.site], row.title)
+                got = await self._cpu(
+                    _page_job,
+                    html,
+                    url,
+                    learned[row.site],
+                    row.title,
+                    rules[row.site, row.feed_url],
+                )
             except ExtractError as e:
                 error = f"extraction failed: {e}"
             else:
@@ -405,6 +460,7 @@ class Enricher:
         deduper = self.deduper
         feeds = self._feeds
         blocks: dict[tuple[str, str], int] = {}
+        taught = {p.row.site: (p.row.feed_url, p.taught) for p in prepared if p.taught}
         try:
             with self.store.transaction():
                 for p in prepared:
@@ -444,32 +500,13 @@ class Enricher:
                     failpoints.hit("enrich.in_transaction")
                 if blocks:
                     self.store.add_site_blocks(blocks)
+                self.learning.record(taught, self.clock())
         except BaseException:
             # the transaction rolled back: the in-memory index must forget what it just saw
             self._deduper = None
             raise
-        self._relearn({site for site, _ in blocks})
+        self.learning.relearn({site for site, _ in blocks} | set(taught))
         return len(prepared)
-
-    def _learned_for(self, site: str) -> frozenset[str]:
-        if site not in self._learned:
-            self._learned[site] = self.store.learned_blocks(site, clean.LEARN_MIN_ARTICLES)
-        return self._learned[site]
-
-    def _relearn(self, sites: set[str]) -> None:
-        """A site's learned boilerplate grew: re-clean its undelivered articles."""
-        for site in sites - {""}:
-            before = self._learned.get(site, frozenset())
-            after = self.store.learned_blocks(site, clean.LEARN_MIN_ARTICLES)
-            self._learned[site] = after
-            if after == before:
-                continue
-            with self.store.transaction():
-                for article_id, text, html in self.store.undelivered_from_site(site):
-                    new_text, new_html = drop_learned(text, html, after)
-                    if new_text != text:
-                        self.store.update_article_text(article_id, html=new_html, text=new_text)
-            log.info("learned site=%s blocks=%d", site, len(after))
 
 
 def _fallback_clean(html: str, title: str, error: Exception) -> tuple[extract.Extracted, Features]:
@@ -486,31 +523,6 @@ def _fallback_clean(html: str, title: str, error: Exception) -> tuple[extract.Ex
 
 
 _TAG = re.compile(r"<[^>]*>")
-
-
-def drop_learned(text: str, html: str, learned: frozenset[str]) -> tuple[str, str]:
-    """Remove blocks (text lines, top-level HTML elements) whose hash a site has learned."""
-    if not learned:
-        return text, html
-    lines = text.split("\n")
-    kept_lines = [ln for ln in lines if not ln.strip() or clean.block_hash(ln) not in learned]
-    if len(kept_lines) == len(lines) or not any(ln.strip() for ln in kept_lines):
-        return text, html  # nothing learned here, or it would leave no article at all
-    from lxml import html as lxml_html
-
-    try:
-        parts = lxml_html.fragments_fromstring(html) if html.strip() else []
-    except Exception:  # lxml on odd markup: keep the stored HTML rather than lose the article
-        parts = []
-    kept_html = []
-    for part in parts:
-        if isinstance(part, str):
-            kept_html.append(escape(part))
-            continue
-        if clean.block_hash(part.text_content()) in learned:
-            continue
-        kept_html.append(lxml_html.tostring(part, encoding="unicode"))
-    return "\n".join(kept_lines), ("".join(kept_html) if parts else html)
 
 
 def _plain_len(html: str) -> int:

@@ -55,6 +55,7 @@ from aggregator.enrich.clean import (
     clean_structured,
     learnable_hashes,
 )
+from aggregator.enrich.repeats import BlockRules, apply_rules
 from aggregator.enrich.sanitize import ALLOWED_TAGS, element_text, html_to_text, sanitize_html
 from aggregator.errors import ExtractError
 
@@ -158,13 +159,20 @@ def _page_language(html: str | bytes) -> str | None:
     return m.group(1).decode("ascii").lower() if m else None
 
 
-def extract_page(html: str | bytes, url: str | None, *, learned: Collection[str] = ()) -> Extracted:
-    """Extract and clean the main text of an article page (HTML already fetched)."""
+def extract_page(
+    html: str | bytes,
+    url: str | None,
+    *,
+    learned: Collection[str] = (),
+    rules: BlockRules | None = None,
+) -> Extracted:
+    """Extract and clean the main text of an article page (HTML already fetched); ``rules``:
+    a site's near-copy learned blocks and a feed's keep/drop patterns (``repeats``)."""
     t0 = time.perf_counter()
     doc = run_trafilatura(html, url)
     if doc is None or doc.body is None:
         raise ExtractError("no main text found in page")
-    result = extracted_from_document(doc, url, learned=learned)
+    result = extracted_from_document(doc, url, learned=learned, rules=rules)
     if result.language is None:
         result = _with_language(result, _page_language(html))
     logger.debug(
@@ -187,6 +195,7 @@ def extracted_from_document(
     *,
     learned: Collection[str] = (),
     model: ModelArg = SHIPPED,
+    rules: BlockRules | None = None,
 ) -> Extracted:
     """Turn a trafilatura Document into :class:`Extracted` (blocks -> clean -> render)."""
     blocks = list(blocks_from_body(doc.body))
@@ -197,6 +206,8 @@ def extracted_from_document(
     if not blocks:
         raise ExtractError("extracted page has no text blocks")
     result = clean_structured(blocks, learned=learned, title=doc.title or None, model=model)
+    if rules:
+        result = apply_rules(blocks, result, rules)
     if not result.kept:
         raise ExtractError("every block of the page was boilerplate")
     return _render(
@@ -427,11 +438,17 @@ class _FeedWalker:
 
 
 def clean_feed_html(
-    html: str, url: str | None = None, *, learned: Collection[str] = ()
+    html: str,
+    url: str | None = None,
+    *,
+    learned: Collection[str] = (),
+    rules: BlockRules | None = None,
 ) -> Extracted:
     """Clean feed-provided HTML content the same way as extracted pages (never raises)."""
     blocks = feed_blocks(html)
     result = clean_structured(blocks, learned=learned)
+    if rules:
+        result = apply_rules(blocks, result, rules)
     return _render(result, blocks, url, title=None, author=None, date=None, language=None)
 
 

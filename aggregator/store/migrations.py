@@ -129,6 +129,22 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE articles ADD COLUMN media TEXT;
     """,
+    # 8: blocks a site repeats, learned by near-copy (``enrich.repeats``): the text as first
+    # seen, in how many independent articles, edge-only or anywhere, the feed that taught it;
+    # and the articles of a site in id order (recent ones for learning, undelivered ones to
+    # re-clean) from an index instead of a scan
+    """
+    CREATE TABLE learned_blocks (
+        site            TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        articles        INTEGER NOT NULL,
+        edge            INTEGER NOT NULL,
+        feed_url        TEXT,
+        learned_at      REAL NOT NULL,
+        PRIMARY KEY (site, text)
+    );
+    CREATE INDEX articles_site ON articles (site, id);
+    """,
 )
 
 

@@ -11,7 +11,8 @@ Tables:
                  guid, canonical link and content hash; dedup results (story, duplicate_of)
     deliveries   (recipient, article) pairs already delivered
     digests      one row per digest attempt per recipient (status, Message-ID, error)
-    site_blocks  per-site counts of text blocks, for learned boilerplate
+    site_blocks  per-site counts of text blocks, for learned boilerplate (exact copies)
+    learned_blocks  per-site blocks learned by near-copy, with their text (enrich.repeats)
     meta         schema version and small key/value facts
 """
 
@@ -26,7 +27,7 @@ from aggregator.store.connection import dt as _dt
 from aggregator.store.connection import ts as _ts
 from aggregator.store.records import DigestRecord, PendingArticle, RawArticle, SetAside
 from aggregator.store.sqlite_poll import PollStore
-from aggregator.types import Media, StoredArticle
+from aggregator.types import LearnedBlock, Media, StoredArticle
 
 
 class Store(PollStore):
@@ -204,18 +205,62 @@ class Store(PollStore):
         ).fetchall()
         return frozenset(r[0] for r in rows)
 
-    def undelivered_from_site(self, site: str) -> list[tuple[int, str, str]]:
-        """(id, text, html) of articles of a site that no recipient has received yet."""
+    def undelivered_from_site(self, site: str) -> list[tuple[int, str, str, str]]:
+        """(id, feed URL, text, html) of articles of a site no recipient has received yet."""
         rows = self._db.execute(
             """
-            SELECT a.id, a.text, a.html FROM articles a
+            SELECT a.id, a.feed_url, a.text, a.html FROM articles a
             WHERE a.site = ? AND a.enrich = 0
               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.article_id = a.id)
             ORDER BY a.id
             """,
             (site,),
         ).fetchall()
-        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def recent_site_texts(self, site: str, limit: int) -> list[tuple[int, str]]:
+        """(id, text) of the ``limit`` latest cleaned articles of a site, newest first."""
+        rows = self._db.execute(
+            "SELECT id, text FROM articles WHERE site = ? AND enrich = 0 ORDER BY id DESC LIMIT ?",
+            (site, limit),
+        ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def site_learned(self, site: str, limit: int) -> tuple[LearnedBlock, ...]:
+        """The near-copy blocks a site has learned, the most seen first (at most ``limit``)."""
+        rows = self._db.execute(
+            "SELECT text, articles, edge FROM learned_blocks WHERE site = ?"
+            " ORDER BY articles DESC, learned_at LIMIT ?",
+            (site, limit),
+        ).fetchall()
+        return tuple(LearnedBlock(str(r[0]), int(r[1]), bool(r[2])) for r in rows)
+
+    def add_learned(
+        self, site: str, blocks: Sequence[LearnedBlock], *, feed_url: str | None, now: datetime
+    ) -> None:
+        """Record blocks a site has learned (again: the larger count, anywhere wins)."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO learned_blocks (site, text, articles, edge, feed_url, learned_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, text) DO UPDATE SET"
+                " articles = MAX(articles, excluded.articles), edge = MIN(edge, excluded.edge)",
+                [(site, b.text, b.articles, int(b.edge), feed_url, _ts(now)) for b in blocks],
+            )
+
+    def learned_report(self) -> list[tuple[str, str | None, LearnedBlock]]:
+        """(site, feed that taught it, block) of every learned block, for ``status``."""
+        rows = self._db.execute(
+            "SELECT site, feed_url, text, articles, edge FROM learned_blocks"
+            " ORDER BY site, articles DESC, learned_at"
+        ).fetchall()
+        return [
+            (
+                str(r[0]),
+                None if r[1] is None else str(r[1]),
+                LearnedBlock(str(r[2]), int(r[3]), bool(r[4])),
+            )
+            for r in rows
+        ]
 
     def update_article_text(self, article_id: int, *, html: str, text: str) -> None:
         self._write("UPDATE articles SET html = ?, text = ? WHERE id = ?", (html, text, article_id))

@@ -549,6 +549,22 @@ FAULTS: list[Fault] = [
         test="tests/test_messy_input.py::test_fetch_exits_non_zero_and_status_lists_the_set_aside_article",
     ),
     Fault(
+        "enrich-template-feed",
+        "enrich",
+        "a feed whose every item is one and the same paragraph (a template feed)",
+        "learned boilerplate never takes a whole article: every item keeps its text",
+        _E,
+        test="tests/test_feed_repeats.py::test_a_template_feed_keeps_its_items_whole",
+    ),
+    Fault(
+        "enrich-syndicated-copies-teach-nothing",
+        "enrich",
+        "a story and its syndicated copy (same paragraphs) among a site's articles",
+        "the copies count once: their shared last paragraph is not learned as boilerplate",
+        _E,
+        test="tests/test_repeats.py::test_copies_of_one_story_do_not_teach_each_other",
+    ),
+    Fault(
         "property-dedup-any-dates-and-texts",
         "property",
         "random article streams: dates 1970-2100 or none (equal, reversed, far apart), a clock"
@@ -557,6 +573,15 @@ FAULTS: list[Fault] = [
         "no exception; every article a decision; an exact copy is always a duplicate",
         _E,
         test="tests/test_dedup_properties.py::test_any_dates_and_texts_get_a_decision",
+    ),
+    Fault(
+        "property-near-copy-matcher",
+        "property",
+        "random blocks, near-copies of learned blocks, keep and drop patterns",
+        "only a matching block (or a short line inside the removed template) is removed, never"
+        " a kept one; applying the rules twice changes nothing more",
+        _E,
+        test="tests/test_repeats.py::test_only_matching_blocks_are_removed",
     ),
     Fault(
         "property-document-frequencies-finite",
