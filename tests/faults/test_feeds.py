@@ -45,9 +45,10 @@ from tests.faults.conftest import (
 )
 from tests.support.httpd import FixtureHTTPServer, Reply
 
-# A poll must finish within the fetch timeout plus this much slack (parsing, storing; the
-# 10,000-entry feed is the slowest case at ~3 s on the 2-core CI machine).
-POLL_SLACK_S = 6.0
+# A hang guard, not a speed target (those live in bench/): a poll must end within the fetch
+# timeout plus this much. The 10,000-entry feed is the slowest case at ~3-4 s on the 2-core
+# machine, and twice that under load; a hung poll never ends, so a wide margin costs nothing.
+POLL_SLACK_S = 60.0
 # Peak RSS growth allowed for one hostile poll; the cap is fetch.max_bytes (1 MB here), and
 # the parsed/cleaned copies of a 1 MB document stay far below this.
 RSS_GROWTH_CAP_MB = 200

@@ -39,7 +39,9 @@ from tests.faults.conftest import (
 from tests.support.httpd import FixtureHTTPServer, Reply
 
 PAGE_MAX_BYTES = 5_000_000  # the product default fetch.max_bytes
-POLL_SLACK_S = 8.0  # extraction of the 100,000-level page is the slowest case (~2 s)
+# A hang guard, not a speed target (those live in bench/): the 100,000-level page is the
+# slowest case (~2 s); a hung extraction never ends, so a wide margin costs nothing.
+POLL_SLACK_S = 60.0
 PAGE_MARK = "zumbavel"  # a word only the article page contains
 FEED_MARK = "quintarro"  # a word only the feed's content contains
 
