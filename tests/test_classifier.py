@@ -119,3 +119,22 @@ def test_scores_are_probabilities_and_cleaning_keeps_something(
     if any(b.text.strip() for b in blocks) and not result.kept:
         # only rules (never the classifier or learning) may empty an article
         assert all(r not in ("classifier", "learned") for r, _ in result.removed)
+
+
+_GATED = [
+    (classifier._MONEY, classifier._MONEY_GATE),
+    (classifier._TIME_OFFER, classifier._OFFER_GATE),
+    (classifier._COPYRIGHT, classifier._COPYRIGHT_GATE),
+]
+_MONEYISH = st.sampled_from(
+    ["$5", "5 USD", "€ 3", "a month", "per Week", "COFFEE", "monthly", "just 4", "less than a",
+     "© 2024", "(C) 2019", "All Rights Reserved", "copyright", "from  $1", "only\tan", "\u212a"]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(st.text(max_size=20), _MONEYISH), max_size=6).map(" ".join))
+def test_gated_searches_decide_what_the_patterns_decide(text: str) -> None:
+    for pattern, gate in _GATED:
+        assert classifier._gated(pattern, gate, text, text.casefold()) == bool(
+            pattern.search(text)
+        ), pattern.pattern

@@ -211,9 +211,15 @@ _BIO_START = re.compile(
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}|\ball rights reserved\b|\bcopyright\b", re.I)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){2,}/?$")
 _URLISH = re.compile(r"https?://|www\.|\.com\b|\.org\b|@\w")
-_SENTENCE_END = re.compile(r"[.!?…。！？\"'”’»)]\s*$")
+_SENTENCE_END = frozenset(".!?…。！？\"'”’»)")
 
 
+def _ends_sentence(text: str) -> bool:
+    """The text's last non-space character closes a sentence (one of ``_SENTENCE_END``)."""
+    return text.rstrip()[-1:] in _SENTENCE_END if text else False
+
+
+@functools.lru_cache(maxsize=65536)
 def _bucket(word: str) -> int:
     return zlib.crc32(word.encode("utf-8")) & ((1 << HASH_BITS) - 1)
 
@@ -238,14 +244,27 @@ class Para:
     link_chars: int = 0
 
 
+# Substrings (of the case-folded text) without which a pattern cannot match: the costly
+# case-insensitive searches run only on blocks that hold one of them.
+_MONEY_GATE = ("$", "€", "£", "¥", "₹", "usd", "eur", "dollar", "pound", "cent", "month", "week",
+               "year", "day", "coffee")  # fmt: skip
+_OFFER_GATE = ("just", "only", "less than", "as little as", "from")
+_COPYRIGHT_GATE = ("©", "(c)", "rights reserved", "copyright")
+
+
+def _gated(pattern: re.Pattern[str], gate: tuple[str, ...], text: str, lowered: str) -> bool:
+    return any(g in lowered for g in gate) and bool(pattern.search(text))
+
+
 def _is_prose(text: str) -> bool:
-    return len(text) >= 200 and bool(_SENTENCE_END.search(text))
+    return len(text) >= 200 and _ends_sentence(text)
 
 
 def _own_features(b: ParaLike, title_words: set[str]) -> dict[str, float]:
     """The features of a block that do not depend on its neighbours."""
     text = b.text.strip()
     words = _WORD.findall(text)
+    lowered = text.casefold()
     low = [w.casefold() for w in words]
     nw = max(len(words), 1)
     chars = max(len(text), 1)
@@ -263,23 +282,23 @@ def _own_features(b: ParaLike, title_words: set[str]) -> dict[str, float]:
         "quote": float(b.kind == "quote"),
         "table": float(b.kind == "table"),
         "caption": float(b.kind == "caption"),
-        "sentence_end": float(bool(_SENTENCE_END.search(text))),
+        "sentence_end": float(_ends_sentence(text)),
         "question": float(text.endswith("?")),
         "prose": float(_is_prose(text)),
-        "second_person": min(sum(w in _SECOND for w in low) / nw * 5, 1.0),
-        "first_plural": min(sum(w in _FIRST_PLURAL for w in low) / nw * 5, 1.0),
+        "second_person": min(sum(map(_SECOND.__contains__, low)) / nw * 5, 1.0),
+        "first_plural": min(sum(map(_FIRST_PLURAL.__contains__, low)) / nw * 5, 1.0),
         "cta_start": float(first in _CTA_START),
-        "cta_words": min(sum(w in _CTA for w in low) / nw * 4, 1.0),
-        "bio_words": min(sum(w in _BIO for w in low) / nw * 4, 1.0),
+        "cta_words": min(sum(map(_CTA.__contains__, low)) / nw * 4, 1.0),
+        "bio_words": min(sum(map(_BIO.__contains__, low)) / nw * 4, 1.0),
         "bio_start": float(bool(_BIO_START.match(text))),
-        "money": float(bool(_MONEY.search(text))),
-        "offer": float(bool(_TIME_OFFER.search(text))),
-        "copyright": float(bool(_COPYRIGHT.search(text))),
+        "money": float(_gated(_MONEY, _MONEY_GATE, text, lowered)),
+        "offer": float(_gated(_TIME_OFFER, _OFFER_GATE, text, lowered)),
+        "copyright": float(_gated(_COPYRIGHT, _COPYRIGHT_GATE, text, lowered)),
         "urlish": float(bool(_URLISH.search(text))),
         "slug": float(bool(_SLUG.match(text))),
         "separators": min(sum(text.count(c) for c in "|•·»›") / 3, 1.0),
-        "digits": sum(c.isdigit() for c in text) / chars,
-        "upper": sum(c.isupper() for c in text) / chars,
+        "digits": sum(map(str.isdigit, text)) / chars,
+        "upper": sum(map(str.isupper, text)) / chars,
         "titlecase": sum(w[:1].isupper() for w in words) / nw,
         "title_overlap": overlap,
         "is_title": float(overlap >= 0.8),
