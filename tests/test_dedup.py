@@ -367,13 +367,13 @@ def test_batch_verification_agrees_with_pairwise() -> None:
         return np.concatenate([a, np.full(k - len(a), fill, dtype=a.dtype)])
 
     rows = np.stack([pad(s.sketch, k1, 0xFFFFFFFF) for s in sk])
-    pos = np.stack([pad(s.pos, k1, 0) for s in sk])
     skel = np.stack([pad(s.skel, k2, 0xFFFFFFFF) for s in sk])
-    lens = np.array([[len(s.sketch), len(s.skel)] for s in sk], dtype=np.int64)
+    opening = np.stack([pad(s.opening, tf.OPENING_N, 0) for s in sk])
+    lens = np.array([[len(s.sketch), len(s.skel), 0, len(s.opening)] for s in sk], dtype=np.int64)
     sizes = np.array([[s.nshingles, s.nskel, s.ntokens] for s in sk], dtype=np.int64)
     n_copies = 0
     for me in sk:
-        ok, score = is_copy_batch(me, rows, pos, skel, lens, sizes)
+        ok, score = is_copy_batch(me, rows, skel, opening, lens, sizes)
         for j, other in enumerate(sk):
             want, want_score = is_copy(me, other)
             assert ok[j] == want

@@ -151,6 +151,7 @@ class Deduper(StoryConsolidation):
             time=t, is_root=root is None, urlh=urlh, thash=thash, nshingles=feats.nshingles,
             nskel=feats.nskel, ntokens=feats.ntokens, sketch=feats.sketch,
             pos=feats.sketch_pos, skel=feats.skel, vterms=vterms, vvals=vvals,
+            opening=feats.opening, simhash=feats.simhash,
         )  # fmt: skip
         slot = self._append(item.id, row, root, story)
         if root is None:
@@ -312,7 +313,7 @@ class Deduper(StoryConsolidation):
         sk = np.where(np.arange(k1) < ks[:, None], c.sketch[sl], _MAX32)
         sv = np.where(np.arange(k2) < kk[:, None], c.skel[sl], _MAX32)
         ok_, score = is_copy_batch(
-            CopySketch.of(feats), sk, c.pos[sl], sv, np.stack([ks, kk], axis=1),
+            CopySketch.of(feats), sk, sv, c.opening[sl], c.lens[sl].astype(np.int64),
             c.sizes[sl].astype(np.int64),
         )  # fmt: skip
         if not ok_.any():
