@@ -98,7 +98,7 @@ def run_deduper(docs: Sequence[Doc], consolidate: int = 0) -> dict[str, tuple[st
     after every that many docs (the daemon runs it after each poll) and at the end (as
     `aggregator cluster` does at the end of its input); < 0: only at the end."""
     d = Deduper()
-    out = {}
+    out: dict[str, tuple[str, str, str]] = {}
 
     def revise() -> None:
         for id, story in d.consolidate(0.0).items():

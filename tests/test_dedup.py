@@ -125,7 +125,9 @@ def dd() -> Deduper:
 )
 def test_copy_variants_point_to_original(dd: Deduper, text: str) -> None:
     r = dd.add(item("copy", text), T0 + 60)
-    assert (r.duplicate_of, r.reason, r.story) == ("orig", "near-dup", "orig")
+    # "simhash": found by the fingerprint stage, "near-dup": by the LSH stage
+    assert (r.duplicate_of, r.story) == ("orig", "orig")
+    assert r.reason in ("simhash", "near-dup")
 
 
 def test_exact_text_and_exact_url(dd: Deduper) -> None:
@@ -277,7 +279,8 @@ def test_eviction_compacts_and_keeps_working() -> None:
     # every u<i> is a copy of u0; u0 left the window long ago, but its surviving copies
     # still carry the family root, so a new copy names u0 (no chain, no lookup of u0)
     r = d.add(item("x", UNRELATED + " Item 1499 of this series."), T0 + 1500)
-    assert (r.duplicate_of, r.reason, r.story) == ("u0", "near-dup", "u0")
+    assert (r.duplicate_of, r.story) == ("u0", "u0")
+    assert r.reason in ("simhash", "near-dup")
 
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dedup"

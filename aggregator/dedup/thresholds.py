@@ -71,4 +71,9 @@ KEY_CAP = 8  # most recent entries examined per copy-index key
 # LSH band keys a candidate must share before it is verified; ecbplus-syndication (all):
 # 1 -> R 0.897, 2 -> R 0.894 (trunc60 0.964), 3 -> R 0.890, precision 0.995 throughout
 MIN_BAND_HITS = 1
+# simhash first stage (``fingerprints``): stored fingerprints within SIMHASH_K bits are
+# verified (``copies``) and collapsed before the LSH stage is asked; permuted tables over
+# SIMHASH_BLOCKS blocks (C(6, 3) = 20 tables of 32-bit keys at k = 3).
+SIMHASH_K = 3
+SIMHASH_BLOCKS = 6
 PENDING_MAX = 32768  # index keys held in the pending dict before a merge (~1k articles)
