@@ -63,6 +63,11 @@ SYND_GRID: dict[str, list[float]] = {
     "TRUNC_OPENING": [0.8, 0.75, 0.85, 0.9],
     "TRUNC_OPENING_HEAD": [28, 24, 32],
 }
+# the simhash stage's distance, swept after the rules above (fixed at their choice): the
+# largest share of true copies found by the stage among k whose stage precision is
+# >= P_FLOOR (the smaller k of equals).  k <= 3: with 5 blocks a larger k leaves table keys
+# of one block (13 bits), and the lookup would no longer be flat (see fingerprints.py)
+SIMHASH_GRID: dict[str, list[float]] = {"SIMHASH_K": [2, 3]}
 STORY_GRID: dict[str, list[float]] = {"CONS_MIN_SIMILARITY": [0.155, 0.13, 0.14, 0.17, 0.19]}
 _MODULES = (_thresholds, _copies, _deduper, _stories, _consolidate, _linkage, _features)
 
@@ -221,6 +226,24 @@ def stage_stats(docs: Sequence[Doc], res: dict[str, tuple[str, str, str]]) -> st
     return "; ".join(parts) + f"; missed {missed:.3f} of {true_copies} true copies"
 
 
+def stage_share(
+    docs: Sequence[Doc], res: dict[str, tuple[str, str, str]], stage: str
+) -> tuple[float, float]:
+    """(share of true copies, precision) of one stage, as in ``stage_stats``."""
+    fam = {d["id"]: d["family"] for d in docs}
+    seen: set[str] = set()
+    true_copies = right = made = 0
+    for d in docs:
+        root, _, reason = res[d["id"]]
+        is_copy = d["family"] in seen
+        seen.add(d["family"])
+        true_copies += is_copy
+        if reason == stage and root != d["id"]:
+            made += 1
+            right += fam[root] == d["family"] and is_copy
+    return right / max(1, true_copies), (right / made if made else 1.0)
+
+
 def story_runs(docs: Sequence[Doc]) -> dict[str, Scores]:
     """Pair scores of the daemon's mode (consolidate every POLL) in file and shuffled order."""
     shuffled = list(docs)
@@ -246,7 +269,19 @@ def sweep_synd(tune: Sequence[Doc], name: str) -> Params:
             s, vr, _ = synd_scores(tune)
         points.append((p, s))
         print(f"  sweep on {name}: {fmt_params(p)} -> {fmt(s)} trunc30={vr['trunc30']:.3f}")
-    return choose(points, P_FLOOR)
+    chosen = choose(points, P_FLOOR)
+    points = []
+    for p in grid_points(SIMHASH_GRID):
+        with overridden({**chosen, **p}):
+            s, _, res = synd_scores(tune)
+        share, prec = stage_share(tune, res, "simhash")
+        print(
+            f"  sweep on {name}: {fmt_params(p)} -> {fmt(s)}; simhash stage share {share:.3f}"
+            f" precision {prec:.3f}"
+        )
+        # ranked by the stage's share; a k whose stage is not precise enough ranks last
+        points.append((p, (s[0], s[1], share if prec >= P_FLOOR else 0.0)))
+    return {**chosen, **choose(points, 0.0)}
 
 
 def sweep_stories(tune: Sequence[Doc], name: str) -> Params:
@@ -274,6 +309,8 @@ def held_out(synd: list[Doc], stor: list[Doc], do_sweep: bool) -> list[str]:
                 continue
             tune = [d for d in docs if HALVES[tune_name](d)]
             test = [d for d in docs if HALVES[test_name](d)]
+            if kind == "syndication":
+                grid = {**grid, **SIMHASH_GRID}
             chosen = sweep(tune, tune_name) if do_sweep and grid else constants(grid)
             same = chosen == constants(grid)
             note = "= thresholds.py" if same else "(thresholds.py differs)"

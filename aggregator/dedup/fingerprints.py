@@ -5,11 +5,12 @@ Permuted tables as in Manku, Jain and Das Sarma (2007): the 64 bits are cut into
 ``k`` blocks, so they agree exactly on at least ``blocks - k`` of them (pigeonhole).  Each
 choice of ``blocks - k`` blocks is one table, keyed by the fingerprint masked to those
 blocks; a fingerprint within distance ``k`` therefore shares the key of at least one table.
-With 6 blocks and k = 3 that is C(6, 3) = 20 tables, each keyed by 32 of the 64 bits, so a
-random fingerprint shares a table key with one stored among 2^32 / 20: at 1,000,000 stored
-the candidates per query are the true neighbours plus ~0.005 strangers, and the lookup cost
-does not grow with the archive (the tables live in one ``KeyIndex``: a sorted key array
-with a directory, O(1) cache misses per key).
+With 5 blocks and k = 3 that is C(5, 2) = 10 tables, each keyed by 25 or 26 of the 64
+bits, so a random fingerprint shares one of its 10 table keys with a given stored one with
+probability ~10 / 2^25.6: at 1,000,000 stored the candidates per query are the true
+neighbours plus ~0.2 strangers, and the lookup cost does not grow with the archive (the
+tables live in one ``KeyIndex``: a sorted key array with a directory, O(1) cache misses per
+key; 10 keys of 8 bytes per article).
 
 ``near`` returns only stored fingerprints within distance ``k`` (checked by XOR-popcount on
 the stored column): a key that collides (32-bit table keys are hashes of the masked
@@ -27,9 +28,9 @@ from itertools import combinations
 import numpy as np
 import numpy.typing as npt
 
+from aggregator.dedup import thresholds
 from aggregator.dedup.features import U32, U64
 from aggregator.dedup.keyindex import I32, KeyIndex
-from aggregator.dedup.thresholds import KEY_CAP, SIMHASH_BLOCKS, SIMHASH_K
 
 I64 = npt.NDArray[np.int64]
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -67,10 +68,12 @@ def hamming(a: U64, b: int) -> I64:
 class FingerprintIndex:
     """Hamming-distance index over 64-bit fingerprints (see the module docstring)."""
 
-    def __init__(self, k: int = SIMHASH_K, blocks: int = SIMHASH_BLOCKS, cap: int = KEY_CAP):
-        self.k = k
-        self.masks = table_masks(blocks, k)
-        self.keys = KeyIndex(cap=cap)
+    def __init__(self, k: int | None = None, blocks: int | None = None, cap: int | None = None):
+        # defaults read when built (thresholds.SIMHASH_K, SIMHASH_BLOCKS, KEY_CAP)
+        self.k = thresholds.SIMHASH_K if k is None else k
+        blocks = thresholds.SIMHASH_BLOCKS if blocks is None else blocks
+        self.masks = table_masks(blocks, self.k)
+        self.keys = KeyIndex(cap=thresholds.KEY_CAP if cap is None else cap)
 
     def __len__(self) -> int:
         return len(self.keys)

@@ -73,7 +73,8 @@ KEY_CAP = 8  # most recent entries examined per copy-index key
 MIN_BAND_HITS = 1
 # simhash first stage (``fingerprints``): stored fingerprints within SIMHASH_K bits are
 # verified (``copies``) and collapsed before the LSH stage is asked; permuted tables over
-# SIMHASH_BLOCKS blocks (C(6, 3) = 20 tables of 32-bit keys at k = 3).
+# SIMHASH_BLOCKS blocks (k = 3: C(5, 2) = 10 tables, each keyed by 2 blocks, 25-26 bits).
+# SIMHASH_K is swept per half by bench/dedup_eval.py (2..5).
 SIMHASH_K = 3
-SIMHASH_BLOCKS = 6
+SIMHASH_BLOCKS = 5
 PENDING_MAX = 32768  # index keys held in the pending dict before a merge (~1k articles)
