@@ -79,9 +79,10 @@ SKEL_K = 64
 NUM_BINS = 64  # one-permutation min-hash bins (LSH_BANDS x LSH_ROWS)
 LSH_BANDS = 32
 LSH_ROWS = 2
-# tf multiplier for names (capitalised mid-sentence) and numbers; tuned with the story
-# thresholds on ecbplus-stories topics 1-15 (see aggregator/dedup/thresholds.py)
-ENTITY_BOOST = 3.0
+# tf multiplier for names (capitalised mid-sentence: people, places, organisations) and
+# numbers (counts, dates, times); chosen with CONS_MIN_SIMILARITY on ecbplus-stories
+# topics 1-15 held out by topic (bench/dedup_eval.py; aggregator/dedup/thresholds.py)
+ENTITY_BOOST = 5.0
 OPENING_N = 48  # distinct shingles of a text's opening kept in order (truncated copies)
 # simhash features: every word (function words too: spinners leave them alone), weight = its
 # count capped at SIMHASH_WEIGHT_CAP.  The package multiplies uint8 bit arrays by the weight:
