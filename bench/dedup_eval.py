@@ -139,7 +139,10 @@ def overridden(values: Params) -> Iterator[None]:
 
 
 def constants(grid: dict[str, list[float]]) -> Params:
-    return {name: float(getattr(_thresholds, name)) for name in grid}
+    """The values in force (thresholds.py, or features.py for feature weights)."""
+    return {
+        name: float(next(getattr(m, name) for m in _MODULES if hasattr(m, name))) for name in grid
+    }
 
 
 def grid_points(grid: dict[str, list[float]]) -> list[Params]:

@@ -2,7 +2,8 @@
 
 Pure functions over bottom-k sketches (``features``): ``is_copy`` for one pair and
 ``is_copy_batch``, the same rules vectorised over many stored rows (what the Deduper runs
-on the candidates its band-key index returns).  ``text_hash`` is the exact-text identity.
+on the candidates its fingerprint and band-key indexes return).  ``text_hash`` is the
+exact-text identity.  Truncated copies are told by their opening (``opening_overlap``).
 """
 
 from __future__ import annotations

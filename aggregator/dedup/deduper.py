@@ -1,7 +1,8 @@
 """``Deduper``: the online decision for each arriving article, and its persistence.
 
-``add`` finds an exact or near copy (``_find_copy``: band-key candidates from the copy
-index, verified by ``copies.is_copy_batch``), else assigns a story (``stories``); ``evict``
+``add`` finds an exact or near copy (``_find_copy``: URL and simhash candidates from the
+fingerprint index first, then band-key candidates from the LSH index, each verified by
+``copies.is_copy_batch``), else assigns a story (``stories``); ``evict``
 keeps the window bounded; ``consolidate`` (consolidate.py) revises stories after a poll;
 ``snapshot``/``restore`` move one article's state to and from bytes (``persist``).  See the
 package docstring (``aggregator.dedup``) for the layers and the memory layout.

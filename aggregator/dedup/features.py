@@ -36,6 +36,7 @@ Features of one cleaned article text:
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 import struct
@@ -251,13 +252,14 @@ def _hashes(words: list[str]) -> list[int]:
     return out  # type: ignore[return-value]
 
 
-def _feature_hash(feature: bytes) -> int:
+def _feature_hash(feature: bytes) -> bytes:
     """The ``simhash`` package's feature hash: our features are already 64-bit hashes,
-    written in hex (the package probes the function once with ``b"test"``)."""
+    written as 16 hex digits, so their bytes are the hash (bytes take the package's short
+    path; it probes the function once with ``b"test"``)."""
     try:
-        return int(feature, 16)
-    except ValueError:
-        return int.from_bytes(hashlib.blake2b(feature, digest_size=8).digest(), "little")
+        return binascii.unhexlify(feature)
+    except (binascii.Error, ValueError):
+        return hashlib.blake2b(feature, digest_size=8).digest()
 
 
 def simhash64(th: U64) -> int:
@@ -268,7 +270,7 @@ def simhash64(th: U64) -> int:
         return 0
     words, counts = np.unique(th, return_counts=True)
     feats = [
-        (format(h, "x"), min(c, SIMHASH_WEIGHT_CAP))
+        (f"{h:016x}", min(c, SIMHASH_WEIGHT_CAP))
         for h, c in zip(_mix(words).tolist(), counts.tolist(), strict=True)
     ]
     return int(Simhash(feats, f=64, hashfunc=_feature_hash).value)
