@@ -400,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--base", help="a checkout of today's code to compare throughput with")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--simhash-n", type=int, default=20_000)
+    ap.add_argument("--skip-lookups", action="store_true", help="no lookup/index timings")
     args = ap.parse_args(argv)
     if args.throughput_only:
         add, total = run_throughput(args)
@@ -412,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         pool_texts = synth(random.Random(SEED), sents, min(args.window, 3000))  # as in make_pool
         memory(pool, [10_000, args.window])
         throughput(pool, pool_texts, sents, args.window, args.n, args.poll)
+    if args.skip_lookups:
+        return 0
     lookup_scaling([10_000, 100_000, 1_000_000], args.queries)
     fp_lookup_scaling([10_000, 100_000, 1_000_000], args.queries)
     simhash_index_vs_ours(args.simhash_n, min(args.queries, 500), [3, 6, 9, 12])
