@@ -12,8 +12,14 @@ Run from the repo root:  .venv/bin/python bench/dedup_speed.py [--window 100000]
    a quarter of them are syndicated copies of window articles; ``consolidate`` after every
    ``--poll`` (default 500; what the daemon does after each poll), included in the figure.
    ``evict`` per call.
-3. Lookup scaling: the candidate index alone (32 LSH band keys + URL key per article) with
-   10k, 100k and 1M stored articles; time per query and ratios.
+3. Lookup scaling: the LSH candidate index alone (32 band keys per article) and the
+   simhash fingerprint index alone (``FingerprintIndex``, permuted tables) with 10k, 100k
+   and 1M stored articles; time per query and the ratio to 10k.
+4. ``--base DIR`` (a checkout of today's code, e.g. ``git worktree add /tmp/base 6c12c88``):
+   the throughput part is run in two subprocesses in the same run, one importing ``DIR``,
+   one this tree, alternately (best of ``--rounds``), and the ratio printed.
+5. The ``simhash`` package's own ``SimhashIndex`` against ``FingerprintIndex`` at k = 3..12
+   (``--simhash-n`` stored fingerprints): build time and time per query.
 Without the data set, sentences are generated from a fixed random vocabulary.
 """
 
@@ -22,15 +28,20 @@ from __future__ import annotations
 import argparse
 import gc
 import gzip
+import itertools
 import json
+import logging
+import os
 import random
 import re
+import subprocess
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from aggregator.dedup import Deduper, DedupItem
 from aggregator.dedup import features as tf
@@ -91,15 +102,21 @@ def salted(blob: bytes, rng: np.random.Generator, story: str) -> bytes:
     salt = int(rng.integers(1, 2**32))
     head[3] = (head[3] ^ salt) if head[3] else 0
     head[4] ^= salt | 1
+    v4 = len(head) > 17  # version 4: + simhash fingerprint and opening shingles
+    nopen = head[18] if v4 else 0
+    if v4:
+        head[17] ^= int(rng.integers(1, 2**63))
     arrays = []
     for dtype, count in (
         (np.uint32, ks), (np.uint8, ks), (np.uint32, kk), (np.uint32, nb),
         (np.uint32, kv), (np.float16, kv), (np.uint32, nt), (np.uint32, nc), (np.float16, nc),
+        (np.uint32, nopen),
     ):  # fmt: skip
         a = np.frombuffer(blob, dtype=dtype, count=count, offset=p).copy()
         p += a.nbytes
         arrays.append(a)
-    sk, pos, skel, bands, vt, vv, dft, ct, cv = arrays
+    sk, pos, skel, bands, vt, vv, dft, ct, cv, opening = arrays
+    opening ^= np.uint32(salt)
     sk ^= np.uint32(salt)
     o = np.argsort(sk)
     sk, pos = sk[o], pos[o]
@@ -113,7 +130,7 @@ def salted(blob: bytes, rng: np.random.Generator, story: str) -> bytes:
     parts = [
         HEADER.pack(*head),
         *strs,
-        *(a.tobytes() for a in (sk, pos, skel, bands, vt, vv, dft, ct, cv)),
+        *(a.tobytes() for a in (sk, pos, skel, bands, vt, vv, dft, ct, cv, opening)),
     ]
     return b"".join(parts)
 
@@ -164,7 +181,8 @@ def memory(pool: list[bytes], sizes: list[int]) -> None:
 
 def throughput(
     pool: list[bytes], pool_texts: list[str], sents: list[str], window: int, n: int, poll: int
-) -> None:
+) -> tuple[float, float]:
+    """Prints the figures; returns (add articles/s CPU, extract + add articles/s CPU)."""
     rng = random.Random(SEED + 1)
     d = Deduper()
     dt = fill(d, pool, window)
@@ -213,13 +231,14 @@ def throughput(
         f"({changed} story changes)"
     )
     print(f"evict (nothing to evict, {len(d)} in window): {1000 * dv:.2f} ms per call")
+    return n / dc, n / (dc + de)
 
 
 def lookup_scaling(sizes: list[int], queries: int) -> None:
-    """The candidate index alone: 33 uint32 keys per article (32 LSH bands + URL)."""
+    """The LSH candidate index alone: 32 uint32 band keys per article."""
     rng = np.random.default_rng(SEED)
     base: float | None = None
-    nkeys = tf.LSH_BANDS + 1
+    nkeys = tf.LSH_BANDS
     for size in sizes:
         keys = rng.integers(0, 2**32, size=(size, nkeys), dtype=np.uint32)
         ix = KeyIndex()
@@ -244,10 +263,130 @@ def lookup_scaling(sizes: list[int], queries: int) -> None:
         dt = best / queries
         base = base or dt
         print(
-            f"lookup: {size:>8} stored, {1e6 * dt:.1f} us/query (x{dt / base:.2f} vs "
+            f"lookup LSH: {size:>8} stored, {1e6 * dt:.1f} us/query (x{dt / base:.2f} vs "
             f"{sizes[0]}), planted found {found}/{(queries + 1) // 2}"
         )
         del ix
+
+
+def flip_bits(rng: np.random.Generator, fps: npt.NDArray[np.uint64], k: int) -> list[int]:
+    """Each fingerprint with ``k`` distinct random bits flipped."""
+    out = []
+    for fp in fps.tolist():
+        for b in rng.choice(64, size=k, replace=False).tolist():
+            fp ^= 1 << b
+        out.append(fp)
+    return out
+
+
+def fp_lookup_scaling(sizes: list[int], queries: int, rounds: int = 5) -> None:
+    """The simhash fingerprint index alone (permuted tables, k = thresholds.SIMHASH_K):
+    random stored fingerprints, queries half planted within k bits of a stored one.  All
+    sizes are built first and timed in interleaved rounds (best of ``rounds`` per size), so
+    the load of a shared machine falls on every size alike."""
+    from aggregator.dedup.fingerprints import FingerprintIndex
+
+    rng = np.random.default_rng(SEED)
+    built = []
+    for size in sizes:
+        fps = rng.integers(0, 2**64, size=size, dtype=np.uint64)
+        ix = FingerprintIndex()
+        ix.extend(fps, np.arange(size, dtype=np.int32))
+        at = rng.integers(0, size, size=queries)
+        planted = flip_bits(rng, fps[at], ix.k)
+        qs = [
+            (planted[q], int(at[q])) if q % 2 == 0 else (int(rng.integers(0, 2**63)), -1)
+            for q in range(queries)
+        ]
+        built.append((size, fps, ix, qs))
+    best = [float("inf")] * len(sizes)
+    found = [0] * len(sizes)
+    for rep in range(rounds):
+        for i, (_, fps, ix, qs) in enumerate(built):
+            t0 = time.perf_counter()
+            for fp, k in qs:
+                got, _ = ix.near(fp, fps)
+                found[i] += rep == 0 and k in got
+            best[i] = min(best[i], (time.perf_counter() - t0) / queries)
+    for i, (size, _, ix, _) in enumerate(built):
+        print(
+            f"lookup simhash: {size:>8} stored ({len(ix.masks)} tables), {1e6 * best[i]:.1f}"
+            f" us/query (x{best[i] / best[0]:.2f} vs {sizes[0]}), planted within k={ix.k}"
+            f" found {found[i]}/{(queries + 1) // 2}"
+        )
+    print(f"lookup simhash flatness: {sizes[-1]} vs {sizes[0]} stored: x{best[-1] / best[0]:.2f}")
+
+
+def simhash_index_vs_ours(n: int, queries: int, ks: list[int]) -> None:
+    """The simhash package's SimhashIndex (k + 1 blocks, string keys in a dict of sets)
+    against FingerprintIndex (C(k + 3, 3) permuted tables), same fingerprints and queries."""
+    from simhash import Simhash, SimhashIndex
+
+    from aggregator.dedup.fingerprints import FingerprintIndex
+
+    logging.getLogger("simhash").setLevel(logging.ERROR)  # "Big bucket found" per query
+    rng = np.random.default_rng(SEED)
+    fps = rng.integers(0, 2**64, size=n, dtype=np.uint64)
+    objs = [(str(i), Simhash(int(v))) for i, v in enumerate(fps.tolist())]
+    for k in ks:
+        at = rng.integers(0, n, size=queries)
+        qs = flip_bits(rng, fps[at], k)
+        t0 = time.perf_counter()
+        theirs = SimhashIndex(objs, f=64, k=k)
+        tb_theirs = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        got_t = sum(
+            str(int(a)) in theirs.get_near_dups(Simhash(q)) for a, q in zip(at, qs, strict=True)
+        )
+        tq_theirs = (time.perf_counter() - t0) / queries
+        del theirs
+        t0 = time.perf_counter()
+        ours = FingerprintIndex(k=k, blocks=k + 3, cap=64)
+        ours.extend(fps, np.arange(n, dtype=np.int32))
+        tb_ours = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        got_o = sum(int(a) in ours.near(q, fps)[0] for a, q in zip(at, qs, strict=True))
+        tq_ours = (time.perf_counter() - t0) / queries
+        del ours
+        print(
+            f"simhash index k={k:>2}, {n} stored: SimhashIndex build {tb_theirs:.1f}s, "
+            f"{1e6 * tq_theirs:.0f} us/query (found {got_t}/{queries}); FingerprintIndex "
+            f"({len(list(itertools.combinations(range(k + 3), 3)))} tables) build "
+            f"{tb_ours:.1f}s, {1e6 * tq_ours:.0f} us/query (found {got_o}/{queries}); "
+            f"x{tq_theirs / tq_ours:.1f}"
+        )
+
+
+def run_throughput(args: argparse.Namespace) -> tuple[float, float]:
+    pool, sents = make_pool(min(args.window, 3000))
+    pool_texts = synth(random.Random(SEED), sents, min(args.window, 3000))  # as in make_pool
+    return throughput(pool, pool_texts, sents, args.window, args.n, args.poll)
+
+
+def compare_base(args: argparse.Namespace) -> None:
+    """Throughput of today's code (``--base``) and of this tree, each in a subprocess of
+    its own, alternately, best of ``--rounds`` each; prints the ratio."""
+    here = str(Path(__file__).resolve().parents[1])
+    best: dict[str, tuple[float, float]] = {}
+    for r in range(args.rounds):
+        for name, path in (("base", args.base), ("this", here)):
+            env = {**os.environ, "PYTHONPATH": path}
+            cmd = [
+                sys.executable, __file__, "--throughput-only", "--window", str(args.window),
+                "--n", str(args.n), "--poll", str(args.poll),
+            ]  # fmt: skip
+            out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+            line = [x for x in out.stdout.splitlines() if x.startswith("RESULT")][-1]
+            add, total = (float(v) for v in line.split()[1:3])
+            print(f"round {r + 1}, {name} ({path}): add {add:.0f}/s, extract + add {total:.0f}/s")
+            old = best.get(name, (0.0, 0.0))
+            best[name] = (max(old[0], add), max(old[1], total))
+    b, t = best["base"], best["this"]
+    print(
+        f"throughput at {args.window} in the window (best of {args.rounds}): add {t[0]:.0f}/s "
+        f"vs base {b[0]:.0f}/s (x{t[0] / b[0]:.2f}); extract + add {t[1]:.0f}/s vs "
+        f"{b[1]:.0f}/s (x{t[1] / b[1]:.2f})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,13 +396,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=5000)
     ap.add_argument("--poll", type=int, default=POLL, help="adds per consolidate() call")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--throughput-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--base", help="a checkout of today's code to compare throughput with")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--simhash-n", type=int, default=20_000)
+    ap.add_argument("--skip-lookups", action="store_true", help="no lookup/index timings")
     args = ap.parse_args(argv)
-    if not args.skip_throughput:
+    if args.throughput_only:
+        add, total = run_throughput(args)
+        print(f"RESULT {add:.1f} {total:.1f}")
+        return 0
+    if args.base:
+        compare_base(args)
+    elif not args.skip_throughput:
         pool, sents = make_pool(min(args.window, 3000))
         pool_texts = synth(random.Random(SEED), sents, min(args.window, 3000))  # as in make_pool
         memory(pool, [10_000, args.window])
         throughput(pool, pool_texts, sents, args.window, args.n, args.poll)
+    if args.skip_lookups:
+        return 0
     lookup_scaling([10_000, 100_000, 1_000_000], args.queries)
+    fp_lookup_scaling([10_000, 100_000, 1_000_000], args.queries)
+    simhash_index_vs_ours(args.simhash_n, min(args.queries, 500), [3, 6, 9, 12])
     return 0
 
 

@@ -125,7 +125,9 @@ def dd() -> Deduper:
 )
 def test_copy_variants_point_to_original(dd: Deduper, text: str) -> None:
     r = dd.add(item("copy", text), T0 + 60)
-    assert (r.duplicate_of, r.reason, r.story) == ("orig", "near-dup", "orig")
+    # "simhash": found by the fingerprint stage, "near-dup": by the LSH stage
+    assert (r.duplicate_of, r.story) == ("orig", "orig")
+    assert r.reason in ("simhash", "near-dup")
 
 
 def test_exact_text_and_exact_url(dd: Deduper) -> None:
@@ -277,7 +279,8 @@ def test_eviction_compacts_and_keeps_working() -> None:
     # every u<i> is a copy of u0; u0 left the window long ago, but its surviving copies
     # still carry the family root, so a new copy names u0 (no chain, no lookup of u0)
     r = d.add(item("x", UNRELATED + " Item 1499 of this series."), T0 + 1500)
-    assert (r.duplicate_of, r.reason, r.story) == ("u0", "near-dup", "u0")
+    assert (r.duplicate_of, r.story) == ("u0", "u0")
+    assert r.reason in ("simhash", "near-dup")
 
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dedup"
@@ -367,13 +370,13 @@ def test_batch_verification_agrees_with_pairwise() -> None:
         return np.concatenate([a, np.full(k - len(a), fill, dtype=a.dtype)])
 
     rows = np.stack([pad(s.sketch, k1, 0xFFFFFFFF) for s in sk])
-    pos = np.stack([pad(s.pos, k1, 0) for s in sk])
     skel = np.stack([pad(s.skel, k2, 0xFFFFFFFF) for s in sk])
-    lens = np.array([[len(s.sketch), len(s.skel)] for s in sk], dtype=np.int64)
+    opening = np.stack([pad(s.opening, tf.OPENING_N, 0) for s in sk])
+    lens = np.array([[len(s.sketch), len(s.skel), 0, len(s.opening)] for s in sk], dtype=np.int64)
     sizes = np.array([[s.nshingles, s.nskel, s.ntokens] for s in sk], dtype=np.int64)
     n_copies = 0
     for me in sk:
-        ok, score = is_copy_batch(me, rows, pos, skel, lens, sizes)
+        ok, score = is_copy_batch(me, rows, skel, opening, lens, sizes)
         for j, other in enumerate(sk):
             want, want_score = is_copy(me, other)
             assert ok[j] == want

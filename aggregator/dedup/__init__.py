@@ -7,16 +7,25 @@ Three layers, each a pure decision over stored sketches (no raw text is kept):
    64-bit hashes.  The URL hash is a key of the candidate index; identical texts (of at least
    ``MIN_TEXT_TOKENS`` words) share every band key, so the text hash is checked on the band
    candidates and needs no key of its own.
-2. **Syndicated copies**: candidates come from one exact-key ``KeyIndex`` over MinHash-LSH
-   band keys (``LSH_BANDS`` x ``LSH_ROWS``, one-permutation hashing of word 3-shingles +
-   function-word skeleton 6-grams), which catches spun, truncated and re-ordered copies.
+2. **Syndicated copies**, in two stages.  First the *simhash* stage: every article has a
+   64-bit simhash fingerprint (``features.simhash64``, the ``simhash`` package, word
+   counts as features); a ``FingerprintIndex`` (permuted tables after Manku et al. 2007:
+   10 tables of 25-26 bits, lookup cost flat in the window size; the URL key rides in the
+   same index) returns the stored fingerprints within ``SIMHASH_K`` bits, and a candidate
+   that verification accepts is the copy (reason ``simhash``) without asking the second
+   stage.  What it cannot see (spun, truncated, re-ordered and edited copies further than
+   ``SIMHASH_K`` bits) falls through to one exact-key ``KeyIndex`` over MinHash-LSH band
+   keys (``LSH_BANDS`` x ``LSH_ROWS``, one-permutation hashing of word 3-shingles +
+   function-word skeleton 6-grams; reason ``near-dup``).
    The index is a sorted uint32 key array + a directory on the top key bits + a small
    pending dict, so lookup cost does not grow with the window.  Candidates are verified
    (``is_copy``, vectorised as ``is_copy_batch``) from bottom-k sketches: word 3-shingle
    Jaccard, or for synonym-spun copies skeleton Jaccard (spinners swap content words one for
-   one and leave function words alone), or for truncated copies containment *within the
-   opening* of the longer text (an article that quotes a passage from the middle of another
-   is not a copy).
+   one and leave function words alone), or for truncated copies an asymmetric rule: the
+   shorter text's opening shingles found in the longer one's opening (each article keeps
+   its first ``OPENING_N`` distinct shingles exactly), with a loose containment of the
+   shorter in the longer and a minimum length, so a teaser cut to 30% collapses into its
+   article while a short text on the same subject (another opening) does not.
 3. **Stories**: a non-duplicate article joins the story whose TF-IDF centroid (IDF from
    time-decayed online document counts; names and numbers boosted; title words included) is
    most similar, if the cosine reaches ``STORY_MIN_COSINE`` and the story was active within
@@ -53,7 +62,7 @@ through the same path as ``add`` and stages index keys, which the next ``add``, 
 or ``consolidate`` indexes in bulk, so a restart with 100k articles takes seconds.
 
 Modules: ``features`` (pure feature extraction, run in worker processes), ``copies`` (copy
-verification), ``keyindex``, ``columns``, ``docfreq``, ``stories`` (online assignment),
+verification), ``fingerprints`` (the simhash index), ``keyindex``, ``columns``, ``docfreq``, ``stories`` (online assignment),
 ``linkage`` and ``consolidate`` (story revision), ``persist`` (snapshot format),
 ``deduper`` (the ``Deduper``), ``batch`` (the ``aggregator cluster`` command),
 ``thresholds`` (every tuned number, with the data it was tuned on).

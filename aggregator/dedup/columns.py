@@ -30,6 +30,8 @@ class Row(NamedTuple):
     skel: U32
     vterms: U32  # story vector (empty for a copy), sorted terms ...
     vvals: F16  # ... and their weights
+    opening: U32  # first distinct shingles in order (empty from a version 3 snapshot)
+    simhash: int  # 64-bit simhash fingerprint (0 from a version 3 snapshot: not indexed)
 
 
 class Columns:
@@ -44,10 +46,12 @@ class Columns:
         self.urlh = np.zeros(cap, dtype=np.uint64)
         self.thash = np.zeros(cap, dtype=np.uint64)
         self.sizes = np.zeros((cap, 3), dtype=np.int32)  # nshingles, nskel, ntokens
-        self.lens = np.zeros((cap, 3), dtype=np.uint8)  # sketch, skel, vector lengths
+        self.lens = np.zeros((cap, 4), dtype=np.uint8)  # sketch, skel, vector, opening lengths
         self.sketch = np.zeros((cap, k), dtype=np.uint32)
         self.pos = np.zeros((cap, k), dtype=np.uint8)
         self.skel = np.zeros((cap, k2), dtype=np.uint32)
+        self.opening = np.zeros((cap, tf.OPENING_N), dtype=np.uint32)
+        self.simhash = np.zeros(cap, dtype=np.uint64)
         self.vterms = np.zeros((cap, STORY_TERMS), dtype=np.uint32)
         self.vvals = np.zeros((cap, STORY_TERMS), dtype=np.float16)
         self.cterms = np.zeros((cap, CONS_TERMS), dtype=np.uint32)  # consolidation vector:
@@ -69,6 +73,8 @@ class Columns:
         "sketch",
         "pos",
         "skel",
+        "opening",
+        "simhash",
         "vterms",
         "vvals",
         "cterms",
@@ -90,13 +96,14 @@ class Columns:
     def write(self, row: Row) -> int:
         """Append ``row`` as a live row; returns its slot (story columns are set apart)."""
         slot = self.append()
-        ks, kk, kv = len(row.sketch), len(row.skel), len(row.vterms)
+        ks, kk, kv, ko = len(row.sketch), len(row.skel), len(row.vterms), len(row.opening)
         self.time[slot] = row.time
         self.alive[slot] = True
         self.is_root[slot] = row.is_root
         self.urlh[slot], self.thash[slot] = row.urlh, row.thash
         self.sizes[slot] = (row.nshingles, row.nskel, row.ntokens)
-        self.lens[slot] = (ks, kk, kv)
+        self.lens[slot] = (ks, kk, kv, ko)
+        self.opening[slot, :ko], self.simhash[slot] = row.opening, row.simhash
         self.sketch[slot, :ks], self.pos[slot, :ks] = row.sketch, row.pos
         self.skel[slot, :kk] = row.skel
         self.vterms[slot, :kv], self.vvals[slot, :kv] = row.vterms, row.vvals
@@ -104,7 +111,7 @@ class Columns:
 
     def row(self, slot: int) -> Row:
         """The ``Row`` that ``write`` stored at ``slot`` (views into the columns)."""
-        ks, kk, kv = self.lens[slot].tolist()
+        ks, kk, kv, ko = self.lens[slot].tolist()
         nsh, nsk, ntok = self.sizes[slot].tolist()
         return Row(
             time=float(self.time[slot]),
@@ -119,6 +126,8 @@ class Columns:
             skel=self.skel[slot, :kk],
             vterms=self.vterms[slot, :kv],
             vvals=self.vvals[slot, :kv],
+            opening=self.opening[slot, :ko],
+            simhash=int(self.simhash[slot]),
         )
 
     def _resize(self, cap: int) -> None:

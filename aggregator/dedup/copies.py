@@ -2,7 +2,8 @@
 
 Pure functions over bottom-k sketches (``features``): ``is_copy`` for one pair and
 ``is_copy_batch``, the same rules vectorised over many stored rows (what the Deduper runs
-on the candidates its band-key index returns).  ``text_hash`` is the exact-text identity.
+on the candidates its fingerprint and band-key indexes return).  ``text_hash`` is the
+exact-text identity.  Truncated copies are told by their opening (``opening_overlap``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from aggregator.dedup.thresholds import (
     TINY_JACCARD,
     TRUNC_CONTAINMENT,
     TRUNC_MIN_RATIO,
-    TRUNC_PREFIX,
+    TRUNC_MIN_SHINGLES,
+    TRUNC_OPENING,
+    TRUNC_OPENING_HEAD,
 )
 
 I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,21 @@ class CopySketch:
     skel: U32
     nskel: int
     ntokens: int
+    opening: U32  # first distinct shingles, in order of occurrence
 
     @classmethod
     def of(cls, f: Features) -> CopySketch:
-        return cls(f.sketch, f.sketch_pos, f.nshingles, f.skel, f.nskel, f.ntokens)
+        return cls(f.sketch, f.sketch_pos, f.nshingles, f.skel, f.nskel, f.ntokens, f.opening)
+
+
+def opening_overlap(short: U32, long_: U32) -> float:
+    """Share of the shorter text's first ``TRUNC_OPENING_HEAD`` distinct shingles found among
+    the longer text's opening shingles (0 when either has none): a copy cut to 30% keeps
+    the opening, a different write-up sharing a passage starts otherwise."""
+    head = short[:TRUNC_OPENING_HEAD]
+    if not len(head) or not len(long_):
+        return 0.0
+    return float(np.isin(head, long_).sum()) / len(head)
 
 
 def text_hash(text: str) -> str:
@@ -68,16 +83,14 @@ def is_copy(a: CopySketch, b: CopySketch) -> tuple[bool, float]:
         return True, score
     if j_sk >= SPIN_SKELETON_JACCARD and j_sh >= SPIN_SHINGLE_JACCARD and ns >= SPIN_MIN_SHINGLES:
         return True, score
-    if ns < TRUNC_MIN_RATIO * nl or not in_short or shared < TRUNC_CONTAINMENT * in_short:
+    if (
+        ns < TRUNC_MIN_SHINGLES
+        or ns < TRUNC_MIN_RATIO * nl
+        or not in_short
+        or shared < TRUNC_CONTAINMENT * in_short
+    ):
         return False, score
-    # prefix coverage: of the longer text's first ns distinct shingles (sampled within the
-    # common hash range), the share that the shorter text has
-    head = long_.sketch[(long_.sketch <= cut) & (long_.pos < 256 * ns // nl)]
-    if len(head) == 0:
-        return False, score
-    s_in = short.sketch[short.sketch <= cut]
-    cov = len(np.intersect1d(head, s_in, assume_unique=True)) / len(head)
-    return cov >= TRUNC_PREFIX, score
+    return opening_overlap(short.opening, long_.opening) >= TRUNC_OPENING, score
 
 
 _MAX32 = np.uint32(0xFFFFFFFF)
@@ -110,21 +123,39 @@ def _overlap_batch(
     return shared, in_q, in_r, cut, member
 
 
+def _opening_batch(mine: U32, rows: U32, k: I64, me_short: npt.NDArray[np.bool_]) -> F64:
+    """``opening_overlap`` of ``mine`` against each stored opening (``k`` valid values per
+    row), the shorter text's head looked up in the longer one's opening."""
+    h = TRUNC_OPENING_HEAD
+    valid = np.arange(rows.shape[1]) < k[:, None]
+    if not len(mine):
+        return np.zeros(len(rows))
+    # me the shorter: my head in each row's opening
+    head = mine[:h]
+    in_row = ((rows[:, None, :] == head[None, :, None]) & valid[:, None, :]).any(axis=2)
+    mine_in = in_row.sum(axis=1) / len(head)
+    # the row the shorter: its head in my opening
+    rhead_valid = valid[:, :h]
+    member = np.isin(rows[:, :h], mine) & rhead_valid
+    nrh = rhead_valid.sum(axis=1)
+    rows_in = np.where(nrh > 0, member.sum(axis=1) / np.maximum(nrh, 1), 0.0)
+    out: F64 = np.where(me_short, mine_in, rows_in)
+    return out
+
+
 def is_copy_batch(
     me: CopySketch,
     sketch: U32,
-    pos: U8,
     skel: U32,
+    opening: U32,
     lens: I64,
     sizes: I64,
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
     """``is_copy(me, row)`` for many stored rows at once (same rules, vectorised).
-    ``lens`` = (sketch, skeleton) lengths, ``sizes`` = (nshingles, nskel, ntokens) per row."""
-    m = len(sketch)
+    ``lens`` = (sketch, skeleton, vector, opening) lengths, ``sizes`` = (nshingles, nskel,
+    ntokens) per row."""
     nsh_r, nsk_r, ntok_r = sizes[:, 0], sizes[:, 1], sizes[:, 2]
-    shared, in_q, in_r, cut, member = _overlap_batch(
-        me.sketch, me.nshingles, sketch, lens[:, 0], nsh_r
-    )
+    shared, in_q, in_r, _, _ = _overlap_batch(me.sketch, me.nshingles, sketch, lens[:, 0], nsh_r)
     union = in_q + in_r - shared
     j_sh = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
     s2, q2, r2, _, _ = _overlap_batch(me.skel, me.nskel, skel, lens[:, 1], nsk_r)
@@ -140,26 +171,13 @@ def is_copy_batch(
     )
     trunc = (
         ~ok
+        & (ns >= TRUNC_MIN_SHINGLES)
         & (ns >= TRUNC_MIN_RATIO * nl)
         & (in_short > 0)
         & (shared >= TRUNC_CONTAINMENT * in_short)
     )
     if trunc.any():
-        thr = 256 * ns // np.maximum(nl, 1)
-        cov = np.zeros(m)
-        for i in np.flatnonzero(trunc).tolist():
-            c = cut[i]
-            if me_short[i]:  # the stored row is the longer text
-                head_mask = (np.arange(sketch.shape[1]) < lens[i, 0]) & (sketch[i] <= c)
-                head_mask &= pos[i] < thr[i]
-                nh = int(head_mask.sum())
-                cov[i] = (member[i] & head_mask).sum() / nh if nh else 0.0
-            else:
-                head = me.sketch[(me.sketch <= c) & (me.pos < thr[i])]
-                if len(head):
-                    r = sketch[i, : lens[i, 0]]
-                    cov[i] = in_sorted(head, r[r <= c]).sum() / len(head)
-        ok |= trunc & (cov >= TRUNC_PREFIX)
+        ok |= trunc & (_opening_batch(me.opening, opening, lens[:, 3], me_short) >= TRUNC_OPENING)
     ok = np.where(tiny, j_sh >= TINY_JACCARD, ok)
     ok &= np.minimum(ntok_r, me.ntokens) >= MIN_TEXT_TOKENS
     score = np.where(tiny, j_sh, j_sh + j_sk)

@@ -1,7 +1,8 @@
 """``Deduper``: the online decision for each arriving article, and its persistence.
 
-``add`` finds an exact or near copy (``_find_copy``: band-key candidates from the copy
-index, verified by ``copies.is_copy_batch``), else assigns a story (``stories``); ``evict``
+``add`` finds an exact or near copy (``_find_copy``: URL and simhash candidates from the
+fingerprint index first, then band-key candidates from the LSH index, each verified by
+``copies.is_copy_batch``), else assigns a story (``stories``); ``evict``
 keeps the window bounded; ``consolidate`` (consolidate.py) revises stories after a poll;
 ``snapshot``/``restore`` move one article's state to and from bytes (``persist``).  See the
 package docstring (``aggregator.dedup``) for the layers and the memory layout.
@@ -17,6 +18,7 @@ from array import array
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from aggregator.dedup import features as tf
 from aggregator.dedup import persist
@@ -24,6 +26,7 @@ from aggregator.dedup.columns import F16, Row
 from aggregator.dedup.consolidate import StoryConsolidation
 from aggregator.dedup.copies import CopySketch, is_copy_batch
 from aggregator.dedup.features import U32, Features
+from aggregator.dedup.fingerprints import FingerprintIndex, hamming
 from aggregator.dedup.keyindex import KeyIndex
 from aggregator.dedup.stories import story_hash
 from aggregator.dedup.thresholds import (
@@ -62,7 +65,9 @@ class DedupResult:
     id: str
     duplicate_of: str | None  # the family root (never a chain)
     story: str  # story id: the id of the article that started it (consolidate may rename)
-    reason: str  # "exact-url", "exact-text", "near-dup", "story", "new"
+    # "exact-url", "exact-text", "simhash" (a copy found by its fingerprint), "near-dup" (by
+    # the LSH stage), "story", "new"
+    reason: str
 
 
 def _h64(data: bytes) -> int:
@@ -92,10 +97,13 @@ class Deduper(StoryConsolidation):
 
     def __init__(self, *, window: float = 7 * 86400, story_window: float = 3 * 86400) -> None:
         super().__init__(window, story_window)
-        self._index = KeyIndex()
+        self._index = KeyIndex()  # LSH band keys (the second stage)
+        self._fp = FingerprintIndex()  # simhash table keys and URL keys (the first stage)
         # restored rows: index keys and slots staged for one bulk insert
         self._staged_keys = array("I")
         self._staged_slots = array("i")
+        self._staged_url = array("I")
+        self._staged_url_slots = array("i")
         self._staged_rows = array("i")
         self._nalive = 0
         # slot -> (band keys, all terms) of the last SNAPSHOT_RECENT rows, for snapshot()
@@ -109,7 +117,11 @@ class Deduper(StoryConsolidation):
     def memory_bytes(self) -> int:
         """Bytes held in numpy columns and indexes (Python objects not counted)."""
         return (
-            self._c.nbytes() + self._index.nbytes() + self._sindex.nbytes() + self._df.table.nbytes
+            self._c.nbytes()
+            + self._index.nbytes()
+            + self._fp.nbytes()
+            + self._sindex.nbytes()
+            + self._df.table.nbytes
         )
 
     def add(self, item: DedupItem, now: float, features: Features | None = None) -> DedupResult:
@@ -151,12 +163,13 @@ class Deduper(StoryConsolidation):
             time=t, is_root=root is None, urlh=urlh, thash=thash, nshingles=feats.nshingles,
             nskel=feats.nskel, ntokens=feats.ntokens, sketch=feats.sketch,
             pos=feats.sketch_pos, skel=feats.skel, vterms=vterms, vvals=vvals,
+            opening=feats.opening, simhash=feats.simhash,
         )  # fmt: skip
         slot = self._append(item.id, row, root, story)
         if root is None:
             ctop = np.sort(order[:CONS_TERMS])
             self._set_cons(slot, feats.terms[ctop], feats.weights[ctop])
-        self._index_row(slot, feats.bands, urlh)
+        self._index_row(slot, feats.bands, urlh, feats.simhash)
         if root is None:
             self._df.add(feats.terms, t)
             self._sindex.add(slot, qterms.tolist())
@@ -243,10 +256,11 @@ class Deduper(StoryConsolidation):
         slot = self._append(item_id, s.row, s.root, sid)
         self._remember(slot, s.bands.copy(), s.dfterms.copy())
         urlh = s.row.urlh
-        keys = [_key32(urlh, _URL_SALT)] if urlh else []
+        if urlh:
+            self._staged_url.append(_key32(urlh, _URL_SALT))
+            self._staged_url_slots.append(slot)
         self._staged_keys.frombytes(s.bands.tobytes())
-        self._staged_keys.extend(keys)
-        self._staged_slots.extend([slot] * (len(s.bands) + len(keys)))
+        self._staged_slots.extend([slot] * len(s.bands))
         self._staged_rows.append(slot)
         if s.root is None:
             self._df.add(s.dfterms, s.row.time)
@@ -276,35 +290,58 @@ class Deduper(StoryConsolidation):
         if len(recent) > SNAPSHOT_RECENT:
             del recent[next(iter(recent))]
 
-    def _index_row(self, slot: int, bands: U32, urlh: int) -> None:
+    def _index_row(self, slot: int, bands: U32, urlh: int, fp: int) -> None:
         # no text-hash key: identical texts (>= MIN_TEXT_TOKENS words) share every band key
-        keys = bands.tolist()
-        if urlh:
-            keys.append(_key32(urlh, _URL_SALT))
-        self._index.add(slot, keys)
+        # and the fingerprint
+        self._index.add(slot, bands.tolist())
+        self._fp.add(slot, fp or None, [_key32(urlh, _URL_SALT)] if urlh else ())
 
     def _find_copy(
         self, feats: Features, urlh: int, thash: int, t: float
     ) -> tuple[int | None, str]:
-        keys = feats.bands.tolist()
-        if urlh:
-            keys.append(_key32(urlh, _URL_SALT))
-        hits = self._index.query(keys)
+        """The stored article this one copies, and how it was found: first the URL and the
+        simhash fingerprint (``FingerprintIndex``: exact URL, exact text, or a fingerprint
+        within ``SIMHASH_K`` bits that verification accepts), then the LSH stage."""
+        c = self._c
+        fp = feats.simhash or None
+        sl = self._alive(self._fp.query(fp, [_key32(urlh, _URL_SALT)] if urlh else ()), t)
+        if len(sl):
+            if urlh:
+                hit = sl[c.urlh[sl] == np.uint64(urlh)]
+                if len(hit):
+                    return int(hit[0]), "exact-url"
+            if fp is not None:
+                sl = sl[hamming(c.simhash[sl], fp) <= self._fp.k]
+                found = self._verify(feats, thash, sl)
+                if found[0] is not None:
+                    return found[0], "simhash" if found[1] == "near-dup" else found[1]
+        hits = self._index.query(feats.bands.tolist())
         if not hits:
             return None, "new"
-        c = self._c
         sl, nhits = np.unique(np.array(hits, dtype=np.int64), return_counts=True)
         ok = c.alive[sl] & (np.abs(c.time[sl] - t) <= self.window)
-        sl, nhits = sl[ok], nhits[ok]
-        if urlh:
-            hit = sl[c.urlh[sl] == np.uint64(urlh)]
-            if len(hit):
-                return int(hit[0]), "exact-url"
+        return self._verify(feats, thash, sl[ok], nhits[ok])
+
+    def _alive(self, sl: npt.NDArray[np.int64], t: float) -> npt.NDArray[np.int64]:
+        c = self._c
+        out: npt.NDArray[np.int64] = sl[c.alive[sl] & (np.abs(c.time[sl] - t) <= self.window)]
+        return out
+
+    def _verify(
+        self,
+        feats: Features,
+        thash: int,
+        sl: npt.NDArray[np.int64],
+        nhits: npt.NDArray[np.int64] | None = None,
+    ) -> tuple[int | None, str]:
+        """The best verified copy among candidate slots ``sl`` (exact text first)."""
+        c = self._c
         if feats.ntokens >= MIN_TEXT_TOKENS:
             hit = sl[c.thash[sl] == np.uint64(thash)]
             if len(hit):
                 return int(hit[0]), "exact-text"
-        sl = sl[nhits >= MIN_BAND_HITS]
+        if nhits is not None:
+            sl = sl[nhits >= MIN_BAND_HITS]
         if not len(sl):
             return None, "new"
         ks, kk = c.lens[sl, 0].astype(np.int64), c.lens[sl, 1].astype(np.int64)
@@ -312,7 +349,7 @@ class Deduper(StoryConsolidation):
         sk = np.where(np.arange(k1) < ks[:, None], c.sketch[sl], _MAX32)
         sv = np.where(np.arange(k2) < kk[:, None], c.skel[sl], _MAX32)
         ok_, score = is_copy_batch(
-            CopySketch.of(feats), sk, c.pos[sl], sv, np.stack([ks, kk], axis=1),
+            CopySketch.of(feats), sk, sv, c.opening[sl], c.lens[sl].astype(np.int64),
             c.sizes[sl].astype(np.int64),
         )  # fmt: skip
         if not ok_.any():
@@ -327,14 +364,22 @@ class Deduper(StoryConsolidation):
         keys = np.frombuffer(self._staged_keys, dtype=np.uint32)
         slots = np.frombuffer(self._staged_slots, dtype=np.int32)
         rows = np.frombuffer(self._staged_rows, dtype=np.int32).astype(np.int64)
+        self._index.extend(keys, slots)
+        del keys, slots
+        c = self._c
+        fps = c.simhash[rows]
+        fp_rows = rows[fps != 0]
+        self._fp.extend(c.simhash[fp_rows], fp_rows.astype(np.int32))
+        self._fp.extend_keys(
+            np.frombuffer(self._staged_url, dtype=np.uint32),
+            np.frombuffer(self._staged_url_slots, dtype=np.int32),
+        )
         self._staged_keys, self._staged_slots, self._staged_rows = (
             array("I"),
             array("i"),
             array("i"),
         )
-        self._index.extend(keys, slots)
-        del keys, slots
-        c = self._c
+        self._staged_url, self._staged_url_slots = array("I"), array("i")
         r = rows[c.is_root[rows]]
         if len(r):
             qt, mask = self._query_terms(r)
@@ -349,6 +394,7 @@ class Deduper(StoryConsolidation):
         new_slot = np.full(c.n, -1, dtype=np.int32)
         new_slot[keep] = np.arange(int(keep.sum()), dtype=np.int32)
         self._index.remap(new_slot)
+        self._fp.remap(new_slot)
         self._sindex.remap(new_slot)
         c.compact(keep)
         kept = np.flatnonzero(keep).tolist()

@@ -25,12 +25,18 @@ Features of one cleaned article text:
   which costs one sort instead of 64 hash permutations.
 - ``terms``/``weights``: content-word hashes (title words included) with log-tf weights
   (names and numbers boosted); IDF is applied by the Deduper from its online counts.
+- ``opening``: the hashes of the first ``OPENING_N`` distinct word 3-shingles, in order of
+  occurrence: a copy cut to 30% of an article keeps its opening, which a bottom-k sketch of
+  a long text samples too thinly to tell (``copies``: the truncation rule).
+- ``simhash``: a 64-bit simhash fingerprint (the ``simhash`` package) of the word counts:
+  the first, cheap copy stage (``fingerprints``).
 - ``thash``: blake2b of the normalised text (exact-copy identity), so the main process does
   not normalise the text again.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
 import struct
@@ -42,6 +48,7 @@ from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from simhash import Simhash
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
@@ -73,9 +80,17 @@ SKEL_K = 64
 NUM_BINS = 64  # one-permutation min-hash bins (LSH_BANDS x LSH_ROWS)
 LSH_BANDS = 32
 LSH_ROWS = 2
-# tf multiplier for names (capitalised mid-sentence) and numbers; tuned with the story
-# thresholds on ecbplus-stories topics 1-15 (see aggregator/dedup/thresholds.py)
-ENTITY_BOOST = 3.0
+# tf multiplier for names (capitalised mid-sentence: people, places, organisations) and
+# numbers (counts, dates, times); chosen with CONS_MIN_SIMILARITY on ecbplus-stories
+# topics 1-15 held out by topic (bench/dedup_eval.py; aggregator/dedup/thresholds.py)
+ENTITY_BOOST = 5.0
+OPENING_N = 48  # distinct shingles of a text's opening kept in order (truncated copies)
+# simhash features: every word (function words too: spinners leave them alone), weight = its
+# count capped at SIMHASH_WEIGHT_CAP.  The package multiplies uint8 bit arrays by the weight:
+# above 255 numpy 2 raises OverflowError, above 50 it leaves its fast batched path.  Chosen
+# on ecbplus-syndication topics 1-15 against word 2/3-shingles (bench/dedup_eval.py; see
+# docs/decisions.md): words put the most true copies within a small distance.
+SIMHASH_WEIGHT_CAP = 50
 
 _WILDCARD = zlib.crc32(b"\x00*")
 _EMPTY32: U32 = np.zeros(0, dtype=np.uint32)
@@ -95,19 +110,21 @@ class Features:
     weights: F32  # log-tf (entity-boosted) per term, aligned with ``terms``
     ntokens: int
     thash: bytes  # 16-byte hash of the normalised text
+    opening: U32  # first OPENING_N distinct shingle hashes, in order of occurrence
+    simhash: int  # 64-bit simhash fingerprint (unsigned)
 
     def __reduce__(self) -> tuple[Callable[[bytes], Features], tuple[bytes]]:
         """Pickle as one bytes object (workers send these to the main process)."""
         head = _PACK.pack(
             self.nshingles, self.nskel, self.ntokens, self.thash, len(self.sketch),
-            len(self.skel), len(self.bands), len(self.terms),
+            len(self.skel), len(self.bands), len(self.terms), self.simhash, len(self.opening),
         )  # fmt: skip
         parts = (self.sketch, self.sketch_pos, self.skel, self.bands, self.terms,
-                 self.weights.astype(np.float16))  # fmt: skip
+                 self.weights.astype(np.float16), self.opening)  # fmt: skip
         return _unpack, (head + b"".join(a.tobytes() for a in parts),)
 
 
-_PACK = struct.Struct("<III16sHHHH")
+_PACK = struct.Struct("<III16sHHHHQH")
 
 
 _G = TypeVar("_G", bound=np.generic)
@@ -129,13 +146,14 @@ class BlobReader:
 
 
 def _unpack(blob: bytes) -> Features:
-    nsh, nsk, ntok, thash, ks, kk, nb, nt = _PACK.unpack_from(blob)
+    nsh, nsk, ntok, thash, ks, kk, nb, nt, fp, no = _PACK.unpack_from(blob)
     r = BlobReader(blob, _PACK.size)
     sketch, spos, skel = r.take(np.uint32, ks), r.take(np.uint8, ks), r.take(np.uint32, kk)
     bands, terms, w16 = r.take(np.uint32, nb), r.take(np.uint32, nt), r.take(np.float16, nt)
     return Features(
         sketch=sketch, sketch_pos=spos, nshingles=nsh, skel=skel, nskel=nsk, bands=bands,
         terms=terms, weights=w16.astype(np.float32), ntokens=ntok, thash=thash,
+        opening=r.take(np.uint32, no), simhash=fp,
     )  # fmt: skip
 
 
@@ -234,6 +252,30 @@ def _hashes(words: list[str]) -> list[int]:
     return out  # type: ignore[return-value]
 
 
+def _feature_hash(feature: bytes) -> bytes:
+    """The ``simhash`` package's feature hash: our features are already 64-bit hashes,
+    written as 16 hex digits, so their bytes are the hash (bytes take the package's short
+    path; it probes the function once with ``b"test"``)."""
+    try:
+        return binascii.unhexlify(feature)
+    except (binascii.Error, ValueError):
+        return hashlib.blake2b(feature, digest_size=8).digest()
+
+
+def simhash64(th: U64) -> int:
+    """64-bit simhash (``simhash.Simhash``) of a token-hash sequence: one feature per
+    distinct word (its 32-bit hash mixed to 64 bits), weight = count, capped at
+    ``SIMHASH_WEIGHT_CAP`` (never above 255: numpy 2 overflow in the package)."""
+    if len(th) == 0:
+        return 0
+    words, counts = np.unique(th, return_counts=True)
+    feats = [
+        (f"{h:016x}", min(c, SIMHASH_WEIGHT_CAP))
+        for h, c in zip(_mix(words).tolist(), counts.tolist(), strict=True)
+    ]
+    return int(Simhash(feats, f=64, hashfunc=_feature_hash).value)
+
+
 def tokens(text: str) -> tuple[list[str], list[str]]:
     """Case-folded word tokens, and the (case-folded) tokens that look like names or numbers
     (capitalised in mid-sentence somewhere in the text, or containing a digit)."""
@@ -270,7 +312,7 @@ def extract(text: str, title: str = "") -> Features:
     # shingle sketch: sorted unique 32-bit hashes with their first-occurrence rank
     sh32 = (sh64 >> np.uint64(32)).astype(np.uint32)
     nsh = 0
-    sketch, pos = _EMPTY32, np.zeros(0, dtype=np.uint8)
+    sketch, pos, opening = _EMPTY32, np.zeros(0, dtype=np.uint8), _EMPTY32
     if len(sh32):
         order = np.argsort(sh32, kind="stable")
         s = sh32[order]
@@ -283,8 +325,10 @@ def extract(text: str, title: str = "") -> Features:
         ranks = np.searchsorted(np.sort(first_at), first_at[:SKETCH_K])
         sketch = uniq[:SKETCH_K].copy()
         pos = (ranks * 256 // nsh).astype(np.uint8)
+        opening = sh32[np.sort(first_at)[:OPENING_N]]
     skel_all = _sorted_unique((sk64 >> np.uint64(32)).astype(np.uint32))
     bands = oph_bands(np.concatenate([sh64, sk64]))
+    fingerprint = simhash64(th)
     # story terms: content words of text and title, names and numbers boosted
     if title:
         twords, tents = tokens(title)
@@ -316,6 +360,8 @@ def extract(text: str, title: str = "") -> Features:
         weights=weights,
         ntokens=ntokens,
         thash=thash,
+        opening=opening,
+        simhash=fingerprint,
     )
 
 

@@ -6,8 +6,12 @@ time, URL and text hashes, sizes, the lengths of every part), the root and story
 an unused third string (UTF-8), then the arrays: shingle sketch (uint32) and positions
 (uint8), skeleton sketch (uint32), LSH band keys (uint32), story vector terms (uint32) and
 weights (float16), the article's terms for document frequencies (uint32), and the
-consolidation vector's terms (uint32) and weights (float16).  ~2 KB per article.
-Version 2 (no consolidation vector) is still read; version 1 (whole shingle sets) is not.
+consolidation vector's terms (uint32) and weights (float16), and (version 4) the opening
+shingles (uint32), with the simhash fingerprint and the opening's length at the end of the
+header.  ~2.2 KB per article.  Versions 2 (no consolidation vector) and 3 (no simhash, no
+opening: such a row is simply not found by the simhash stage or the truncation rule) are
+still read; version 1 (whole shingle sets) is not.  The snapshot is the article's
+``dedup_state`` column: the fingerprint is stored with the article without a schema change.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from aggregator.dedup.features import U32, BlobReader
 HEADER_V2 = struct.Struct("<BBdQQIIIHHHHHHHH")
 # version, flags, time, urlh, thash, ntokens, nshingles, nskel,
 # len sketch, len skel, len bands, len vector, len terms(df), 3 string lengths
-HEADER = struct.Struct("<BBdQQIIIHHHHHHHHH")  # version 3: + len consolidation vector
-VERSION = 3
+HEADER_V3 = struct.Struct("<BBdQQIIIHHHHHHHHH")  # version 3: + len consolidation vector
+HEADER = struct.Struct("<BBdQQIIIHHHHHHHHHQH")  # version 4: + simhash, len opening
+VERSION = 4
+_HEADERS = {2: HEADER_V2, 3: HEADER_V3, VERSION: HEADER}
 
 
 class Stored(NamedTuple):
@@ -58,21 +64,27 @@ def encode(s: Stored) -> bytes:
         len(s.dfterms),
         *(len(x) for x in strs),
         len(s.cterms),
+        r.simhash,
+        len(r.opening),
     )
-    arrays = (r.sketch, r.pos, r.skel, s.bands, r.vterms, r.vvals, s.dfterms, s.cterms, s.cvals)
+    arrays = (
+        r.sketch, r.pos, r.skel, s.bands, r.vterms, r.vvals, s.dfterms, s.cterms, s.cvals,
+        r.opening,
+    )  # fmt: skip
     return head + b"".join(strs) + b"".join(a.tobytes() for a in arrays)
 
 
 def decode(blob: bytes) -> Stored | None:
     """The snapshot in ``blob`` (arrays are read-only views into it); None for a blob of an
     unknown or older format (version 1: whole shingle sets)."""
-    if not blob or blob[0] not in (2, VERSION):
+    header = _HEADERS.get(blob[0]) if blob else None
+    if header is None:
         return None
-    header = HEADER if blob[0] == VERSION else HEADER_V2
     (ver, isdup, t, urlh, thash, ntok, nsh, nsk, ks, kk, nb, kv, nt, *lens) = header.unpack_from(
         blob
     )
-    ncons = lens.pop() if ver == VERSION else 0
+    fp, nopen = (lens.pop(-2), lens.pop()) if ver >= 4 else (0, 0)
+    ncons = lens.pop() if ver >= 3 else 0
     pos = header.size
     strs = []
     for n in lens:
@@ -87,6 +99,7 @@ def decode(blob: bytes) -> Stored | None:
     row = Row(
         time=t, is_root=not isdup, urlh=urlh, thash=thash, nshingles=nsh, nskel=nsk,
         ntokens=ntok, sketch=sketch, pos=spos, skel=skel, vterms=vterms, vvals=vvals,
+        opening=rd.take(np.uint32, nopen), simhash=fp,
     )  # fmt: skip
     return Stored(
         row=row, root=strs[0] if isdup else None, story=strs[1], bands=bands,
