@@ -477,9 +477,13 @@ def evaluate_cleaner(pages: Sequence[dict[str, object]], d: Data, hand: dict[str
         labels = label_page(page, hand)
         model = models[site_fold.get(str(page["site"]), 0)]
         for name, m in (("rules", None), ("rules+classifier", model)):
-            kept = set(clean_structured(blocks, title=title, model=m).kept_indices)
+            result = clean_structured(blocks, title=title, model=m)
+            kept = set(result.kept_indices)
+            gone = [i for i in range(len(blocks)) if i not in kept]
+            # the title heading is kept apart as the article's title, not lost: not counted
+            titles = {i for i, (why, _) in zip(gone, result.removed, strict=True) if why == "title"}
             for i, letter in enumerate(labels):
-                if letter:
+                if letter and i not in titles:
                     counts[name, "C" if letter == "C" else "B", i not in kept] += 1
     print("\nthe whole cleaner on the labelled blocks (classifier held out by site):")
     for name in ("rules", "rules+classifier"):
