@@ -18,6 +18,7 @@ from aggregator.enrich.extract import (
     clean_feed_html,
     extract_file,
     extract_page,
+    feed_blocks,
     is_teaser,
 )
 from aggregator.errors import ExtractError
@@ -323,3 +324,10 @@ def test_text_after_a_subheading_outside_any_paragraph_is_kept() -> None:
         "one",
         "end.",  # "Tags": loose metadata, not a sentence
     ]
+
+
+def test_a_line_break_ends_a_line_and_never_glues_its_two_sides() -> None:
+    blocks = feed_blocks("Jane Doe<br>Staff writer<br><br>The council met on Monday.<br>")
+    assert [b.text for b in blocks] == ["Jane Doe", "Staff writer", "The council met on Monday."]
+    got = clean_feed_html("The council met on Monday.<br>Share this article")
+    assert got.text == "The council met on Monday."

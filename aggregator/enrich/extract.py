@@ -373,6 +373,8 @@ class _FeedWalker:
 
     def flush(self) -> None:
         run = self.run
+        while run and not isinstance(run[-1], str) and run[-1].tag == "br":
+            run.pop()  # a line break that ends the paragraph adds nothing
         if not run:
             return
         frag = "".join(
@@ -408,7 +410,6 @@ class _FeedWalker:
         run = self.run
         if el.text:
             run.append(el.text)
-        prev_br = False
         for child in el:
             tag = child.tag.lower() if isinstance(child.tag, str) else ""
             if tag in _SKIP_TAGS or not tag:
@@ -423,16 +424,15 @@ class _FeedWalker:
                 self.walk(child)
                 self.flush()
             elif tag == "br":
-                if prev_br:
-                    self.flush()
-                prev_br = True
+                # a line break ends a line: each line is a block of its own, so that a prompt
+                # on the line after a sentence ("...<br>Share this article") goes alone and
+                # the two sides are never glued
+                self.flush()
                 if child.tail and child.tail.strip():
                     run.append(child.tail)
-                    prev_br = False
                 continue
             else:
                 run.append(child)
-            prev_br = False
             if child.tail:
                 run.append(child.tail)
 
