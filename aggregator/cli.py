@@ -42,18 +42,16 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper()), format=fmt, stream=sys.stderr, force=True
     )
-    for noisy in (
-        "httpx",
-        "httpcore",
-        "apscheduler",
-        "trafilatura",
-        "htmldate",
-        "courlan",
-        "charset_normalizer",
-        "readability",
-        "justext",
-    ):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, getattr(logging, level.upper())))
+    chosen = getattr(logging, level.upper())
+    for noisy in ("httpx", "httpcore", "apscheduler", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, chosen))
+    # The page parsers log a hostile page's trouble as ERROR ("empty HTML tree"); we report
+    # the page's failure ourselves (extract: "no main text found in page", status: per feed),
+    # so theirs is heard only at debug level.
+    for page_parser in ("trafilatura", "htmldate", "courlan", "readability", "justext"):
+        logging.getLogger(page_parser).setLevel(
+            logging.DEBUG if chosen <= logging.DEBUG else logging.CRITICAL
+        )
 
 
 def _fail(message: str, code: int = EXIT_RUNTIME) -> NoReturn:
