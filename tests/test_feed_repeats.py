@@ -342,3 +342,30 @@ def test_a_template_feed_keeps_its_items_whole(httpd: FixtureHTTPServer, tmp_pat
         _poll(config, store, Clock(datetime(2026, 11, 2, 9, tzinfo=UTC)))
         texts = _texts(store)
     assert len(texts) == 5 and all(APPEAL_1 in text for text, _ in texts.values())
+
+
+def test_a_teaser_of_another_story_of_the_site_goes_as_a_headline_or_a_slug(
+    httpd: FixtureHTTPServer, tmp_path: Path
+) -> None:
+    """ "Related" teasers that are only another story's headline, or its lowercase URL slug,
+    with no marker a phrase table knows."""
+    names = sorted(ARTICLES)[:3]
+    titles = [ARTICLES[n]["title"] for n in names]
+    slug = "-".join(titles[2].lower().replace("’", "").replace("'", "").split())
+    bodies = {n: "".join(f"<p>{escape(p)}</p>" for p in ARTICLES[n]["paragraphs"]) for n in names}
+    teasers = f"<p>{escape(titles[0])}</p><p>{escape(slug)}</p>"
+    items = [
+        _item(0, names[0], bodies[names[0]]),
+        _item(1, names[1], bodies[names[1]] + teasers),
+        _item(2, names[2], bodies[names[2]]),
+    ]
+    httpd.static("/teasers.xml", _feed(items))
+    config = _config(tmp_path, httpd.url("/teasers.xml"))
+    with Store(config.database) as store:
+        _poll(config, store, Clock(datetime(2026, 11, 2, 9, tzinfo=UTC)))
+        texts = _texts(store)
+    assert len(texts) == 3
+    assert titles[0] not in texts[names[1]][0] and slug not in texts[names[1]][0]
+    for n in names:
+        for para in ARTICLES[n]["paragraphs"]:
+            assert para in texts[n][0], (n, para[:60])

@@ -331,6 +331,7 @@ class Enricher:
         batch per worker, so the per-call overhead is paid a few times per chunk, not per
         article."""
         feeds = self._feeds
+        self.learning.forget_headlines()  # the poll stored new articles (and headlines)
         learned = {site: self.learning.exact(site) for site in {r.site for r in rows}}
         pairs = {(r.site, r.feed_url) for r in rows}
         rules = {pair: self.learning.rules(*pair) for pair in pairs}

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 # again across polls (2 are needed) and to judge a middle block's share; small enough that
 # a chunk of 400 articles from 400 sites stays cheap (one indexed query per site).
 RECENT_ARTICLES = 12
+# How many of a site's latest headlines a teaser is looked up in (one indexed query per site
+# and chunk; articles link to recent stories of their own site).
+RECENT_HEADLINES = 500
 
 # (the articles' blocks, the blocks the site has learned already)
 LearnGroup = tuple[list[list[str | None]], tuple[LearnedBlock, ...]]
@@ -72,6 +75,7 @@ class SiteLearning:
         self._feeds = feeds  # the current config's feeds (hot reload swaps them)
         self._exact: dict[str, frozenset[str]] = {}
         self._near: dict[str, tuple[LearnedBlock, ...]] = {}
+        self._headlines: dict[str, frozenset[str]] = {}
 
     def exact(self, site: str) -> frozenset[str]:
         if site not in self._exact:
@@ -90,7 +94,22 @@ class SiteLearning:
         feed: FeedConfig | None = self._feeds().get(feed_url)
         keep = feed.keep_blocks if feed is not None else ()
         drop = feed.drop_blocks if feed is not None else ()
-        return BlockRules(learned=self.near(site), keep=keep, drop=drop)
+        return BlockRules(
+            learned=self.near(site), keep=keep, drop=drop, headlines=self.headlines(site)
+        )
+
+    def headlines(self, site: str) -> frozenset[str]:
+        """The site's recent headlines (a teaser of one inside another article goes)."""
+        if not site:
+            return frozenset()
+        if site not in self._headlines:
+            titles = self.store.recent_site_titles(site, RECENT_HEADLINES)
+            self._headlines[site] = repeats.headline_keys(titles)
+        return self._headlines[site]
+
+    def forget_headlines(self) -> None:
+        """New articles were stored: read the sites' headlines again when next needed."""
+        self._headlines.clear()
 
     def group(self, site: str, items: Sequence[tuple[int, str, Extracted]]) -> LearnGroup | None:
         """What ``learn_job`` compares for ``site``: a chunk's articles ``(id, feed URL,

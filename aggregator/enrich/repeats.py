@@ -132,6 +132,17 @@ def near(text: str, learned: str) -> bool:
 
 # ---- rules: what a feed's articles lose ------------------------------------------------------
 
+# A teaser line is short; a headline of fewer words than this may be a section heading too
+# ("Weather", "Sports results") and is not used.
+HEADLINE_MAX_CHARS = 200
+HEADLINE_MIN_WORDS = 4
+
+
+def headline_keys(titles: Iterable[str | None]) -> frozenset[str]:
+    """The normalised headlines of ``titles`` that are long enough to identify a story."""
+    keys = (normalise(t) for t in titles if t)
+    return frozenset(k for k in keys if len(k.split()) >= HEADLINE_MIN_WORDS)
+
 
 @dataclass(frozen=True)
 class BlockRules:
@@ -142,9 +153,17 @@ class BlockRules:
     learned: tuple[LearnedBlock, ...] = ()
     keep: tuple[re.Pattern[str], ...] = ()
     drop: tuple[re.Pattern[str], ...] = ()
+    # normalised headlines of the site's other articles (``headline_keys``): a block that is
+    # only one of them (or its URL slug) is a teaser of another story
+    headlines: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.learned or self.keep or self.drop)
+        return bool(self.learned or self.keep or self.drop or self.headlines)
+
+    def teaser(self, text: str) -> bool:
+        """``text`` is nothing but another article's headline (case, punctuation, hyphens of a
+        slug and digits aside)."""
+        return len(text) <= HEADLINE_MAX_CHARS and normalise(text) in self.headlines
 
     def keeps(self, text: str) -> bool:
         return any(p.search(text) for p in self.keep)
@@ -173,11 +192,13 @@ def removals(texts: Sequence[str], rules: BlockRules) -> list[str | None]:
             reason[i] = "drop_blocks"
         elif rules.learned and rules.learned_hit(t, edge=False):
             reason[i] = "learned"
+        elif rules.headlines and rules.teaser(t):
+            reason[i] = "headline"
     if rules.learned:
         for order in (range(n - 1, -1, -1), range(n)):
             _peel(texts, order, reason, keep, rules)
     if all(r is not None for r in reason):
-        reason = [None if r == "learned" else r for r in reason]
+        reason = [None if r in ("learned", "headline") else r for r in reason]
     return reason
 
 

@@ -226,6 +226,13 @@ class Store(PollStore):
         ).fetchall()
         return [(int(r[0]), str(r[1])) for r in rows]
 
+    def recent_site_titles(self, site: str, limit: int) -> list[str]:
+        """The titles of the ``limit`` latest articles of a site (cleaned or not), newest first."""
+        rows = self._db.execute(
+            "SELECT title FROM articles WHERE site = ? ORDER BY id DESC LIMIT ?", (site, limit)
+        ).fetchall()
+        return [str(r[0]) for r in rows if r[0]]
+
     def site_learned(self, site: str, limit: int) -> tuple[LearnedBlock, ...]:
         """The near-copy blocks a site has learned, the most seen first (at most ``limit``)."""
         rows = self._db.execute(
