@@ -455,12 +455,17 @@ def clean_feed_html(
 # ---- files -----------------------------------------------------------------------------------
 
 
-def extract_file(path: Path, url: str | None = None) -> Extracted:
-    """Extract a saved page (``.html`` or ``.html.gz``), as the pipeline would store it."""
+def read_page(path: Path) -> bytes:
+    """A saved page's bytes (``.html`` or ``.html.gz``)."""
     try:
         raw = path.read_bytes()
         if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise ExtractError(f"cannot read {path}: {e}") from e
-    return extract_page(raw, url)
+    return raw
+
+
+def extract_file(path: Path, url: str | None = None) -> Extracted:
+    """Extract a saved page (``.html`` or ``.html.gz``), as the pipeline would store it."""
+    return extract_page(read_page(path), url)

@@ -9,14 +9,13 @@ file's directory (pages saved together from one site). One file alone learns not
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from aggregator.enrich import repeats
-from aggregator.enrich.extract import Extracted, extract_page
+from aggregator.enrich.extract import Extracted, extract_page, read_page
 from aggregator.enrich.learning import doc_blocks
 from aggregator.errors import ExtractError
 from aggregator.urls import site_of
@@ -29,17 +28,6 @@ _CANONICAL = re.compile(
 )
 _HREF = re.compile(rb"\b(?:href|content)\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 HEAD_BYTES = 65536  # the canonical link sits in the head
-
-
-def read_page(path: Path) -> bytes:
-    """A saved page's bytes (``.html`` or ``.html.gz``)."""
-    try:
-        raw = path.read_bytes()
-        if path.suffix == ".gz" or raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
-        raise ExtractError(f"cannot read {path}: {e}") from e
-    return raw
 
 
 def page_site(raw: bytes, path: Path, url: str | None) -> str:
