@@ -331,3 +331,17 @@ def test_a_line_break_ends_a_line_and_never_glues_its_two_sides() -> None:
     assert [b.text for b in blocks] == ["Jane Doe", "Staff writer", "The council met on Monday."]
     got = clean_feed_html("The council met on Monday.<br>Share this article")
     assert got.text == "The council met on Monday."
+
+
+def test_second_pass_runs_only_when_the_first_kept_too_little() -> None:
+    from aggregator.enrich.extract import RECALL_GAIN, second_pass, visible_chars
+
+    html = (SITE / ARTICLES[0]).read_bytes()
+    first = extract_page(html, "https://harbor.example/news/" + ARTICLES[0])
+    assert len(first.text) > 0 and visible_chars(html) > len(first.text)
+    assert len(first.text) >= 0.4 * visible_chars(html)  # the fixture's article covers it
+    assert second_pass(html, None, first) is None  # covered enough: no second run
+    again = second_pass(html, None, None)  # nothing from the first pass: the recall run
+    assert again is not None and len(again.text) >= RECALL_GAIN
+    assert "every block" not in again.text
+    assert second_pass(b"", None, None) is None and visible_chars(b"") == 0

@@ -120,10 +120,11 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 }
 
 
-def run_trafilatura(html: str | bytes, url: str | None) -> Document | None:
+def run_trafilatura(html: str | bytes, url: str | None, *, recall: bool = False) -> Document | None:
     """trafilatura's ``bare_extraction`` on HTML we hold; ``None`` when it finds no text.
 
-    Returns trafilatura's ``Document`` (``.body`` is its XML tree). Never fetches.
+    Returns trafilatura's ``Document`` (``.body`` is its XML tree). Never fetches. ``recall``:
+    with trafilatura's ``favor_recall`` (the second pass of :func:`extract_page`).
     """
     from trafilatura import bare_extraction
     from trafilatura.utils import load_html
@@ -137,11 +138,12 @@ def run_trafilatura(html: str | bytes, url: str | None) -> Document | None:
         if tree is not None:
             separate_glued_inlines(tree)
         page = html if tree is None else tree
-        doc = bare_extraction(page, url=url, with_metadata=True, **TRAFILATURA_OPTIONS)
-        if doc is None and TRAFILATURA_OPTIONS.get("include_links"):
+        options = {**TRAFILATURA_OPTIONS, "favor_recall": True} if recall else TRAFILATURA_OPTIONS
+        doc = bare_extraction(page, url=url, with_metadata=True, **options)
+        if doc is None and options.get("include_links"):
             # Rarely, link handling makes trafilatura give up on a page it extracts without.
             doc = bare_extraction(
-                page, url=url, with_metadata=True, **{**TRAFILATURA_OPTIONS, "include_links": False}
+                page, url=url, with_metadata=True, **{**options, "include_links": False}
             )
     except (ValueError, TypeError, etree.LxmlError) as e:  # malformed input
         raise ExtractError(f"trafilatura failed: {e}") from e
@@ -170,9 +172,16 @@ def extract_page(
     a site's near-copy learned blocks and a feed's keep/drop patterns (``repeats``)."""
     t0 = time.perf_counter()
     doc = run_trafilatura(html, url)
-    if doc is None or doc.body is None:
-        raise ExtractError("no main text found in page")
-    result = extracted_from_document(doc, url, learned=learned, rules=rules)
+    first: Extracted | None = None
+    failure = ExtractError("no main text found in page")
+    if doc is not None and doc.body is not None:
+        try:
+            first = extracted_from_document(doc, url, learned=learned, rules=rules)
+        except ExtractError as e:
+            failure = e
+    result = second_pass(html, url, first, learned=learned, rules=rules) or first
+    if result is None:
+        raise failure
     if result.language is None:
         result = _with_language(result, _page_language(html))
     logger.debug(
@@ -183,6 +192,52 @@ def extract_page(
         (time.perf_counter() - t0) * 1000,
     )
     return result
+
+
+# The second pass. When the cleaned text is under RECALL_COVERAGE of the page's visible text
+# (or there is none), trafilatura runs again with ``favor_recall`` and its result is taken if
+# it holds at least RECALL_GAIN times as much text: trafilatura's precision mode sometimes
+# keeps one section of a long article. Chosen on WCXB dev (24% of pages get a second pass;
+# word F1 0.9368 -> 0.9410, `with` recall 0.8638 -> 0.8685, leaks unchanged); checked on the
+# sets it was not chosen on: ScrapingHub unchanged, trafilatura-eval content kept 94.1% ->
+# 94.3%. A gain of 1.5x took in boilerplate (ScrapingHub F1 -0.001); 3x gained half as much.
+RECALL_COVERAGE = 0.4
+RECALL_GAIN = 2.0
+
+
+def visible_chars(html: str | bytes) -> int:
+    """Characters of text a reader sees on the page (scripts and styles aside), roughly."""
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return 0
+    for bad in tree.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    return len(" ".join(tree.text_content().split()))
+
+
+def second_pass(
+    html: str | bytes,
+    url: str | None,
+    first: Extracted | None,
+    *,
+    learned: Collection[str] = (),
+    rules: BlockRules | None = None,
+    model: ModelArg = SHIPPED,
+) -> Extracted | None:
+    """The recall-minded extraction when ``first`` kept too little of the page and it gives
+    at least ``RECALL_GAIN`` times the text; else ``None`` (keep ``first``)."""
+    have = len(first.text) if first is not None else 0
+    if have and have >= RECALL_COVERAGE * visible_chars(html):
+        return None
+    doc = run_trafilatura(html, url, recall=True)
+    if doc is None or doc.body is None:
+        return None
+    try:
+        second = extracted_from_document(doc, url, learned=learned, rules=rules, model=model)
+    except ExtractError:
+        return None
+    return second if len(second.text) >= RECALL_GAIN * max(have, 1) else None
 
 
 def _with_language(e: Extracted, language: str | None) -> Extracted:
