@@ -58,7 +58,7 @@ def _blocks(tail: str) -> list[Block]:
 REMOVED_BY = {
     "appeal": "appeal_signals",
     "bio": "bio_signals",
-    "comments": "classifier",
+    "comments": "prompt_signals",
     "newsletter": "classifier",
 }
 
@@ -77,16 +77,7 @@ def test_shipped_model_loads_and_matches_the_features() -> None:
     assert 0.0 < model.edge <= 1.0 and 0.0 < model.strong <= 1.0
 
 
-# A known miss: a reader question of a sentence or more at the tail scores 0.83, above the
-# edge threshold, but sentences of 40+ characters are left to the rules at the edges and 0.83
-# is under the anywhere threshold (0.89 at the 0.05% content-loss point). strict: a change
-# that starts removing it must say so here.
-_KNOWN_MISS = pytest.mark.xfail(strict=True, reason="reader question at the tail: kept")
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=_KNOWN_MISS) if n == "comments" else n for n in sorted(TAILS)]
-)
+@pytest.mark.parametrize("name", sorted(TAILS))
 def test_boilerplate_at_the_tail_is_removed(name: str) -> None:
     result = clean_structured(_blocks(TAILS[name]), title="Water board approves lead pipe plan")
     assert result.texts == tuple(ARTICLE), name

@@ -86,6 +86,10 @@ POSITIVE: list[tuple[str, str]] = [
         "dollars each month and join the people who keep it going.",
     ),
     (
+        "prompt_signals",
+        "Have you tried the new ferry timetable yet? Let us know how it went in the comments.",
+    ),
+    (
         "bio_signals",
         "Tomasz Nowak spent twelve years as a court reporter in Gdańsk before he joined the "
         "paper's investigations desk.",

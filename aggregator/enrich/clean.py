@@ -105,7 +105,9 @@ TITLE_MIN_CHARS: int = 10
 STANDFIRST: bool = False
 # Weak evidence of these detectors counts only at the tail: an article may open with the very
 # sentence a bio box ends with (WCXB dev: profiles opening "X is a garden writer ...").
-TAIL_ONLY_DETECTORS: frozenset[str] = frozenset({"author_bio", "bio_signals", "disclosure"})
+TAIL_ONLY_DETECTORS: frozenset[str] = frozenset(
+    {"author_bio", "bio_signals", "prompt_signals", "disclosure"}
+)
 # A block at least this long with a sentence ending is "prose" and stops peeling and tail cuts.
 PROSE_MIN_CHARS: int = 200
 # After an author box heading ("About the author", "Author Profile"), this many blocks of up to
@@ -289,11 +291,18 @@ def detect_bio_signals(block: Block, text: str, strong_only: bool = False) -> St
     return Strength.WEAK if not strong_only and signals.is_bio(text) else None
 
 
+def detect_prompt_signals(block: Block, text: str, strong_only: bool = False) -> Strength | None:
+    """A comment prompt in wording no table knows: a question to the reader and an invitation
+    to answer below (:func:`aggregator.enrich.signals.is_comment_prompt`); tail only."""
+    return Strength.WEAK if not strong_only and signals.is_comment_prompt(text) else None
+
+
 DETECTORS: tuple[tuple[str, Detector], ...] = (
     *((name, _pattern_detector(name)) for name in PATTERNS),
     ("promo_line", detect_promo_line),
     ("appeal_signals", detect_appeal_signals),
     ("bio_signals", detect_bio_signals),
+    ("prompt_signals", detect_prompt_signals),
     ("link_line", detect_link_line),
     ("alt_text", detect_alt_text),
 )

@@ -118,3 +118,37 @@ def is_bio(text: str) -> bool:
     if text.split(" ", 1)[0] in ("The", "A", "An", "This", "That", "These", "It"):
         return False
     return len({m.group(0).casefold() for m in _CAREER.finditer(text)}) >= 2
+
+
+# A comment prompt asks the reader something and asks for the answer somewhere: "What do you
+# think? Tell us below", "Have you been to Japan? Share your tips in the comments".
+_RESPOND = frozenset(
+    [
+        "tell",
+        "let",
+        "share",
+        "leave",
+        "drop",
+        "comment",
+        "comments",
+        "reply",
+        "replies",
+        "write",
+        "post",
+        "join",
+        "sound",
+    ]
+)
+_WHERE = re.compile(
+    r"\b(?:below|comments?|comment section|let us know|tell us|write to us)\b", re.I
+)
+PROMPT_MAX_CHARS = 300
+
+
+def is_comment_prompt(text: str) -> bool:
+    """A short block that addresses the reader with a question and invites an answer below or
+    in the comments (all three kinds of evidence)."""
+    if len(text) > PROMPT_MAX_CHARS or "?" not in text:
+        return False
+    words = {w.casefold().replace("’", "'") for w in _WORD.findall(text)}
+    return bool(words & _YOU) and bool(words & _RESPOND) and bool(_WHERE.search(text))
