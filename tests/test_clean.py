@@ -551,3 +551,15 @@ def test_boilerplate_data_errors_name_the_key(text: str, message: str) -> None:
 
     with pytest.raises(ValueError, match=re.escape(message)):
         parse_boilerplate(text)
+
+
+@given(st.lists(st.sampled_from(_POOL + ["you", "our readers", "join", "$5 a month"]), max_size=6))
+def test_is_appeal_is_all_four_kinds_of_evidence(parts: list[str]) -> None:
+    from aggregator.enrich import signals
+
+    text = " ".join(parts)
+    expected = (
+        signals.APPEAL_MIN_CHARS <= len(text) <= signals.APPEAL_MAX_CHARS
+        and signals.appeal_signals(text) == 4
+    )
+    assert signals.is_appeal(text) == expected
