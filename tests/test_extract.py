@@ -331,6 +331,8 @@ def test_a_line_break_ends_a_line_and_never_glues_its_two_sides() -> None:
     assert [b.text for b in blocks] == ["Jane Doe", "Staff writer", "The council met on Monday."]
     got = clean_feed_html("The council met on Monday.<br>Share this article")
     assert got.text == "The council met on Monday."
+    inside = feed_blocks("<p>Work starts next week.<br>Share this article</p><p>Next.</p>")
+    assert [b.text for b in inside] == ["Work starts next week.", "Share this article", "Next."]
 
 
 def test_second_pass_runs_only_when_the_first_kept_too_little() -> None:

@@ -469,6 +469,12 @@ class _FeedWalker:
             tag = child.tag.lower() if isinstance(child.tag, str) else ""
             if tag in _SKIP_TAGS or not tag:
                 pass
+            elif tag == "p" and child.find("br") is not None:
+                # a paragraph of lines ("Work starts next week.<br>Share this article"):
+                # each line a block, as between the paragraphs of the feed itself
+                self.flush()
+                self.walk(child)
+                self.flush()
             elif tag in _BLOCK_TAGS:
                 self.flush()
                 block = _leaf_block(child, tag)
