@@ -40,6 +40,7 @@ into the repository.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import hashlib
 import inspect
@@ -133,6 +134,7 @@ def load_pages(data: Path, which: str) -> Iterator[Page]:
             )
 
 
+@functools.cache  # read once per worker process, not once per page
 def _bench_model():  # noqa: ANN202 - the classifier to bench (env AGGREGATOR_BENCH_MODEL)
     """``AGGREGATOR_BENCH_MODEL``: a model file written by bench/paragraphs.py (e.g. one trained
     without the set measured here), ``none`` for rules only; unset: the shipped model."""

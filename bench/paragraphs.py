@@ -175,23 +175,43 @@ def block_key(page: dict[str, object], i: int, text: str) -> str:
     return f"{page['set']}/{page['id']}/{i}/{digest}"
 
 
+@dataclass(frozen=True)
+class _Truth:
+    """What a page's ground truth says, in the forms the labels compare against."""
+
+    with_: list[str]  # whitespace-normalised snippets
+    without: list[str]
+    shingles: set[tuple[str, ...]]  # word 3-shingles of the main text (empty without one)
+    lines: set[str]  # its lines as joined tokens
+
+    @classmethod
+    def of(cls, page: dict[str, object]) -> _Truth:
+        truth = page.get("truth")
+        text = truth if isinstance(truth, str) else ""
+        return cls(
+            [_ws(s) for s in page.get("with") or []],  # type: ignore[union-attr]
+            [_ws(s) for s in page.get("without") or []],  # type: ignore[union-attr]
+            _shingles(_toks(text)) if text else set(),
+            {" ".join(_toks(line)) for line in text.splitlines() if line.strip()},
+        )
+
+    def has_with(self, norm: str) -> bool:
+        return any(s and s in norm for s in self.with_)
+
+    def has_without(self, norm: str) -> bool:
+        return any(s and s in norm for s in self.without)
+
+
 def auto_label(page: dict[str, object]) -> list[int]:
     """1 outside the ground truth, 0 content, -1 unknown, per block (before hand labels)."""
     blocks = page["blocks"]
     assert isinstance(blocks, list)
-    with_ = [_ws(s) for s in page.get("with") or []]  # type: ignore[union-attr]
-    without = [_ws(s) for s in page.get("without") or []]  # type: ignore[union-attr]
-    truth = page.get("truth")
-    t_sh: set[tuple[str, ...]] = set()
-    t_lines: set[str] = set()
-    if isinstance(truth, str) and truth:
-        t_sh = _shingles(_toks(truth))
-        t_lines = {" ".join(_toks(line)) for line in truth.splitlines() if line.strip()}
+    truth = _Truth.of(page)
+    t_sh, t_lines = truth.shingles, truth.lines
     labels = []
     for text, _kind, _links in blocks:
         norm = _ws(str(text))
-        has_with = any(s and s in norm for s in with_)
-        has_without = any(s and s in norm for s in without)
+        has_with, has_without = truth.has_with(norm), truth.has_without(norm)
         label = -1
         if t_sh or t_lines:
             toks = _toks(str(text))
@@ -232,17 +252,15 @@ def label_extra(page: dict[str, object]) -> list[str]:
     """Labels of the blocks of the recall-minded extraction: snippets only (and the main text
     for content): "C", "W" (a human-labelled ``without`` snippet), or "" (unlabelled)."""
     extra = page.get("extra") or []
-    with_ = [_ws(s) for s in page.get("with") or []]  # type: ignore[union-attr]
-    without = [_ws(s) for s in page.get("without") or []]  # type: ignore[union-attr]
-    truth = page.get("truth")
-    t_sh = _shingles(_toks(truth)) if isinstance(truth, str) and truth else set()
+    truth = _Truth.of(page)
+    t_sh = truth.shingles
     out = []
     for text, _k, _l in extra:  # type: ignore[union-attr]
         norm = _ws(str(text))
         toks = _toks(str(text))
-        if any(s and s in norm for s in with_):
+        if truth.has_with(norm):
             out.append("C")
-        elif any(s and s in norm for s in without):
+        elif truth.has_without(norm):
             out.append("W")
         elif t_sh and len(toks) >= 3 and len(_shingles(toks) & t_sh) >= 0.8 * len(_shingles(toks)):
             out.append("C")
@@ -496,19 +514,11 @@ def evaluate_cleaner(pages: Sequence[dict[str, object]], d: Data, hand: dict[str
 
 
 def write_model(d: Data, c: float, path: Path) -> None:
-    edge, strong, _ = inner_thresholds(d, np.arange(len(d.y)), c)
-    model = fit(d.x, d.y, c)
-    coef = model.coef_[0]
-    nd = len(DENSE)
-    out = clf.ParagraphModel(
-        weights=dict(zip(DENSE, map(float, coef[:nd]), strict=True)),
-        words={k: float(v) for k, v in enumerate(coef[nd:]) if abs(v) >= 1e-3},
-        bias=float(model.intercept_[0]), scale=WORD_SCALE, strong=strong, edge=edge,
-    )  # fmt: skip
+    out = _model_of(d, np.arange(len(d.y)), c)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out.to_json(), separators=(",", ":")) + "\n")
     print(f"\nwrote {path} from {len(d.y)} blocks of {sorted(set(d.sets))} "
-          f"(edge {edge:.3f}, strong {strong:.3f})")  # fmt: skip
+          f"(edge {out.edge:.3f}, strong {out.strong:.3f})")  # fmt: skip
 
 
 if __name__ == "__main__":
