@@ -13,6 +13,7 @@ middle, where reporting may legitimately talk about readers, members and money.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
@@ -67,17 +68,21 @@ APPEAL_MIN_CHARS = 80
 APPEAL_MAX_CHARS = 900
 
 
-def appeal_signals(text: str) -> int:
-    """How many kinds of appeal evidence the text holds (0-4): addressing the reader (you/we),
-    naming a community of readers, asking for an action, and a money or time offer."""
+def _appeal_evidence(text: str) -> Iterator[bool]:
+    """Each kind of appeal evidence in turn, cheapest first (the money search is the costly
+    one): addressing the reader (you/we), naming a community of readers, asking for an
+    action, a money or time offer. Lazy, so that :func:`is_appeal` stops at the first miss."""
     words = {w.casefold().replace("’", "'") for w in _WORD.findall(text)}
+    yield bool(words & _YOU or words & _WE)
     stems = {_stem(w) for w in words}
-    return (
-        bool(words & _YOU or words & _WE)
-        + bool(words & _COMMUNITY or stems & _COMMUNITY)
-        + bool(stems & _ASK)
-        + bool(_MONEY.search(text))
-    )
+    yield bool(words & _COMMUNITY or stems & _COMMUNITY)
+    yield bool(stems & _ASK)
+    yield bool(_MONEY.search(text))
+
+
+def appeal_signals(text: str) -> int:
+    """How many kinds of appeal evidence the text holds (0-4), see :func:`_appeal_evidence`."""
+    return sum(_appeal_evidence(text))
 
 
 def _stem(word: str) -> str:
@@ -89,19 +94,9 @@ def _stem(word: str) -> str:
 
 
 def is_appeal(text: str) -> bool:
-    """All four kinds of evidence (see :func:`appeal_signals`), in a paragraph-sized block.
-
-    Same answer as ``appeal_signals(text) == 4``, cheapest evidence first (most blocks name
-    no community, and the money search is the costly one)."""
-    if not APPEAL_MIN_CHARS <= len(text) <= APPEAL_MAX_CHARS:
-        return False
-    words = {w.casefold().replace("’", "'") for w in _WORD.findall(text)}
-    if not (words & _YOU or words & _WE):
-        return False
-    stems = {_stem(w) for w in words}
-    if not (words & _COMMUNITY or stems & _COMMUNITY) or not stems & _ASK:
-        return False
-    return bool(_MONEY.search(text))
+    """All four kinds of evidence, in a paragraph-sized block (most blocks name no
+    community, so the checks mostly stop there)."""
+    return APPEAL_MIN_CHARS <= len(text) <= APPEAL_MAX_CHARS and all(_appeal_evidence(text))
 
 
 # A bio opens with a person's name (two to four capitalised words) and a verb of being or
