@@ -125,6 +125,10 @@ POSITIVE: list[tuple[str, str]] = [
     ("embed", "pic.twitter.com/AbC123xyz"),
     ("embed", "A post shared by Harbor Ledger (@harborledger)"),
     ("embed", "View this post on Instagram"),
+    # unrendered WordPress-style shortcodes: a box, or a lone tag with attributes
+    ("embed", '[button link="https://example.org/submit/" type="big"] Send us YOUR review[/button]'),
+    ("embed", "[embed]https://www.youtube.com/watch?v=abc123[/embed]"),
+    ("embed", '[gallery ids="11,12,13" columns="3"]'),
     ("byline", "Our Standards: The Trust Principles."),
     # common German, Spanish and French page furniture (trafilatura-eval, issue 20)
     ("related", "Schon gelesen?"),
@@ -176,6 +180,8 @@ NEGATIVE: list[str] = [
     "The well-known state-of-the-art facility opened in May.",
     "Lea el informe completo en la página del ministerio, dijo la portavoz.",
     "More from Cornell on climate change and gardening:",
+    "[b]The council voted 7-2 to approve the new budget on Tuesday night.[/b]",
+    "The footnote [1] cites the 2019 audit [see page 4] of the harbor authority.",
 ]
 
 
