@@ -80,6 +80,19 @@ def test_simhash_of_heavily_repeated_words_does_not_overflow(word: str, n: int) 
     assert 0 <= f.simhash < 2**64
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    hashes=st.lists(st.integers(0, 2**32 - 1), max_size=400),
+    repeat=st.lists(st.integers(1, 400), max_size=5),
+)
+def test_numpy_simhash_equals_the_simhash_package(hashes: list[int], repeat: list[int]) -> None:
+    # the daemon's fingerprint is the package's value, bit for bit (weights over the cap,
+    # ties at exactly half, a single feature, none at all)
+    heavy = [h for h, n in zip(hashes, repeat, strict=False) for _ in range(n)]
+    th = np.array(hashes + heavy, dtype=np.uint32)
+    assert tf.simhash64(th) == tf.simhash64_package(th)
+
+
 def test_fingerprint_stage_survives_snapshot_restore_and_compaction() -> None:
     text = " ".join(f"word{i} joins sentence {i % 7} of the wire report" for i in range(40))
     a = Deduper(window=100.0, story_window=100.0)
