@@ -24,7 +24,8 @@ Guarantees of ``Fetcher.fetch``
 * Size: ``cfg.max_bytes`` counts bytes *after* decompression. We ask for gzip/deflate only
   and decompress ourselves with ``zlib``'s ``max_length`` so that no single chunk can expand
   past the cap in memory (httpx's own decoder inflates a whole network chunk at once: a 50 KB
-  gzip bomb chunk becomes 50 MB). A Content-Length above the cap fails before the body.
+  gzip bomb chunk becomes 50 MB); see ``decode.BoundedDecoder``. A Content-Length above the
+  cap fails before the body.
 * Concurrency: a per-host semaphore (``cfg.per_host``) is taken first, then the global one
   (``cfg.concurrency``), per hop; so a busy host never holds global slots while it waits.
 * Redirects are followed by hand: at most ``MAX_REDIRECTS`` hops, loops detected; every hop
@@ -67,7 +68,6 @@ import asyncio
 import ipaddress
 import logging
 import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -79,6 +79,8 @@ import httpx
 import aggregator
 from aggregator.config import FetchConfig
 from aggregator.errors import BlockedAddressError, FetchError
+from aggregator.poll.decode import BodyTooLargeError, BoundedDecoder
+from aggregator.poll.decode import ContentDecodingError as ContentDecodingError  # re-exported
 from aggregator.poll.http import (
     AddressGuard,
     AddressPolicy,
@@ -108,20 +110,12 @@ HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 # ---- errors raised inside the fetcher and classified at its boundary -----------------------
 
 
-class BodyTooLargeError(FetchError):
-    """The body (after decompression) or its declared Content-Length exceeds max_bytes."""
-
-
 class TooManyRedirectsError(FetchError):
     """More than MAX_REDIRECTS hops, or a redirect loop."""
 
 
 class InvalidURLError(FetchError):
     """Not an http(s) URL, or a URL that cannot be parsed."""
-
-
-class ContentDecodingError(FetchError):
-    """A Content-Encoding we did not ask for, or a corrupt compressed stream."""
 
 
 # ---- pure decisions ------------------------------------------------------------------------
@@ -309,67 +303,6 @@ def _parse_http_date(value: str) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-# ---- bounded decompression -----------------------------------------------------------------
-
-
-class _Decoder:
-    """Content-Encoding decoder that never holds more than ``cap`` + 1 decoded bytes."""
-
-    def __init__(self, content_encoding: str, cap: int) -> None:
-        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
-        codings = [c for c in codings if c != "identity"]
-        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise ContentDecodingError(f"unsupported Content-Encoding: {content_encoding!r}")
-        self._coding = codings[0] if codings else None
-        self._cap = cap
-        self._produced = 0
-        self._z: zlib._Decompress | None = None
-        self._deflate_probe = self._coding == "deflate"  # zlib-wrapped, else raw deflate
-        if self._coding is not None:
-            self._z = self._new()
-
-    def _new(self, wbits: int | None = None) -> zlib._Decompress:
-        if wbits is None:
-            wbits = zlib.MAX_WBITS if self._coding == "deflate" else 16 + zlib.MAX_WBITS
-        return zlib.decompressobj(wbits)
-
-    def _count(self, data: bytes) -> bytes:
-        self._produced += len(data)
-        if self._produced > self._cap:
-            raise BodyTooLargeError(f"body exceeds max_bytes={self._cap} (after decompression)")
-        return data
-
-    def feed(self, data: bytes) -> bytes:
-        if self._z is None:
-            return self._count(data)
-        out: list[bytes] = []
-        try:
-            while data:
-                room = self._cap - self._produced + 1  # one byte over the cap proves excess
-                piece = self._z.decompress(data, room)
-                self._deflate_probe = False
-                out.append(self._count(piece))
-                data = self._z.unconsumed_tail
-                if self._z.eof and self._z.unused_data:  # concatenated gzip members
-                    data = self._z.unused_data
-                    self._z = self._new()
-        except zlib.error as e:
-            if self._deflate_probe:  # "deflate" sent as raw deflate without the zlib header
-                self._deflate_probe = False
-                self._z = self._new(-zlib.MAX_WBITS)
-                return self.feed(data)
-            raise ContentDecodingError(f"corrupt {self._coding} body: {e}") from e
-        return b"".join(out)
-
-    def flush(self) -> bytes:
-        if self._z is None:
-            return b""
-        try:
-            return self._count(self._z.flush())
-        except zlib.error as e:
-            raise ContentDecodingError(f"corrupt {self._coding} body: {e}") from e
-
-
 # ---- the I/O shell -------------------------------------------------------------------------
 
 
@@ -522,7 +455,7 @@ class Fetcher:
         declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > cap:
             raise BodyTooLargeError(f"Content-Length {declared} exceeds max_bytes={cap}")
-        decoder = _Decoder(response.headers.get("content-encoding", ""), cap)
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), cap)
         parts = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
         parts.append(decoder.flush())
         return b"".join(parts)
