@@ -111,6 +111,8 @@ def _health(s: FeedState) -> str:
         return "gone"
     if s.last_fetch_at is None:
         return "new"
+    if s.error_streak and s.last_outcome == "auth":
+        return "login failing"  # a login missing or refused: not a broken feed
     return "failing" if s.error_streak else "ok"
 
 

@@ -39,6 +39,10 @@ Guarantees of ``Fetcher.fetch``
   for ``DNS_CACHE_TTL`` seconds, the policy is applied to them on every new connection.
   ``allow_private: true`` skips the refusal. Environment proxies are never used: through a
   proxy the guard would check the proxy, not the target.
+* Per-feed access (``access.FeedAccess``): its user agent on every hop; its Authorization
+  and extra headers only on hops to the feed's own origin; every error message passes
+  through its ``redact``; a redirect target's ``user:password@`` is dropped before it is
+  followed or reported. A 401/403 is ``Outcome.AUTH`` with ``access.auth_message``.
 * Keep-alive: ``http.HTTPClient`` (our HTTP/1.1 client on asyncio + ``h11``) keeps finished
   connections for reuse (at most ``cfg.concurrency`` idle) and never reuses one whose
   response was not read to the end; a stale kept connection is replaced once (see there).
@@ -53,7 +57,8 @@ Outcome table (``classify``)
     2xx                          OK              304         NOT_MODIFIED
     404                          NOT_FOUND       410         GONE
     429                          RATE_LIMITED    408         TIMEOUT
-    other 4xx (401, 403, ...)    CLIENT_ERROR    5xx         SERVER_ERROR
+    401, 403                     AUTH            other 4xx   CLIENT_ERROR
+    5xx                          SERVER_ERROR
     3xx we could not follow      INVALID         (no/unusable Location)
     BlockedAddressError          BLOCKED         BodyTooLargeError     TOO_LARGE
     TooManyRedirectsError        TOO_MANY_REDIRECTS
@@ -76,9 +81,9 @@ from types import TracebackType
 
 import httpx
 
-import aggregator
 from aggregator.config import FetchConfig
 from aggregator.errors import BlockedAddressError, FetchError
+from aggregator.poll.access import FeedAccess, auth_message, redact_urls, strip_login
 from aggregator.poll.decode import BodyTooLargeError, BoundedDecoder
 from aggregator.poll.decode import ContentDecodingError as ContentDecodingError  # re-exported
 from aggregator.poll.http import (
@@ -140,6 +145,8 @@ def classify(status: int | None, exc: BaseException | None) -> Outcome:
         return Outcome.NOT_FOUND
     if status == 410:
         return Outcome.GONE
+    if status in (401, 403):
+        return Outcome.AUTH
     if status == 429:
         return Outcome.RATE_LIMITED
     if status == 408:
@@ -316,6 +323,11 @@ class _Hop:
     hops: int = 0
     permanent: bool = True
     held_s: float = 0.0  # time spent holding slots (excludes queueing)
+    access: FeedAccess | None = None  # the feed's user agent, credentials and secrets
+    sent_login: bool = False  # the current hop carried the feed's credential headers
+
+    def redact(self, text: str) -> str:
+        return self.access.redact(text) if self.access is not None else redact_urls(text)
 
 
 class Fetcher:
@@ -330,7 +342,7 @@ class Fetcher:
         self,
         cfg: FetchConfig,
         *,
-        user_agent: str = aggregator.USER_AGENT,
+        user_agent: str | None = None,
         address_policy: AddressPolicy = blocked_reason,
     ) -> None:
         self._cfg = cfg
@@ -338,7 +350,7 @@ class Fetcher:
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._client = HTTPClient(
             guard=AddressGuard(allow_private=cfg.allow_private, policy=address_policy),
-            user_agent=user_agent,
+            user_agent=user_agent or cfg.user_agent,
             max_idle=cfg.concurrency,
             timeout=cfg.timeout,
         )
@@ -364,14 +376,16 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = FEED_ACCEPT,
+        access: FeedAccess | None = None,
     ) -> FetchResult:
-        """GET ``url`` (feed or article page); never raises for network/HTTP problems."""
+        """GET ``url`` (feed or article page); never raises for network/HTTP problems.
+        ``access``: the feed's user agent and credentials (see the module docstring)."""
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        hop = _Hop(requested=url, url=url)
+        hop = _Hop(requested=url, url=url, access=access)
         try:
             result = await self._follow(url, headers, hop)
         except TimeoutError as e:  # the overall per-request deadline
@@ -380,7 +394,8 @@ class Fetcher:
             )
         except (httpx.HTTPError, httpx.InvalidURL, FetchError, OSError) as e:
             result = self._failure(url, hop, e, None)
-        result = replace(result, elapsed_ms=hop.held_s * 1000.0)
+        error = hop.redact(result.error) if result.error is not None else None
+        result = replace(result, elapsed_ms=hop.held_s * 1000.0, error=error)
         logger.debug(
             "fetch url=%s status=%s outcome=%s ms=%.0f",
             url,
@@ -411,13 +426,16 @@ class Fetcher:
 
     async def _follow(self, url: str, headers: dict[str, str], hop: _Hop) -> FetchResult:
         visited = {url}
+        access = hop.access
         while True:
             target = _http_url(hop.url)
+            credentials = access.headers_for(target) if access is not None else {}
+            hop.sent_login = bool(credentials)
             async with self._host_slot(target.host), self._global:
                 started = time.monotonic()
                 try:
                     async with asyncio.timeout(self._cfg.timeout):
-                        location = await self._one_request(target, headers, hop)
+                        location = await self._one_request(target, {**headers, **credentials}, hop)
                 finally:
                     hop.held_s += time.monotonic() - started
             if isinstance(location, FetchResult):
@@ -435,13 +453,14 @@ class Fetcher:
         self, target: httpx.URL, headers: dict[str, str], hop: _Hop
     ) -> FetchResult | str:
         """One request: the result, or the absolute URL a redirect points to."""
-        response = await self._client.get(target, headers)
+        agent = hop.access.user_agent if hop.access is not None else None
+        response = await self._client.get(target, headers, user_agent=agent)
         try:
             hop.status = status = response.status
             location = response.headers.get("location")
             if status in REDIRECT_STATUSES and location:
                 try:
-                    return str(target.join(location.strip()))
+                    return str(strip_login(target.join(location.strip())))
                 except httpx.InvalidURL as e:
                     raise InvalidURLError(f"bad redirect Location {location!r}: {e}") from e
             outcome = classify(status, None)
@@ -472,6 +491,9 @@ class Fetcher:
             error = f"HTTP {status} {reason}".rstrip()
             if outcome is Outcome.INVALID:
                 error += " (redirect without a usable Location)"
+            if outcome is Outcome.AUTH:
+                login = hop.access is not None and hop.access.login
+                error = auth_message(status, reason, login=login, sent=hop.sent_login)
         return FetchResult(
             url=hop.requested,
             outcome=outcome,
