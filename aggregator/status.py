@@ -37,7 +37,7 @@ class FeedReport(TypedDict):
     name: str
     url: str
     topic: str
-    health: str  # ok | new | failing | gone
+    health: str  # ok | new | failing | login failing | gone
     last_fetch: str | None
     last_success: str | None
     result: str | None
