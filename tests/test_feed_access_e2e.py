@@ -14,6 +14,7 @@ import base64
 import email.utils
 import json
 import logging
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -275,3 +276,44 @@ def test_hot_reload_applies_a_new_password_env_on_the_next_poll(
     assert second[0].outcome == "ok" and second[0].new == 2
     assert_no_secret(caplog.text)
     assert "stale-" not in caplog.text
+
+
+def test_the_daemon_tries_a_fixed_login_at_once_after_a_reload(
+    site: tuple[FixtureHTTPServer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Daemon on the controllable clock: a wrong variable -> auth error and backoff; the YAML
+    edited to name the right variable -> the next tick polls the feed (no backoff wait)."""
+    from aggregator.scheduler import Daemon
+    from tests.support.clock import Clock
+
+    httpd, config_path = site
+    monkeypatch.setenv("OLD_PW", "stale-" + PASSWORD)
+    monkeypatch.setenv("MEMBERS_PW", PASSWORD)
+    monkeypatch.setenv("MEMBERS_TOKEN", TOKEN)
+    config_path.write_text(config_path.read_text().replace("MEMBERS_PW", "OLD_PW"))
+    clock = Clock(datetime.now(UTC))
+    members = httpd.url("/members.xml")
+
+    async def scenario() -> None:
+        d = Daemon(load_config(config_path), clock=clock)
+        try:
+            await d.tick()
+            state = d.store.feed_state(members)
+            assert state is not None and state.last_outcome == "auth"
+            clock.advance(seconds=30)
+            await d.tick()  # in backoff: not polled again
+            assert len(requests_to(httpd, "/members.xml")) == 1
+            config_path.write_text(config_path.read_text().replace("OLD_PW", "MEMBERS_PW"))
+            clock.advance(seconds=30)
+            t = clock().timestamp() + 5
+            os.utime(config_path, (t, t))
+            await d.reload()
+            await d.tick()
+            state = d.store.feed_state(members)
+            assert state is not None and state.last_outcome == "ok", state
+            assert state.error_streak == 0
+        finally:
+            d.pipeline.close()
+            d.store.close()
+
+    asyncio.run(scenario())

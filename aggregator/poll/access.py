@@ -27,7 +27,7 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -119,6 +119,17 @@ def feed_access(feed: FeedConfig, environ: Mapping[str, str] | None = None) -> F
         login=feed.username is not None,
         secrets=tuple(s for s in secrets if s),
     )
+
+
+def access_changed(old: Sequence[FeedConfig], new: Sequence[FeedConfig]) -> set[str]:
+    """URLs of feeds in both lists whose user agent, login or headers changed (a reload):
+    the daemon tries them again at once instead of waiting out an auth backoff."""
+
+    def key(f: FeedConfig) -> tuple[object, ...]:
+        return f.user_agent, f.username, f.password_env, f.headers
+
+    before = {f.url: key(f) for f in old}
+    return {f.url for f in new if f.url in before and before[f.url] != key(f)}
 
 
 def _variable(env: Mapping[str, str], name: str, what: str, feed_url: str) -> str:

@@ -398,7 +398,7 @@ class Fetcher:
         result = replace(result, elapsed_ms=hop.held_s * 1000.0, error=error)
         logger.debug(
             "fetch url=%s status=%s outcome=%s ms=%.0f",
-            url,
+            redact_urls(url),
             result.status,
             result.outcome.value,
             result.elapsed_ms,
