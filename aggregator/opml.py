@@ -9,9 +9,15 @@ Design
   OPML file's ``line:col`` (1-based), like config errors, so the CLI prints them the same way.
 * A feed is an ``<outline>`` with an ``xmlUrl`` attribute (any case: some exporters write
   ``xmlurl``). Its topic is the text of the nearest enclosing outline that has no ``xmlUrl``
-  (a folder); feeds outside any folder get ``General``. Its name is ``title``, else ``text``;
-  a name that merely repeats the URL counts as no name. Repeated URLs keep the first.
-* ``to_opml`` writes OPML 2.0 with one folder per topic, in order of first appearance.
+  (a folder); a feed outside any folder takes its ``category`` attribute (OPML 2.0, written by
+  FreshRSS, Inoreader, Miniflux and others: comma-separated, slash-delimited, e.g.
+  ``category="/Tech"``, ``"Tech,Science"``, ``"/News/World"``): the first category, its
+  innermost part (``World``), as for nested folders; else ``General``. Its name is
+  ``title``, else ``text``; a name that merely repeats the URL counts as no name. Repeated
+  URLs keep the first. A URL with a login in it is refused like in the config.
+* ``to_opml`` writes OPML 2.0 with one folder per topic, in order of first appearance; each
+  feed carries its topic as ``category`` too, for readers that read only that. Only URL,
+  name and topic are written: never a feed's username, password_env or headers.
 * ``add_feeds_to_yaml`` edits YAML *text*, never re-dumps it, so the user's comments, order and
   quoting survive: new entries are inserted right after the last existing feed of the list that
   receives them (the ``feeds_file`` if the config has one, else the inline ``feeds:`` list, else a
@@ -180,17 +186,28 @@ class _OpmlReader:
         self.seen.add(feed_url_key(url))
         title = (lower.get("title") or lower.get("text") or "").strip()
         topics = [t for _, t in self.stack if t]
+        topic = topics[-1] if topics else category_topic(lower.get("category", ""))
         self.feeds.append(
             OpmlFeed(
                 url=url,
                 name=title if title and title != url else None,
-                topic=topics[-1] if topics else DEFAULT_TOPIC,
+                topic=topic or DEFAULT_TOPIC,
                 line=line,
             )
         )
 
     def end(self, _name: str) -> None:
         self.stack.pop()
+
+
+def category_topic(category: str) -> str | None:
+    """The topic an OPML ``category`` attribute gives: its first category, innermost part
+    (``"/News/World,/Tech"`` -> ``World``; ``"Tech,Science"`` -> ``Tech``), or None."""
+    for entry in category.split(","):
+        parts = [p.strip() for p in entry.split("/") if p.strip()]
+        if parts:
+            return parts[-1]
+    return None
 
 
 # ---- export ------------------------------------------------------------------------------------
@@ -215,7 +232,7 @@ def to_opml(feeds: Sequence[FeedLike], title: str) -> str:
             attrs = f'type="rss" text={quoteattr(f.name or f.url)}'
             if f.name:
                 attrs += f" title={quoteattr(f.name)}"
-            attrs += f" xmlUrl={quoteattr(f.url)}"
+            attrs += f" xmlUrl={quoteattr(f.url)} category={quoteattr('/' + f.topic)}"
             lines.append(f"      <outline {attrs}/>")
         lines.append("    </outline>")
     lines += ["  </body>", "</opml>", ""]

@@ -19,6 +19,7 @@ import asyncio
 import logging
 import os
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from aggregator.dedup import Deduper
 from aggregator.enrich.enricher import ENRICH_CHUNK, Enricher, EnrichOutcome
 from aggregator.errors import ParseError, StoreError
 from aggregator.feeds import FeedIndex, display_name, feed_index
+from aggregator.poll.access import AccessError, FeedAccess, feed_access, redact_urls
 from aggregator.poll.decide import (
     Lookup,
     decide_poll,
@@ -256,8 +258,12 @@ class Pipeline:
     async def _poll_feed(self, fetcher: Fetcher, feed: FeedConfig, state: FeedState) -> PollSummary:
         started = time.perf_counter()
         name = display_name(feed.url, feed.name, state.title)
+        access: FeedAccess | None = None
         try:
-            summary = await self._poll_feed_inner(fetcher, feed, state)
+            access = feed_access(feed)  # the environment as it is now: read at every poll
+            summary = await self._poll_feed_inner(fetcher, feed, state, access)
+        except AccessError as e:  # a missing variable: this feed's error, with backoff
+            summary = self._failed(feed, state, name, "auth", f"auth: {e}")
         except StoreError as e:
             # our own disk, not the feed: no backoff for the feed, nothing to record (the
             # database is what failed), a message that says what to do
@@ -267,16 +273,12 @@ class Pipeline:
         except Exception as e:
             if self.strict:
                 raise
-            log.exception("poll feed=%s outcome=internal_error", feed.url)
-            intent = failed_poll(
-                state, self.clock(), interval=self._interval(feed), outcome="internal_error",
-                error=f"{type(e).__name__}: {e}",
-            )  # fmt: skip
-            self.store.apply_poll(intent)
-            summary = PollSummary(
-                feed.url, name, "internal_error", None, error=str(e),
-                next_check_at=intent.next_check_at,
-            )  # fmt: skip
+            # the traceback's text could carry a feed's secret: logged redacted
+            redact = access.redact if access is not None else redact_urls
+            trace = redact("".join(traceback.format_exception(e)).rstrip())
+            log.error("poll feed=%s outcome=internal_error\n%s", feed.url, trace)
+            error = redact(f"{type(e).__name__}: {e}")
+            summary = self._failed(feed, state, name, "internal_error", error)
         summary = replace(summary, ms=(time.perf_counter() - started) * 1000)
         log.info(
             "poll feed=%s outcome=%s status=%s new=%d updated=%d ms=%.0f%s",
@@ -290,16 +292,30 @@ class Pipeline:
         )
         return summary
 
+    def _failed(
+        self, feed: FeedConfig, state: FeedState, name: str, outcome: str, error: str
+    ) -> PollSummary:
+        """Record a poll that failed before or outside its fetch: the error backoff."""
+        intent = failed_poll(
+            state, self.clock(), interval=self._interval(feed), outcome=outcome, error=error
+        )
+        self.store.apply_poll(intent)
+        return PollSummary(
+            feed.url, name, outcome, None, error=error, next_check_at=intent.next_check_at
+        )
+
     def _interval(self, feed: FeedConfig) -> float:
         return feed.interval if feed.interval is not None else self.config.fetch.interval
 
     async def _poll_feed_inner(
-        self, fetcher: Fetcher, feed: FeedConfig, state: FeedState
+        self, fetcher: Fetcher, feed: FeedConfig, state: FeedState, access: FeedAccess | None
     ) -> PollSummary:
         """Fetch -> (parse -> look the entries up) -> ``decide_poll`` -> ``apply_poll``: the
-        I/O around the pure decision."""
+        I/O around the pure decision. ``access`` goes with the feed's own requests only."""
         target = state.redirect_url or feed.url
-        result = await fetcher.fetch(target, etag=state.etag, last_modified=state.last_modified)
+        result = await fetcher.fetch(
+            target, etag=state.etag, last_modified=state.last_modified, access=access
+        )
         now = self.clock()
         parsed: ParsedFeed | ParseError | None = None
         lookup: Lookup | None = None
@@ -309,7 +325,7 @@ class Pipeline:
             try:
                 parsed = await self._cpu(_parse_job, result.body, target, dict(result.headers), now)
             except ParseError as e:
-                found, result = await self._try_discovered(fetcher, result, e)
+                found, result = await self._try_discovered(fetcher, result, e, access)
                 parsed = found if found is not None else e
             if isinstance(parsed, ParsedFeed):
                 lookup = self._lookup(feed.url, parsed)
@@ -322,7 +338,7 @@ class Pipeline:
         return _summary(feed, state, intent)
 
     async def _try_discovered(
-        self, fetcher: Fetcher, result: FetchResult, error: ParseError
+        self, fetcher: Fetcher, result: FetchResult, error: ParseError, access: FeedAccess | None
     ) -> tuple[ParsedFeed | None, FetchResult]:
         """The feed an HTML page names, parsed; its fetch result (``permanent_url``: the
         discovered feed, polled directly from now on)."""
@@ -330,7 +346,7 @@ class Pipeline:
         links = discover_feed_links(result.body, result.final_url or result.url)
         if not links:
             return None, result
-        second = await fetcher.fetch(links[0])
+        second = await fetcher.fetch(links[0], access=access)  # credentials: same origin only
         if second.outcome is not Outcome.OK or second.body is None:
             return None, result
         try:

@@ -48,6 +48,7 @@ from aggregator.digest.schedule import (
 )
 from aggregator.errors import AggregatorError, ConfigError
 from aggregator.pipeline import Pipeline, PollSummary
+from aggregator.poll.access import access_changed
 from aggregator.store import Store
 
 log = logging.getLogger(__name__)
@@ -327,11 +328,14 @@ class Daemon:
         removed = {f.url for f in old.feeds} - {f.url for f in new.feeds}
         for url in added:
             self.store.reset_feed(url) if self.store.feed_state(url) else None
+        relogin = access_changed(old.feeds, new.feeds)  # a fixed login is tried at once
+        for url in relogin:
+            self.store.reset_feed(url)
         if (old.digest.send_at, old.digest.timezone) != (new.digest.send_at, new.digest.timezone):
             self._schedule_digest()
         log.info("reload ok feeds=%d added=%d removed=%d", len(new.feeds), len(added), len(removed))
         sd_notify(f"STATUS=polling {len(new.feeds)} feeds")
-        if added:  # new feeds are polled now, not at the next tick
+        if added or relogin:  # new feeds are polled now, not at the next tick
             job = self.scheduler.get_job("tick")
             if job is not None:
                 job.modify(next_run_time=datetime.now(UTC))

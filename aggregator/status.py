@@ -37,7 +37,7 @@ class FeedReport(TypedDict):
     name: str
     url: str
     topic: str
-    health: str  # ok | new | failing | gone
+    health: str  # ok | new | failing | login failing | gone
     last_fetch: str | None
     last_success: str | None
     result: str | None
@@ -111,6 +111,8 @@ def _health(s: FeedState) -> str:
         return "gone"
     if s.last_fetch_at is None:
         return "new"
+    if s.error_streak and s.last_outcome == "auth":
+        return "login failing"  # a login missing or refused: not a broken feed
     return "failing" if s.error_streak else "ok"
 
 

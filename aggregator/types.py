@@ -21,7 +21,8 @@ class Outcome(enum.Enum):
     NOT_MODIFIED = "not_modified"  # 304
     GONE = "gone"  # 410: the feed stops for good (until the user edits it)
     NOT_FOUND = "not_found"  # 404
-    CLIENT_ERROR = "client_error"  # other 4xx (401, 403, ...)
+    AUTH = "auth"  # 401, 403: a login is missing or refused (not a broken feed)
+    CLIENT_ERROR = "client_error"  # other 4xx (400, 451, ...)
     RATE_LIMITED = "rate_limited"  # 429
     SERVER_ERROR = "server_error"  # 5xx
     TIMEOUT = "timeout"  # connect/read/pool timeout

@@ -47,9 +47,13 @@ def commented_section(text: str, section: str) -> str | None:
     return None
 
 
+TABLE_PATHS = frozenset(key.path for key in KEYS)
+
+
 def leaves(node: Node, path: str) -> list[tuple[str, Node]]:
-    """(dotted path, value node) of every value; a list of mappings is walked as ``key[]``."""
-    if isinstance(node, MappingNode):
+    """(dotted path, value node) of every value; a list of mappings is walked as ``key[]``.
+    A key of the table whose value is a mapping (``feeds[].headers``) is one value."""
+    if isinstance(node, MappingNode) and path not in TABLE_PATHS:
         out: list[tuple[str, Node]] = []
         for key, value in node.value:
             out += leaves(value, f"{path}.{key.value}" if path else str(key.value))
@@ -186,6 +190,10 @@ feeds:
     prefer: true
     keep_blocks: ["/^Editor's note/"]
     drop_blocks: [Become a patron]
+    user_agent: "MyReader/1.0"
+    username: me
+    password_env: FEED_A_PW
+    headers: {X-Client: aggregator, X-Token: "${FEED_A_TOKEN}"}
 fetch:
   interval: 10m
   timeout: 5s
@@ -193,6 +201,7 @@ fetch:
   concurrency: 4
   per_host: 1
   allow_private: true
+  user_agent: "OurBot/2.0 (+https://example.org/bot)"
 digest:
   send_at: "06:30"
   timezone: Europe/Kyiv

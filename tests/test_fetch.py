@@ -70,8 +70,8 @@ def fetch(cfg: FetchConfig, url: str, **kw: Any) -> FetchResult:
         (301, None, Outcome.INVALID),  # a redirect that reached classify had no usable Location
         (300, None, Outcome.INVALID),
         (400, None, Outcome.CLIENT_ERROR),
-        (401, None, Outcome.CLIENT_ERROR),
-        (403, None, Outcome.CLIENT_ERROR),
+        (401, None, Outcome.AUTH),  # a login missing or refused, not a broken feed
+        (403, None, Outcome.AUTH),
         (404, None, Outcome.NOT_FOUND),
         (408, None, Outcome.TIMEOUT),
         (410, None, Outcome.GONE),
@@ -354,8 +354,8 @@ def test_redirect_to_other_scheme_or_without_location(httpd: FixtureHTTPServer) 
     [
         (404, Outcome.NOT_FOUND),
         (410, Outcome.GONE),
-        (401, Outcome.CLIENT_ERROR),
-        (403, Outcome.CLIENT_ERROR),
+        (401, Outcome.AUTH),
+        (403, Outcome.AUTH),
         (500, Outcome.SERVER_ERROR),
         (502, Outcome.SERVER_ERROR),
     ],

@@ -306,3 +306,90 @@ def test_import_given_the_feeds_file_itself(tmp_path: Path) -> None:
         add_feeds_to_yaml(feeds, [FeedConfig(url="gopher://x.example.org/")])
     assert feeds.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["agg.yaml", "feeds.yaml"]
+
+
+# ---- categories (issue 15): the `category` attribute other readers write ----------------------
+
+
+def opml_of(*outlines: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>'
+        + "".join(outlines)
+        + "</body></opml>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("outline", "topic"),
+    [
+        ('<outline text="A" xmlUrl="https://a.example/f" category="/Tech"/>', "Tech"),  # FreshRSS
+        ('<outline text="A" xmlUrl="https://a.example/f" category="Tech,Science"/>', "Tech"),
+        ('<outline text="A" xmlUrl="https://a.example/f" category="/News/World,/Tech"/>', "World"),
+        ('<outline text="A" xmlUrl="https://a.example/f" category=" / Climate change "/>',
+         "Climate change"),
+        ('<outline text="A" xmlUrl="https://a.example/f" category=""/>', "General"),
+        ('<outline text="A" xmlUrl="https://a.example/f" category="/,"/>', "General"),
+        ('<outline text="A" xmlUrl="https://a.example/f" Category="Sport"/>', "Sport"),
+        # a folder is the reader's own grouping: it wins over the attribute
+        ('<outline text="Folder"><outline text="A" xmlUrl="https://a.example/f" '
+         'category="/Other"/></outline>', "Folder"),
+    ],
+)  # fmt: skip
+def test_category_attribute_gives_the_topic(outline: str, topic: str) -> None:
+    (feed,) = parse_opml(opml_of(outline), "c.opml")
+    assert feed.topic == topic and feed.name == "A"
+
+
+def test_inoreader_and_miniflux_shapes() -> None:
+    data = opml_of(
+        '<outline text="Tech" title="Tech">'
+        '<outline type="rss" text="LWN" title="LWN.net" xmlUrl="https://lwn.net/headlines/rss"'
+        ' htmlUrl="https://lwn.net"/></outline>',
+        '<outline title="Science" text="Science"><outline title="Nature" text="Nature"'
+        ' xmlUrl="https://www.nature.com/nature.rss" type="rss"/></outline>',
+        '<outline text="Loose" xmlUrl="https://loose.example/rss" category="/Misc"/>',
+    )
+    feeds = parse_opml(data, "reader.opml")
+    assert triples(feeds) == {
+        ("https://lwn.net/headlines/rss", "LWN.net", "Tech"),
+        ("https://www.nature.com/nature.rss", "Nature", "Science"),
+        ("https://loose.example/rss", "Loose", "Misc"),
+    }
+
+
+def test_an_opml_url_with_a_login_is_refused_without_repeating_it() -> None:
+    data = opml_of('<outline text="A" xmlUrl="https://me:hunter2@a.example/f"/>')
+    with pytest.raises(ConfigError) as raised:
+        parse_opml(data, "c.opml")
+    assert "username: and password_env:" in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_export_round_trips_every_feed_with_its_topic_and_no_credentials(tmp_path: Path) -> None:
+    """Through the real CLI: export-opml, then import-opml into an empty config."""
+    from tests.support.cli import cli
+
+    source = tmp_path / "agg.yaml"
+    source.write_text(
+        "feeds:\n"
+        "  - url: https://members.example.org/feed.xml\n    name: Members only\n"
+        "    topic: Insider\n    username: reader\n    password_env: MEMBERS_PASSWORD\n"
+        '    headers: {X-Api-Key: "${MEMBERS_KEY}", X-Client: aggregator-x}\n'
+        "  - url: https://a.example.org/rss\n    topic: Science & Tech\n"
+        "  - url: https://b.example.org/rss?x=1&y=2\n    name: B <news>\n"
+        "  - url: https://c.example.org/atom\n    name: C\n    topic: Insider\n"
+    )
+    secrets = {"MEMBERS_PASSWORD": "pw-3c2b1a", "MEMBERS_KEY": "key-9z8y7x"}
+    exported = cli(source, "export-opml", env=secrets)
+    assert exported.returncode == 0, exported.stderr
+    for leak in ("pw-3c2b1a", "key-9z8y7x", "MEMBERS_PASSWORD", "MEMBERS_KEY", "reader",
+                 "aggregator-x", "X-Api-Key"):  # fmt: skip
+        assert leak not in exported.stdout
+    (tmp_path / "subs.opml").write_text(exported.stdout)
+    target = tmp_path / "new.yaml"
+    target.write_text("feeds:\n")
+    imported = cli(target, "import-opml", str(tmp_path / "subs.opml"))
+    assert imported.returncode == 0, imported.stderr
+    want = {(f.url, f.name, f.topic) for f in load_config(source).feeds}
+    assert {(f.url, f.name, f.topic) for f in load_config(target).feeds} == want
+    assert len(want) == 4

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from aggregator.config.nodes import (
     BOOL,
@@ -32,11 +32,14 @@ from aggregator.config.values import (
     address_problem,
     feed_url_problem,
     fmt_duration,
+    header_name_problem,
+    header_value_problem,
     parse_duration,
     parse_send_at,
     parse_size,
     suggest,
     timezone_problem,
+    user_agent_problem,
 )
 
 T_co = TypeVar("T_co", covariant=True)
@@ -332,6 +335,59 @@ class SecretEnv(Kind[str]):
             )
             return None
         return name
+
+
+@dataclass(frozen=True)
+class UserAgent(Kind[str]):
+    """A User-Agent string: printable ASCII on one line, kept as written."""
+
+    def parse(self, cx: Cx, node: Node, path: str) -> str | None:
+        value = text_of(cx, node, path)
+        problem = user_agent_problem(value) if value is not None else None
+        if problem:
+            cx.err(node, f"{path}: {problem}")
+            return None
+        return value
+
+
+HeaderList = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Headers(Kind[HeaderList]):
+    """Extra request headers, ``{Name: value}``; values may hold ``${ENV_VAR}`` references
+    (resolved when the feed is polled). Names the poller owns are refused with the reason,
+    at the name; a bad value at the value. Values are never repeated in messages."""
+
+    def parse(self, cx: Cx, node: Node, path: str) -> HeaderList | None:
+        if not isinstance(node, MappingNode) or not node.value:
+            found = "an empty mapping" if isinstance(node, MappingNode) else describe(node)
+            cx.err(node, f"{path}: expected a mapping of headers like {{X-Client: aggregator}}, "
+                   f"found {found}")  # fmt: skip
+            return None
+        out: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        ok = True
+        for key, value in node.value:
+            name = str(key.value) if isinstance(key, ScalarNode) else ""
+            problem = header_name_problem(name) if name else "header names must be plain words"
+            if problem is None and name.lower() in seen:
+                problem = f"{name} is given twice (header names ignore case); keep one"
+            if problem is not None:
+                cx.err(key, f"{path}: {problem}")
+                ok = False
+                continue
+            seen.add(name.lower())
+            text = text_of(cx, value, f"{path}.{name}")
+            problem = header_value_problem(name, text) if text is not None else ""
+            if problem:
+                cx.err(value, f"{path}.{name}: {problem}")
+            if problem is not None:
+                ok = False
+                continue
+            assert text is not None
+            out.append((name, text.strip()))
+        return tuple(out) if ok else None
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def feed_entry(cx: Cx, node: Node, path: str) -> tuple[FeedConfig, Node] | None:
             cx.err(node, f"{path}: {problem}")
             return None
         return FeedConfig(url=node.value.strip()), node
-    fields = mapping(cx, node, path, k.FEED_KEYS)
+    fields = mapping(cx, node, path, k.FEED_KEYS, k.FORBIDDEN[k.FEED_URL.section])
     if fields is None:
         return None
     if k.FEED_URL.name not in fields:
@@ -132,10 +132,11 @@ def feed_entry(cx: Cx, node: Node, path: str) -> tuple[FeedConfig, Node] | None:
         return None
     v = parse_fields(cx, fields, path, k.FEED_URL.section)
     url = v.get(k.FEED_URL)
-    if not v.ok or url is None:
+    if not feed_access_ok(cx, v, path) or not v.ok or url is None:
         return None
     keep: tuple[re.Pattern[str], ...] | None = v.get(k.FEED_KEEP_BLOCKS)
     drop: tuple[re.Pattern[str], ...] | None = v.get(k.FEED_DROP_BLOCKS)
+    headers: tuple[tuple[str, str], ...] | None = v.get(k.FEED_HEADERS)
     feed = FeedConfig(
         url=url,
         name=v.get(k.FEED_NAME),
@@ -145,8 +146,38 @@ def feed_entry(cx: Cx, node: Node, path: str) -> tuple[FeedConfig, Node] | None:
         prefer=v.get(k.FEED_PREFER),
         keep_blocks=keep or (),
         drop_blocks=drop or (),
+        user_agent=v.get(k.FEED_USER_AGENT),
+        username=v.get(k.FEED_USERNAME),
+        password_env=v.get(k.FEED_PASSWORD_ENV),
+        headers=headers or (),
     )
     return feed, v.value_node(k.FEED_URL)
+
+
+def feed_access_ok(cx: Cx, v: Values, path: str) -> bool:
+    """A feed's login: ``username`` and ``password_env`` come together (as in smtp), and an
+    Authorization header would fight with them."""
+    ok = True
+    for key, other in (
+        (k.FEED_USERNAME, k.FEED_PASSWORD_ENV),
+        (k.FEED_PASSWORD_ENV, k.FEED_USERNAME),
+    ):
+        if v.given(key) and not v.given(other):
+            hint = (
+                "add password_env: SOME_VARIABLE (the variable holding the password)"
+                if other is k.FEED_PASSWORD_ENV
+                else "add the login name as username:"
+            )
+            cx.err(v.key_node(key), f"{path}.{key.name}: given without {other.name}; {hint}")
+            ok = False
+    headers: tuple[tuple[str, str], ...] | None = v.get(k.FEED_HEADERS)
+    if v.given(k.FEED_USERNAME) and any(n.lower() == "authorization" for n, _ in headers or ()):
+        cx.err(
+            v.key_node(k.FEED_HEADERS),
+            f"{path}.headers: Authorization is set by username/password_env; give one or the other",
+        )
+        ok = False
+    return ok
 
 
 def feed_list(cx: Cx, node: Node, path: str) -> list[FeedAt]:
@@ -239,6 +270,7 @@ def fetch_section(cx: Cx, node: Node) -> FetchConfig:
         concurrency=concurrency,
         per_host=per_host,
         allow_private=v.get(k.FETCH_ALLOW_PRIVATE),
+        user_agent=v.get(k.FETCH_USER_AGENT),
     )
 
 

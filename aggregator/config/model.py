@@ -26,6 +26,12 @@ class FeedConfig:
     # blocks of this feed's articles: never removed / always removed (None in the table: none)
     keep_blocks: tuple[re.Pattern[str], ...] = ()
     drop_blocks: tuple[re.Pattern[str], ...] = ()
+    # access: None = fetch.user_agent; basic auth login and the NAME of the variable holding
+    # its password; extra headers as written (``${ENV_VAR}`` resolved at each poll)
+    user_agent: str | None = k.FEED_USER_AGENT.default
+    username: str | None = k.FEED_USERNAME.default
+    password_env: str | None = k.FEED_PASSWORD_ENV.default
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class FetchConfig:
     concurrency: int = k.FETCH_CONCURRENCY.default
     per_host: int = k.FETCH_PER_HOST.default
     allow_private: bool = k.FETCH_ALLOW_PRIVATE.default
+    user_agent: str = k.FETCH_USER_AGENT.default
 
 
 @dataclass(frozen=True)

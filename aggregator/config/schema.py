@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
+import aggregator
 from aggregator.config.kinds import (
     Address,
     AddressList,
@@ -26,6 +27,8 @@ from aggregator.config.kinds import (
     Duration,
     FeedUrl,
     FilePath,
+    HeaderList,
+    Headers,
     HostName,
     Integer,
     Kind,
@@ -35,6 +38,7 @@ from aggregator.config.kinds import (
     Size,
     Text,
     Timezone,
+    UserAgent,
 )
 from aggregator.config.values import (
     MAX_CONCURRENCY,
@@ -125,6 +129,15 @@ KEYS: tuple[Key[object], ...] = (
     FEED_DROP_BLOCKS := Key[tuple[re.Pattern[str], ...] | None]("feeds[].drop_blocks",
                     Patterns(), None, "words, phrases or /regex/: a block of this feed's"
                     " articles that matches is removed, wherever it is", nullable=True),
+    FEED_USER_AGENT := Key[str | None]("feeds[].user_agent", UserAgent(), None,
+                    "User-Agent for this feed's requests; default: fetch.user_agent"),
+    FEED_USERNAME := Key[str | None]("feeds[].username", Text(strip=False), None,
+                    "HTTP basic auth login name; requires password_env"),
+    FEED_PASSWORD_ENV := Key[str | None]("feeds[].password_env", SecretEnv(), None,
+                    "the NAME of the environment variable holding the feed's password"),
+    FEED_HEADERS := Key[HeaderList | None]("feeds[].headers", Headers(), None,
+                    "extra request headers {Name: value}; values may be ${ENV_VAR}; sent only"
+                    " to the feed's own host", nullable=True),
     FETCH_INTERVAL := Key("fetch.interval", Duration(0.0, MAX_INTERVAL, floor=MIN_INTERVAL),
                     30 * 60.0, "how often each feed is polled"),
     FETCH_TIMEOUT := Key("fetch.timeout", Duration(MIN_TIMEOUT, MAX_TIMEOUT), 20.0,
@@ -137,6 +150,8 @@ KEYS: tuple[Key[object], ...] = (
                     "requests in flight per host; at most concurrency"),
     FETCH_ALLOW_PRIVATE := Key("fetch.allow_private", Boolean(), False,
                     "loopback/private/link-local targets are refused unless true"),
+    FETCH_USER_AGENT := Key("fetch.user_agent", UserAgent(), aggregator.USER_AGENT,
+                    "User-Agent of every request (feeds may override it)"),
     TOPIC_NAME := Key[str | None]("topics[].name", Text(), None, "the digest section",
                     required="missing; every topic rule needs name: and match:"),
     TOPIC_MATCH := Key[tuple[re.Pattern[str], ...] | None]("topics[].match", Patterns(), None,
@@ -203,11 +218,13 @@ _PASSWORD_HINT = (
     "in that environment variable (e.g. in the systemd EnvironmentFile)"
 )
 # keys refused with a reason instead of a "did you mean" hint, by section
+_FORBIDDEN_PASSWORD = {
+    "password": f"a literal password is not allowed; {_PASSWORD_HINT}",
+    "pass": _PASSWORD_HINT,
+}
 FORBIDDEN: dict[str, dict[str, str]] = {
-    "smtp": {
-        "password": f"a literal password is not allowed; {_PASSWORD_HINT}",
-        "pass": _PASSWORD_HINT,
-    },
+    "smtp": _FORBIDDEN_PASSWORD,
+    "feeds[]": _FORBIDDEN_PASSWORD,
 }
 
 

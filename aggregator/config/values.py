@@ -41,6 +41,8 @@ _SIZE_UNITS = {
 _SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]+)")
 _SEND_AT_RE = re.compile(r"(\d{1,2}):(\d{2})")
 ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# scheme://...@ before the first /, ? or #: a login written into a URL
+_USERINFO_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*[^/?#]*@")
 # Plausible, not RFC 5322: one @, no spaces or brackets, a dotted or single-label domain
 # (``aggregator@localhost`` is a legitimate sender on a single machine).
 _ADDR_RE = re.compile(
@@ -117,9 +119,19 @@ def parse_send_at(s: str) -> str:
 
 
 def feed_url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a feed URL (with what to do), or None if it is fine."""
+    """Why ``url`` cannot be a feed URL (with what to do), or None if it is fine.
+
+    A URL with a login in it (``https://user:pass@host/feed``) is refused without repeating
+    it, so the password never reaches a message, a log or the status.
+    """
     if not url.strip():
         return "is empty; give the feed's http(s) URL"
+    if _USERINFO_RE.match(url.strip()):
+        return (
+            "contains a login (user:password@ before the host), which is refused so that "
+            "no password sits in the YAML, the logs or the status; remove it and give "
+            "username: and password_env: (the NAME of an environment variable) instead"
+        )
     if any(c.isspace() for c in url):
         return f"{url!r} contains whitespace; remove it or percent-encode it (%20)"
     try:
@@ -214,3 +226,87 @@ def fmt_duration(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
+
+
+# ---- HTTP request headers (feeds[].headers, user_agent) ----------------------------------------
+
+HEADER_NAME_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # an RFC 9110 token
+ENV_REF_RE = re.compile(r"\$\{([^}]*)\}")  # ${NAME} in a header value
+_VISIBLE_ASCII = re.compile(r"[\x20-\x7e]*")
+MAX_HEADER_VALUE = 4096
+
+_FRAMING = "the poller frames its own requests and connections"
+_CONDITIONAL = "the poller sends its own conditional GET from the stored validators"
+_PARTIAL = "it would make the server answer with part of the feed or a 412"
+# headers a feed may not set: the poller owns them, or they would break its logic or security
+RESERVED_HEADERS: dict[str, str] = {
+    "host": "the poller sets Host from the feed URL",
+    "content-length": _FRAMING,
+    "transfer-encoding": _FRAMING,
+    "connection": _FRAMING,
+    "keep-alive": _FRAMING,
+    "upgrade": _FRAMING,
+    "te": _FRAMING,
+    "trailer": _FRAMING,
+    "expect": _FRAMING,
+    "if-none-match": f"{_CONDITIONAL} (ETag)",
+    "if-modified-since": f"{_CONDITIONAL} (Last-Modified)",
+    "if-match": _PARTIAL,
+    "if-unmodified-since": _PARTIAL,
+    "if-range": _PARTIAL,
+    "range": _PARTIAL,
+    "accept-encoding": "the poller asks only for gzip/deflate, which its size-capped "
+    "decompressor reads",
+    "user-agent": "give user_agent: on the feed (or fetch.user_agent) instead",
+    "proxy-authorization": "proxies are never used",
+}
+# credentials by nature: their value must come from the environment, never the YAML
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie"})
+
+
+def header_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an extra request header of a feed (with the reason), or None."""
+    if not HEADER_NAME_RE.fullmatch(name):
+        return f"{name!r} is not a header name (letters, digits and -, no spaces or colons)"
+    reason = RESERVED_HEADERS.get(name.lower())
+    if reason is not None:
+        return f"{name} may not be set here: {reason}"
+    return None
+
+
+def header_value_problem(name: str, value: str) -> str | None:
+    """Why ``value`` (as written, with ``${NAME}`` references) cannot be sent as ``name``.
+
+    The value is never repeated in the message: it may be a token written by mistake.
+    """
+    problem = header_text_problem(value)
+    if problem is not None:
+        return problem
+    refs = ENV_REF_RE.findall(value)
+    for ref in refs:
+        if not ENV_NAME_RE.fullmatch(ref):
+            return f"${{{ref}}} is not an environment variable reference; write ${{NAME}}"
+    if "${" in ENV_REF_RE.sub("", value):
+        return "has an unclosed ${; write ${NAME}"
+    if name.lower() in CREDENTIAL_HEADERS and not refs:
+        return (
+            f"{name} carries a credential, which never goes in the YAML; put it in an "
+            f'environment variable and write e.g. {name}: "Bearer ${{FEED_TOKEN}}"'
+        )
+    return None
+
+
+def user_agent_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as the User-Agent, or None."""
+    if not value.strip():
+        return "is empty; give a user agent string or remove the key"
+    return header_text_problem(value)
+
+
+def header_text_problem(value: str) -> str | None:
+    """Why ``value`` cannot travel in a header line (without repeating it), or None."""
+    if not _VISIBLE_ASCII.fullmatch(value):
+        return "must be printable ASCII on one line (no line breaks or control characters)"
+    if len(value) > MAX_HEADER_VALUE:
+        return f"is longer than {MAX_HEADER_VALUE} characters"
+    return None

@@ -24,7 +24,8 @@ Guarantees of ``Fetcher.fetch``
 * Size: ``cfg.max_bytes`` counts bytes *after* decompression. We ask for gzip/deflate only
   and decompress ourselves with ``zlib``'s ``max_length`` so that no single chunk can expand
   past the cap in memory (httpx's own decoder inflates a whole network chunk at once: a 50 KB
-  gzip bomb chunk becomes 50 MB). A Content-Length above the cap fails before the body.
+  gzip bomb chunk becomes 50 MB); see ``decode.BoundedDecoder``. A Content-Length above the
+  cap fails before the body.
 * Concurrency: a per-host semaphore (``cfg.per_host``) is taken first, then the global one
   (``cfg.concurrency``), per hop; so a busy host never holds global slots while it waits.
 * Redirects are followed by hand: at most ``MAX_REDIRECTS`` hops, loops detected; every hop
@@ -38,6 +39,10 @@ Guarantees of ``Fetcher.fetch``
   for ``DNS_CACHE_TTL`` seconds, the policy is applied to them on every new connection.
   ``allow_private: true`` skips the refusal. Environment proxies are never used: through a
   proxy the guard would check the proxy, not the target.
+* Per-feed access (``access.FeedAccess``): its user agent on every hop; its Authorization
+  and extra headers only on hops to the feed's own origin; every error message passes
+  through its ``redact``; a redirect target's ``user:password@`` is dropped before it is
+  followed or reported. A 401/403 is ``Outcome.AUTH`` with ``access.auth_message``.
 * Keep-alive: ``http.HTTPClient`` (our HTTP/1.1 client on asyncio + ``h11``) keeps finished
   connections for reuse (at most ``cfg.concurrency`` idle) and never reuses one whose
   response was not read to the end; a stale kept connection is replaced once (see there).
@@ -52,7 +57,8 @@ Outcome table (``classify``)
     2xx                          OK              304         NOT_MODIFIED
     404                          NOT_FOUND       410         GONE
     429                          RATE_LIMITED    408         TIMEOUT
-    other 4xx (401, 403, ...)    CLIENT_ERROR    5xx         SERVER_ERROR
+    401, 403                     AUTH            other 4xx   CLIENT_ERROR
+    5xx                          SERVER_ERROR
     3xx we could not follow      INVALID         (no/unusable Location)
     BlockedAddressError          BLOCKED         BodyTooLargeError     TOO_LARGE
     TooManyRedirectsError        TOO_MANY_REDIRECTS
@@ -67,7 +73,6 @@ import asyncio
 import ipaddress
 import logging
 import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -76,9 +81,11 @@ from types import TracebackType
 
 import httpx
 
-import aggregator
 from aggregator.config import FetchConfig
 from aggregator.errors import BlockedAddressError, FetchError
+from aggregator.poll.access import FeedAccess, auth_message, redact_urls, strip_login
+from aggregator.poll.decode import BodyTooLargeError, BoundedDecoder
+from aggregator.poll.decode import ContentDecodingError as ContentDecodingError  # re-exported
 from aggregator.poll.http import (
     AddressGuard,
     AddressPolicy,
@@ -108,20 +115,12 @@ HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 # ---- errors raised inside the fetcher and classified at its boundary -----------------------
 
 
-class BodyTooLargeError(FetchError):
-    """The body (after decompression) or its declared Content-Length exceeds max_bytes."""
-
-
 class TooManyRedirectsError(FetchError):
     """More than MAX_REDIRECTS hops, or a redirect loop."""
 
 
 class InvalidURLError(FetchError):
     """Not an http(s) URL, or a URL that cannot be parsed."""
-
-
-class ContentDecodingError(FetchError):
-    """A Content-Encoding we did not ask for, or a corrupt compressed stream."""
 
 
 # ---- pure decisions ------------------------------------------------------------------------
@@ -146,6 +145,8 @@ def classify(status: int | None, exc: BaseException | None) -> Outcome:
         return Outcome.NOT_FOUND
     if status == 410:
         return Outcome.GONE
+    if status in (401, 403):
+        return Outcome.AUTH
     if status == 429:
         return Outcome.RATE_LIMITED
     if status == 408:
@@ -309,67 +310,6 @@ def _parse_http_date(value: str) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-# ---- bounded decompression -----------------------------------------------------------------
-
-
-class _Decoder:
-    """Content-Encoding decoder that never holds more than ``cap`` + 1 decoded bytes."""
-
-    def __init__(self, content_encoding: str, cap: int) -> None:
-        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
-        codings = [c for c in codings if c != "identity"]
-        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise ContentDecodingError(f"unsupported Content-Encoding: {content_encoding!r}")
-        self._coding = codings[0] if codings else None
-        self._cap = cap
-        self._produced = 0
-        self._z: zlib._Decompress | None = None
-        self._deflate_probe = self._coding == "deflate"  # zlib-wrapped, else raw deflate
-        if self._coding is not None:
-            self._z = self._new()
-
-    def _new(self, wbits: int | None = None) -> zlib._Decompress:
-        if wbits is None:
-            wbits = zlib.MAX_WBITS if self._coding == "deflate" else 16 + zlib.MAX_WBITS
-        return zlib.decompressobj(wbits)
-
-    def _count(self, data: bytes) -> bytes:
-        self._produced += len(data)
-        if self._produced > self._cap:
-            raise BodyTooLargeError(f"body exceeds max_bytes={self._cap} (after decompression)")
-        return data
-
-    def feed(self, data: bytes) -> bytes:
-        if self._z is None:
-            return self._count(data)
-        out: list[bytes] = []
-        try:
-            while data:
-                room = self._cap - self._produced + 1  # one byte over the cap proves excess
-                piece = self._z.decompress(data, room)
-                self._deflate_probe = False
-                out.append(self._count(piece))
-                data = self._z.unconsumed_tail
-                if self._z.eof and self._z.unused_data:  # concatenated gzip members
-                    data = self._z.unused_data
-                    self._z = self._new()
-        except zlib.error as e:
-            if self._deflate_probe:  # "deflate" sent as raw deflate without the zlib header
-                self._deflate_probe = False
-                self._z = self._new(-zlib.MAX_WBITS)
-                return self.feed(data)
-            raise ContentDecodingError(f"corrupt {self._coding} body: {e}") from e
-        return b"".join(out)
-
-    def flush(self) -> bytes:
-        if self._z is None:
-            return b""
-        try:
-            return self._count(self._z.flush())
-        except zlib.error as e:
-            raise ContentDecodingError(f"corrupt {self._coding} body: {e}") from e
-
-
 # ---- the I/O shell -------------------------------------------------------------------------
 
 
@@ -383,6 +323,11 @@ class _Hop:
     hops: int = 0
     permanent: bool = True
     held_s: float = 0.0  # time spent holding slots (excludes queueing)
+    access: FeedAccess | None = None  # the feed's user agent, credentials and secrets
+    sent_login: bool = False  # the current hop carried the feed's credential headers
+
+    def redact(self, text: str) -> str:
+        return self.access.redact(text) if self.access is not None else redact_urls(text)
 
 
 class Fetcher:
@@ -397,7 +342,7 @@ class Fetcher:
         self,
         cfg: FetchConfig,
         *,
-        user_agent: str = aggregator.USER_AGENT,
+        user_agent: str | None = None,
         address_policy: AddressPolicy = blocked_reason,
     ) -> None:
         self._cfg = cfg
@@ -405,7 +350,7 @@ class Fetcher:
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._client = HTTPClient(
             guard=AddressGuard(allow_private=cfg.allow_private, policy=address_policy),
-            user_agent=user_agent,
+            user_agent=user_agent or cfg.user_agent,
             max_idle=cfg.concurrency,
             timeout=cfg.timeout,
         )
@@ -431,14 +376,16 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = FEED_ACCEPT,
+        access: FeedAccess | None = None,
     ) -> FetchResult:
-        """GET ``url`` (feed or article page); never raises for network/HTTP problems."""
+        """GET ``url`` (feed or article page); never raises for network/HTTP problems.
+        ``access``: the feed's user agent and credentials (see the module docstring)."""
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        hop = _Hop(requested=url, url=url)
+        hop = _Hop(requested=url, url=url, access=access)
         try:
             result = await self._follow(url, headers, hop)
         except TimeoutError as e:  # the overall per-request deadline
@@ -447,10 +394,11 @@ class Fetcher:
             )
         except (httpx.HTTPError, httpx.InvalidURL, FetchError, OSError) as e:
             result = self._failure(url, hop, e, None)
-        result = replace(result, elapsed_ms=hop.held_s * 1000.0)
+        error = hop.redact(result.error) if result.error is not None else None
+        result = replace(result, elapsed_ms=hop.held_s * 1000.0, error=error)
         logger.debug(
             "fetch url=%s status=%s outcome=%s ms=%.0f",
-            url,
+            redact_urls(url),
             result.status,
             result.outcome.value,
             result.elapsed_ms,
@@ -478,13 +426,16 @@ class Fetcher:
 
     async def _follow(self, url: str, headers: dict[str, str], hop: _Hop) -> FetchResult:
         visited = {url}
+        access = hop.access
         while True:
             target = _http_url(hop.url)
+            credentials = access.headers_for(target) if access is not None else {}
+            hop.sent_login = bool(credentials)
             async with self._host_slot(target.host), self._global:
                 started = time.monotonic()
                 try:
                     async with asyncio.timeout(self._cfg.timeout):
-                        location = await self._one_request(target, headers, hop)
+                        location = await self._one_request(target, {**headers, **credentials}, hop)
                 finally:
                     hop.held_s += time.monotonic() - started
             if isinstance(location, FetchResult):
@@ -502,13 +453,14 @@ class Fetcher:
         self, target: httpx.URL, headers: dict[str, str], hop: _Hop
     ) -> FetchResult | str:
         """One request: the result, or the absolute URL a redirect points to."""
-        response = await self._client.get(target, headers)
+        agent = hop.access.user_agent if hop.access is not None else None
+        response = await self._client.get(target, headers, user_agent=agent)
         try:
             hop.status = status = response.status
             location = response.headers.get("location")
             if status in REDIRECT_STATUSES and location:
                 try:
-                    return str(target.join(location.strip()))
+                    return str(strip_login(target.join(location.strip())))
                 except httpx.InvalidURL as e:
                     raise InvalidURLError(f"bad redirect Location {location!r}: {e}") from e
             outcome = classify(status, None)
@@ -522,7 +474,7 @@ class Fetcher:
         declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > cap:
             raise BodyTooLargeError(f"Content-Length {declared} exceeds max_bytes={cap}")
-        decoder = _Decoder(response.headers.get("content-encoding", ""), cap)
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), cap)
         parts = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
         parts.append(decoder.flush())
         return b"".join(parts)
@@ -539,6 +491,9 @@ class Fetcher:
             error = f"HTTP {status} {reason}".rstrip()
             if outcome is Outcome.INVALID:
                 error += " (redirect without a usable Location)"
+            if outcome is Outcome.AUTH:
+                login = hop.access is not None and hop.access.login
+                error = auth_message(status, reason, login=login, sent=hop.sent_login)
         return FetchResult(
             url=hop.requested,
             outcome=outcome,

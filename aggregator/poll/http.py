@@ -460,9 +460,14 @@ class HTTPClient:
         ]
         self._cookies = httpx.Cookies()
 
-    async def get(self, url: httpx.URL, headers: Mapping[str, str]) -> Response:
-        """GET ``url`` with ``headers`` (Accept, validators): the response head, body unread."""
+    async def get(
+        self, url: httpx.URL, headers: Mapping[str, str], *, user_agent: str | None = None
+    ) -> Response:
+        """GET ``url`` with ``headers`` (Accept, validators, a feed's own headers): the
+        response head, body unread. ``user_agent`` replaces the client's for this request."""
         raw = [(b"Host", url.netloc), *self._base_headers]
+        if user_agent is not None:
+            raw[2] = (b"User-Agent", user_agent.encode("ascii"))  # after Host, Connection
         raw += [(k.encode("ascii"), v.encode("ascii")) for k, v in headers.items()]
         if self._cookies:  # httpx's client cookie handling, paid only once there are cookies
             request = httpx.Request("GET", url, headers=raw)
