@@ -47,6 +47,7 @@ from aggregator.digest.schedule import (
     retry_at,
 )
 from aggregator.errors import AggregatorError, ConfigError
+from aggregator.metrics import Metrics, MetricsServer, liveness_problem
 from aggregator.pipeline import Pipeline, PollSummary
 from aggregator.poll.access import access_changed
 from aggregator.store import Store
@@ -133,6 +134,8 @@ class Daemon:
         self._catch_up = False
         self._failed_sends = 0  # failed digest sends in a row (retry backoff)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.metrics = Metrics(config, self.liveness)
+        self._metrics_server: MetricsServer | None = None
 
     # health: database answers, scheduler runs, a tick is not stuck for more than an hour
     def healthy(self) -> bool:
@@ -141,6 +144,24 @@ class Daemon:
             and time.monotonic() - self._health.tick_running_since > 3600
         )
         return self.store.ping() and bool(self.scheduler.running) and not stuck
+
+    def liveness(self) -> str | None:
+        """Why the scheduler does not count as alive for ``/healthz`` (ticked within two
+        minutes, or a tick is running and not stuck), or None. Read from the metrics thread."""
+        return liveness_problem(
+            time.monotonic(), running=bool(self.scheduler.running),
+            last_tick_end=self._health.last_tick_end,
+            tick_running_since=self._health.tick_running_since,
+        )  # fmt: skip
+
+    def serve_metrics(self) -> None:
+        """Start ``/metrics`` and ``/healthz`` when ``metrics.listen`` is set (raises
+        AggregatorError when the address is taken). ``run`` calls it before READY=1."""
+        listen = self.config.metrics.listen
+        if listen is not None and self._metrics_server is None:
+            server = MetricsServer(listen, self.metrics)
+            server.start()
+            self._metrics_server = server
 
     def _schedule_digest(self) -> None:
         hh, mm = (int(x) for x in self.config.digest.send_at.split(":"))
@@ -151,6 +172,14 @@ class Daemon:
         )  # fmt: skip
 
     async def run(self) -> int:
+        try:
+            self.serve_metrics()
+        except AggregatorError as e:
+            log.error("cannot start: %s", e)
+            print(f"error: {e}", flush=True)
+            self.pipeline.close()
+            self.store.close()
+            return 1
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stop.set)
@@ -214,6 +243,9 @@ class Daemon:
                     await self._digest_lock.acquire()
         if wd_task is not None:
             wd_task.cancel()
+        if self._metrics_server is not None:
+            await asyncio.to_thread(self._metrics_server.stop)
+            self._metrics_server = None
         self.pipeline.close()
         self.store.close()
         log.info("stopped")
@@ -224,6 +256,7 @@ class Daemon:
         try:
             self._poll_task = asyncio.ensure_future(self.pipeline.poll())
             results = await self._poll_task
+            self.metrics.observe_polls(results)
             if self._catch_up:  # the digest missed while we were down, with fresh news
                 self._catch_up = False
                 asyncio.ensure_future(self.digest_job())
@@ -240,6 +273,7 @@ class Daemon:
         finally:
             self._health.tick_running_since = None
             self._health.last_tick_end = time.monotonic()
+            self.metrics.observe_tick()
 
     async def digest_job(self) -> None:
         async with self._digest_lock:
@@ -257,10 +291,13 @@ class Daemon:
                 outcomes = await asyncio.to_thread(send)
             except AggregatorError as e:
                 log.error("digest failed error=%r", str(e))
+                self.metrics.observe_digests(None)
                 return
             except Exception:  # a defect: logged loudly, the daemon goes on
                 log.exception("digest failed by an internal error (everything stays pending)")
+                self.metrics.observe_digests(None)
                 return
+            self.metrics.observe_digests(outcomes)
             for o in outcomes:
                 log.info("%s", o.line())
             self._plan_retry(now, any(o.failed for o in outcomes))
@@ -322,6 +359,12 @@ class Daemon:
         old = self.config
         self._mt = _mtimes(new.source_files)
         self.config = new
+        self.metrics.config = new
+        if new.metrics.listen != old.metrics.listen:
+            log.warning(
+                "metrics.listen changed (%s -> %s): takes effect at the next restart",
+                old.metrics.listen, new.metrics.listen,
+            )  # fmt: skip
         self.pipeline.reconfigure(new)
         self.store.set_meta("config_error", None)
         added = {f.url for f in new.feeds} - {f.url for f in old.feeds}

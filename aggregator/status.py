@@ -8,6 +8,8 @@ from typing import TypedDict
 from aggregator.config import Config
 from aggregator.digest.schedule import next_scheduled
 from aggregator.feeds import display_name, feed_index
+from aggregator.metrics.collect import FactsReport, facts_report
+from aggregator.metrics.collect import recipients as recipients_of
 from aggregator.store import Store
 from aggregator.types import FeedState, LearnedBlock
 
@@ -84,6 +86,8 @@ class StatusReport(TypedDict):
     feeds: list[FeedReport]
     learned: list[SiteLearnedReport]  # per site: every block learned from its articles
     digest: list[RecipientReport]
+    # the database's facts, as /metrics shows them (counts, queue depths, last successes)
+    metrics: FactsReport
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -203,6 +207,7 @@ def collect_status(
         "feeds": feeds,
         "learned": by_site,
         "digest": list(recipients.values()),
+        "metrics": facts_report(store.facts(now, recipients_of(config))),
     }
 
 

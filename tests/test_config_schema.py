@@ -229,6 +229,8 @@ smtp:
   username: me
   password_env: SMTP_PW
   timeout: 10s
+metrics:
+  listen: 127.0.0.1:9464
 """
 ATTRIBUTE = {
     "digest.from": "sender",
@@ -253,6 +255,7 @@ def test_every_key_reaches_the_config(tmp_path: Path) -> None:
         "dedup": config.dedup,
         "smtp": config.smtp,
         "topics[]": config.topic_rules[0],
+        "metrics": config.metrics,
     }
     assert {key.section for key in KEYS} == set(sections)
     for key in KEYS:

@@ -30,7 +30,10 @@ Rules a user sees:
   (so one file can be moved between the two forms). Feeds from the file come first, then the
   inline ``feeds:`` list. A feed entry is a mapping, or a bare URL string as a shorthand.
 * Relative paths (``database``, ``feeds_file``, ``digest.out_dir``, ``digest.template_dir``)
-  are relative to the directory of the config file, and ``~`` is expanded.
+  are relative to the directory of the config file, and ``~`` is expanded. Under systemd
+  (``$STATE_DIRECTORY`` set) relative paths of writable state (``database``,
+  ``digest.out_dir``, ``digest.archive_dir``) are relative to the state directory instead:
+  the config's directory in /etc is read-only to the service.
 * Secrets never live in the YAML: ``smtp.password`` is an error that points at
   ``smtp.password_env``, which only names an environment variable.
 """
@@ -42,6 +45,7 @@ from aggregator.config.model import (
     DigestConfig,
     FeedConfig,
     FetchConfig,
+    MetricsConfig,
     SmtpConfig,
 )
 from aggregator.config.nodes import MarkedLoader, compose_yaml
@@ -53,6 +57,7 @@ from aggregator.config.schema import (
     FEED_KEYS,
     FETCH_KEYS,
     KEYS,
+    METRICS_KEYS,
     SMTP_KEYS,
     TOP_KEYS,
     FullText,
@@ -69,11 +74,13 @@ from aggregator.config.values import (
     MIN_RETENTION,
     MIN_TIMEOUT,
     MIN_WINDOW,
+    Listen,
     address_problem,
     did_you_mean,
     feed_url_key,
     feed_url_problem,
     parse_duration,
+    parse_listen,
     parse_send_at,
     parse_size,
     timezone_problem,
@@ -96,6 +103,7 @@ __all__ = [
     "MIN_RETENTION",
     "MIN_TIMEOUT",
     "MIN_WINDOW",
+    "METRICS_KEYS",
     "SMTP_KEYS",
     "TOP_KEYS",
     "Config",
@@ -105,7 +113,9 @@ __all__ = [
     "FetchConfig",
     "FullText",
     "Key",
+    "Listen",
     "MarkedLoader",
+    "MetricsConfig",
     "SmtpConfig",
     "SmtpSecurity",
     "address_problem",
@@ -115,6 +125,7 @@ __all__ = [
     "feed_url_problem",
     "load_config",
     "parse_duration",
+    "parse_listen",
     "parse_send_at",
     "parse_size",
     "timezone_problem",

@@ -29,12 +29,14 @@ from aggregator.config.nodes import (
 )
 from aggregator.config.values import (
     ENV_NAME_RE,
+    Listen,
     address_problem,
     feed_url_problem,
     fmt_duration,
     header_name_problem,
     header_value_problem,
     parse_duration,
+    parse_listen,
     parse_send_at,
     parse_size,
     suggest,
@@ -216,10 +218,12 @@ class FilePath(Kind[Path]):
     """A path; ``~`` expanded, relative to the config file's directory, made absolute.
 
     ``directory_hint``: when set, the path must be an existing directory, and the hint says
-    what to do when it is not.
+    what to do when it is not. ``state``: the path is writable state (the database, digest
+    files): relative to ``Cx.state_base`` instead ($STATE_DIRECTORY under systemd).
     """
 
     directory_hint: str | None = None
+    state: bool = False
 
     def parse(self, cx: Cx, node: Node, path: str) -> Path | None:
         text = text_of(cx, node, path)
@@ -229,7 +233,8 @@ class FilePath(Kind[Path]):
             cx.err(node, f"{path}: contains a NUL character; remove it")
             return None
         p = Path(text).expanduser()
-        resolved = absolute(p if p.is_absolute() else cx.base / p)
+        base = cx.state_base if self.state else cx.base
+        resolved = absolute(p if p.is_absolute() else base / p)
         if self.directory_hint is not None and not resolved.is_dir():
             cx.err(node, f"{path}: {resolved} is not a directory; {self.directory_hint}")
             return None
@@ -454,3 +459,18 @@ class Patterns(Kind[tuple[re.Pattern[str], ...]]):
                 cx.err(item, f"{where}: {text.strip()} is not a valid regular expression: {e}")
                 ok = False
         return tuple(out) if ok else None
+
+
+@dataclass(frozen=True)
+class ListenAddress(Kind[Listen]):
+    """``HOST:PORT`` to serve on (``values.parse_listen``); a bare port means loopback."""
+
+    def parse(self, cx: Cx, node: Node, path: str) -> Listen | None:
+        text = text_of(cx, node, path)
+        if text is None:
+            return None
+        try:
+            return parse_listen(text)
+        except ValueError as e:
+            cx.err(node, f"{path}: {e}")
+            return None

@@ -13,6 +13,7 @@ before touching the disk.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -27,6 +28,7 @@ from aggregator.config.model import (
     DigestConfig,
     FeedConfig,
     FetchConfig,
+    MetricsConfig,
     SmtpConfig,
 )
 from aggregator.config.nodes import (
@@ -274,21 +276,21 @@ def fetch_section(cx: Cx, node: Node) -> FetchConfig:
     )
 
 
-def default_digest(base: Path) -> DigestConfig:
-    return DigestConfig(out_dir=base / k.DIGEST_OUT_DIR.default)
+def default_digest(cx: Cx) -> DigestConfig:
+    return DigestConfig(out_dir=cx.state_base / k.DIGEST_OUT_DIR.default)
 
 
 def digest_section(cx: Cx, node: Node) -> DigestConfig:
     """The digest section; a failed key keeps its default (the issue is already recorded)."""
     v = read_section(cx, node, "digest")
     if v is None:
-        return default_digest(cx.base)
+        return default_digest(cx)
     return DigestConfig(
         send_at=v.get(k.DIGEST_SEND_AT),
         timezone=v.get(k.DIGEST_TIMEZONE),
         to=v.get(k.DIGEST_TO),
         sender=v.get(k.DIGEST_FROM),
-        out_dir=cx.base / v.get(k.DIGEST_OUT_DIR),
+        out_dir=cx.state_base / v.get(k.DIGEST_OUT_DIR),
         template_dir=v.get(k.DIGEST_TEMPLATE_DIR),
         send_empty=v.get(k.DIGEST_SEND_EMPTY),
         max_stories_per_topic=v.get(k.DIGEST_MAX_STORIES),
@@ -304,6 +306,23 @@ def dedup_section(cx: Cx, node: Node) -> DedupConfig:
     if v is None:
         return DedupConfig()
     return DedupConfig(window=v.get(k.DEDUP_WINDOW), story_window=v.get(k.DEDUP_STORY_WINDOW))
+
+
+def metrics_section(cx: Cx, node: Node) -> MetricsConfig:
+    """``metrics:``; an empty section (``metrics:`` alone) means off, like no section."""
+    if is_null(node):
+        return MetricsConfig()
+    v = read_section(cx, node, "metrics")
+    if v is None:
+        return MetricsConfig()
+    return MetricsConfig(listen=v.get(k.METRICS_LISTEN))
+
+
+def state_directory(environ: Mapping[str, str]) -> Path | None:
+    """``$STATE_DIRECTORY`` (set by systemd's ``StateDirectory=``; its first entry when it
+    lists several, colon-separated), or None when unset or not an absolute path."""
+    first = environ.get("STATE_DIRECTORY", "").split(":")[0].strip()
+    return Path(first) if first and Path(first).is_absolute() else None
 
 
 def smtp_section(cx: Cx, node: Node) -> SmtpConfig | None:
@@ -389,14 +408,17 @@ def smtp_and_digest(cx: Cx, top: Fields, digest: DigestConfig) -> SmtpConfig | N
 class _Loader:
     """Reads the config file and its feeds file, collecting issues. One instance per load."""
 
-    def __init__(self, read: Callable[[Path], bytes], overrides: Mapping[Path, str]) -> None:
+    def __init__(
+        self, read: Callable[[Path], bytes], overrides: Mapping[Path, str], state: Path | None
+    ) -> None:
         self.read = read
         self.overrides = overrides
+        self.state = state
         self.issues: list[ConfigIssue] = []
 
     def load(self, path: Path, display: str) -> Config | None:
         config_path = absolute(path)
-        cx = Cx(display, config_path.parent, self.issues)
+        cx = Cx(display, config_path.parent, self.issues, state=self.state)
         text = self.read_text(config_path, display, cx, None)
         if text is None:
             return None
@@ -437,9 +459,8 @@ class _Loader:
         topic_rules = topic_list(cx, top["topics"][1], "topics") if "topics" in top else ()
 
         fetch = fetch_section(cx, top["fetch"][1]) if "fetch" in top else FetchConfig()
-        digest = (
-            digest_section(cx, top["digest"][1]) if "digest" in top else default_digest(cx.base)
-        )
+        digest = digest_section(cx, top["digest"][1]) if "digest" in top else default_digest(cx)
+        metrics = metrics_section(cx, top["metrics"][1]) if "metrics" in top else MetricsConfig()
         dedup = dedup_section(cx, top["dedup"][1]) if "dedup" in top else DedupConfig()
         check_retention(cx, v, dedup)
         smtp = smtp_and_digest(cx, top, digest)
@@ -447,7 +468,7 @@ class _Loader:
             return None
         return Config(
             path=config_path,
-            database=cx.base / v.get(k.DATABASE),
+            database=cx.state_base / v.get(k.DATABASE),
             feeds=tuple(f for f, _, _, _ in feeds),
             fetch=fetch,
             digest=digest,
@@ -457,6 +478,7 @@ class _Loader:
             feeds_file=feeds_file,
             source_files=tuple(source_files),
             topic_rules=topic_rules,
+            metrics=metrics,
         )
 
     def read_text(self, path: Path, display: str, cx: Cx, ref: Node | None) -> str | None:
@@ -518,14 +540,23 @@ def _read_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def load_config(path: str | Path, *, overrides: Mapping[Path, str] | None = None) -> Config:
+def load_config(
+    path: str | Path,
+    *,
+    overrides: Mapping[Path, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
     """Read and validate a config file. Raises ConfigError listing file:line:col issues.
 
     ``overrides`` maps absolute file paths to text to use instead of the file's content: it lets
-    an editor (``opml.add_feeds_to_yaml``) validate a change before writing it.
+    an editor (``opml.add_feeds_to_yaml``) validate a change before writing it. ``environ``
+    (default: the process's): with ``STATE_DIRECTORY`` set (systemd), relative paths of
+    writable state (database, digest.out_dir, digest.archive_dir) start there; read-only
+    inputs (feeds_file, template_dir) stay relative to the config file.
     """
     absolute_overrides = {absolute(Path(p)): text for p, text in (overrides or {}).items()}
-    loader = _Loader(_read_bytes, absolute_overrides)
+    state = state_directory(os.environ if environ is None else environ)
+    loader = _Loader(_read_bytes, absolute_overrides, state)
     config = loader.load(Path(path), str(path))
     if loader.issues or config is None:
         log.debug("config invalid path=%s issues=%d", path, len(loader.issues))

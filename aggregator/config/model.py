@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aggregator.config import schema as k
 from aggregator.config.schema import FullText, SmtpSecurity
+from aggregator.config.values import Listen
 from aggregator.types import TopicRule
 
 
@@ -78,6 +79,11 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    listen: Listen | None = k.METRICS_LISTEN.default  # None: no /metrics, no /healthz
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the main config file (absolute)
     database: Path  # absolute
@@ -90,6 +96,7 @@ class Config:
     feeds_file: Path | None = None  # absolute, if used
     source_files: tuple[Path, ...] = ()  # every file read (for hot reload)
     topic_rules: tuple[TopicRule, ...] = ()  # `topics:`, in the order the user listed them
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
 
     def feed(self, url: str) -> FeedConfig | None:
         for f in self.feeds:

@@ -72,7 +72,12 @@ def absolute(path: Path) -> Path:
 @dataclass
 class Cx:
     """Where values are read from: the file as named in messages, the directory relative
-    paths start from, and the issue list shared by the whole load."""
+    paths start from, and the issue list shared by the whole load.
+
+    ``state``: where relative paths of writable state (the database, digests, the archive)
+    start instead of ``base``: ``$STATE_DIRECTORY`` under systemd, where the config's own
+    directory is read-only. None: next to the config like everything else.
+    """
 
     file: str
     base: Path
@@ -80,6 +85,12 @@ class Cx:
     constructor: yaml.constructor.SafeConstructor = field(
         default_factory=yaml.constructor.SafeConstructor
     )
+    state: Path | None = None
+
+    @property
+    def state_base(self) -> Path:
+        """The directory relative state paths start from."""
+        return self.state if self.state is not None else self.base
 
     def err(self, node: Node, message: str) -> None:
         line, col = pos(node)
@@ -87,7 +98,7 @@ class Cx:
 
     def at(self, file: str) -> Cx:
         """The same load, reading another file (a ``feeds_file``)."""
-        return Cx(file, self.base, self.issues, self.constructor)
+        return Cx(file, self.base, self.issues, self.constructor, self.state)
 
 
 def mapping(

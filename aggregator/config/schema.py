@@ -32,6 +32,7 @@ from aggregator.config.kinds import (
     HostName,
     Integer,
     Kind,
+    ListenAddress,
     Patterns,
     SecretEnv,
     SendAt,
@@ -53,6 +54,7 @@ from aggregator.config.values import (
     MIN_RETENTION,
     MIN_TIMEOUT,
     MIN_WINDOW,
+    Listen,
 )
 
 T_co = TypeVar("T_co", covariant=True)
@@ -106,7 +108,7 @@ class Key(Generic[T_co]):
 
 # fmt: off
 KEYS: tuple[Key[object], ...] = (
-    DATABASE := Key("database", FilePath(), Path("aggregator.db"),
+    DATABASE := Key("database", FilePath(state=True), Path("aggregator.db"),
                     "SQLite state (seen entries, schedule, delivery marks)"),
     FEEDS_FILE := Key[Path | None]("feeds_file", FilePath(), None,
                     "optional second file with more feeds", nullable=True),
@@ -165,7 +167,7 @@ KEYS: tuple[Key[object], ...] = (
     DIGEST_FROM := Key("digest.from", Address(display_name=True),
                     "Aggregator <aggregator@localhost>",
                     "sender (DigestConfig.sender); a display name is allowed"),
-    DIGEST_OUT_DIR := Key("digest.out_dir", FilePath(), Path("digests"),
+    DIGEST_OUT_DIR := Key("digest.out_dir", FilePath(state=True), Path("digests"),
                     "where digests are written as files when there is no smtp section"),
     DIGEST_TEMPLATE_DIR := Key[Path | None]("digest.template_dir", FilePath(
                     directory_hint="create it with digest.html.j2 / digest.txt.j2, or remove "
@@ -173,7 +175,7 @@ KEYS: tuple[Key[object], ...] = (
                     "folder whose digest.html.j2 / digest.txt.j2 override ours", nullable=True),
     DIGEST_SEND_EMPTY := Key("digest.send_empty", Boolean(), False,
                     "send a digest even when nothing is new"),
-    DIGEST_ARCHIVE_DIR := Key[Path | None]("digest.archive_dir", FilePath(), None,
+    DIGEST_ARCHIVE_DIR := Key[Path | None]("digest.archive_dir", FilePath(state=True), None,
                     "keep every sent digest here as HTML, with an index.html of past issues",
                     nullable=True),
     DIGEST_IMAGES := Key("digest.images", Boolean(), False,
@@ -203,6 +205,9 @@ KEYS: tuple[Key[object], ...] = (
                     "the NAME of the environment variable holding the password"),
     SMTP_TIMEOUT := Key("smtp.timeout", Duration(MIN_TIMEOUT, MAX_TIMEOUT), 30.0,
                     "connect/command timeout"),
+    METRICS_LISTEN := Key[Listen | None]("metrics.listen", ListenAddress(), None,
+                    "HOST:PORT for Prometheus /metrics and /healthz; off when absent",
+                    nullable=True),
 )
 # fmt: on
 
@@ -255,6 +260,7 @@ DIGEST_KEYS = children("digest")
 TOPIC_KEYS = children("topics[]")
 DEDUP_KEYS = children("dedup")
 SMTP_KEYS = children("smtp")
+METRICS_KEYS = children("metrics")
 
 DEFAULT_DATABASE = str(DATABASE.default)
 DEFAULT_TOPIC = FEED_TOPIC.default

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import difflib
 import functools
+import ipaddress
 import re
 import zoneinfo
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 # ---- limits (policy, not tuned on data: they catch typos and abuse, not preferences) ----------
@@ -310,3 +312,54 @@ def header_text_problem(value: str) -> str | None:
     if len(value) > MAX_HEADER_VALUE:
         return f"is longer than {MAX_HEADER_VALUE} characters"
     return None
+
+# ---- metrics.listen ----------------------------------------------------------------------------
+
+_LOOPBACK_NAMES = {"localhost": "127.0.0.1", "ip6-localhost": "::1"}
+
+
+@dataclass(frozen=True)
+class Listen:
+    """Where ``/metrics`` and ``/healthz`` are served: an IP literal and a port."""
+
+    host: str
+    port: int
+
+    @property
+    def loopback(self) -> bool:
+        return ipaddress.ip_address(self.host).is_loopback
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_listen(text: str) -> Listen:
+    """``"127.0.0.1:9464"``, ``"[::1]:9464"``, ``"localhost:9464"``; a bare ``"9464"`` or
+    ``":9464"`` means loopback. Any other interface must be written out (``0.0.0.0:9464``):
+    serving beyond this machine is always an explicit choice. Host names other than localhost
+    are refused (nothing is resolved at load time). Raises ValueError with a hint."""
+    s = text.strip()
+    example = "write HOST:PORT, e.g. 127.0.0.1:9464 (loopback) or 0.0.0.0:9464 (every interface)"
+    if "://" in s or "/" in s:
+        raise ValueError(f"{s!r} is not an address; {example}, without a scheme or path")
+    if s.isdigit() or (s.startswith(":") and s[1:].isdigit()):
+        host, port_text = "127.0.0.1", s.lstrip(":")
+    elif s.startswith("["):
+        host, sep, port_text = s[1:].partition("]:")
+        if not sep:
+            raise ValueError(f"{s!r} has no port; {example}")
+    else:
+        host, sep, port_text = s.rpartition(":")
+        if not sep or not host or ":" in host:
+            hint = "; write an IPv6 address in brackets, e.g. [::1]:9464" if ":" in host else ""
+            raise ValueError(f"{s!r} has no port{hint}; {example}")
+    if not port_text.isdigit() or not 1 <= int(port_text) <= MAX_PORT:
+        raise ValueError(f"{s!r}: the port must be a number from 1 to {MAX_PORT}; {example}")
+    host = _LOOPBACK_NAMES.get(host.lower(), host)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"{s!r}: {host!r} is not an IP address; {example} (host names are not resolved)"
+        ) from None
+    return Listen(host, int(port_text))

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from aggregator.errors import StoreError
 from aggregator.store.connection import dt as _dt
 from aggregator.store.connection import ts as _ts
+from aggregator.store.facts import StoreFacts, read_facts
 from aggregator.store.records import DigestRecord, PendingArticle, RawArticle, SetAside
 from aggregator.store.sqlite_poll import PollStore
 from aggregator.types import LearnedBlock, Media, StoredArticle
@@ -186,6 +187,10 @@ class Store(PollStore):
 
     def article_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def facts(self, now: datetime, recipients: Sequence[str]) -> StoreFacts:
+        """The counts `/metrics` and `status --json` show (``store.facts``)."""
+        return read_facts(self._db, now, recipients)
 
     # ---- learned per-site boilerplate ---------------------------------------------------------
 
