@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "config" / "aggregator.example.yaml"
 FEEDS_EXAMPLE = REPO / "config" / "feeds.example.yaml"
 
-COMMENTED_SECTIONS = ("smtp",)
+COMMENTED_SECTIONS = ("smtp", "profiles")
 SAMPLE_VALUES = frozenset({"feeds[].topic"})
 
 
@@ -139,7 +139,7 @@ def test_each_key_is_listed_once() -> None:
 def test_named_exceptions_are_table_keys() -> None:
     table = {key.path for key in KEYS}
     assert table >= SAMPLE_VALUES
-    assert all(any(p.startswith(f"{s}.") for p in table) for s in COMMENTED_SECTIONS)
+    assert all(any(p.startswith((f"{s}.", f"{s}[].")) for p in table) for s in COMMENTED_SECTIONS)
 
 
 def test_feeds_example_uses_feed_keys_only() -> None:
@@ -186,6 +186,9 @@ feeds:
     prefer: true
     keep_blocks: ["/^Editor's note/"]
     drop_blocks: [Become a patron]
+    filters:
+      mute: [crypto]
+      keep: ["/^Analysis:/"]
 fetch:
   interval: 10m
   timeout: 5s
@@ -207,6 +210,19 @@ digest:
   archive_dir: past
   max_stories_per_topic: 5
 retention: 60d
+filters:
+  mute: [sponsored, "/^Deal of the day/"]
+  keep: [news]
+profiles:
+  - name: work
+    to: [me@work.example]
+    send_at: "08:30"
+    timezone: America/New_York
+    days: [mon]
+    topics: [Climate]
+    filters:
+      mute: [football]
+      keep: [policy]
 topics:
   - name: Climate
     match: [climate, '/COP ?[0-9]+/']
@@ -244,6 +260,10 @@ def test_every_key_reaches_the_config(tmp_path: Path) -> None:
         "dedup": config.dedup,
         "smtp": config.smtp,
         "topics[]": config.topic_rules[0],
+        "filters": config.filters,
+        "feeds[].filters": feed.filters,
+        "profiles[]": config.profiles[0],
+        "profiles[].filters": config.profiles[0].filters,
     }
     assert {key.section for key in KEYS} == set(sections)
     for key in KEYS:
