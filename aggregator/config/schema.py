@@ -54,6 +54,7 @@ from aggregator.config.values import (
     MIN_TIMEOUT,
     MIN_WINDOW,
 )
+from aggregator.types import DEFAULT_PROFILE as DEFAULT_PROFILE
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -281,7 +282,3 @@ SMTP_KEYS = children("smtp")
 
 DEFAULT_DATABASE = str(DATABASE.default)
 DEFAULT_TOPIC = FEED_TOPIC.default
-
-# The profile the digest section describes when there is no `profiles:` list; a database from
-# before profiles holds its delivery state under this name (store migration 9).
-DEFAULT_PROFILE = "default"
