@@ -356,6 +356,7 @@ class Digest:
     # copies of articles delivered before: not shown, but marked delivered with the rest
     suppressed_article_ids: tuple[int, ...] = ()
     other_reports: int = 0  # independent write-ups grouped into stories beside their lead
+    profile: str = DEFAULT_PROFILE  # whose digest (delivery state is kept per profile)
 
     @property
     def article_ids(self) -> tuple[int, ...]:
