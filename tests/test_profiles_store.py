@@ -8,7 +8,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from aggregator.store import MIGRATIONS, Store
+from aggregator.store import MIGRATIONS, DigestRecord, Store
 from aggregator.store.migrations import split_sql
 from aggregator.types import DEFAULT_PROFILE
 from tests.test_store import T0, row
@@ -102,7 +102,8 @@ def test_prune_waits_for_every_reader(tmp_path: Path) -> None:
         s.mark_delivered("me@x", "d", [art], T0 - timedelta(days=39))
         assert s.prune(delivered_before=cutoff, keep_dedup_since=keep, readers=readers) == 0
         # the weekly profile's digest succeeds without it (not one of its topics)
-        s.record_digest("me@x", "w1", now=T0 - timedelta(days=35), status="sent", profile="weekly")
+        at = T0 - timedelta(days=35)
+        s.record_digest(DigestRecord("me@x", "w1", None, at, "sent", None, 1, 1, "weekly"))
         assert s.prune(delivered_before=cutoff, keep_dedup_since=keep, readers=readers) == 1
         assert list(s.iter_articles()) == []
 

@@ -33,7 +33,7 @@ from aggregator.digest import archive, filters, mail, render
 from aggregator.digest.build import build_digest, for_profile, held_reason, only_topics
 from aggregator.errors import AggregatorError, TemplateError
 from aggregator.feeds import display_name, feed_index
-from aggregator.store import Store
+from aggregator.store import DigestRecord, Store
 from aggregator.types import DEFAULT_PROFILE, Digest, DigestCandidate, FailingFeed
 
 log = logging.getLogger(__name__)
@@ -283,7 +283,7 @@ def _deliver_one(
             store.mark_delivered(
                 recipient, digest.digest_id, digest.article_ids, now, profile=profile
             )
-        store.record_digest(recipient, digest.digest_id, now=now, status="empty", profile=profile)
+        store.record_digest(_record(digest, now, "empty", counted=False))
         log.info("digest profile=%s to=%s status=empty", profile, recipient)
         return DigestOutcome(recipient, "empty", profile=profile)
     sender = config.digest.sender
@@ -327,10 +327,7 @@ def _deliver_one(
     failpoints.hit("digest.accepted")  # the server has the message; we have not noted it yet
     with store.transaction():
         store.mark_delivered(recipient, digest.digest_id, digest.article_ids, now, profile=profile)
-        store.record_digest(
-            recipient, digest.digest_id, now=now, status=status, message_id=message_id,
-            stories=stories, articles=articles, profile=profile,
-        )  # fmt: skip
+        store.record_digest(_record(digest, now, status, message_id))
         store.set_meta(inflight, None)
     log.info(
         "digest profile=%s to=%s status=%s stories=%d articles=%d message_id=%s",
@@ -346,16 +343,31 @@ def _deliver_one(
     )
 
 
+def _record(
+    digest: Digest,
+    now: datetime,
+    status: str,
+    message_id: str | None = None,
+    error: str | None = None,
+    *,
+    counted: bool = True,
+) -> DigestRecord:
+    """The row noting one attempt at ``digest`` (``counted``: with its story and article
+    counts; an empty digest notes none)."""
+    return DigestRecord(
+        digest.recipient, digest.digest_id, message_id, now, status, error,
+        digest.story_count if counted else 0, digest.article_count if counted else 0,
+        digest.profile,
+    )  # fmt: skip
+
+
 def _failed(
     store: Store, digest: Digest, now: datetime, error: str, message_id: str | None = None
 ) -> DigestOutcome:
     """Record a digest that could not be rendered or sent (status shows it); nothing is
     marked delivered."""
     stories, articles = digest.story_count, digest.article_count
-    store.record_digest(
-        digest.recipient, digest.digest_id, now=now, status="failed", message_id=message_id,
-        error=error, stories=stories, articles=articles, profile=digest.profile,
-    )  # fmt: skip
+    store.record_digest(_record(digest, now, "failed", message_id, error))
     log.error(
         "digest profile=%s to=%s status=failed error=%r", digest.profile, digest.recipient, error
     )

@@ -123,19 +123,7 @@ class StateStore(Protocol):
         *,
         profile: str = DEFAULT_PROFILE,
     ) -> None: ...
-    def record_digest(
-        self,
-        recipient: str,
-        digest_id: str,
-        *,
-        now: datetime,
-        status: str,
-        message_id: str | None = None,
-        error: str | None = None,
-        stories: int = 0,
-        articles: int = 0,
-        profile: str = DEFAULT_PROFILE,
-    ) -> None: ...
+    def record_digest(self, record: DigestRecord) -> None: ...
     def last_digests(self) -> list[DigestRecord]: ...
     def last_sent_at(
         self, recipient: str | None = None, *, profile: str | None = None

@@ -352,24 +352,15 @@ class Store(PollStore):
                 ],
             )
 
-    def record_digest(
-        self,
-        recipient: str,
-        digest_id: str,
-        *,
-        now: datetime,
-        status: str,
-        message_id: str | None = None,
-        error: str | None = None,
-        stories: int = 0,
-        articles: int = 0,
-        profile: str = DEFAULT_PROFILE,
-    ) -> None:
+    def record_digest(self, record: DigestRecord) -> None:
+        """Note one digest attempt (status, Message-ID, error, counts) of a profile's
+        recipient."""
+        r = record
         self._write(
             "INSERT INTO digests (profile, recipient, digest_id, message_id, attempted_at, status,"
             " error, stories, articles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (profile, recipient, digest_id, message_id, now.timestamp(), status, error, stories,
-             articles),
+            (r.profile, r.recipient, r.digest_id, r.message_id, r.attempted_at.timestamp(),
+             r.status, r.error, r.stories, r.articles),
         )  # fmt: skip
 
     def last_digests(self) -> list[DigestRecord]:
