@@ -153,7 +153,7 @@ class Daemon:
         )
         return self.store.ping() and bool(self.scheduler.running) and not stuck
 
-    def _schedule_digest(self) -> None:
+    def schedule_digests(self) -> None:
         """One cron job per profile; jobs of profiles no longer configured go."""
         wanted = {job_id("digest", p.name): p for p in self.config.readers()}
         names = {p.name for p in wanted.values()}
@@ -198,7 +198,7 @@ class Daemon:
             timezone=ZoneInfo(self.config.digest.timezone)), id="retention", coalesce=True,
             max_instances=1,
         )  # fmt: skip
-        self._schedule_digest()
+        self.schedule_digests()
         self.scheduler.start()
         self.store.set_meta("config_error", None)
         log.info(
@@ -370,7 +370,7 @@ class Daemon:
         for url in added:
             self.store.reset_feed(url) if self.store.feed_state(url) else None
         if _schedules(old) != _schedules(new):
-            self._schedule_digest()
+            self.schedule_digests()
         self._note_profiles()
         log.info("reload ok feeds=%d added=%d removed=%d", len(new.feeds), len(added), len(removed))
         sd_notify(f"STATUS=polling {len(new.feeds)} feeds")
