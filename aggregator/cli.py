@@ -222,7 +222,7 @@ def export_cmd(obj: Ctx) -> None:
     store = obj.store(config)
     try:
         out = sys.stdout
-        for record in iter_export(store):
+        for record in iter_export(store, config):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         waiting = store.enrichment_backlog()
         if waiting:
@@ -324,6 +324,7 @@ def cluster(file: TextIO | None) -> None:
 
 
 @main.command()
+@click.option("--profile", "profile", default=None, help="Only this profile's digest.")
 @click.option("--dry-run", is_flag=True, help="Write digest.html/.txt/.eml to --out; mark nothing.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None)
 @click.option("--to", "to_addr", default=None, help="Only this recipient (overrides digest.to).")
@@ -333,12 +334,23 @@ def cluster(file: TextIO | None) -> None:
 )
 @click.pass_obj
 def digest(
-    obj: Ctx, dry_run: bool, out_dir: str | None, to_addr: str | None, retries: int, backoff: float
+    obj: Ctx,
+    profile: str | None,
+    dry_run: bool,
+    out_dir: str | None,
+    to_addr: str | None,
+    retries: int,
+    backoff: float,
 ) -> None:
-    """Build the digest of everything not yet delivered, and deliver it."""
+    """Build the digest of everything not yet delivered, and deliver it (one per profile)."""
     from aggregator.digest.deliver import Delivery, run_digests
 
     config = obj.config()
+    if profile is not None and config.reader(profile) is None:
+        known = ", ".join(p.name for p in config.readers())
+        _fail(
+            f"no profile named {profile!r} in {config.path}; known profiles: {known}", EXIT_CONFIG
+        )
     if dry_run and not out_dir:
         out_dir = "."
     store = obj.store(config)
@@ -354,6 +366,7 @@ def digest(
                 backoff=backoff,
             ),
             recipients=[to_addr] if to_addr else None,
+            profiles=[profile] if profile else None,
         )
     finally:
         store.close()

@@ -6,7 +6,11 @@ Schema (DESIGN.md): {"id", "feed", "url", "title", "published", "text", "story",
 article this one was collapsed into, else null. ``error`` (beyond the contract, present only then)
 says why an article was kept without a dedup decision: its cleaning or dedup raised on every
 attempt, and it became its own story (``aggregator status`` lists these); ``held`` (present
-only then) why it is never mailed (older than ``digest.max_age`` when first seen). Articles still waiting for cleaning and dedup
+only then) why it is never mailed: older than ``digest.max_age`` when first seen, or left out
+by the filters of every profile (``mute: ...`` / ``keep: ...``, evaluated against the config
+in force, exactly as the next digest evaluates them); ``held_for`` (present only then) maps
+the profiles whose filters leave it out, when others take it, to the reason. Articles still
+waiting for cleaning and dedup
 (stored by a poll that stopped before it finished them) have no cleaned text yet and are left
 out; ``aggregator fetch`` finishes them.
 """
@@ -15,11 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from aggregator.config import Config
+from aggregator.digest import filters
 from aggregator.store import Store
 
 
-def iter_export(store: Store) -> Iterator[dict[str, object]]:
+def iter_export(store: Store, config: Config | None = None) -> Iterator[dict[str, object]]:
+    """Every finished article; with ``config``, also why its filters hold it back."""
     for a in store.iter_articles(enriched_only=True):
+        held, held_for = a.held, {}
+        if config is not None and held is None:
+            text = filters.haystack(a.title, a.text, a.author)
+            held_for = filters.reasons_by_profile(config, a.feed_url, text)
+            if len(held_for) == len(config.readers()):
+                held, held_for = next(iter(held_for.values())), {}
         yield {
             "id": a.id,
             "feed": a.feed_url,
@@ -30,5 +43,6 @@ def iter_export(store: Store) -> Iterator[dict[str, object]]:
             "story": a.story,
             "duplicate_of": a.duplicate_of,
             **({"error": a.enrich_error} if a.enrich_error else {}),
-            **({"held": a.held} if a.held else {}),
+            **({"held": held} if held else {}),
+            **({"held_for": held_for} if held_for else {}),
         }

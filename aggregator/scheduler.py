@@ -3,9 +3,12 @@
 Jobs (AsyncIOScheduler, one event loop):
     tick      every TICK_SECONDS: reload the config if a file changed, poll the feeds whose
               next_check_at has come (coalesce, max_instances=1: a slow poll is never doubled)
-    digest    cron at digest.send_at in digest.timezone (DST-correct via zoneinfo), with a
-              misfire grace; at start, ``digest_due`` decides whether today's digest was missed
-              while we were down (then it is sent now) or already sent (then it is not)
+    digest    one cron job per profile (``config.readers()``) at its send_at, on its days, in
+              its time zone (DST-correct via zoneinfo), with a misfire grace; at start,
+              ``digest_due`` decides per profile whether its digest was missed while we were
+              down (then it is sent now) or already sent (then it is not). The default
+              profile's jobs keep the ids "digest" and "digest-retry"; a named profile's are
+              "digest:NAME" and "digest-retry:NAME"
     retention daily: prune delivered articles older than `retention`, keeping the dedup window
 
 CPU-heavy work runs in the pipeline's process pool, and the SMTP send in a thread with its
@@ -38,7 +41,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from aggregator.config import Config, load_config
-from aggregator.digest.deliver import DigestOutcome, run_digests
+from aggregator.digest.deliver import LOCAL_RECIPIENT, DigestOutcome, run_digests
 from aggregator.digest.schedule import (
     DIGEST_MISFIRE_GRACE,
     digest_due,
@@ -51,10 +54,19 @@ from aggregator.metrics import Metrics, MetricsServer, liveness_problem
 from aggregator.pipeline import Pipeline, PollSummary
 from aggregator.poll.access import access_changed
 from aggregator.store import Store
+from aggregator.types import DEFAULT_PROFILE
 
 log = logging.getLogger(__name__)
 
 RETRY_META = "digest_retry_at"  # when the daemon tries a failed digest again (status shows it)
+
+
+def job_id(kind: str, profile: str) -> str:
+    """A profile's job (``digest``, ``digest-retry``) or meta key (``RETRY_META``): the bare
+    name for the default profile, as before profiles existed, else ``NAME:profile``."""
+    return kind if profile == DEFAULT_PROFILE else f"{kind}:{profile}"
+
+
 TICK_SECONDS = 60.0  # how often due feeds are looked for
 RELOAD_CHECK_SECONDS = 10.0  # how often config files are checked for edits (hot reload)
 STOP_GRACE_SECONDS = 8.0  # in-flight work gets this long after SIGTERM (systemd waits 10 s+)
@@ -131,8 +143,8 @@ class Daemon:
         self._poll_task: asyncio.Task[list[PollSummary]] | None = None
         self._digest_lock = asyncio.Lock()
         self._health = _Health(time.monotonic())
-        self._catch_up = False
-        self._failed_sends = 0  # failed digest sends in a row (retry backoff)
+        self._catch_up: set[str] = set()  # profiles whose digest was missed while down
+        self._failed_sends: dict[str, int] = {}  # failed sends in a row, per profile (backoff)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.metrics = Metrics(config, self.liveness)
         self._metrics_server: MetricsServer | None = None
@@ -163,13 +175,30 @@ class Daemon:
             server.start()
             self._metrics_server = server
 
-    def _schedule_digest(self) -> None:
-        hh, mm = (int(x) for x in self.config.digest.send_at.split(":"))
-        trigger = CronTrigger(hour=hh, minute=mm, timezone=ZoneInfo(self.config.digest.timezone))
-        self.scheduler.add_job(
-            self.digest_job, trigger, id="digest", replace_existing=True, coalesce=True,
-            max_instances=1, misfire_grace_time=int(DIGEST_MISFIRE_GRACE.total_seconds()),
-        )  # fmt: skip
+    def schedule_digests(self) -> None:
+        """One cron job per profile; jobs of profiles no longer configured go."""
+        wanted = {job_id("digest", p.name): p for p in self.config.readers()}
+        names = {p.name for p in wanted.values()}
+        for job in self.scheduler.get_jobs():
+            kind, _, name = job.id.partition(":")
+            if kind in ("digest", "digest-retry") and (name or DEFAULT_PROFILE) not in names:
+                job.remove()  # a profile no longer configured (its retry too)
+        for jid, p in wanted.items():
+            hh, mm = (int(x) for x in p.send_at.split(":"))
+            trigger = CronTrigger(
+                day_of_week=",".join(p.days), hour=hh, minute=mm, timezone=ZoneInfo(p.timezone)
+            )
+            self.scheduler.add_job(
+                self.digest_job, trigger, args=(p.name,), id=jid, replace_existing=True,
+                coalesce=True, max_instances=1,
+                misfire_grace_time=int(DIGEST_MISFIRE_GRACE.total_seconds()),
+            )  # fmt: skip
+
+    def _note_profiles(self) -> None:
+        """Note when each profile was first served (a profile added now starts from
+        digest.max_age before now, not before its first digest)."""
+        for p in self.config.readers():
+            self.store.profile_since(p.name, self.clock())
 
     async def run(self) -> int:
         try:
@@ -199,7 +228,7 @@ class Daemon:
             timezone=ZoneInfo(self.config.digest.timezone)), id="retention", coalesce=True,
             max_instances=1,
         )  # fmt: skip
-        self._schedule_digest()
+        self.schedule_digests()
         self.scheduler.start()
         self.store.set_meta("config_error", None)
         log.info(
@@ -208,12 +237,13 @@ class Daemon:
             self.config.digest.timezone,
         )  # fmt: skip
         sd_notify(f"READY=1\nSTATUS=polling {len(self.config.feeds)} feeds")
-        if digest_due(
-            self.clock(), self.config.digest.send_at, self.config.digest.timezone,
-            self.store.last_sent_at(),
-        ):  # fmt: skip
-            log.info("digest missed while down: sending after the first poll")
-            self._catch_up = True
+        self._note_profiles()
+        for p in self.config.readers():
+            last = self.store.last_sent_at(profile=p.name)
+            if digest_due(self.clock(), p.send_at, p.timezone, last, days=p.days):
+                log.info("digest profile=%s missed while down: sending after the first poll",
+                         p.name)  # fmt: skip
+                self._catch_up.add(p.name)
         watchdog = watchdog_interval()
         wd_task = asyncio.ensure_future(self._watchdog(watchdog)) if watchdog else None
         await self._stop.wait()
@@ -257,9 +287,9 @@ class Daemon:
             self._poll_task = asyncio.ensure_future(self.pipeline.poll())
             results = await self._poll_task
             self.metrics.observe_polls(results)
-            if self._catch_up:  # the digest missed while we were down, with fresh news
-                self._catch_up = False
-                asyncio.ensure_future(self.digest_job())
+            for name in sorted(self._catch_up):  # digests missed while down, with fresh news
+                asyncio.ensure_future(self.digest_job(name))
+            self._catch_up.clear()
             if results:
                 log.info(
                     "tick polled=%d new=%d failed=%d",
@@ -275,15 +305,20 @@ class Daemon:
             self._health.last_tick_end = time.monotonic()
             self.metrics.observe_tick()
 
-    async def digest_job(self) -> None:
+    async def digest_job(self, profile: str | None = None) -> None:
+        """Build and deliver the digest of ``profile`` (None: of every profile) now."""
         async with self._digest_lock:
             config = self.config
             now = self.clock()
+            names = [p.name for p in config.readers() if profile in (None, p.name)]
+            if not names:
+                log.info("digest profile=%s is no longer configured: nothing to send", profile)
+                return
 
             def send() -> list[DigestOutcome]:
                 store = Store(config.database)  # its own connection: this runs in a thread
                 try:
-                    return list(run_digests(config, store, now=now))
+                    return list(run_digests(config, store, now=now, profiles=names))
                 finally:
                     store.close()
 
@@ -300,41 +335,48 @@ class Daemon:
             self.metrics.observe_digests(outcomes)
             for o in outcomes:
                 log.info("%s", o.line())
-            self._plan_retry(now, any(o.failed for o in outcomes))
+            for name in names:
+                self._plan_retry(now, name, any(o.failed for o in outcomes if o.profile == name))
 
-    def _plan_retry(self, now: datetime, failed: bool) -> None:
+    def _plan_retry(self, now: datetime, profile: str, failed: bool) -> None:
         """After a failed send, try again (``digest.retry``, doubling) until the mail is
-        accepted or the next scheduled digest takes over; ``status`` shows the next attempt
-        (meta ``digest_retry_at``)."""
+        accepted or the profile's next scheduled digest takes over; ``status`` shows the next
+        attempt (meta ``digest_retry_at``, ``digest_retry_at:NAME`` for a named profile)."""
+        job, meta = job_id("digest-retry", profile), job_id(RETRY_META, profile)
         if not failed:
-            self._failed_sends = 0
+            self._failed_sends.pop(profile, None)
             with contextlib.suppress(JobLookupError):
-                self.scheduler.remove_job("digest-retry")
-            if self.store.get_meta(RETRY_META) is not None:
-                self.store.set_meta(RETRY_META, None)
+                self.scheduler.remove_job(job)
+            if self.store.get_meta(meta) is not None:
+                self.store.set_meta(meta, None)
             return
-        self._failed_sends += 1
-        d = self.config.digest
-        at = retry_at(now, self._failed_sends, d.retry, next_scheduled(now, d.send_at, d.timezone))
-        self.store.set_meta(RETRY_META, at.isoformat(timespec="seconds") if at else None)
+        attempt = self._failed_sends[profile] = self._failed_sends.get(profile, 0) + 1
+        p = self.config.reader(profile)
+        if p is None:
+            return
+        nxt = next_scheduled(now, p.send_at, p.timezone, p.days)
+        at = retry_at(now, attempt, self.config.digest.retry, nxt)
+        self.store.set_meta(meta, at.isoformat(timespec="seconds") if at else None)
         if at is None:
-            log.info("digest retry: none before the next scheduled digest")
+            log.info("digest profile=%s retry: none before the next scheduled digest", profile)
             return
-        log.info("digest retry at=%s attempt=%d", at.isoformat(timespec="seconds"),
-                 self._failed_sends + 1)  # fmt: skip
+        log.info("digest profile=%s retry at=%s attempt=%d", profile,
+                 at.isoformat(timespec="seconds"), attempt + 1)  # fmt: skip
         with contextlib.suppress(JobLookupError):  # one retry planned at a time
-            self.scheduler.remove_job("digest-retry")
+            self.scheduler.remove_job(job)
         self.scheduler.add_job(
-            self.digest_job, DateTrigger(run_date=at), id="digest-retry", replace_existing=True,
-            misfire_grace_time=int(DIGEST_MISFIRE_GRACE.total_seconds()),
+            self.digest_job, DateTrigger(run_date=at), args=(profile,), id=job,
+            replace_existing=True, misfire_grace_time=int(DIGEST_MISFIRE_GRACE.total_seconds()),
         )  # fmt: skip
 
     async def retention_job(self) -> None:
         now = self.clock()
         keep = max(self.config.dedup.window, self.config.dedup.story_window)
+        readers = [(p.name, r) for p in self.config.readers() for r in (p.to or (LOCAL_RECIPIENT,))]
         n = self.store.prune(
             delivered_before=now - timedelta(seconds=self.config.retention),
             keep_dedup_since=now - timedelta(seconds=max(keep, self.config.retention)),
+            readers=readers,
         )
         log.info("retention pruned=%d", n)
 
@@ -374,14 +416,19 @@ class Daemon:
         relogin = access_changed(old.feeds, new.feeds)  # a fixed login is tried at once
         for url in relogin:
             self.store.reset_feed(url)
-        if (old.digest.send_at, old.digest.timezone) != (new.digest.send_at, new.digest.timezone):
-            self._schedule_digest()
+        if _schedules(old) != _schedules(new):
+            self.schedule_digests()
+        self._note_profiles()
         log.info("reload ok feeds=%d added=%d removed=%d", len(new.feeds), len(added), len(removed))
         sd_notify(f"STATUS=polling {len(new.feeds)} feeds")
         if added or relogin:  # new feeds are polled now, not at the next tick
             job = self.scheduler.get_job("tick")
             if job is not None:
                 job.modify(next_run_time=datetime.now(UTC))
+
+
+def _schedules(config: Config) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    return [(p.name, p.send_at, p.timezone, p.days) for p in config.readers()]
 
 
 def run_daemon(config: Config) -> int:

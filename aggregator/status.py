@@ -13,6 +13,8 @@ from aggregator.metrics.collect import recipients as recipients_of
 from aggregator.store import Store
 from aggregator.types import FeedState, LearnedBlock
 
+RETRY_META = "digest_retry_at"  # scheduler.RETRY_META (kept here: status stays light)
+
 # Learned blocks previewed per feed and site (the most seen first), and their preview length.
 LEARNED_PREVIEWS = 5
 PREVIEW_CHARS = 80
@@ -53,12 +55,15 @@ class FeedReport(TypedDict):
 
 
 class RecipientReport(TypedDict, total=False):
+    profile: str  # "default" when the config has no profiles
     recipient: str
     last_sent: str | None
     last_attempt: str | None
     last_status: str | None
     last_error: str | None
     next: str | None
+    retry_at: str | None  # after a failed send: the next attempt
+    days: list[str]  # the profile's send days
 
 
 class SetAsideReport(TypedDict):
@@ -136,10 +141,9 @@ def _learned_by(store: Store) -> tuple[dict[str, LearnedReport], list[SiteLearne
 def collect_status(
     config: Config, store: Store, *, now: datetime, next_digest: datetime | None = None
 ) -> StatusReport:
-    """Everything `status` shows, as plain data (also what `status --json` prints).
-    ``next_digest`` defaults to the next ``digest.send_at`` moment after ``now``."""
-    if next_digest is None:
-        next_digest = next_scheduled(now, config.digest.send_at, config.digest.timezone)
+    """Everything `status` shows, as plain data (also what `status --json` prints): per
+    feed its health, per profile and recipient the last digest, its result and the next.
+    ``next_digest`` (for every profile) defaults to each profile's next send moment."""
     configured = feed_index(config.feeds)
     store.ensure_feeds(configured.urls)
     by_feed, by_site = _learned_by(store)
@@ -165,21 +169,7 @@ def collect_status(
                 "learned": by_feed.get(s.url) or _learned([]),
             }
         )
-    recipients: dict[str, RecipientReport] = {
-        r: {"recipient": r, "last_sent": None, "last_attempt": None, "last_status": None,
-            "last_error": None, "next": _iso(next_digest)}
-        for r in (config.digest.to or ("(out_dir)",))
-    }  # fmt: skip
-    for rec in store.last_digests():
-        row = recipients.setdefault(
-            rec.recipient,
-            {"recipient": rec.recipient, "last_sent": None, "next": _iso(next_digest)},
-        )
-        row["last_attempt"] = _iso(rec.attempted_at)
-        row["last_status"] = rec.status
-        row["last_error"] = rec.error
-        if rec.status in ("sent", "written"):
-            row["last_sent"] = _iso(rec.attempted_at)
+    recipients = _digest_rows(config, store, now, next_digest)
     return {
         "config": str(config.path),
         "database": str(config.database),
@@ -190,7 +180,7 @@ def collect_status(
         # pass that completes)
         "enrichment_error": store.get_meta("enrich_error"),
         # after a failed send the daemon retries (digest.retry); None: nothing to retry
-        "digest_retry_at": store.get_meta("digest_retry_at"),
+        "digest_retry_at": store.get_meta(RETRY_META),
         "set_aside": [
             {
                 "id": a.id,
@@ -206,9 +196,40 @@ def collect_status(
         "config_error": store.get_meta("config_error"),
         "feeds": feeds,
         "learned": by_site,
-        "digest": list(recipients.values()),
+        "digest": recipients,
         "metrics": facts_report(store.facts(now, recipients_of(config))),
     }
+
+
+def _digest_rows(
+    config: Config, store: Store, now: datetime, next_digest: datetime | None
+) -> list[RecipientReport]:
+    """One row per profile and recipient: its last digest, the result, the next one (or
+    ``next_digest`` for all) and a planned retry."""
+    recipients: dict[tuple[str, str], RecipientReport] = {}
+    for p in config.readers():
+        nxt = next_digest or next_scheduled(now, p.send_at, p.timezone, p.days)
+        retry = store.get_meta(RETRY_META if p.is_default else f"{RETRY_META}:{p.name}")
+        for r in p.to or ("(out_dir)",):
+            recipients[(p.name, "local" if r == "(out_dir)" else r)] = {
+                "profile": p.name, "recipient": r, "last_sent": None, "last_attempt": None,
+                "last_status": None, "last_error": None, "next": _iso(nxt), "retry_at": retry,
+                "days": list(p.days),
+            }  # fmt: skip
+    for rec in store.last_digests():
+        if config.reader(rec.profile) is None:
+            continue  # a profile no longer configured
+        row = recipients.setdefault(
+            (rec.profile, rec.recipient),
+            {"profile": rec.profile, "recipient": rec.recipient, "last_sent": None,
+             "next": None},
+        )  # fmt: skip
+        row["last_attempt"] = _iso(rec.attempted_at)
+        row["last_status"] = rec.status
+        row["last_error"] = rec.error
+        if rec.status in ("sent", "written"):
+            row["last_sent"] = _iso(rec.attempted_at)
+    return list(recipients.values())
 
 
 def render_status_table(report: StatusReport) -> None:
@@ -236,12 +257,14 @@ def render_status_table(report: StatusReport) -> None:
         )
     console.print(table)
     dt = Table(title="digest")
-    for col in ("recipient", "last sent", "last attempt", "status", "next", "error"):
+    for col in ("profile", "recipient", "last sent", "last attempt", "status", "next", "error"):
         dt.add_column(col, overflow="fold")
     for d in report["digest"]:
+        retry = f" (retry {d['retry_at']})" if d.get("retry_at") else ""
         dt.add_row(
-            d["recipient"], d.get("last_sent") or "-", d.get("last_attempt") or "-",
-            d.get("last_status") or "-", d.get("next") or "-", (d.get("last_error") or "")[:120],
+            d.get("profile") or "-", d["recipient"], d.get("last_sent") or "-",
+            d.get("last_attempt") or "-", (d.get("last_status") or "-") + retry,
+            d.get("next") or "-", (d.get("last_error") or "")[:120],
         )  # fmt: skip
     console.print(dt)
     if report.get("digest_retry_at"):

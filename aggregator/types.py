@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The profile the digest section stands for when the config has no `profiles:` list; delivery
+# state from before profiles belongs to it (store migration 9).
+DEFAULT_PROFILE = "default"
+
 
 class Outcome(enum.Enum):
     """Classification of one HTTP fetch; decides scheduling and status."""
@@ -278,6 +282,7 @@ class DigestCandidate:
     prefer: bool  # the feed is marked prefer: true
     story_delivered_before: bool  # some article of this story went out in an earlier digest
     media: Media = Media()
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -352,6 +357,7 @@ class Digest:
     # copies of articles delivered before: not shown, but marked delivered with the rest
     suppressed_article_ids: tuple[int, ...] = ()
     other_reports: int = 0  # independent write-ups grouped into stories beside their lead
+    profile: str = DEFAULT_PROFILE  # whose digest (delivery state is kept per profile)
 
     @property
     def article_ids(self) -> tuple[int, ...]:

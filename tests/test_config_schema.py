@@ -7,6 +7,8 @@ would parse it, and every key in it must be in the table.
 Two things in the example are not plain "key: default" lines, and are named here:
 * Sections shown commented out, because writing them changes behaviour (an smtp section
   turns on mailing). Their block is read from the comment lines, so they are checked too.
+  Likewise a feed entry shown commented out inside the live ``feeds:`` list (the feed behind
+  a login: a copied example must not poll a feed whose secrets are not set).
 * Keys whose example line shows a sample instead of the default (a feed's topic: World);
   the comment on that line must then state the default.
 Keys whose default is "nothing" (``name``, ``feeds_file``, ``smtp.username``) or that are
@@ -29,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "config" / "aggregator.example.yaml"
 FEEDS_EXAMPLE = REPO / "config" / "feeds.example.yaml"
 
-COMMENTED_SECTIONS = ("smtp",)
+COMMENTED_SECTIONS = ("smtp", "profiles")
 SAMPLE_VALUES = frozenset({"feeds[].topic"})
 
 
@@ -45,6 +47,18 @@ def commented_section(text: str, section: str) -> str | None:
                 block.append(more[2:] if more.startswith("# ") else "")
             return "\n".join(block) + "\n"
     return None
+
+
+def commented_feeds(text: str) -> str | None:
+    """The YAML of feed entries written as comment lines inside ``feeds:`` (``  # - url: ...``
+    then ``  #   key: ...``), as a ``feeds:`` section of their own."""
+    block: list[str] = []
+    for line in text.splitlines():
+        if re.match(r"  # - url: ", line) or (block and re.match(r"  #   ", line)):
+            block.append("  " + line[4:])
+        elif block and not line.startswith("  #"):
+            break
+    return "feeds:\n" + "\n".join(block) + "\n" if block else None
 
 
 TABLE_PATHS = frozenset(key.path for key in KEYS)
@@ -85,6 +99,11 @@ def documented(text: str) -> tuple[dict[str, tuple[Node, str]], list[str]]:
             node = compose_yaml(block)
             assert node is not None
             parts.append((node, block.splitlines()))
+    feeds = commented_feeds(text)
+    if feeds is not None:
+        node = compose_yaml(feeds)
+        assert node is not None
+        parts.append((node, feeds.splitlines()))
     found: dict[str, tuple[Node, str]] = {}
     for node, source in parts:
         for path, value in leaves(node, ""):
@@ -143,7 +162,7 @@ def test_each_key_is_listed_once() -> None:
 def test_named_exceptions_are_table_keys() -> None:
     table = {key.path for key in KEYS}
     assert table >= SAMPLE_VALUES
-    assert all(any(p.startswith(f"{s}.") for p in table) for s in COMMENTED_SECTIONS)
+    assert all(any(p.startswith((f"{s}.", f"{s}[].")) for p in table) for s in COMMENTED_SECTIONS)
 
 
 def test_feeds_example_uses_feed_keys_only() -> None:
@@ -194,6 +213,9 @@ feeds:
     username: me
     password_env: FEED_A_PW
     headers: {X-Client: aggregator, X-Token: "${FEED_A_TOKEN}"}
+    filters:
+      mute: [crypto]
+      keep: ["/^Analysis:/"]
 fetch:
   interval: 10m
   timeout: 5s
@@ -216,6 +238,19 @@ digest:
   archive_dir: past
   max_stories_per_topic: 5
 retention: 60d
+filters:
+  mute: [sponsored, "/^Deal of the day/"]
+  keep: [news]
+profiles:
+  - name: work
+    to: [me@work.example]
+    send_at: "08:30"
+    timezone: America/New_York
+    days: [mon]
+    topics: [Climate]
+    filters:
+      mute: [football]
+      keep: [policy]
 topics:
   - name: Climate
     match: [climate, '/COP ?[0-9]+/']
@@ -256,6 +291,10 @@ def test_every_key_reaches_the_config(tmp_path: Path) -> None:
         "smtp": config.smtp,
         "topics[]": config.topic_rules[0],
         "metrics": config.metrics,
+        "filters": config.filters,
+        "feeds[].filters": feed.filters,
+        "profiles[]": config.profiles[0],
+        "profiles[].filters": config.profiles[0].filters,
     }
     assert {key.section for key in KEYS} == set(sections)
     for key in KEYS:

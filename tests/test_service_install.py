@@ -117,7 +117,7 @@ def make_hermetic(root: Root, http: FixtureHTTPServer, port: int) -> None:
     for name in ("aggregator.yaml", "feeds.example.yaml"):
         path = root.etc / name
         text = path.read_text()
-        for url in re.findall(r"url: (https?://\S+)", text):
+        for url in re.findall(r"(?m)^(?![ \t]*#).*?url: (https?://\S+)", text):
             http.static(f"/f{n}.xml", rss(1, http.base_url, f"f{n}", offset=n))
             text = text.replace(url, http.url(f"/f{n}.xml"))
             n += 1

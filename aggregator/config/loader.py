@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from aggregator.config import schema as k
+from aggregator.config.fields import Values, parse_fields, read_section
 from aggregator.config.model import (
     Config,
     DedupConfig,
@@ -29,6 +30,7 @@ from aggregator.config.model import (
     FeedConfig,
     FetchConfig,
     MetricsConfig,
+    FiltersConfig,
     SmtpConfig,
 )
 from aggregator.config.nodes import (
@@ -45,6 +47,12 @@ from aggregator.config.nodes import (
     mapping,
     pos,
 )
+from aggregator.config.readers import (
+    ProfileAt,
+    check_profile_recipients,
+    filters_of,
+    profile_list,
+)
 from aggregator.config.values import feed_url_key, feed_url_problem, fmt_duration
 from aggregator.errors import ConfigError, ConfigIssue
 from aggregator.types import TopicRule
@@ -55,64 +63,6 @@ V = TypeVar("V")
 
 # a parsed feed, the file it came from, the node to point at, its key path (feeds[3])
 FeedAt = tuple[FeedConfig, str, Node, str]
-
-
-class Values:
-    """One mapping read through the table: the values given, the keys that failed (already
-    reported), and the table's default for everything else."""
-
-    def __init__(self, fields: Fields, parsed: dict[str, object], failed: set[str]) -> None:
-        self.fields = fields
-        self.parsed = parsed
-        self.failures = failed
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def given(self, key: k.Key[object]) -> bool:
-        return key.name in self.fields
-
-    def failed(self, key: k.Key[object]) -> bool:
-        return key.name in self.failures
-
-    def get(self, key: k.Key[V]) -> V:
-        """The parsed value; the default when the key is absent, null-as-default, or failed."""
-        if key.name in self.parsed:
-            return cast(V, self.parsed[key.name])
-        return key.default
-
-    def key_node(self, key: k.Key[object]) -> ScalarNode:
-        return self.fields[key.name][0]
-
-    def value_node(self, key: k.Key[object]) -> Node:
-        return self.fields[key.name][1]
-
-
-def parse_fields(cx: Cx, fields: Fields, path: str, section: str) -> Values:
-    """Parse every given key of ``section`` with its kind (``path``: the key as shown)."""
-    parsed: dict[str, object] = {}
-    failed: set[str] = set()
-    for key in k.keys_in(section):
-        if key.name not in fields:
-            continue
-        node = fields[key.name][1]
-        if key.nullable and is_null(node):
-            continue
-        value = key.kind.parse(cx, node, f"{path}.{key.name}" if path else key.name)
-        if value is None:
-            failed.add(key.name)
-        else:
-            parsed[key.name] = value
-    return Values(fields, parsed, failed)
-
-
-def read_section(cx: Cx, node: Node, section: str) -> Values | None:
-    """Check the keys of a top-level section and parse them; None if it is not a mapping."""
-    fields = mapping(cx, node, section, k.children(section), k.FORBIDDEN.get(section))
-    if fields is None:
-        return None
-    return parse_fields(cx, fields, section, section)
 
 
 # ---- feeds -------------------------------------------------------------------------------------
@@ -136,6 +86,11 @@ def feed_entry(cx: Cx, node: Node, path: str) -> tuple[FeedConfig, Node] | None:
     url = v.get(k.FEED_URL)
     if not feed_access_ok(cx, v, path) or not v.ok or url is None:
         return None
+    filters: FiltersConfig | None = FiltersConfig()
+    if "filters" in fields:
+        filters = filters_of(cx, fields["filters"][1], f"{path}.filters", "feeds[].filters")
+    if filters is None:
+        return None
     keep: tuple[re.Pattern[str], ...] | None = v.get(k.FEED_KEEP_BLOCKS)
     drop: tuple[re.Pattern[str], ...] | None = v.get(k.FEED_DROP_BLOCKS)
     headers: tuple[tuple[str, str], ...] | None = v.get(k.FEED_HEADERS)
@@ -152,6 +107,7 @@ def feed_entry(cx: Cx, node: Node, path: str) -> tuple[FeedConfig, Node] | None:
         username=v.get(k.FEED_USERNAME),
         password_env=v.get(k.FEED_PASSWORD_ENV),
         headers=headers or (),
+        filters=filters,
     )
     return feed, v.value_node(k.FEED_URL)
 
@@ -244,6 +200,13 @@ def topic_list(cx: Cx, node: Node, path: str) -> tuple[TopicRule, ...]:
         if v.ok and not missing and name is not None and patterns is not None:
             out.append(TopicRule(name=name, patterns=patterns))
     return tuple(out)
+
+
+def known_topics(rules: Sequence[TopicRule], feeds: Sequence[FeedConfig]) -> list[str]:
+    """Every digest section this config can produce (a profile's ``topics`` pick from it)."""
+    out = [r.name for r in rules]
+    out += [f.topic for f in feeds if f.topic not in out]
+    return out if k.DEFAULT_TOPIC in out else [*out, k.DEFAULT_TOPIC]
 
 
 # ---- sections ----------------------------------------------------------------------------------
@@ -382,12 +345,16 @@ def check_retention(cx: Cx, top: Values, dedup: DedupConfig) -> None:
         )
 
 
-def smtp_and_digest(cx: Cx, top: Fields, digest: DigestConfig) -> SmtpConfig | None:
-    """The smtp section, which needs a digest section with recipients."""
+def smtp_and_digest(
+    cx: Cx, top: Fields, digest: DigestConfig, profiles: Sequence[ProfileAt]
+) -> SmtpConfig | None:
+    """The smtp section, which needs recipients: the digest section's, or each profile's."""
     if "smtp" not in top or is_null(top["smtp"][1]):
         return None
     smtp = smtp_section(cx, top["smtp"][1])
-    if smtp is not None and not digest.to and "digest" in top:
+    if smtp is not None and profiles:
+        check_profile_recipients(cx, profiles)
+    elif smtp is not None and not digest.to and "digest" in top:
         cx.err(
             top["digest"][0],
             "digest.to: no recipients although an smtp section is given; "
@@ -463,7 +430,12 @@ class _Loader:
         metrics = metrics_section(cx, top["metrics"][1]) if "metrics" in top else MetricsConfig()
         dedup = dedup_section(cx, top["dedup"][1]) if "dedup" in top else DedupConfig()
         check_retention(cx, v, dedup)
-        smtp = smtp_and_digest(cx, top, digest)
+        filters = (
+            filters_of(cx, top["filters"][1], "filters", "filters") if "filters" in top else None
+        )
+        known = known_topics(topic_rules, [f for f, _, _, _ in feeds])
+        profiles = profile_list(cx, top["profiles"][1], digest, known) if "profiles" in top else []
+        smtp = smtp_and_digest(cx, top, digest, profiles)
         if self.issues:
             return None
         return Config(
@@ -479,6 +451,8 @@ class _Loader:
             source_files=tuple(source_files),
             topic_rules=topic_rules,
             metrics=metrics,
+            filters=filters or FiltersConfig(),
+            profiles=tuple(p for p, _, _ in profiles),
         )
 
     def read_text(self, path: Path, display: str, cx: Cx, ref: Node | None) -> str | None:

@@ -17,6 +17,18 @@ from aggregator.types import TopicRule
 
 
 @dataclass(frozen=True)
+class FiltersConfig:
+    """``filters: {mute, keep}`` (globally, per feed, per profile): compiled words, phrases
+    or /regex/, matched on title + text + author. The levels add up (``digest.filters``)."""
+
+    mute: tuple[re.Pattern[str], ...] = ()
+    keep: tuple[re.Pattern[str], ...] = ()  # non-empty: only matching articles are mailed
+
+    def __add__(self, other: FiltersConfig) -> FiltersConfig:
+        return FiltersConfig(self.mute + other.mute, self.keep + other.keep)
+
+
+@dataclass(frozen=True)
 class FeedConfig:
     url: str
     name: str | None = k.FEED_NAME.default  # None: the feed's own title
@@ -33,6 +45,7 @@ class FeedConfig:
     username: str | None = k.FEED_USERNAME.default
     password_env: str | None = k.FEED_PASSWORD_ENV.default
     headers: tuple[tuple[str, str], ...] = ()
+    filters: FiltersConfig = FiltersConfig()  # added to the global ones
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,28 @@ class DigestConfig:
     max_age: float = k.DIGEST_MAX_AGE.default  # seconds
     images: bool = k.DIGEST_IMAGES.default
     archive_dir: Path | None = k.DIGEST_ARCHIVE_DIR.default  # absolute; None: no archive
+
+
+@dataclass(frozen=True)
+class ProfileConfig:
+    """One reader's digest (``profiles:``); without that list the digest section is the one
+    profile, named ``DEFAULT_PROFILE``. The loader fills in the digest section's ``to``,
+    ``send_at`` and ``timezone`` where a profile leaves them out."""
+
+    name: str
+    to: tuple[str, ...] = k.DIGEST_TO.default
+    send_at: str = k.DIGEST_SEND_AT.default
+    timezone: str = k.DIGEST_TIMEZONE.default
+    days: tuple[str, ...] = k.PROFILE_DAYS.default  # mon..sun, in week order
+    topics: tuple[str, ...] | None = k.PROFILE_TOPICS.default  # None: every section
+    filters: FiltersConfig = FiltersConfig()  # added to the global and the feed's
+
+    @property
+    def is_default(self) -> bool:
+        return self.name == k.DEFAULT_PROFILE
+
+    def wants_topic(self, topic: str) -> bool:
+        return self.topics is None or topic.casefold() in {t.casefold() for t in self.topics}
 
 
 @dataclass(frozen=True)
@@ -97,12 +132,24 @@ class Config:
     source_files: tuple[Path, ...] = ()  # every file read (for hot reload)
     topic_rules: tuple[TopicRule, ...] = ()  # `topics:`, in the order the user listed them
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    filters: FiltersConfig = FiltersConfig()  # `filters:`, for every feed and profile
+    profiles: tuple[ProfileConfig, ...] = ()  # `profiles:` as written (see ``readers``)
 
     def feed(self, url: str) -> FeedConfig | None:
         for f in self.feeds:
             if f.url == url:
                 return f
         return None
+
+    def readers(self) -> tuple[ProfileConfig, ...]:
+        """The profiles in force: ``profiles:``, else the digest section as the one profile."""
+        if self.profiles:
+            return self.profiles
+        d = self.digest
+        return (ProfileConfig(k.DEFAULT_PROFILE, d.to, d.send_at, d.timezone),)
+
+    def reader(self, name: str) -> ProfileConfig | None:
+        return next((p for p in self.readers() if p.name == name), None)
 
     def topics(self) -> tuple[str, ...]:
         """Sections in order: the topic rules as listed, then the feeds' topics in order of

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 import aggregator
+from aggregator.config.kinds import WEEKDAYS as WEEKDAYS
 from aggregator.config.kinds import (
     Address,
     AddressList,
     Boolean,
     Choice,
+    Days,
     Duration,
     FeedUrl,
     FilePath,
@@ -33,7 +35,9 @@ from aggregator.config.kinds import (
     Integer,
     Kind,
     ListenAddress,
+    Names,
     Patterns,
+    ProfileName,
     SecretEnv,
     SendAt,
     Size,
@@ -56,6 +60,7 @@ from aggregator.config.values import (
     MIN_WINDOW,
     Listen,
 )
+from aggregator.types import DEFAULT_PROFILE as DEFAULT_PROFILE
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -140,6 +145,14 @@ KEYS: tuple[Key[object], ...] = (
     FEED_HEADERS := Key[HeaderList | None]("feeds[].headers", Headers(), None,
                     "extra request headers {Name: value}; values may be ${ENV_VAR}; sent only"
                     " to the feed's own host", nullable=True),
+    FEED_FILTERS_MUTE := Key[tuple[re.Pattern[str], ...] | None]("feeds[].filters.mute",
+                    Patterns(allow_empty=True), None, "words, phrases or /regex/ on title, text"
+                    " and author: this feed's matching articles are never mailed (added to the"
+                    " global filters.mute)", nullable=True),
+    FEED_FILTERS_KEEP := Key[tuple[re.Pattern[str], ...] | None]("feeds[].filters.keep",
+                    Patterns(allow_empty=True), None, "when given, only this feed's articles"
+                    " matching one of these (or a global filters.keep) are mailed",
+                    nullable=True),
     FETCH_INTERVAL := Key("fetch.interval", Duration(0.0, MAX_INTERVAL, floor=MIN_INTERVAL),
                     30 * 60.0, "how often each feed is polled"),
     FETCH_TIMEOUT := Key("fetch.timeout", Duration(MIN_TIMEOUT, MAX_TIMEOUT), 20.0,
@@ -160,6 +173,13 @@ KEYS: tuple[Key[object], ...] = (
                     "words, phrases or /regex/ on title and text; the first rule that matches"
                     " a story gives its section", required="missing; give words, phrases or"
                     " /regex/ a story must contain"),
+    FILTERS_MUTE := Key[tuple[re.Pattern[str], ...] | None]("filters.mute",
+                    Patterns(allow_empty=True), None, "words, phrases or /regex/ on title, text"
+                    " and author: matching articles are stored and exported with the reason,"
+                    " never mailed", nullable=True),
+    FILTERS_KEEP := Key[tuple[re.Pattern[str], ...] | None]("filters.keep",
+                    Patterns(allow_empty=True), None, "when non-empty, only articles matching"
+                    " one of these are mailed", nullable=True),
     DIGEST_SEND_AT := Key("digest.send_at", SendAt(), "07:00", "HH:MM, 24-hour, in timezone"),
     DIGEST_TIMEZONE := Key("digest.timezone", Timezone(), "UTC", "IANA time zone name"),
     DIGEST_TO := Key[tuple[str, ...]]("digest.to", AddressList(), (),
@@ -186,6 +206,25 @@ KEYS: tuple[Key[object], ...] = (
                     "after a failed send, retry after this, then doubling, until the next digest"),
     DIGEST_MAX_STORIES := Key("digest.max_stories_per_topic", Integer(1, 1000), 10,
                     "stories per topic shown in full; the rest as linked headlines"),
+    PROFILE_NAME := Key[str | None]("profiles[].name", ProfileName(), None,
+                    "the profile's name (digest --profile NAME, status)",
+                    required="missing; every profile needs name: (e.g. work)"),
+    PROFILE_TO := Key[tuple[str, ...] | None]("profiles[].to", AddressList(), None,
+                    "this reader's recipients; default: digest.to"),
+    PROFILE_SEND_AT := Key[str | None]("profiles[].send_at", SendAt(), None,
+                    "HH:MM in the profile's timezone; default: digest.send_at"),
+    PROFILE_TIMEZONE := Key[str | None]("profiles[].timezone", Timezone(), None,
+                    "IANA time zone name; default: digest.timezone"),
+    PROFILE_DAYS := Key("profiles[].days", Days(), WEEKDAYS,
+                    "days the digest goes out (mon..sun); one day = a weekly digest"),
+    PROFILE_TOPICS := Key[tuple[str, ...] | None]("profiles[].topics", Names(), None,
+                    "the digest sections this reader gets; default: all", nullable=True),
+    PROFILE_FILTERS_MUTE := Key[tuple[re.Pattern[str], ...] | None](
+                    "profiles[].filters.mute", Patterns(allow_empty=True), None,
+                    "more mute patterns for this reader only", nullable=True),
+    PROFILE_FILTERS_KEEP := Key[tuple[re.Pattern[str], ...] | None](
+                    "profiles[].filters.keep", Patterns(allow_empty=True), None,
+                    "more keep patterns for this reader only", nullable=True),
     RETENTION := Key("retention", Duration(MIN_RETENTION, MAX_RETENTION), 30 * _DAY,
                     "delivered articles older than this are pruned; >= the dedup windows"),
     DEDUP_WINDOW := Key("dedup.window", Duration(MIN_WINDOW, MAX_WINDOW), 7 * _DAY,
@@ -259,6 +298,8 @@ FETCH_KEYS = children("fetch")
 DIGEST_KEYS = children("digest")
 TOPIC_KEYS = children("topics[]")
 DEDUP_KEYS = children("dedup")
+FILTER_KEYS = children("filters")
+PROFILE_KEYS = children("profiles[]")
 SMTP_KEYS = children("smtp")
 METRICS_KEYS = children("metrics")
 

@@ -15,14 +15,17 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
-from aggregator.types import Digest
+from aggregator.types import DEFAULT_PROFILE, Digest
 
 _NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(\d{2})(\d{2})-(.+)-([0-9a-f]{8,})\.html$")
 
 
 def archive_name(digest: Digest) -> str:
     when = digest.generated_at.astimezone(UTC)
-    who = re.sub(r"[^A-Za-z0-9._@-]+", "_", digest.recipient)[:64] or "reader"
+    reader = digest.recipient
+    if digest.profile != DEFAULT_PROFILE:
+        reader = f"{digest.profile}-{reader}"
+    who = re.sub(r"[^A-Za-z0-9._@-]+", "_", reader)[:64] or "reader"
     return f"{when:%Y-%m-%d-%H%M}-{who}-{digest.digest_id[:16]}.html"
 
 

@@ -49,7 +49,9 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from aggregator.config.model import ProfileConfig
 from aggregator.types import (
+    DEFAULT_PROFILE,
     Digest,
     DigestCandidate,
     DigestSource,
@@ -425,6 +427,32 @@ def split_stale_copies(
         else:
             keep.append(c)
     return keep, stale
+
+
+def only_topics(
+    candidates: Sequence[DigestCandidate], rules: Sequence[TopicRule], wanted: ProfileConfig
+) -> list[DigestCandidate]:
+    """The candidates of the stories in the sections ``wanted`` reads (``profiles[].topics``),
+    each story's section decided as ``build_digest`` decides it; a stale copy goes with its
+    story. The others are left for the profiles that read their sections."""
+    if wanted.topics is None:
+        return list(candidates)
+    keep, _ = split_stale_copies(candidates)
+    groups: dict[str, list[DigestCandidate]] = {}
+    for c in keep:
+        groups.setdefault(c.story, []).append(c)
+    stories = {story for story, g in groups.items() if wanted.wants_topic(story_topic(g, rules))}
+    return [c for c in candidates if c.story in stories]
+
+
+def for_profile(digest: Digest, profile: str) -> Digest:
+    """``digest`` as profile ``profile``'s: its own id (and so its own Message-ID), so two
+    profiles mailing one address the same articles still send two distinct messages. The
+    default profile keeps the id it always had."""
+    if profile == DEFAULT_PROFILE:
+        return digest
+    key = f"{profile}/{digest.recipient}"
+    return replace(digest, profile=profile, digest_id=digest_id_for(key, digest.article_ids))
 
 
 def digest_id_for(recipient: str, article_ids: Iterable[int]) -> str:

@@ -1,30 +1,55 @@
-"""When digests are due: pure functions of the clock, ``digest.send_at`` and the time zone
-(DST-correct through zoneinfo). The daemon's cron job, its catch-up after a restart and
-`status` all ask these."""
+"""When digests are due: pure functions of the clock, a profile's ``send_at``, its time zone
+and its days (DST-correct through zoneinfo). The daemon's cron jobs, its catch-up after a
+restart and `status` all ask these.
+
+``days`` are the short names of ``config.kinds.WEEKDAYS`` (mon..sun), on the calendar of the
+profile's time zone; the default is every day. A send_at that does not exist on a day (the
+hour skipped when clocks go forward) falls at the same wall-clock time read with the offset
+before the change (02:30 becomes 03:30), as zoneinfo reads it.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Collection
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from aggregator.config.kinds import WEEKDAYS
 
 # A digest missed while the daemon was down is still sent if we start within this long after
 # send_at (a machine that was off over night sends the morning digest when it boots).
 DIGEST_MISFIRE_GRACE = timedelta(hours=12)
 
+# a week and a day: the longest gap between two send days, with room for a DST shift
+_SEARCH_DAYS = 8
 
-def last_scheduled(now: datetime, send_at: str, timezone: str) -> datetime:
-    """The most recent send_at moment at or before ``now`` (aware, in UTC)."""
-    tz = ZoneInfo(timezone)
+
+def _moment(day: date, send_at: str, tz: ZoneInfo) -> datetime:
+    """``send_at`` on ``day`` in ``tz``, as an aware UTC datetime."""
     hh, mm = (int(x) for x in send_at.split(":"))
-    local_now = now.astimezone(tz)
-    candidate = local_now.replace(hour=hh, minute=mm, second=0, microsecond=0)
-    if candidate > local_now:
-        candidate = (local_now - timedelta(days=1)).replace(
-            hour=hh, minute=mm, second=0, microsecond=0
-        )
-    # re-anchor through UTC so a DST change between the two days is honoured
-    naive = candidate.replace(tzinfo=None)
-    return naive.replace(tzinfo=tz).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz).astimezone(UTC)
+
+
+def _send_days(days: Collection[str]) -> set[int]:
+    chosen = {WEEKDAYS.index(d) for d in days}
+    if not chosen:
+        raise ValueError("a digest needs at least one day")
+    return chosen
+
+
+def last_scheduled(
+    now: datetime, send_at: str, timezone: str, days: Collection[str] = WEEKDAYS
+) -> datetime:
+    """The most recent send_at moment on one of ``days`` at or before ``now`` (aware, UTC)."""
+    tz = ZoneInfo(timezone)
+    allowed = _send_days(days)
+    day = now.astimezone(tz).date() + timedelta(days=1)
+    for _ in range(_SEARCH_DAYS + 1):
+        at = _moment(day, send_at, tz)
+        if day.weekday() in allowed and at <= now:
+            return at
+        day -= timedelta(days=1)
+    raise AssertionError("unreachable: a send day exists within eight days")
 
 
 def digest_due(
@@ -33,27 +58,30 @@ def digest_due(
     timezone: str,
     last_sent: datetime | None,
     grace: timedelta = DIGEST_MISFIRE_GRACE,
+    days: Collection[str] = WEEKDAYS,
 ) -> bool:
     """Was the latest scheduled digest missed (not sent since, and still within grace)?"""
-    scheduled = last_scheduled(now, send_at, timezone)
+    scheduled = last_scheduled(now, send_at, timezone, days)
     if now - scheduled > grace:
         return False
     return last_sent is None or last_sent < scheduled
 
 
-def next_scheduled(now: datetime, send_at: str, timezone: str) -> datetime:
-    """The first send_at moment after ``now`` (aware, in UTC): today's if still ahead in the
-    recipient's zone, else tomorrow's (on calendar days, so a DST change is honoured)."""
+def next_scheduled(
+    now: datetime, send_at: str, timezone: str, days: Collection[str] = WEEKDAYS
+) -> datetime:
+    """The first send_at moment on one of ``days`` after ``now`` (aware, in UTC): today's if
+    still ahead in the profile's zone, else the next send day's (on calendar days, so a DST
+    change is honoured)."""
     tz = ZoneInfo(timezone)
-    hh, mm = (int(x) for x in send_at.split(":"))
-    local_now = now.astimezone(tz)
-    day = local_now.date()
-    for _ in range(3):
-        at = datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz).astimezone(UTC)
-        if at > now:
+    allowed = _send_days(days)
+    day = now.astimezone(tz).date() - timedelta(days=1)
+    for _ in range(_SEARCH_DAYS + 1):
+        at = _moment(day, send_at, tz)
+        if day.weekday() in allowed and at > now:
             return at
         day += timedelta(days=1)
-    raise AssertionError("unreachable: a send_at moment exists within three days")
+    raise AssertionError("unreachable: a send day exists within eight days")
 
 
 def retry_at(

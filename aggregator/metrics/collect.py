@@ -43,8 +43,15 @@ DIGEST_STATUSES = ("sent", "written", "empty", "failed")
 
 
 def recipients(config: Config) -> tuple[str, ...]:
-    """Whose deliveries the undelivered counts are for (as the digest job sends)."""
-    return tuple(config.digest.to) or (LOCAL_RECIPIENT,)
+    """Whose deliveries the undelivered counts are for (as the digest jobs send): every
+    profile's recipients, each once (an article counts as delivered to a recipient when any
+    of their profiles delivered it)."""
+    out: list[str] = []
+    for profile in config.readers():
+        for r in profile.to or (LOCAL_RECIPIENT,):
+            if r not in out:
+                out.append(r)
+    return tuple(out) or (LOCAL_RECIPIENT,)
 
 
 def poll_result(summary: PollSummary) -> str:

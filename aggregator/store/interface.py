@@ -9,6 +9,7 @@ contracts every implementation keeps:
 * ``due_feeds`` answers from an index, not by reading every feed.
 * ``transaction()`` nests: an inner one joins the outer.
 * Times go in and come out as aware UTC datetimes.
+* Delivery state is per (profile, recipient): marking one never marks another.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from pathlib import Path
 from typing import Protocol
 
 from aggregator.store.records import DigestRecord, PendingArticle, RawArticle, SetAside
-from aggregator.types import ExistingEntry, FeedState, LearnedBlock, PollIntent, StoredArticle
+from aggregator.types import (
+    DEFAULT_PROFILE,
+    ExistingEntry,
+    FeedState,
+    LearnedBlock,
+    PollIntent,
+    StoredArticle,
+)
 
 # (text_hash, story, duplicate_of, reason, dedup state) of a new article
 DedupResult = tuple[str, str | None, int | None, str, bytes | None]
@@ -97,24 +105,33 @@ class StateStore(Protocol):
     def iter_articles(self, *, enriched_only: bool = False) -> Iterator[StoredArticle]: ...
     def article_count(self) -> int: ...
     def pending_for(
-        self, recipient: str, feed_urls: Iterable[str] | None = None
+        self,
+        recipient: str,
+        feed_urls: Iterable[str] | None = None,
+        *,
+        profile: str = DEFAULT_PROFILE,
+        since: datetime | None = None,
     ) -> list[PendingArticle]: ...
+    def profile_since(self, name: str, now: datetime | None = None) -> datetime | None: ...
     def hold(self, reasons: Mapping[int, str]) -> None: ...
     def mark_delivered(
-        self, recipient: str, digest_id: str, article_ids: Iterable[int], now: datetime
-    ) -> None: ...
-    def record_digest(
         self,
         recipient: str,
         digest_id: str,
-        *,
+        article_ids: Iterable[int],
         now: datetime,
-        status: str,
-        message_id: str | None = None,
-        error: str | None = None,
-        stories: int = 0,
-        articles: int = 0,
+        *,
+        profile: str = DEFAULT_PROFILE,
     ) -> None: ...
+    def record_digest(self, record: DigestRecord) -> None: ...
     def last_digests(self) -> list[DigestRecord]: ...
-    def last_sent_at(self, recipient: str | None = None) -> datetime | None: ...
-    def prune(self, *, delivered_before: datetime, keep_dedup_since: datetime) -> int: ...
+    def last_sent_at(
+        self, recipient: str | None = None, *, profile: str | None = None
+    ) -> datetime | None: ...
+    def prune(
+        self,
+        *,
+        delivered_before: datetime,
+        keep_dedup_since: datetime,
+        readers: Sequence[tuple[str, str]] | None = None,
+    ) -> int: ...

@@ -145,6 +145,34 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX articles_site ON articles (site, id);
     """,
+    # 9: delivery state per profile (issue 15): a delivery and a digest attempt belong to one
+    # profile and one of its recipients. What was delivered before goes to the profile the
+    # digest section stands for ('default', ``types.DEFAULT_PROFILE``), so nothing is sent
+    # again after the upgrade. ``profiles`` notes when the store first served each profile: a
+    # profile added later starts from digest.max_age before that; 'default' has always been.
+    """
+    CREATE TABLE deliveries_by_profile (
+        profile         TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        article_id      INTEGER NOT NULL,
+        digest_id       TEXT NOT NULL,
+        delivered_at    REAL NOT NULL,
+        PRIMARY KEY (profile, recipient, article_id)
+    ) WITHOUT ROWID;
+    INSERT INTO deliveries_by_profile (profile, recipient, article_id, digest_id, delivered_at)
+        SELECT 'default', recipient, article_id, digest_id, delivered_at FROM deliveries;
+    DROP TABLE deliveries;
+    ALTER TABLE deliveries_by_profile RENAME TO deliveries;
+    CREATE INDEX deliveries_article ON deliveries (article_id, profile, recipient);
+    ALTER TABLE digests ADD COLUMN profile TEXT NOT NULL DEFAULT 'default';
+    DROP INDEX digests_recipient;
+    CREATE INDEX digests_profile ON digests (profile, recipient, attempted_at);
+    CREATE TABLE profiles (
+        name            TEXT PRIMARY KEY,
+        since           REAL NOT NULL
+    );
+    INSERT INTO profiles (name, since) VALUES ('default', 0);
+    """,
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from aggregator.types import StoredArticle
+from aggregator.types import DEFAULT_PROFILE, StoredArticle
 
 # ``articles.enrich``: what an article still needs before a digest may show it. Its ``html``
 # holds the feed's own HTML until then, its ``text`` is empty and it has no dedup state.
@@ -94,3 +94,4 @@ class DigestRecord:
     error: str | None
     stories: int
     articles: int
+    profile: str = DEFAULT_PROFILE

@@ -9,8 +9,9 @@ Tables:
     feeds        one row per feed URL ever configured: HTTP validators, schedule, health
     articles     one row per distinct entry of a feed; identity (feed, key) with lookups by
                  guid, canonical link and content hash; dedup results (story, duplicate_of)
-    deliveries   (recipient, article) pairs already delivered
-    digests      one row per digest attempt per recipient (status, Message-ID, error)
+    deliveries   (profile, recipient, article) triples already delivered
+    digests      one row per digest attempt per profile and recipient (status, Message-ID)
+    profiles     when the store first served each profile (a late one starts from max_age)
     site_blocks  per-site counts of text blocks, for learned boilerplate (exact copies)
     learned_blocks  per-site blocks learned by near-copy, with their text (enrich.repeats)
     meta         schema version and small key/value facts
@@ -28,7 +29,7 @@ from aggregator.store.connection import ts as _ts
 from aggregator.store.facts import StoreFacts, read_facts
 from aggregator.store.records import DigestRecord, PendingArticle, RawArticle, SetAside
 from aggregator.store.sqlite_poll import PollStore
-from aggregator.types import LearnedBlock, Media, StoredArticle
+from aggregator.types import DEFAULT_PROFILE, LearnedBlock, Media, StoredArticle
 
 
 class Store(PollStore):
@@ -280,23 +281,30 @@ class Store(PollStore):
     # ---- digest ------------------------------------------------------------------------------
 
     def pending_for(
-        self, recipient: str, feed_urls: Iterable[str] | None = None
+        self,
+        recipient: str,
+        feed_urls: Iterable[str] | None = None,
+        *,
+        profile: str = DEFAULT_PROFILE,
+        since: datetime | None = None,
     ) -> list[PendingArticle]:
-        """Articles not yet delivered to ``recipient``, oldest first."""
+        """Articles not yet delivered to ``recipient`` of ``profile``, oldest first; with
+        ``since``, only those first seen at or after it (a profile added later)."""
         rows = self._db.execute(
             f"""
             SELECT {_ARTICLE_COLS},
                 EXISTS (SELECT 1 FROM deliveries d JOIN articles b ON b.id = d.article_id
-                        WHERE d.recipient = ? AND b.story = a.story AND a.story IS NOT NULL),
+                        WHERE d.profile = :p AND d.recipient = :r AND b.story = a.story
+                          AND a.story IS NOT NULL),
                 EXISTS (SELECT 1 FROM deliveries d
-                        WHERE d.recipient = ? AND d.article_id = a.duplicate_of)
+                        WHERE d.profile = :p AND d.recipient = :r AND d.article_id = a.duplicate_of)
             FROM articles a
-            WHERE a.enrich = 0 AND a.held IS NULL
+            WHERE a.enrich = 0 AND a.held IS NULL AND a.fetched_at >= :since
               AND NOT EXISTS (SELECT 1 FROM deliveries d
-                              WHERE d.recipient = ? AND d.article_id = a.id)
+                              WHERE d.profile = :p AND d.recipient = :r AND d.article_id = a.id)
             ORDER BY a.id
             """,
-            (recipient, recipient, recipient),
+            {"p": profile, "r": recipient, "since": _ts(since) if since else float("-inf")},
         ).fetchall()
         wanted = set(feed_urls) if feed_urls is not None else None
         out = []
@@ -306,6 +314,17 @@ class Store(PollStore):
                 continue
             out.append(PendingArticle(art, bool(r[-2]), bool(r[-1])))
         return out
+
+    def profile_since(self, name: str, now: datetime | None = None) -> datetime | None:
+        """When the store first served profile ``name``; with ``now``, a profile not seen
+        before is noted as starting then (and ``now`` returned). None: never served."""
+        if now is not None:
+            self._write(
+                "INSERT INTO profiles (name, since) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, now.timestamp()),
+            )
+        r = self._db.execute("SELECT since FROM profiles WHERE name = ?", (name,)).fetchone()
+        return _dt(float(r[0])) if r is not None else None
 
     def hold(self, reasons: Mapping[int, str]) -> None:
         """Hold articles back from every digest, each with its reason (``digest.max_age``):
@@ -319,75 +338,98 @@ class Store(PollStore):
             )
 
     def mark_delivered(
-        self, recipient: str, digest_id: str, article_ids: Iterable[int], now: datetime
-    ) -> None:
-        with self.transaction():
-            self._db.executemany(
-                "INSERT OR IGNORE INTO deliveries (recipient, article_id, digest_id, delivered_at)"
-                " VALUES (?, ?, ?, ?)",
-                [(recipient, i, digest_id, now.timestamp()) for i in dict.fromkeys(article_ids)],
-            )
-
-    def record_digest(
         self,
         recipient: str,
         digest_id: str,
-        *,
+        article_ids: Iterable[int],
         now: datetime,
-        status: str,
-        message_id: str | None = None,
-        error: str | None = None,
-        stories: int = 0,
-        articles: int = 0,
+        *,
+        profile: str = DEFAULT_PROFILE,
     ) -> None:
+        """Note articles delivered to ``recipient`` of ``profile`` (and to no one else)."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO deliveries"
+                " (profile, recipient, article_id, digest_id, delivered_at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (profile, recipient, i, digest_id, now.timestamp())
+                    for i in dict.fromkeys(article_ids)
+                ],
+            )
+
+    def record_digest(self, record: DigestRecord) -> None:
+        """Note one digest attempt (status, Message-ID, error, counts) of a profile's
+        recipient."""
+        r = record
         self._write(
-            "INSERT INTO digests (recipient, digest_id, message_id, attempted_at, status, error,"
-            " stories, articles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (recipient, digest_id, message_id, now.timestamp(), status, error, stories, articles),
-        )
+            "INSERT INTO digests (profile, recipient, digest_id, message_id, attempted_at, status,"
+            " error, stories, articles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (r.profile, r.recipient, r.digest_id, r.message_id, r.attempted_at.timestamp(),
+             r.status, r.error, r.stories, r.articles),
+        )  # fmt: skip
 
     def last_digests(self) -> list[DigestRecord]:
-        """The latest attempt per recipient, plus the latest success if different."""
+        """The latest attempt per profile and recipient, plus the latest success if different."""
         rows = self._db.execute(
             """
             SELECT recipient, digest_id, message_id, attempted_at, status, error, stories,
-                   articles FROM digests
-            WHERE id IN (SELECT MAX(id) FROM digests GROUP BY recipient)
-               OR id IN (SELECT MAX(id) FROM digests WHERE status = 'sent' GROUP BY recipient)
-            ORDER BY recipient, id
+                   articles, profile FROM digests
+            WHERE id IN (SELECT MAX(id) FROM digests GROUP BY profile, recipient)
+               OR id IN (SELECT MAX(id) FROM digests WHERE status = 'sent'
+                         GROUP BY profile, recipient)
+            ORDER BY profile, recipient, id
             """
         ).fetchall()
         return [
-            DigestRecord(r[0], r[1], r[2], _dt(r[3]) or datetime.now(UTC), r[4], r[5], r[6], r[7])
+            DigestRecord(
+                r[0], r[1], r[2], _dt(r[3]) or datetime.now(UTC), r[4], r[5], r[6], r[7], r[8]
+            )  # fmt: skip
             for r in rows
         ]
 
-    def last_sent_at(self, recipient: str | None = None) -> datetime | None:
-        if recipient is None:
-            r = self._db.execute(
-                "SELECT MAX(attempted_at) FROM digests WHERE status IN ('sent', 'empty')"
-            ).fetchone()
-        else:
-            r = self._db.execute(
-                "SELECT MAX(attempted_at) FROM digests WHERE status IN ('sent', 'empty')"
-                " AND recipient = ?",
-                (recipient,),
-            ).fetchone()
+    def last_sent_at(
+        self, recipient: str | None = None, *, profile: str | None = None
+    ) -> datetime | None:
+        """The latest digest sent (or found empty), to ``recipient`` and of ``profile`` when
+        given, else to anyone."""
+        r = self._db.execute(
+            "SELECT MAX(attempted_at) FROM digests WHERE status IN ('sent', 'empty')"
+            " AND (:r IS NULL OR recipient = :r) AND (:p IS NULL OR profile = :p)",
+            {"r": recipient, "p": profile},
+        ).fetchone()
         return _dt(r[0]) if r and r[0] is not None else None
 
     # ---- retention ---------------------------------------------------------------------------
 
-    def prune(self, *, delivered_before: datetime, keep_dedup_since: datetime) -> int:
-        """Delete articles delivered to every recipient before ``delivered_before`` and older
-        than the dedup window. Returns the number deleted."""
+    def prune(
+        self,
+        *,
+        delivered_before: datetime,
+        keep_dedup_since: datetime,
+        readers: Sequence[tuple[str, str]] | None = None,
+    ) -> int:
+        """Delete the articles no reader needs any more, older than the dedup window and
+        first seen before ``delivered_before``. ``readers``: the (profile, recipient) pairs
+        in force (None: every pair that was ever delivered to). An article is done for a
+        reader when it was delivered to it before ``delivered_before``, or when that reader
+        has had a digest succeed since the article arrived without it (its topics or filters
+        left it out). Returns the number deleted."""
         with self.transaction():
+            self._db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS prune_readers (profile TEXT, recipient TEXT)"
+            )
+            self._db.execute("DELETE FROM temp.prune_readers")
+            if readers is None:
+                self._db.execute(
+                    "INSERT INTO temp.prune_readers SELECT DISTINCT profile, recipient"
+                    " FROM deliveries"
+                )
+            else:
+                self._db.executemany(
+                    "INSERT INTO temp.prune_readers VALUES (?, ?)", list(dict.fromkeys(readers))
+                )
             cur = self._db.execute(
-                """
-                DELETE FROM articles WHERE fetched_at < ? AND id IN (
-                    SELECT article_id FROM deliveries GROUP BY article_id
-                    HAVING MAX(delivered_at) < ?)
-                """,
-                (keep_dedup_since.timestamp(), delivered_before.timestamp()),
+                _PRUNE, (keep_dedup_since.timestamp(), delivered_before.timestamp())
             )
             n = cur.rowcount
             self._db.execute(
@@ -397,6 +439,32 @@ class Store(PollStore):
                 "DELETE FROM digests WHERE attempted_at < ?", (delivered_before.timestamp(),)
             )
         return int(n)
+
+
+# An article is pruned when every reader is done with it (see ``Store.prune``), and some
+# reader had it delivered or a digest succeed after it: an article no digest has looked at
+# yet stays. ?1: the dedup window's start, ?2: the retention cutoff.
+_PRUNE = """
+DELETE FROM articles WHERE id IN (
+    SELECT a.id FROM articles a
+    WHERE a.fetched_at < ?1 AND a.fetched_at < ?2 AND a.enrich = 0
+      AND EXISTS (SELECT 1 FROM temp.prune_readers)
+      AND NOT EXISTS (
+        SELECT 1 FROM temp.prune_readers k
+        WHERE NOT EXISTS (
+            SELECT 1 FROM deliveries d
+            WHERE d.article_id = a.id AND d.profile = k.profile AND d.recipient = k.recipient
+              AND d.delivered_at < ?2)
+          AND (EXISTS (
+                SELECT 1 FROM deliveries d
+                WHERE d.article_id = a.id AND d.profile = k.profile AND d.recipient = k.recipient)
+            OR NOT EXISTS (
+                SELECT 1 FROM digests g
+                WHERE g.profile = k.profile AND g.recipient = k.recipient
+                  AND g.status IN ('sent', 'written', 'empty') AND g.attempted_at > a.fetched_at))
+      )
+)
+"""
 
 
 _ARTICLE_COLS = (
