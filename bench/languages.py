@@ -125,7 +125,9 @@ class Count:
 
 def score_page(fx: Fixture, output: str) -> Count:
     text = norm(output)
-    c = Count(pages=1, content=len(fx.content), boilerplate=len(fx.boilerplate), chrome=len(fx.chrome))
+    c = Count(
+        pages=1, content=len(fx.content), boilerplate=len(fx.boilerplate), chrome=len(fx.chrome)
+    )
     c.lost = [x for x in fx.content if not kept(x, text)]
     c.leaks = [x for x in fx.boilerplate if leaked(x, text)]
     c.kept = c.content - len(c.lost)
@@ -162,7 +164,10 @@ def run_fixtures(fixtures: list[Fixture], show: bool) -> dict[str, dict[str, Cou
         groups[lang] = {"ours": Count(), "bare": Count()}
     for fx in fixtures:
         html = fx.path.read_bytes()
-        mine, bare = score_page(fx, ours_text(html, fx.url)), score_page(fx, bare_text(html, fx.url))
+        mine, bare = (
+            score_page(fx, ours_text(html, fx.url)),
+            score_page(fx, bare_text(html, fx.url)),
+        )
         groups[fx.lang]["ours"].add(mine)
         groups[fx.lang]["bare"].add(bare)
         if show and (mine.lost or mine.leaks):
@@ -185,9 +190,9 @@ def run_trafeval(data: Path, workers: int) -> None:
         print(f"SKIP --trafeval: {data / 'trafilatura-eval'} not found (see ../shared/data)")
         return
     sys.path.insert(0, str(HERE))
-    import extraction  # noqa: PLC0415 - bench/extraction.py, a sibling script
-
     from multiprocessing import Pool  # noqa: PLC0415
+
+    import extraction  # noqa: PLC0415 - bench/extraction.py, a sibling script
 
     all_pages = list(extraction.load_pages(data, "trafeval"))
     pages = {(p.dataset, p.page_id): p for p in all_pages}
@@ -199,9 +204,15 @@ def run_trafeval(data: Path, workers: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--show", action="store_true", help="per page: content we lose, boilerplate we leak")
-    ap.add_argument("--trafeval", action="store_true", help="also the trafilatura-eval set per language")
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="extraction data (for --trafeval)")
+    ap.add_argument(
+        "--show", action="store_true", help="per page: content we lose, boilerplate we leak"
+    )
+    ap.add_argument(
+        "--trafeval", action="store_true", help="also the trafilatura-eval set per language"
+    )
+    ap.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="extraction data (for --trafeval)"
+    )
     ap.add_argument("--workers", type=int, default=2, help="for --trafeval; at most 2")
     args = ap.parse_args(argv)
     fixtures = load_fixtures()

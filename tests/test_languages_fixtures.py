@@ -87,7 +87,9 @@ def test_content_and_boilerplate_lines_do_not_contain_each_other(lang: str) -> N
         content, noise = lab["content"], lab["boilerplate"] + lab.get("chrome", [])  # type: ignore[operator]
         for b in noise:
             for c in content:  # type: ignore[attr-defined]
-                assert b not in c and c not in b, f"{page.relative_to(ROOT)}: {b[:60]!r} / {c[:60]!r}"
+                assert b not in c and c not in b, (
+                    f"{page.relative_to(ROOT)}: {b[:60]!r} / {c[:60]!r}"
+                )
 
 
 def test_no_page_is_duplicated() -> None:
