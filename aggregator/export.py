@@ -6,7 +6,8 @@ Schema (DESIGN.md): {"id", "feed", "url", "title", "published", "text", "story",
 article this one was collapsed into, else null. ``error`` (beyond the contract, present only then)
 says why an article was kept without a dedup decision: its cleaning or dedup raised on every
 attempt, and it became its own story (``aggregator status`` lists these); ``held`` (present
-only then) why it is never mailed: older than ``digest.max_age`` when first seen, or left out
+only then) why it is never mailed: older than ``digest.max_age`` when first seen (also before
+a digest has recorded it), or left out
 by the filters of every profile (``mute: ...`` / ``keep: ...``, evaluated against the config
 in force, exactly as the next digest evaluates them); ``held_for`` (present only then) maps
 the profiles whose filters leave it out, when others take it, to the reason. Articles still
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 
 from aggregator.config import Config
 from aggregator.digest import filters
+from aggregator.digest.build import held_reason
 from aggregator.store import Store
 
 
@@ -28,6 +30,9 @@ def iter_export(store: Store, config: Config | None = None) -> Iterator[dict[str
     """Every finished article; with ``config``, also why its filters hold it back."""
     for a in store.iter_articles(enriched_only=True):
         held, held_for = a.held, {}
+        if config is not None and held is None:
+            # max_age as the next digest will record it (a real digest stores the reason)
+            held = held_reason(a.published, a.fetched_at, config.digest.max_age)
         if config is not None and held is None:
             text = filters.haystack(a.title, a.text, a.author)
             held_for = filters.reasons_by_profile(config, a.feed_url, text)

@@ -117,6 +117,10 @@ def test_one_old_entry_no_longer_stops_cleaning_and_dedup(
     assert "waiting" not in r.stderr
     assert all(row["text"] and "error" not in row for row in rows)
     assert len({row["story"] for row in rows}) == 28  # 28 different made-up stories
+    # before any digest, export already says why the 2019 entry will never be mailed
+    held = {row["title"]: row["held"] for row in rows if "held" in row}
+    assert list(held) == ["Beta archive piece"]
+    assert held["Beta archive piece"].startswith("max_age: published 2019-03-01")
     r = cli(config, "digest", "--dry-run", "--out", str(tmp_path / "dry"))
     assert r.returncode == 0, r.stderr
     txt = " ".join((tmp_path / "dry" / "digest.txt").read_text().split())
