@@ -121,3 +121,14 @@ def test_prune_keeps_what_a_reader_got_recently_and_what_no_digest_saw(tmp_path:
         s.mark_delivered("you@x", "w", [late], T0 - timedelta(days=1), profile="work")
         assert s.prune(delivered_before=cutoff, keep_dedup_since=keep, readers=readers) == 0
         assert {a.id for a in s.iter_articles()} == {late, unseen}
+
+
+def test_a_digest_written_to_files_counts_as_delivered_for_catch_up(tmp_path: Path) -> None:
+    # without smtp, digests are written to out_dir ("written"): a restart must not take the
+    # day's digest for missed and write another one
+    with Store(tmp_path / "a.db") as s:
+        s.record_digest(DigestRecord("local", "d1", None, T0, "written", None, 3, 3, "home"))
+        s.record_digest(DigestRecord("local", "d2", None, T0 + timedelta(hours=1), "failed",
+                                     "disk full", 0, 0, "home"))  # fmt: skip
+        assert s.last_sent_at(profile="home") == T0
+        assert s.last_sent_at(profile="work") is None

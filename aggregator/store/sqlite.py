@@ -390,10 +390,10 @@ class Store(PollStore):
     def last_sent_at(
         self, recipient: str | None = None, *, profile: str | None = None
     ) -> datetime | None:
-        """The latest digest sent (or found empty), to ``recipient`` and of ``profile`` when
-        given, else to anyone."""
+        """The latest digest delivered (mailed, or written to out_dir without smtp) or found
+        empty, to ``recipient`` and of ``profile`` when given, else to anyone."""
         r = self._db.execute(
-            "SELECT MAX(attempted_at) FROM digests WHERE status IN ('sent', 'empty')"
+            "SELECT MAX(attempted_at) FROM digests WHERE status IN ('sent', 'written', 'empty')"
             " AND (:r IS NULL OR recipient = :r) AND (:p IS NULL OR profile = :p)",
             {"r": recipient, "p": profile},
         ).fetchone()
