@@ -358,6 +358,7 @@ class Digest:
     suppressed_article_ids: tuple[int, ...] = ()
     other_reports: int = 0  # independent write-ups grouped into stories beside their lead
     profile: str = DEFAULT_PROFILE  # whose digest (delivery state is kept per profile)
+    period: str = "daily"  # "weekly" for a profile mailed one day a week (the heading says so)
 
     @property
     def article_ids(self) -> tuple[int, ...]:

@@ -318,6 +318,7 @@ def test_a_weekly_profile_skips_six_days_then_sends_them_all(
     for day in range(1, 8):
         assert f"Day {day} {DAYS[day][0]}" in second, second
     assert "Day 0" not in second
+    assert second.startswith("WEEKLY DIGEST") and text_of(daily[0]).startswith("DAILY DIGEST")
 
 
 def test_a_profile_added_later_starts_from_max_age(

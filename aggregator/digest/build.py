@@ -445,14 +445,18 @@ def only_topics(
     return [c for c in candidates if c.story in stories]
 
 
-def for_profile(digest: Digest, profile: str) -> Digest:
+def for_profile(digest: Digest, profile: str, days: int = 7) -> Digest:
     """``digest`` as profile ``profile``'s: its own id (and so its own Message-ID), so two
     profiles mailing one address the same articles still send two distinct messages. The
-    default profile keeps the id it always had."""
+    default profile keeps the id it always had. ``days``: how many days a week the profile
+    is mailed (one: a weekly digest, and its heading says so)."""
+    period = "weekly" if days == 1 else "daily"
     if profile == DEFAULT_PROFILE:
-        return digest
+        return replace(digest, period=period)
     key = f"{profile}/{digest.recipient}"
-    return replace(digest, profile=profile, digest_id=digest_id_for(key, digest.article_ids))
+    return replace(
+        digest, profile=profile, digest_id=digest_id_for(key, digest.article_ids), period=period
+    )
 
 
 def digest_id_for(recipient: str, article_ids: Iterable[int]) -> str:

@@ -228,7 +228,7 @@ def _run_profile(
                 per_topic_cap=config.digest.max_stories_per_topic,
                 topic_rules=config.topic_rules,
             )
-            digest = for_profile(digest, reader.name)
+            digest = for_profile(digest, reader.name, len(reader.days))
             outcomes.append(_deliver_one(config, store, digest, now=now, how=how))
             if outcomes[-1].failed:
                 break
