@@ -145,6 +145,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX articles_site ON articles (site, id);
     """,
+    # 9: reserved for the parallel branch's migration 9 (merged in its place, before ours)
+    "",
+    # 10: an article's language (``enrich.language``): the feed's declared language from the
+    # poll until enrichment replaces it with the decided one (declared when plausible, else
+    # detected; NULL when the text is too short to tell)
+    """
+    ALTER TABLE articles ADD COLUMN language TEXT;
+    """,
 )
 
 
