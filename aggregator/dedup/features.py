@@ -102,6 +102,7 @@ def stopwords(language: str | None) -> frozenset[str]:
         return STOPWORDS
     return STOPWORDS | {unicodedata.normalize("NFKC", w).casefold() for w in listed}
 
+
 SHINGLE_N = 3  # word n-gram size for copy verification
 SKELETON_N = 6  # skeleton n-gram size (function words + wildcards)
 # Sketch sizes: chosen on ecbplus-syndication (all topics, bench/dedup_eval.py) as the

@@ -33,8 +33,49 @@ WIDE_WEIGHT = 3
 ELLIPSIS = "…"
 
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st sr jr gen col lt sgt rep sen gov pres inc ltd co corp vs etc no "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "sr",
+        "jr",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "rep",
+        "sen",
+        "gov",
+        "pres",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "vs",
+        "etc",
+        "no",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+    ]
 )
 
 _CLOSE = "\"'”’»)\\]」』）】〉》〕〗〙〛｣"

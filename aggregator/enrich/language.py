@@ -66,8 +66,41 @@ for _script, _langs in _SCRIPT_LANGS.items():
     for _lang in _langs:
         _LANG_SCRIPTS[_lang] = _LANG_SCRIPTS.get(_lang, frozenset()) | {_script}
 _LATIN_ONLY = frozenset(
-    "en fr de es it pt nl sv da no fi pl cs sk sl hr ro hu tr id ms vi et lv lt ca eu ga "
-    "is sq af sw tl".split()
+    [
+        "en",
+        "fr",
+        "de",
+        "es",
+        "it",
+        "pt",
+        "nl",
+        "sv",
+        "da",
+        "no",
+        "fi",
+        "pl",
+        "cs",
+        "sk",
+        "sl",
+        "hr",
+        "ro",
+        "hu",
+        "tr",
+        "id",
+        "ms",
+        "vi",
+        "et",
+        "lv",
+        "lt",
+        "ca",
+        "eu",
+        "ga",
+        "is",
+        "sq",
+        "af",
+        "sw",
+        "tl",
+    ]
 )
 for _lang in _LATIN_ONLY:
     _LANG_SCRIPTS[_lang] = frozenset({"LATIN"})
