@@ -1,6 +1,9 @@
 """`aggregator export`: every stored article as one JSON object per line.
 
 Schema (DESIGN.md): {"id", "feed", "url", "title", "published", "text", "story", "duplicate_of"}
+and, an extension (issue 19), ``language``: the article's ISO 639 code (``en``, ``zh``, ``ru``:
+the page's or feed's declared language when the text agrees, else detected; ``enrich.language``)
+or null when the text is too short to tell.
 ``feed`` is the feed URL (stable, unlike display names); ``published`` is ISO-8601 UTC or null;
 ``story`` is shared by every article grouped into one story; ``duplicate_of`` is the id of the
 article this one was collapsed into, else null. ``error`` (beyond the contract, present only then)
@@ -47,6 +50,7 @@ def iter_export(store: Store, config: Config | None = None) -> Iterator[dict[str
             "text": a.text,
             "story": a.story,
             "duplicate_of": a.duplicate_of,
+            "language": a.language,
             **({"error": a.enrich_error} if a.enrich_error else {}),
             **({"held": held} if held else {}),
             **({"held_for": held_for} if held_for else {}),

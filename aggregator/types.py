@@ -134,6 +134,7 @@ class ParsedEntry:
     updated: datetime | None  # aware, UTC
     author: str | None = None
     media: Media = Media()
+    language: str | None = None  # as the feed declares it (xml:lang, <language>), raw
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class StoredArticle:
     enrich_error: str | None = None  # set aside: cleaning or dedup raised (see status)
     held: str | None = None  # why it is never mailed (older than digest.max_age when seen)
     media: Media = Media()
+    language: str | None = None  # ISO 639 code (``enrich.language``), None when unknown
 
 
 # ---- poll -----------------------------------------------------------------------------------
@@ -222,6 +224,7 @@ class NewEntry:
     site: str
     summary_only: bool  # the feed gave only a summary (a teaser by definition)
     media: Media = Media()
+    language: str | None = None  # as the feed declares it (enrichment decides the stored one)
 
 
 @dataclass(frozen=True)

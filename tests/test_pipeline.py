@@ -214,8 +214,12 @@ def test_export_schema(httpd: FixtureHTTPServer, tmp_path: Path, clock: Clock) -
     with Store(config.database) as store:
         poll(config, store, clock)
         (rec,) = list(iter_export(store))
-    assert set(rec) == {"id", "feed", "url", "title", "published", "text", "story", "duplicate_of"}
+    # the DESIGN.md schema, plus "language" (issue 19: an extension, every old key kept)
+    assert set(rec) == {
+        "id", "feed", "url", "title", "published", "text", "story", "duplicate_of", "language"
+    }  # fmt: skip
     assert rec["feed"] == httpd.url("/feed.xml") and rec["story"] and rec["duplicate_of"] is None
+    assert rec["language"] == "en"
     json.dumps(rec)
 
 

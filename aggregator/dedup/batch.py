@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 
 from aggregator.dedup.deduper import Deduper, DedupItem
+from aggregator.enrich.language import decide_language
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +72,18 @@ def cluster(
         elif clock - last_cons >= CLUSTER_POLL:
             _apply(out, where, d.consolidate(last_cons))
             last_cons = clock
-        url, source = r.get("url"), r.get("source")
+        url, source, lang = r.get("url"), r.get("source"), r.get("language")
+        text, title = str(r.get("text") or ""), str(r.get("title") or "")
         item = DedupItem(
             id=str(r["id"]),
-            text=str(r.get("text") or ""),
-            title=str(r.get("title") or ""),
+            text=text,
+            title=title,
             url=url if isinstance(url, str) else None,
             published=t,
             source=source if isinstance(source, str) else None,  # carried, never decides
+            # as the daemon decides it: a declared "language" when the text agrees, else
+            # detected (``enrich.language``)
+            language=decide_language(title, text, (lang if isinstance(lang, str) else None,)),
         )
         line: dict[str, str | None]
         try:

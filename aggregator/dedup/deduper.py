@@ -58,6 +58,7 @@ class DedupItem:
     published: float | None = None  # unix seconds; None or out of window: `now` (article_time)
     source: str | None = None  # outlet / feed id
     prefer: bool = False  # from the feed config
+    language: str | None = None  # ISO 639 code (``enrich.language``): its function words
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ class Deduper(StoryConsolidation):
         )
 
     def add(self, item: DedupItem, now: float, features: Features | None = None) -> DedupResult:
-        """Decide for one arriving article. ``features`` (``features.extract(text, title)``)
+        """Decide for one arriving article. ``features`` (``features.extract(text, title,
+        language)``)
         may be computed ahead, e.g. in a worker process; they are pure.
 
         To persist the decision, take the article's ``snapshot`` before ``SNAPSHOT_RECENT``
@@ -134,7 +136,9 @@ class Deduper(StoryConsolidation):
         if not math.isfinite(now):
             raise ValueError(f"dedup clock must be a finite time, got {now!r}")
         t = article_time(item.published, now, self.window)
-        feats = features if features is not None else tf.extract(item.text, item.title)
+        feats = (
+            features if features is not None else tf.extract(item.text, item.title, item.language)
+        )
         urlh = _h64(url_identity(item.url).encode()) if item.url else 0
         thash = int.from_bytes(feats.thash[:8], "little") | 1
         match, reason = self._find_copy(feats, urlh, thash, t)

@@ -37,6 +37,7 @@ Features of one cleaned article text:
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import re
 import struct
@@ -56,6 +57,18 @@ U64 = npt.NDArray[np.uint64]
 F32 = npt.NDArray[np.float32]
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")  # word characters (incl. "_", rare in prose)
+# Scripts written without spaces between words: Han (with 々〆〇), kana, Hangul (Korean
+# spaces its phrases, but one phrase glues a noun to its particles).  Their runs become
+# character bigrams (a one-character run stays a unigram): the usual unit for Chinese and
+# Japanese retrieval, without a segmenter's dictionary.  Thai, Lao, Khmer and Myanmar
+# (no spaces either) are not split: one run is one token (see docs/decisions.md).
+_CJK_CHARS = (
+    "\u1100-\u11ff\u3005-\u3007\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff"
+    "\U00020000-\U0003134f"
+)
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+_CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
 
 # English function words: closed-class words that synonym spinners (WordNet) do not replace.
 _STOPWORD_TEXT = """a about above after again against all am an and any are as at be because been before
@@ -68,6 +81,27 @@ _STOPWORD_TEXT = """a about above after again against all am an and any are as a
     yourselves s t can just don now also said says told according would could may might must
     shall one two new"""
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
+
+
+@functools.cache
+def stopwords(language: str | None) -> frozenset[str]:
+    """Function words of ``language`` (ISO 639-1): ours for English (and for unknown or
+    unlisted languages), else the ``stop-words`` package's list for that language (BSD-3,
+    33 languages; NFKC + casefold) joined with ours, so English words quoted in any text
+    stay function words.  A CJK bigram both of whose characters are listed counts too
+    (``_is_stop``)."""
+    if not language or language == "en":
+        return STOPWORDS
+    try:
+        from stop_words import StopWordError, get_stop_words
+    except ImportError:  # declared in pyproject; a bare install still works, in English
+        return STOPWORDS
+    try:
+        listed = get_stop_words(language, cache=True)
+    except (StopWordError, OSError, KeyError):
+        return STOPWORDS
+    return STOPWORDS | {unicodedata.normalize("NFKC", w).casefold() for w in listed}
+
 
 SHINGLE_N = 3  # word n-gram size for copy verification
 SKELETON_N = 6  # skeleton n-gram size (function words + wildcards)
@@ -158,9 +192,26 @@ def _unpack(blob: bytes) -> Features:
 
 
 def normalise(text: str) -> str:
-    """Unicode-normalised, case-folded, whitespace-collapsed text (for exact identity)."""
+    """Unicode-normalised, case-folded, whitespace-collapsed text (for exact identity): the
+    tokens of ``tokens`` joined by spaces (CJK runs as their bigrams)."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(_WORD.findall(text))
+    return " ".join(_words(text))
+
+
+def _bigrams(m: re.Match[str]) -> str:
+    run = m.group()
+    if len(run) == 1:
+        return f" {run} "
+    return " " + " ".join([run[i : i + 2] for i in range(len(run) - 1)]) + " "
+
+
+def _words(folded: str) -> list[str]:
+    """Word tokens of NFKC-normalised, case-folded text: ``_WORD`` matches, with every run
+    of a space-less script (``_CJK_CHARS``) turned into its character bigrams first.  Text
+    without such characters takes the plain path (the English tokens are unchanged)."""
+    if _CJK.search(folded) is not None:
+        folded = _CJK_RUN.sub(_bigrams, folded)
+    return _WORD.findall(folded)
 
 
 def text_digest(normalised: str) -> bytes:
@@ -231,22 +282,34 @@ def oph_bands(hashes: U64) -> U32:
 
 # A capitalised word preceded by a space and a non-terminal character: a name, not a sentence
 # start.  (Fixed-width look-behind; misses a name right after a quote, which is fine.)
-_ENTITY = re.compile(r"(?<=[^\s.!?:;\"”“] )[A-ZÀ-ÖØ-Þ][^\W_]*(?:['’][^\W_]+)*")
-_HASH_CACHE: dict[str, int] = {}
+# Capitals: Latin, and Cyrillic, Greek and Armenian (names in Russian, Greek, Armenian news).
+_ENTITY = re.compile(
+    r"(?<=[^\s.!?:;\"”“] )[A-ZÀ-ÖØ-Þ\u0400-\u042f\u0490\u0386-\u038f\u0391-\u03ab"
+    r"\u0531-\u0556][^\W_]*(?:['’][^\W_]+)*"
+)
+_HASH_CACHES: dict[frozenset[str], dict[str, int]] = {}
 _HASH_CACHE_MAX = 1 << 18
 
 
-def _hashes(words: list[str]) -> list[int]:
-    """Token hashes (crc32), with bit 32 set for function words; memoised."""
-    cache = _HASH_CACHE
-    if len(cache) > _HASH_CACHE_MAX:
-        cache.clear()
+def _is_stop(w: str, stops: frozenset[str]) -> bool:
+    """A listed function word, or a CJK bigram of two listed characters (的是, のは)."""
+    if w in stops:
+        return True
+    return len(w) == 2 and w[0] in stops and w[1] in stops and _CJK.match(w) is not None
+
+
+def _hashes(words: list[str], stops: frozenset[str] = STOPWORDS) -> list[int]:
+    """Token hashes (crc32), with bit 32 set for function words (``stops``); memoised per
+    stopword set."""
+    cache = _HASH_CACHES.get(stops)
+    if cache is None or len(cache) > _HASH_CACHE_MAX:
+        cache = _HASH_CACHES[stops] = {}
     out = list(map(cache.get, words))
     if None in out:
         for i, h in enumerate(out):
             if h is None:
                 w = words[i]
-                h = zlib.crc32(w.encode("utf-8")) | ((w in STOPWORDS) << 32)
+                h = zlib.crc32(w.encode("utf-8")) | (_is_stop(w, stops) << 32)
                 cache[w] = h
                 out[i] = h
     return out  # type: ignore[return-value]
@@ -299,7 +362,7 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     (capitalised in mid-sentence somewhere in the text, or containing a digit)."""
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    words = _WORD.findall(text.casefold())
+    words = _words(text.casefold())
     ents = [e.casefold() for e in _ENTITY.findall(text)]
     # numbers: the few tokens that are not purely alphabetic and hold a digit
     ents.extend(w for w in words if not w.isalpha() and any(c.isdigit() for c in w))
@@ -317,12 +380,14 @@ def _sorted_unique(a: U32) -> U32:
     return out
 
 
-def extract(text: str, title: str = "") -> Features:
-    """All features of one article.  ``title`` only feeds the story terms."""
+def extract(text: str, title: str = "", language: str | None = None) -> Features:
+    """All features of one article.  ``title`` only feeds the story terms; ``language``
+    (``enrich.language``; None: English) picks the function words (``stopwords``)."""
+    stops = stopwords(language)
     words, ents = tokens(text)
     ntokens = len(words)
     thash = text_digest(" ".join(words))
-    th = np.array(_hashes(words), dtype=np.uint64)
+    th = np.array(_hashes(words, stops), dtype=np.uint64)
     stop = (th >> np.uint64(32)).astype(bool)
     th &= np.uint64(0xFFFFFFFF)
     sh64 = ngram_hashes(th, SHINGLE_N)
@@ -350,7 +415,7 @@ def extract(text: str, title: str = "") -> Features:
     # story terms: content words of text and title, names and numbers boosted
     if title:
         twords, tents = tokens(title)
-        tt = np.array(_hashes(twords), dtype=np.uint64)
+        tt = np.array(_hashes(twords, stops), dtype=np.uint64)
         th = np.concatenate([th, tt & np.uint64(0xFFFFFFFF)])
         stop = np.concatenate([stop, (tt >> np.uint64(32)).astype(bool)])
         ents = ents + tents

@@ -7,7 +7,6 @@ from aggregator.digest.build import (
     HEADING_MAX_CHARS,
     SUMMARY_LIMIT,
     build_digest,
-    cut,
     digest_id_for,
     order_topics,
     plain_text,
@@ -15,6 +14,7 @@ from aggregator.digest.build import (
     split_stale_copies,
     summarize,
 )
+from aggregator.digest.sentences import cut
 
 __all__ = [
     "DEFAULT_TOPIC_CAP",

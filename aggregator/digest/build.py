@@ -50,6 +50,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aggregator.config.model import ProfileConfig
+from aggregator.digest.sentences import cut, ends_sentence, join, sentences, width
 from aggregator.types import (
     DEFAULT_PROFILE,
     Digest,
@@ -68,7 +69,8 @@ GENERAL_TOPIC = "General"
 # a readability choice (a topic screenful on a phone is about 8-12 entries).
 DEFAULT_TOPIC_CAP = 10
 
-# Summary length budget in characters (issue 5: "at most about 300 characters").
+# Summary length budget in characters (issue 5: "at most about 300 characters"); a CJK
+# character counts 3 (``sentences.width``, issue 19): 100 Chinese characters, not a whole article.
 SUMMARY_LIMIT = 300
 
 # Headlines longer than this are cut at a word boundary with an ellipsis. Not tuned on data:
@@ -119,54 +121,6 @@ _DATELINE = re.compile(
 _DATELINE_PREFIX = re.compile(
     r"^[A-Z][A-Z .,'\-]{1,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*\([^)]{1,30}\)\s*[-–—:]+\s+"
 )
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "sr",
-        "jr",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "rep",
-        "sen",
-        "gov",
-        "pres",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "vs",
-        "etc",
-        "no",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "u.s",
-        "u.k",
-        "e.g",
-        "i.e",
-        "a.m",
-        "p.m",
-    ]
-)
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+|$)")
-_SENTENCE_END_AT_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
-_ELLIPSIS = "…"
 _URL_BAD_CHARS = re.compile(r"[\s\x00-\x1f]")
 _NON_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() rejects (and "_")
 
@@ -199,21 +153,6 @@ def plain_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def cut(text: str, limit: int) -> str:
-    """Cut ``text`` to at most ``limit`` chars at a word boundary, adding an ellipsis.
-
-    Never cuts inside a word, unless the first word alone is longer than ``limit``.
-    """
-    if len(text) <= limit:
-        return text
-    room = text[: limit - 1]
-    space = room.rfind(" ")
-    if text[limit - 1] == " ":  # the cut falls exactly on a boundary
-        space = limit - 1
-    head = room[:space] if space > 0 else room
-    return head.rstrip(" ,;:-–—([{\"'“‘") + _ELLIPSIS
-
-
 def _norm(text: str) -> str:
     """Letters and digits only, case-folded (``_NON_ALNUM`` keeps what ``str.isalnum`` keeps
     except "_", which it drops too)."""
@@ -229,41 +168,17 @@ def _is_boilerplate_lead(line: str, title_norm: str) -> bool:
         return True
     if len(line) < 80 and _DATELINE.match(line.strip()):
         return True
-    return len(line) < HEADING_MAX_CHARS and not _ends_sentence(line)
-
-
-def _ends_sentence(text: str) -> bool:
-    m = _SENTENCE_END_AT_END.search(text)
-    return m is not None
-
-
-def _sentences(text: str) -> list[str]:
-    """Split one paragraph into sentences, not at common abbreviations or initials."""
-    out: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.end()
-        before = text[start : m.start() + 1].split()
-        last = before[-1].rstrip(".").casefold() if before else ""
-        if m.group().startswith(".") and (last in _ABBREVIATIONS or len(last) == 1):
-            continue
-        nxt = text[end:].lstrip()
-        if nxt and nxt[0].islower():  # "e.g. this" / "3 p.m. yesterday": not a boundary
-            continue
-        out.append(text[start:end].strip())
-        start = end
-    rest = text[start:].strip()
-    if rest:
-        out.append(rest)
-    return out
+    return len(line) < HEADING_MAX_CHARS and not ends_sentence(line)
 
 
 def summarize(text: str, limit: int = SUMMARY_LIMIT, *, title: str = "") -> str:
-    """The first one or two sentences of ``text``, at most ``limit`` characters.
+    """The first one or two sentences of ``text``, at most ``limit`` wide (``sentences.width``:
+    a CJK character counts 3).
 
     Leading lines that repeat ``title``, datelines/bylines and short kicker labels are
     skipped. The result ends at a sentence boundary when that fits, else it is cut at a word
-    boundary with an ellipsis; never mid-word.
+    boundary with an ellipsis; never mid-word. Sentence ends of every script news is
+    written in (``digest.sentences``).
     """
     lines = [plain_text(line) for line in text.splitlines()]
     lines = [line for line in lines if line]
@@ -274,16 +189,16 @@ def summarize(text: str, limit: int = SUMMARY_LIMIT, *, title: str = "") -> str:
         return ""
     first = _DATELINE_PREFIX.sub("", lines[0], count=1)
     paragraphs = [first, *lines[1:3]]
-    sentences = [s for p in paragraphs for s in _sentences(p)]
+    pieces = [s for p in paragraphs for s in sentences(p)]
     chosen: list[str] = []
-    for sentence in sentences[:2]:
-        candidate = " ".join([*chosen, sentence])
-        if len(candidate) > limit or (chosen and not _ends_sentence(sentence)):
+    for sentence in pieces[:2]:
+        candidate = join([*chosen, sentence])
+        if width(candidate) > limit or (chosen and not ends_sentence(sentence)):
             break
         chosen.append(sentence)
     if chosen:
-        return " ".join(chosen)
-    return cut(sentences[0], limit)
+        return join(chosen)
+    return cut(pieces[0], limit)
 
 
 def _headline_quality(title: str) -> int:

@@ -30,6 +30,7 @@ from aggregator.config import Config, FeedConfig, FullText
 from aggregator.dedup import Deduper, DedupItem, Features
 from aggregator.dedup import features as textfeatures
 from aggregator.enrich import extract
+from aggregator.enrich.language import decide_language
 from aggregator.enrich.learning import SiteLearning, apply_learned, learn_job
 from aggregator.enrich.repeats import BlockRules
 from aggregator.errors import ExtractError, StoreError
@@ -86,20 +87,33 @@ class EnrichOutcome:
 # ---- CPU jobs (run in worker processes; module-level so they pickle) ------------------------
 
 
-def _page_job(
-    html: str, url: str, learned: frozenset[str], title: str, rules: BlockRules
+def _with_features(
+    ext: extract.Extracted, title: str, declared: str | None
 ) -> tuple[extract.Extracted, Features]:
+    """``ext`` with its decided language (the page's declared one, then the feed's, when
+    plausible; else detected: ``enrich.language``) and its dedup features in that language."""
+    title = title or ext.title or ""
+    lang = decide_language(title, ext.text, (ext.language, declared))
+    ext = replace(ext, language=lang)
+    return ext, textfeatures.extract(ext.text, title, language=lang)
+
+
+def _page_job(
+    html: str, url: str, learned: frozenset[str], title: str, rules: BlockRules,
+    declared: str | None = None,
+) -> tuple[extract.Extracted, Features]:  # fmt: skip
     ext = extract.extract_page(html, url, learned=learned, rules=rules)
-    return ext, textfeatures.extract(ext.text, title or ext.title or "")
+    return _with_features(ext, title, declared)
 
 
-def _clean_batch_job(
-    items: Sequence[tuple[str, str | None, frozenset[str], str, BlockRules]],
-) -> list[tuple[extract.Extracted, Features]]:
+_CleanItem = tuple[str, str | None, frozenset[str], str, BlockRules, str | None]
+
+
+def _clean_batch_job(items: Sequence[_CleanItem]) -> list[tuple[extract.Extracted, Features]]:
     out = []
-    for html, url, learned, title, rules in items:
+    for html, url, learned, title, rules, declared in items:
         ext = extract.clean_feed_html(html, url, learned=learned, rules=rules)
-        out.append((ext, textfeatures.extract(ext.text, title or ext.title or "")))
+        out.append(_with_features(ext, title, declared))
     return out
 
 
@@ -384,7 +398,9 @@ class Enricher:
         feats = (
             p.features
             if ext is p.cleaned
-            else textfeatures.extract(ext.text, p.row.title or ext.title or "")
+            else textfeatures.extract(
+                ext.text, p.row.title or ext.title or "", language=ext.language
+            )
         )
         return replace(p, cleaned=ext, features=feats, taught=taught if first else ())
 
@@ -394,7 +410,10 @@ class Enricher:
         learned: dict[str, frozenset[str]],
         rules: dict[tuple[str, str], BlockRules],
     ) -> list[tuple[extract.Extracted, Features]]:
-        items = [(r.html, r.url, learned[r.site], r.title, rules[r.site, r.feed_url]) for r in rows]
+        items = [
+            (r.html, r.url, learned[r.site], r.title, rules[r.site, r.feed_url], r.language)
+            for r in rows
+        ]
         try:
             return await self._cpu(_clean_batch_job, items)
         except Exception:
@@ -408,7 +427,7 @@ class Enricher:
                     out.extend(await self._cpu(_clean_batch_job, [item]))
                 except Exception as e:
                     log.exception("clean url=%s failed; kept as plain text", item[1])
-                    out.append(_fallback_clean(item[0], item[3], e))
+                    out.append(_fallback_clean(item[0], item[3], e, item[5]))
             return out
 
     async def _full_text(
@@ -442,6 +461,7 @@ class Enricher:
                     learned[row.site],
                     row.title,
                     rules[row.site, row.feed_url],
+                    row.language,
                 )
             except ExtractError as e:
                 error = f"extraction failed: {e}"
@@ -496,7 +516,7 @@ class Enricher:
                     self.store.finish_enrichment(
                         row.id, title=title, author=row.author or cleaned.author,
                         html=cleaned.html, text=cleaned.text, full_text_error=p.page_error,
-                        dedup=dedup,
+                        dedup=dedup, language=cleaned.language,
                     )  # fmt: skip
                     failpoints.hit("enrich.in_transaction")
                 if blocks:
@@ -510,7 +530,9 @@ class Enricher:
         return len(prepared)
 
 
-def _fallback_clean(html: str, title: str, error: Exception) -> tuple[extract.Extracted, Features]:
+def _fallback_clean(
+    html: str, title: str, error: Exception, declared: str | None = None
+) -> tuple[extract.Extracted, Features]:
     """What is kept of a document the cleaner failed on: its text, escaped."""
     text = "\n".join(
         line.strip() for line in unescape(_TAG.sub("\n", html)).splitlines() if line.strip()
@@ -520,7 +542,7 @@ def _fallback_clean(html: str, title: str, error: Exception) -> tuple[extract.Ex
         title=None, text=text, html=body, author=None, date=None, language=None,
         block_hashes=(), removed=(("error", f"{type(error).__name__}: {error}"),),
     )  # fmt: skip
-    return ext, textfeatures.extract(text, title)
+    return _with_features(ext, title, declared)
 
 
 _TAG = re.compile(r"<[^>]*>")

@@ -255,7 +255,7 @@ def _new(feed_url: str, entry: ParsedEntry, ident: EntryIdentity) -> NewEntry:
         content_hash=ident.content_hash, title=entry.title or "", author=entry.author,
         published=entry.published, html=_feed_html(entry),
         site=site_of(entry.link or feed_url), summary_only=_summary_only(entry),
-        media=entry.media,
+        media=entry.media, language=entry.language,
     )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from aggregator.enrich.language import normalise_code
 from aggregator.errors import ParseError
 from aggregator.types import Enclosure, LeadImage, Media, ParsedEntry, ParsedFeed
 
@@ -116,8 +117,9 @@ def parse_feed(
         raise ParseError(f"not a feed: {reason or 'no RSS/Atom/JSON Feed structure found'}")
     entries: list[ParsedEntry] = []
     skipped = 0
+    feed_language = _clean_str(feed.get("language"))
     for raw in raw_entries:
-        entry = _entry_from_feedparser(raw, now)
+        entry = _entry_from_feedparser(raw, now, feed_language)
         if entry is None:
             skipped += 1
         else:
@@ -154,7 +156,23 @@ def _content_of(raw: Mapping[str, object]) -> str | None:
     return best
 
 
-def _entry_from_feedparser(raw: Mapping[str, object], now: datetime) -> ParsedEntry | None:
+def _declared_language(raw: Mapping[str, object], feed_language: str | None) -> str | None:
+    """The language an entry declares (xml:lang on its content, summary or title, which
+    feedparser fills from the feed's own ``<language>`` too), else the feed's; normalised
+    (``ru-RU`` -> ``ru``).  Enrichment checks it against the text (``enrich.language``)."""
+    contents = raw.get("content")
+    details = [*(contents if isinstance(contents, list) else []),
+               raw.get("summary_detail"), raw.get("title_detail")]  # fmt: skip
+    for d in details:
+        lang = normalise_code(_clean_str(d.get("language"))) if isinstance(d, Mapping) else None
+        if lang:
+            return lang
+    return normalise_code(feed_language)
+
+
+def _entry_from_feedparser(
+    raw: Mapping[str, object], now: datetime, feed_language: str | None = None
+) -> ParsedEntry | None:
     guid = _clean_str(raw.get("id"))
     link = _clean_str(raw.get("link"))
     title = _clean_str(raw.get("title")) or ""
@@ -178,6 +196,7 @@ def _entry_from_feedparser(raw: Mapping[str, object], now: datetime) -> ParsedEn
         updated=updated,
         author=_clean_str(raw.get("author")),
         media=_media_of(raw, title),
+        language=_declared_language(raw, feed_language),
     )
 
 
@@ -274,6 +293,10 @@ def _parse_json_feed(body: bytes, *, url: str, now: datetime) -> ParsedFeed:
                 published=published or updated,
                 updated=updated,
                 author=author,
+                # JSON Feed 1.1: "language" per item, else the feed's
+                language=normalise_code(
+                    _clean_str(item.get("language")) or _clean_str(doc.get("language"))
+                ),
             )
         )
     kind = "json" + (version.rsplit("/", 1)[-1] if "/" in version else "")

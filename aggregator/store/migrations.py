@@ -173,6 +173,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO profiles (name, since) VALUES ('default', 0);
     """,
+    # 10: an article's language (``enrich.language``): the feed's declared language from the
+    # poll until enrichment replaces it with the decided one (declared when plausible, else
+    # detected; NULL when the text is too short to tell)
+    """
+    ALTER TABLE articles ADD COLUMN language TEXT;
+    """,
 )
 
 

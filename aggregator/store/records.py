@@ -44,6 +44,7 @@ class ArticleRow:
     dedup_state: bytes | None = None
     enrich: int = ENRICH_DONE
     media: str | None = None  # ``Media.to_json()``
+    language: str | None = None  # declared by the feed (enrichment stores the decided one)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class RawArticle:
     site: str
     enrich: int
     attempts: int = 0  # enrichment attempts that raised so far (``set_aside``)
+    language: str | None = None  # declared by the feed, if it said
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ class Store(PollStore):
         due = now.timestamp() if now is not None else float("inf")
         rows = self._db.execute(
             "SELECT id, feed_url, url, title, published, fetched_at, author, html, site, enrich,"
-            " enrich_attempts FROM articles WHERE enrich != 0 AND id > ?"
+            " enrich_attempts, language FROM articles WHERE enrich != 0 AND id > ?"
             " AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?) ORDER BY id LIMIT ?",
             (after_id, due, limit),
         ).fetchall()
@@ -65,6 +65,7 @@ class Store(PollStore):
                 site=str(r[8] or ""),
                 enrich=int(r[9]),
                 attempts=int(r[10]),
+                language=r[11] if isinstance(r[11], str) else None,
             )  # fmt: skip
             for r in rows
         ]
@@ -134,24 +135,26 @@ class Store(PollStore):
         text: str,
         full_text_error: str | None,
         dedup: tuple[str, str | None, int | None, str, bytes | None] | None,
+        language: str | None = None,
     ) -> None:
-        """Store the cleaned text (and, for a new article, its dedup decision:
-        (text_hash, story, duplicate_of, reason, state)); the article is done."""
+        """Store the cleaned text and its ``language`` (and, for a new article, its dedup
+        decision: (text_hash, story, duplicate_of, reason, state)); the article is done."""
         if dedup is None:
             self._write(
                 "UPDATE articles SET title = ?, author = ?, html = ?, text = ?,"
-                " full_text_error = ?, enrich = 0, enrich_error = NULL, enrich_retry_at = NULL"
-                " WHERE id = ?",
-                (title, author, html, text, full_text_error, article_id),
+                " full_text_error = ?, language = ?, enrich = 0, enrich_error = NULL,"
+                " enrich_retry_at = NULL WHERE id = ?",
+                (title, author, html, text, full_text_error, language, article_id),
             )
             return
         text_hash, story, duplicate_of, reason, state = dedup
         self._write(
             "UPDATE articles SET title = ?, author = ?, html = ?, text = ?, full_text_error = ?,"
-            " text_hash = ?, story = ?, duplicate_of = ?, dedup_reason = ?, dedup_state = ?,"
-            " enrich = 0, enrich_error = NULL, enrich_retry_at = NULL WHERE id = ?",
-            (title, author, html, text, full_text_error, text_hash, story, duplicate_of, reason,
-             state, article_id),
+            " language = ?, text_hash = ?, story = ?, duplicate_of = ?, dedup_reason = ?,"
+            " dedup_state = ?, enrich = 0, enrich_error = NULL, enrich_retry_at = NULL"
+            " WHERE id = ?",
+            (title, author, html, text, full_text_error, language, text_hash, story,
+             duplicate_of, reason, state, article_id),
         )  # fmt: skip
 
     def dedup_states(self, since: datetime) -> Iterator[tuple[int, bytes, float, str | None]]:
@@ -469,7 +472,7 @@ DELETE FROM articles WHERE id IN (
 
 _ARTICLE_COLS = (
     "a.id, a.feed_url, a.key, a.url, a.title, a.published, a.fetched_at, a.author, a.html,"
-    " a.text, a.story, a.duplicate_of, a.enrich_error, a.held, a.media"
+    " a.text, a.story, a.duplicate_of, a.enrich_error, a.held, a.media, a.language"
 )
 
 
@@ -490,4 +493,5 @@ def _article(r: Sequence[object]) -> StoredArticle:
         enrich_error=r[12] if isinstance(r[12], str) else None,
         held=r[13] if isinstance(r[13], str) else None,
         media=Media.from_json(r[14] if isinstance(r[14], str) else None),
+        language=r[15] if isinstance(r[15], str) else None,
     )

@@ -140,7 +140,7 @@ class PollStore(Connection):
                 fetched_at=intent.checked_at, html=e.html, text="", site=e.site,
                 full_text_error=None,
                 enrich=ENRICH_NEW | (ENRICH_SUMMARY_ONLY if e.summary_only else 0),
-                media=e.media.to_json(),
+                media=e.media.to_json(), language=e.language,
             )
         )  # fmt: skip
 
@@ -198,15 +198,16 @@ class PollStore(Connection):
             """
             INSERT INTO articles (id, feed_url, key, guid, url, canonical_url, content_hash,
                 text_hash, title, author, published, fetched_at, html, text, site,
-                full_text_error, story, duplicate_of, dedup_reason, dedup_state, enrich, media)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                full_text_error, story, duplicate_of, dedup_reason, dedup_state, enrich, media,
+                language)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 row.id, row.feed_url, row.key, row.guid, row.url, row.canonical_url,
                 row.content_hash, row.text_hash, row.title, row.author, ts(row.published),
                 row.fetched_at.timestamp(), row.html, row.text, row.site,
                 row.full_text_error, row.story, row.duplicate_of, row.dedup_reason,
-                row.dedup_state, row.enrich, row.media,
+                row.dedup_state, row.enrich, row.media, row.language,
             ),
         )  # fmt: skip
         assert cur.lastrowid is not None
