@@ -69,8 +69,8 @@ SYND_GRID: dict[str, list[float]] = {
 # of one block (13 bits), and the lookup would no longer be flat (see fingerprints.py)
 SIMHASH_GRID: dict[str, list[float]] = {"SIMHASH_K": [2, 3]}
 STORY_GRID: dict[str, list[float]] = {
-    "CONS_MIN_SIMILARITY": [0.155, 0.14, 0.17],
-    "ENTITY_BOOST": [5, 3, 8],
+    "CONS_MIN_SIMILARITY": [0.155, 0.14, 0.15, 0.16, 0.17],
+    "ENTITY_BOOST": [3, 5, 8],
 }
 _MODULES = (_thresholds, _copies, _deduper, _stories, _consolidate, _linkage, _features)
 

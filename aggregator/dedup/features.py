@@ -56,7 +56,11 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 F32 = npt.NDArray[np.float32]
 
-_WORD = re.compile(r"\w+(?:['’]\w+)*")  # word characters (incl. "_", rare in prose)
+# word characters (incl. "_", rare in prose); a number with decimal or group separators is
+# one token ("9.2", "9,2" and "1,000" are not "9" "2" / "1" "000": bare fragments such as "2"
+# or "000" would join unrelated stories as shared "numbers"); its commas become points, so
+# 9,2 (Russian, German) and 9.2 (English) are one token
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|\w+(?:['’]\w+)*")
 # Scripts written without spaces between words: Han (with 々〆〇), kana, Hangul (Korean
 # spaces its phrases, but one phrase glues a noun to its particles).  Their runs become
 # character bigrams (a one-character run stays a unigram): the usual unit for Chinese and
@@ -117,7 +121,7 @@ LSH_ROWS = 2
 # tf multiplier for names (capitalised mid-sentence: people, places, organisations) and
 # numbers (counts, dates, times); chosen with CONS_MIN_SIMILARITY on ecbplus-stories
 # topics 1-15 held out by topic (bench/dedup_eval.py; aggregator/dedup/thresholds.py)
-ENTITY_BOOST = 5.0
+ENTITY_BOOST = 8.0
 OPENING_N = 48  # distinct shingles of a text's opening kept in order (truncated copies)
 # simhash features: every word (function words too: spinners leave them alone), weight = its
 # count capped at SIMHASH_WEIGHT_CAP.  The package multiplies uint8 bit arrays by the weight:
@@ -211,7 +215,10 @@ def _words(folded: str) -> list[str]:
     without such characters takes the plain path (the English tokens are unchanged)."""
     if _CJK.search(folded) is not None:
         folded = _CJK_RUN.sub(_bigrams, folded)
-    return _WORD.findall(folded)
+    words: list[str] = _WORD.findall(folded)
+    if "," in folded:
+        return [w.replace(",", ".") if "," in w else w for w in words]
+    return words
 
 
 def text_digest(normalised: str) -> bytes:
@@ -364,8 +371,12 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
         text = unicodedata.normalize("NFKC", text)
     words = _words(text.casefold())
     ents = [e.casefold() for e in _ENTITY.findall(text)]
-    # numbers: the few tokens that are not purely alphabetic and hold a digit
-    ents.extend(w for w in words if not w.isalpha() and any(c.isdigit() for c in w))
+    # numbers: the few tokens that are not purely alphabetic and hold a digit, of three
+    # characters or more (a one- or two-digit integer is a day of the month, an age, a count:
+    # shared by unrelated stories too often to weigh like a name)
+    ents.extend(
+        w for w in words if len(w) >= 3 and not w.isalpha() and any(c.isdigit() for c in w)
+    )
     return words, ents
 
 
