@@ -474,6 +474,7 @@ def _peel(
     marked: set[int] = set()
     for order, from_start in ((range(n - 1, -1, -1), False), (range(n), True)):
         title_skip = 1 if from_start else 0
+        run: list[int] = []  # the link lines peeled last, next to where peeling stops
         for k in order:
             if reason[k] is not None:
                 continue
@@ -484,10 +485,24 @@ def _peel(
                 if title_skip and blocks[k].kind == "head":
                     title_skip -= 1
                     continue
+                if _is_list_line(blocks[k]):  # the article's own list goes on: keep its items
+                    for j in run:
+                        reason[j] = None
+                        marked.discard(j)
                 break
             reason[k] = hit[0]
             marked.add(k)
+            run = [*run, k] if hit[0] == "link_line" else []
     return marked
+
+
+def _is_list_line(block: Block) -> bool:
+    """A short line of the article's own list ("Earcuff: Zoeca", "2019 Festival award"): not
+    a heading, not a sentence. Link lines peeled right next to one are items of that list."""
+    text = block.text.strip()
+    return block.kind in ("p", "item") and 0 < len(text) <= TAIL_LINE_MAX_CHARS and not (
+        _SENTENCE_END.search(text)
+    )
 
 
 class _Shipped(enum.Enum):
