@@ -17,23 +17,29 @@ from collections.abc import Iterator
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
+
+def _words(text: str) -> frozenset[str]:
+    """A family of words written as one space-separated string."""
+    return frozenset(text.split())
+
+
 # Word families, English first, then German, French, Spanish, Portuguese, Italian, Russian,
 # Polish and Dutch (lower-cased words). Chinese has no spaces between words: its markers are
 # looked for as substrings (``_CJK_*``).
-_YOU = frozenset(
+_YOU = _words(
     "you your yours you're you'll you've yourself "
     "du dich dir dein deine deinen deinem deiner euch euer eure euren "
-    "vous votre vos tu toi ton ta tes "
+    "vous votre vos tu toi ta tes "
     "tú usted ustedes tus vosotros "
     "você vocês teu tua "
-    "ti tuo tua tuoi tue voi vostro vostra "
+    "ti tuo tua tuoi voi vostro vostra "
     "вы вас вам ваш ваша ваше ваши ты тебя тебе твой твоя "
-    "ty ciebie cię tobie twój twoja twoje wy was wam "
-    "jij jou jouw jullie uw".split()
+    "ty ciebie cię tobie twój twoja twoje wy wam "
+    "jij jou jouw jullie uw"
 )
 # German formal address is capitalised ("Sie", "Ihre"): looked for before lower-casing
-_YOU_FORMAL = frozenset("Sie Ihnen Ihr Ihre Ihren Ihrem Ihrer".split())
-_WE = frozenset(
+_YOU_FORMAL = _words("Sie Ihnen Ihr Ihre Ihren Ihrem Ihrer")
+_WE = _words(
     "we our ours us we're we've we'll "
     "wir uns unser unsere unseren unserem unserer "
     "nous notre nos "
@@ -41,12 +47,12 @@ _WE = frozenset(
     "nós nosso nossa nossos nossas "
     "noi nostro nostra nostri nostre "
     "мы нас нам наш наша наше наши нашу "
-    "my nasz nasza nasze naszym naszej naszych "
-    "wij ons onze".split()
+    "nasz nasza nasze naszym naszej naszych "
+    "wij ons onze"
 )
 _CJK_YOU = ("您", "你")
 _CJK_WE = ("我们",)
-_COMMUNITY = frozenset(
+_COMMUNITY = _words(
     "community patron patrons member members membership supporter supporters readers reader "
     "subscribers subscriber newsroom independent journalism ad-free paywall "
     "leser leserin leserinnen leserschaft mitglied mitglieder mitgliedschaft unterstützer "
@@ -58,10 +64,10 @@ _COMMUNITY = frozenset(
     "comunità читатели читателей подписчики подписчиков редакция редакции журналистика "
     "журналистику независимый независимое независимую сообщество czytelnicy czytelników "
     "redakcja redakcji dziennikarstwo niezależne niezależny niezależnego społeczność lezers "
-    "leden abonnees redactie journalistiek onafhankelijk onafhankelijke".split()
+    "leden abonnees redactie journalistiek onafhankelijk onafhankelijke"
 )
 _CJK_COMMUNITY = ("读者", "会员", "订阅", "编辑部", "独立")
-_ASK = frozenset(
+_ASK = _words(
     "join become support subscribe donate contribute chip pledge sustain fund back keep help "
     "sign "
     "unterstützen unterstütze unterstützt spenden spende abonnieren abonniere werde werden "
@@ -75,7 +81,7 @@ _ASK = frozenset(
     "поддержать поддержите поддержи помочь помогите помоги подписаться подпишитесь "
     "пожертвовать станьте "
     "wesprzyj wesprzeć wspieraj wspierać pomóż pomóc przekaż zostań dołącz "
-    "steun steunen doneer doneren word help helpen abonneer".split()
+    "steun steunen doneer doneren word help helpen abonneer"
 )
 _CJK_ASK = ("支持", "赞赏", "打赏", "订阅", "捐", "加入", "成为")
 _MONEY = re.compile(
@@ -168,9 +174,9 @@ _CAREER = re.compile(
     re.I,
 )
 # Capitalised first words that open ordinary sentences, not names (German capitalises nouns)
-_NOT_A_NAME = frozenset(
+_NOT_A_NAME = _words(
     "The A An This That These It Der Die Das Ein Eine Dieser Diese Le La Les Un Une Ce Cette "
-    "El Los Las Una Este Esta O Os As Um Uma Il Lo Gli Questo Questa".split()
+    "El Los Las Una Este Esta O Os As Um Uma Il Lo Gli Questo Questa"
 )
 BIO_MAX_CHARS = 600
 
@@ -187,7 +193,7 @@ def is_bio(text: str) -> bool:
 
 # A comment prompt asks the reader something and asks for the answer somewhere: "What do you
 # think? Tell us below", "Have you been to Japan? Share your tips in the comments".
-_RESPOND = frozenset(
+_RESPOND = _words(
     "tell let share leave drop comment comments reply replies write post join sound "
     "schreib schreibt schreiben hinterlasse hinterlasst teile teilt lass lasst verrate erzähl "
     "erzählt kommentiere kommentiert "
@@ -197,7 +203,7 @@ _RESPOND = frozenset(
     "lascia scrivi dicci raccontaci condividi commenta "
     "напишите пишите поделитесь оставьте расскажите делитесь "
     "napisz podziel daj zostaw "
-    "laat deel schrijf vertel".split()
+    "laat deel schrijf vertel"
 )
 _WHERE = re.compile(
     r"\b(?:below|comments?|comment section|let us know|tell us|write to us"
