@@ -14,8 +14,9 @@ the removed ones with the name of the detector that removed them.
 0. **Title**: a leading heading that repeats the page title is dropped; the caller keeps the
    title apart (``title=``). The standfirst heading after it is kept (``STANDFIRST``).
 1. **Detectors** are pure functions ``(Block, text, strong_only) -> Strength | None`` with a
-   name (``DETECTORS``). Each combines a pattern table (per language, ``PATTERNS``; English
-   first, a few German, French and Spanish entries; data in ``boilerplate.toml``, compiled by
+   name (``DETECTORS``). Each combines a pattern table (per language, ``PATTERNS``; English,
+   German, French, Spanish, Portuguese, Italian, Russian, Chinese, Polish, Dutch and a few Korean
+   and any-language entries (issue 19); data in ``boilerplate.toml``, compiled by
    :mod:`aggregator.enrich.patterns`) with block features: length, link density, kind. A detector says ``STRONG`` (the block is boilerplate wherever it is, e.g. "Leave a
    Reply", "Related: ...", "Your email address will not be published") or ``WEAK``
    (boilerplate only at the edge of the article, e.g. "Maya Ortiz covers city hall").
@@ -474,8 +475,10 @@ def _peel(
     marked: set[int] = set()
     for order, from_start in ((range(n - 1, -1, -1), False), (range(n), True)):
         title_skip = 1 if from_start else 0
+        run: list[int] = []  # the link lines peeled last, next to where peeling stops
         for k in order:
             if reason[k] is not None:
+                run = []  # a removed marker between: the lines beyond it are not that list
                 continue
             hit = hit_at(k)
             if hit is not None and from_start and hit[0] in TAIL_ONLY_DETECTORS:
@@ -484,10 +487,22 @@ def _peel(
                 if title_skip and blocks[k].kind == "head":
                     title_skip -= 1
                     continue
+                if _is_list_line(blocks[k]):  # the article's own list goes on: keep its items
+                    for j in run:
+                        reason[j] = None
+                        marked.discard(j)
                 break
             reason[k] = hit[0]
             marked.add(k)
+            run = [*run, k] if hit[0] == "link_line" else []
     return marked
+
+
+def _is_list_line(block: Block) -> bool:
+    """A short line of the article's own list ("Earcuff: Zoeca"), not a heading or sentence."""
+    text = block.text.strip()
+    short = 0 < len(text) <= TAIL_LINE_MAX_CHARS
+    return block.kind in ("p", "item") and short and not _SENTENCE_END.search(text)
 
 
 class _Shipped(enum.Enum):

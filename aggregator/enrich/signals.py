@@ -17,50 +17,81 @@ from collections.abc import Iterator
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
-_YOU = frozenset(["you", "your", "yours", "you're", "you'll", "you've", "yourself"])
-_WE = frozenset(["we", "our", "ours", "us", "we're", "we've", "we'll"])
-_COMMUNITY = frozenset(
-    [
-        "community",
-        "patron",
-        "patrons",
-        "member",
-        "members",
-        "membership",
-        "supporter",
-        "supporters",
-        "readers",
-        "reader",
-        "subscribers",
-        "subscriber",
-        "newsroom",
-        "independent",
-        "journalism",
-        "ad-free",
-        "paywall",
-    ]
+
+def _words(text: str) -> frozenset[str]:
+    """A family of words written as one space-separated string."""
+    return frozenset(text.split())
+
+
+# Word families, English first, then German, French, Spanish, Portuguese, Italian, Russian,
+# Polish and Dutch (lower-cased words). Chinese has no spaces between words: its markers are
+# looked for as substrings (``_CJK_*``).
+_YOU = _words(
+    "you your yours you're you'll you've yourself "
+    "du dich dir dein deine deinen deinem deiner euch euer eure euren "
+    "vous votre vos tu toi ta tes "
+    "tú usted ustedes tus vosotros "
+    "você vocês teu tua "
+    "ti tuo tua tuoi voi vostro vostra "
+    "вы вас вам ваш ваша ваше ваши ты тебя тебе твой твоя "
+    "ty ciebie cię tobie twój twoja twoje wy wam "
+    "jij jou jouw jullie uw"
 )
-_ASK = frozenset(
-    [
-        "join",
-        "become",
-        "support",
-        "subscribe",
-        "donate",
-        "contribute",
-        "chip",
-        "pledge",
-        "sustain",
-        "fund",
-        "back",
-        "keep",
-        "help",
-        "sign",
-    ]
+# German formal address is capitalised ("Sie", "Ihre"): looked for before lower-casing
+_YOU_FORMAL = _words("Sie Ihnen Ihr Ihre Ihren Ihrem Ihrer")
+_WE = _words(
+    "we our ours us we're we've we'll "
+    "wir uns unser unsere unseren unserem unserer "
+    "nous notre nos "
+    "nosotros nuestro nuestra nuestros nuestras "
+    "nós nosso nossa nossos nossas "
+    "noi nostro nostra nostri nostre "
+    "мы нас нам наш наша наше наши нашу "
+    "nasz nasza nasze naszym naszej naszych "
+    "wij ons onze"
 )
+_CJK_YOU = ("您", "你")
+_CJK_WE = ("我们",)
+_COMMUNITY = _words(
+    "community patron patrons member members membership supporter supporters readers reader "
+    "subscribers subscriber newsroom independent journalism ad-free paywall "
+    "leser leserin leserinnen leserschaft mitglied mitglieder mitgliedschaft unterstützer "
+    "abonnenten redaktion journalismus unabhängig unabhängigen unabhängiger bezahlschranke "
+    "gemeinschaft lecteurs lectrices abonnés membres rédaction journalisme indépendant "
+    "indépendance communauté lectores lectoras suscriptores socios miembros redacción "
+    "periodismo independiente comunidad leitores assinantes membros redação jornalismo "
+    "independente comunidade lettori abbonati soci membri redazione giornalismo indipendente "
+    "comunità читатели читателей подписчики подписчиков редакция редакции журналистика "
+    "журналистику независимый независимое независимую сообщество czytelnicy czytelników "
+    "redakcja redakcji dziennikarstwo niezależne niezależny niezależnego społeczność lezers "
+    "leden abonnees redactie journalistiek onafhankelijk onafhankelijke"
+)
+_CJK_COMMUNITY = ("读者", "会员", "订阅", "编辑部", "独立")
+_ASK = _words(
+    "join become support subscribe donate contribute chip pledge sustain fund back keep help "
+    "sign "
+    "unterstützen unterstütze unterstützt spenden spende abonnieren abonniere werde werden "
+    "helfen hilf helft mitmachen "
+    "soutenir soutenez soutiens donner donnez abonnez abonner aidez aider rejoignez devenez "
+    "contribuer contribuez "
+    "apoyar apoya apóyanos apoye donar dona done suscríbete únete ayudar ayúdanos contribuir "
+    "colabora hazte "
+    "apoiar apoie doar doe assine assinar ajudar ajude contribuir contribua seja "
+    "sostenere sostieni sostienici donare abbonati aiutare aiutaci contribuire diventa "
+    "поддержать поддержите поддержи помочь помогите помоги подписаться подпишитесь "
+    "пожертвовать станьте "
+    "wesprzyj wesprzeć wspieraj wspierać pomóż pomóc przekaż zostań dołącz "
+    "steun steunen doneer doneren word help helpen abonneer"
+)
+_CJK_ASK = ("支持", "赞赏", "打赏", "订阅", "捐", "加入", "成为")
 _MONEY = re.compile(
-    r"[$€£]\s?\d|\b\d+\s?(?:dollars?|euros?|pounds?|cents?)\b"
-    r"|\b(?:a|per|each|every) (?:month|week|year|day)\b|\bcoffee\b|\bmonthly\b|\bfree\b",
+    r"[$€£¥₹₽]\s?\d|\b\d+([,.]\d+)?\s?(?:dollars?|euros?|pounds?|cents?|€|zł|złotych|"
+    r"руб(?:\.|лей|ля)?|₽|franken|chf)(?!\w)"
+    r"|\b(?:a|per|each|every) (?:month|week|year|day)\b|\bcoffee\b|\bmonthly\b|\bfree\b"
+    r"|\b(?:im|pro) monat\b|\bmonatlich|\bkaffee\b|\bkostenlos|\b(?:kleinen|einmaligen) beitrag"
+    r"|\bpar mois\b|\bun café\b|\bgratuit|\bal mes\b|\bpor mes\b|\bpor mês\b|\bgratis\b"
+    r"|\bal mese\b|\bun caffè\b|\bв месяц\b|\bежемесячно|\bбесплатно|\bmiesięcznie\b"
+    r"|\b1(?:,5)? ?% podatku|\bper maand\b|每月|每个月|一杯咖啡|免费|\d+\s?元",
     re.I,
 )
 # An appeal is a paragraph, not a button: shorter blocks are left to the phrase tables.
@@ -72,12 +103,20 @@ def _appeal_evidence(text: str) -> Iterator[bool]:
     """Each kind of appeal evidence in turn, cheapest first (the money search is the costly
     one): addressing the reader (you/we), naming a community of readers, asking for an
     action, a money or time offer. Lazy, so that :func:`is_appeal` stops at the first miss."""
-    words = {w.casefold().replace("’", "'") for w in _WORD.findall(text)}
-    yield bool(words & _YOU or words & _WE)
+    raw = _WORD.findall(text)
+    words = {w.casefold().replace("’", "'") for w in raw}
+    yield bool(words & _YOU or words & _WE or _YOU_FORMAL.intersection(raw)) or _has(
+        text, _CJK_YOU + _CJK_WE
+    )
     stems = {_stem(w) for w in words}
-    yield bool(words & _COMMUNITY or stems & _COMMUNITY)
-    yield bool(stems & _ASK)
+    yield bool(words & _COMMUNITY or stems & _COMMUNITY) or _has(text, _CJK_COMMUNITY)
+    yield bool(stems & _ASK or words & _ASK) or _has(text, _CJK_ASK)
     yield bool(_MONEY.search(text))
+
+
+def _has(text: str, markers: tuple[str, ...]) -> bool:
+    """One of the (Chinese) markers is in the text; only texts with CJK characters are read."""
+    return any("\u3400" <= c <= "\u9fff" for c in text[:200]) and any(m in text for m in markers)
 
 
 def appeal_signals(text: str) -> int:
@@ -96,22 +135,48 @@ def _stem(word: str) -> str:
 def is_appeal(text: str) -> bool:
     """All four kinds of evidence, in a paragraph-sized block (most blocks name no
     community, so the checks mostly stop there)."""
-    return APPEAL_MIN_CHARS <= len(text) <= APPEAL_MAX_CHARS and all(_appeal_evidence(text))
+    return APPEAL_MIN_CHARS <= _width(text) <= APPEAL_MAX_CHARS and all(_appeal_evidence(text))
+
+
+def _width(text: str) -> int:
+    """Length with each CJK character counted twice: a Chinese sentence says in 40 characters
+    what an English one says in 80, so the size limits read it at that rate."""
+    return len(text) + sum(1 for c in text if "\u3400" <= c <= "\u9fff")
 
 
 # A bio opens with a person's name (two to four capitalised words) and a verb of being or
 # doing, and speaks of a career.
+_UPPER = "A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻА-ЯЁ"
 _BIO_OPENING = re.compile(
-    r"^(?:(?:Dr|Prof|Mr|Ms|Mrs)\.? )?[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3},? "
+    rf"^(?:(?:Dr|Prof|Mr|Ms|Mrs)\.? )?[{_UPPER}][\w'’.-]+(?: [{_UPPER}][\w'’.-]+){{1,3}},? "
     r"(?:is|was|has|had|covers|covered|writes|wrote|reports|reported|joined|spent|lives|"
-    r"holds|previously|worked|leads|edits)\b"
+    r"holds|previously|worked|leads|edits"
+    r"|ist|war|schreibt|arbeitet|lebt|berichtet|leitet"  # de
+    r"|est|a|écrit|travaille|vit|couvre"  # fr
+    r"|es|fue|escribe|trabaja|vive|cubre"  # es
+    r"|é|foi|escreve|trabalha"  # pt
+    r"|è|scrive|lavora"  # it
+    r"|работает|пишет|является"  # ru
+    r")\b"
 )
 _CAREER = re.compile(
     r"\b(?:reporter|correspondent|journalist|editor|writer|columnist|author|contributor|"
     r"photographer|producer|critic|freelancer?|blogger|newsroom|newspaper|magazine|"
     r"reported|reporting|covering|covered|decades?|years? of experience|years? as an?|previously|"
-    r"lives (?:in|with)|based in|graduated?|degree)\b",
+    r"lives (?:in|with)|based in|graduated?|degree"
+    r"|redakteur(?:in)?|journalistin|korrespondent(?:in)?|autorin|reporterin|kolumnist(?:in)?|"
+    r"fotograf(?:in)?|volontär(?:in)?|redaktion|zeitung|studierte|zuvor|lebt in"
+    r"|journaliste|rédact(?:eur|rice)|correspondante?|chroniqueu(?:r|se)|photographe|auparavant"
+    r"|periodista|redactor(?:a)?|corresponsal|columnista|reporter[oa]|fotógraf[oa]|anteriormente"
+    r"|jornalista|repórter|colunista|editora|giornalista|redattr?(?:ice|ore)|corrispondente"
+    r"|журналист\w*|корреспондент\w*|редактор\w*|обозревател\w*"
+    r"|dziennikar\w*|redaktor\w*|korespondent\w*)\b",
     re.I,
+)
+# Capitalised first words that open ordinary sentences, not names (German capitalises nouns)
+_NOT_A_NAME = _words(
+    "The A An This That These It Der Die Das Ein Eine Dieser Diese Le La Les Un Une Ce Cette "
+    "El Los Las Una Este Esta O Os As Um Uma Il Lo Gli Questo Questa"
 )
 BIO_MAX_CHARS = 600
 
@@ -121,32 +186,32 @@ def is_bio(text: str) -> bool:
     career words)."""
     if len(text) > BIO_MAX_CHARS or not _BIO_OPENING.match(text):
         return False
-    if text.split(" ", 1)[0] in ("The", "A", "An", "This", "That", "These", "It"):
+    if text.split(" ", 1)[0] in _NOT_A_NAME:
         return False
     return len({m.group(0).casefold() for m in _CAREER.finditer(text)}) >= 2
 
 
 # A comment prompt asks the reader something and asks for the answer somewhere: "What do you
 # think? Tell us below", "Have you been to Japan? Share your tips in the comments".
-_RESPOND = frozenset(
-    [
-        "tell",
-        "let",
-        "share",
-        "leave",
-        "drop",
-        "comment",
-        "comments",
-        "reply",
-        "replies",
-        "write",
-        "post",
-        "join",
-        "sound",
-    ]
+_RESPOND = _words(
+    "tell let share leave drop comment comments reply replies write post join sound "
+    "schreib schreibt schreiben hinterlasse hinterlasst teile teilt lass lasst verrate erzähl "
+    "erzählt kommentiere kommentiert "
+    "dites laissez partagez écrivez réagissez racontez commentez dis laisse partage "
+    "déjanos cuéntanos dinos comparte deja escribe comenta cuéntame "
+    "deixe conte compartilhe comente escreva diga "
+    "lascia scrivi dicci raccontaci condividi commenta "
+    "напишите пишите поделитесь оставьте расскажите делитесь "
+    "napisz podziel daj zostaw "
+    "laat deel schrijf vertel"
 )
 _WHERE = re.compile(
-    r"\b(?:below|comments?|comment section|let us know|tell us|write to us)\b", re.I
+    r"\b(?:below|comments?|comment section|let us know|tell us|write to us"
+    r"|kommentare?n?|kommentarbereich|unten|lass(?:t)? (?:es )?uns wissen|schreib(?:t)? uns"
+    r"|commentaires?|ci-dessous|dites-nous|comentarios?|abajo|comentários?|abaixo"
+    r"|commenti|qui sotto|комментари\w*|ниже|komentarz\w*|poniżej|reacties?|hieronder)\b"
+    r"|评论区|留言区|评论|留言",
+    re.I,
 )
 PROMPT_MAX_CHARS = 300
 
@@ -154,7 +219,10 @@ PROMPT_MAX_CHARS = 300
 def is_comment_prompt(text: str) -> bool:
     """A short block that addresses the reader with a question and invites an answer below or
     in the comments (all three kinds of evidence)."""
-    if len(text) > PROMPT_MAX_CHARS or "?" not in text:
+    if _width(text) > PROMPT_MAX_CHARS or ("?" not in text and "？" not in text):
         return False
-    words = {w.casefold().replace("’", "'") for w in _WORD.findall(text)}
-    return bool(words & _YOU) and bool(words & _RESPOND) and bool(_WHERE.search(text))
+    raw = _WORD.findall(text)
+    words = {w.casefold().replace("’", "'") for w in raw}
+    you = bool(words & _YOU or _YOU_FORMAL.intersection(raw)) or _has(text, _CJK_YOU)
+    respond = bool(words & _RESPOND) or _has(text, ("告诉", "分享", "留言", "评论"))
+    return you and respond and bool(_WHERE.search(text))
