@@ -218,3 +218,19 @@ def test_reporting_on_readers_and_money_is_no_appeal() -> None:
         "liegt bei 5 Euro im Monat, teilte der Vorstand mit."
     )
     assert not signals.is_appeal(text)
+
+
+def test_chinese_paragraphs_after_a_related_box_are_prose() -> None:
+    # a Chinese paragraph of ~70 characters ends in 。 and says as much as a long English
+    # one: the cut after "相关阅读" stops at it instead of taking the rest of the article
+    zh = [
+        "市政府昨天宣布，全市老旧小区加装电梯的补贴标准将从每部二十万元提高到二十五万元，"
+        "新政策自下月起施行，首批涉及八十多个小区。",
+        "住建部门负责人表示，补贴提高后，居民自筹部分将明显减少，预计今年全市新增加装电梯"
+        "超过三百部，比去年增加约一半。",
+        "不过，也有居民担心电梯运行后的维护费用。对此，负责人说，维保费用将纳入物业服务范围"
+        "统一管理，并由街道定期检查。",
+    ]
+    related = ["相关阅读", "老旧小区改造进入快车道", "加装电梯：低楼层居民怎么看"]
+    got = removed_by([zh[0], *related, zh[1], zh[2]])
+    assert set(got) == set(related)

@@ -17,7 +17,7 @@ from aggregator.config import FeedConfig, FullText
 from aggregator.dedup import Deduper, DedupItem
 from aggregator.dedup import features as tf
 from aggregator.digest import summarize
-from aggregator.digest.sentences import cut, sentences, width
+from aggregator.sentences import cut, sentences, width
 from aggregator.enrich.language import decide_language, normalise_code
 from aggregator.export import iter_export
 from aggregator.store import Store

@@ -14,7 +14,7 @@ from aggregator.digest.build import (
     split_stale_copies,
     summarize,
 )
-from aggregator.digest.sentences import cut
+from aggregator.sentences import cut
 
 __all__ = [
     "DEFAULT_TOPIC_CAP",

@@ -50,7 +50,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from aggregator.config.model import ProfileConfig
-from aggregator.digest.sentences import cut, ends_sentence, join, sentences, width
+from aggregator.sentences import cut, ends_sentence, join, sentences, width
 from aggregator.types import (
     DEFAULT_PROFILE,
     Digest,
@@ -178,7 +178,7 @@ def summarize(text: str, limit: int = SUMMARY_LIMIT, *, title: str = "") -> str:
     Leading lines that repeat ``title``, datelines/bylines and short kicker labels are
     skipped. The result ends at a sentence boundary when that fits, else it is cut at a word
     boundary with an ellipsis; never mid-word. Sentence ends of every script news is
-    written in (``digest.sentences``).
+    written in (``aggregator.sentences``).
     """
     lines = [plain_text(line) for line in text.splitlines()]
     lines = [line for line in lines if line]

@@ -291,7 +291,7 @@ def _container(el: etree._Element) -> Iterator[Block]:
 # Loose text that ends like a sentence is prose; other loose text is mostly the metadata
 # trafilatura leaves between blocks (a date line, "Tags", "Publicado por: ..."), kept only when
 # it holds table cells (a spec sheet without its table).
-_SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)。！？．」』）】]\s*$")
 
 
 def _flush(run: etree._Element) -> Iterator[Block]:

@@ -64,6 +64,7 @@ from aggregator.enrich.patterns import (
     WEAK,
     pattern_hit,
 )
+from aggregator.sentences import width
 
 # ---- thresholds ------------------------------------------------------------------------------
 
@@ -193,7 +194,8 @@ def learnable_hashes(blocks: Sequence[str]) -> tuple[str, ...]:
 
 
 _WS = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
+# (with the CJK marks and closing brackets: 。！？ and 」』）】)
+_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]。！？．」』）】]\s*$")
 
 
 # The whitespace characters (``\s``) of ASCII other than " ".
@@ -226,9 +228,9 @@ def _pattern_detector(name: str) -> Detector:
     strong, weak = COMPILED[name]
 
     def detect(block: Block, text: str, strong_only: bool = False) -> Strength | None:
-        if strong is not None and len(text) <= STRONG_MAX_CHARS and strong(text):
+        if strong is not None and width(text) <= STRONG_MAX_CHARS and strong(text):
             return Strength.STRONG
-        if not strong_only and weak is not None and len(text) <= WEAK_MAX_CHARS and weak(text):
+        if not strong_only and weak is not None and width(text) <= WEAK_MAX_CHARS and weak(text):
             return Strength.WEAK
         return None
 
@@ -376,7 +378,7 @@ def _is_prose(block: Block) -> bool:
     text = block.text.strip()
     return (
         block.kind in ("p", "quote")
-        and len(text) >= PROSE_MIN_CHARS
+        and width(text) >= PROSE_MIN_CHARS
         and block.link_density < LINK_DENSE
         and bool(_SENTENCE_END.search(text))
     )
@@ -390,16 +392,16 @@ CLASSIFIER_SENTENCE_CHARS = 40
 
 def _is_sentence(block: Block) -> bool:
     text = block.text.strip()
-    return len(text) >= CLASSIFIER_SENTENCE_CHARS and bool(_SENTENCE_END.search(text))
+    return width(text) >= CLASSIFIER_SENTENCE_CHARS and bool(_SENTENCE_END.search(text))
 
 
 def _is_tail_line(block: Block) -> bool:
     text = block.text.strip()
     if block.kind in ("item", "head"):
-        return len(text) <= WEAK_MAX_CHARS
+        return width(text) <= WEAK_MAX_CHARS
     if block.link_density >= LINK_DENSE:
         return True
-    return len(text) <= TAIL_LINE_MAX_CHARS and not _SENTENCE_END.search(text)
+    return width(text) <= TAIL_LINE_MAX_CHARS and not _SENTENCE_END.search(text)
 
 
 # ---- the cleaning decision -------------------------------------------------------------------

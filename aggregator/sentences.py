@@ -1,4 +1,5 @@
-"""Sentences and text width for digest summaries, in the scripts news is written in (pure).
+"""Sentences and text width, in the scripts news is written in (pure): digest summaries and
+the cleaner's sense of a paragraph's length.
 
 ``sentences(paragraph)`` splits at the end marks of each script, with any closing quotes
 or brackets after the mark kept on the sentence (``.”``, ``。」``, ``?)``):
@@ -103,6 +104,8 @@ _CJK_CLAUSE = "，、；：,;:"
 
 def width(text: str) -> int:
     """Length with wide characters (``_WIDE_CHARS``) counted ``WIDE_WEIGHT`` times."""
+    if text.isascii():
+        return len(text)
     return len(text) + (WIDE_WEIGHT - 1) * len(_WIDE_CHARS.findall(text))
 
 
