@@ -55,7 +55,8 @@ def read_facts(db: sqlite3.Connection, now: datetime, recipients: Sequence[str])
     """Every fact, from one connection (raises ``sqlite3.Error``)."""
     counts = db.execute(
         "SELECT COUNT(*), COUNT(duplicate_of), COUNT(DISTINCT story), COUNT(held),"
-        " SUM(enrich != 0 AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?))"
+        " SUM(CASE WHEN enrich != 0 AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?)"
+        " THEN 1 ELSE 0 END)"
         " FROM articles",
         (now.timestamp(),),
     ).fetchone()

@@ -200,7 +200,8 @@ class Store(PollStore):
         with self.transaction():
             self._db.executemany(
                 "INSERT INTO site_blocks (site, hash, articles) VALUES (?, ?, ?)"
-                " ON CONFLICT (site, hash) DO UPDATE SET articles = articles + excluded.articles",
+                " ON CONFLICT (site, hash) DO UPDATE"
+                " SET articles = site_blocks.articles + excluded.articles",
                 [(site, h, n) for (site, h), n in counts.items()],
             )
 
@@ -254,8 +255,10 @@ class Store(PollStore):
         with self.transaction():
             self._db.executemany(
                 "INSERT INTO learned_blocks (site, text, articles, edge, feed_url, learned_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, text) DO UPDATE SET"
-                " articles = MAX(articles, excluded.articles), edge = MIN(edge, excluded.edge)",
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, text) DO UPDATE SET articles ="
+                " CASE WHEN excluded.articles > learned_blocks.articles THEN excluded.articles"
+                " ELSE learned_blocks.articles END, edge = CASE WHEN excluded.edge"
+                " < learned_blocks.edge THEN excluded.edge ELSE learned_blocks.edge END",
                 [(site, b.text, b.articles, int(b.edge), feed_url, _ts(now)) for b in blocks],
             )
 
@@ -323,8 +326,8 @@ class Store(PollStore):
     ) -> None:
         with self.transaction():
             self._db.executemany(
-                "INSERT OR IGNORE INTO deliveries (recipient, article_id, digest_id, delivered_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO deliveries (recipient, article_id, digest_id, delivered_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(recipient, i, digest_id, now.timestamp()) for i in dict.fromkeys(article_ids)],
             )
 
