@@ -78,10 +78,10 @@ class Ctx:
             sys.exit(EXIT_CONFIG)
 
     def store(self, config: Config) -> Store:
-        from aggregator.store import Store
+        from aggregator.store.postgres import open_store
 
         try:
-            return Store(config.database)
+            return open_store(config.database)
         except AggregatorError as e:
             _fail(str(e))
 

@@ -12,7 +12,7 @@ from aggregator.errors import StoreError
 from aggregator.poll.decide import failed_poll
 from aggregator.store import MIGRATIONS, ArticleRow, Store
 from aggregator.store.postgres import PostgresStore
-from aggregator.store.postgres_db import PgTarget
+from aggregator.store.target import PgTarget
 from aggregator.types import PollIntent
 from tests.support.stores import BACKENDS, Opener, opener
 
@@ -315,8 +315,67 @@ def test_pg_unreachable_database_is_a_clear_error_without_the_password(
     with pytest.raises(StoreError, match="cannot connect") as e:
         PostgresStore(target)
     assert "s3cret-pw" not in str(e.value)
-    with pytest.raises(StoreError, match="password_env"):
+    with pytest.raises(StoreError, match="database_password_env"):
         PostgresStore(PgTarget("postgresql://u:pw@127.0.0.1:1/db"))
     monkeypatch.delenv("AGG_TEST_PW")
     with pytest.raises(StoreError, match="AGG_TEST_PW is not set"):
         PostgresStore(target)
+
+
+def test_pg_due_feeds_are_leased_to_one_worker_until_polled_or_expired(pg_url: str) -> None:
+    """Two workers on one database: each due feed goes to one of them; a polled feed is free
+    again at its next check time; a dead worker's feeds return when its lease ends."""
+    urls = [f"https://f{i}.example/rss" for i in range(10)]
+    with pg_store(pg_url, "a") as a, pg_store(pg_url, "b") as b:
+        a.ensure_feeds(urls)
+        got_a = a.due_feeds(T0, frozenset(urls))
+        assert got_a == sorted(urls)  # never checked: by URL
+        assert b.due_feeds(T0, frozenset(urls)) == []  # all leased to a
+        assert a.due_feeds(T0, frozenset(urls)) == got_a  # a's own claim, asked again
+        a.apply_poll(intent(urls[0], next_check_at=T0 + timedelta(minutes=30)))
+        later = T0 + timedelta(minutes=31)
+        assert b.due_feeds(later, frozenset(urls[:1])) == [urls[0]]  # released by the poll
+        # a is killed now: its other nine feeds come back after the lease, to b
+        assert b.due_feeds(T0 + timedelta(seconds=a.lease - 1), frozenset(urls)) == []
+        expired = T0 + timedelta(seconds=a.lease)
+        assert b.due_feeds(expired, frozenset(urls)) == sorted(urls[1:])  # urls[0]: at 30 min
+
+
+def test_pg_concurrent_claims_never_overlap(pg_url: str) -> None:
+    import threading
+
+    urls = [f"https://f{i:04}.example/rss" for i in range(600)]
+    with pg_store(pg_url) as s:
+        s.ensure_feeds(urls)
+    claimed: dict[str, list[str]] = {}
+    barrier = threading.Barrier(3)
+
+    def worker(name: str) -> None:
+        with pg_store(pg_url, name) as w:
+            barrier.wait()
+            claimed[name] = w.due_feeds(T0, frozenset(urls))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in "xyz"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    everything = [u for got in claimed.values() for u in got]
+    assert sorted(everything) == urls  # each exactly once
+
+
+def test_once_only_job_claims(open_db: Opener) -> None:
+    """A digest of one day: one owner at a time; done is done; an expired unfinished claim
+    and a released one can be taken by another worker."""
+    with open_db() as a, open_db() as b:
+        job = "digest:me@x:2026-11-01T07:00"
+        assert a.claim(job, "a", T0, 600)
+        assert a.claim(job, "a", T0, 600)  # already ours
+        assert not b.claim(job, "b", T0 + timedelta(seconds=599), 600)
+        assert b.claim(job, "b", T0 + timedelta(seconds=600), 600)  # a's claim expired
+        b.finish_claim(job, "b", done=False, now=T0 + timedelta(seconds=700))  # send failed
+        assert a.claim(job, "a", T0 + timedelta(seconds=701), 600)
+        a.finish_claim(job, "a", done=True, now=T0 + timedelta(seconds=800))
+        assert not b.claim(job, "b", T0 + timedelta(days=1), 600)  # done: never again
+        a.prune(delivered_before=T0 + timedelta(days=2), keep_dedup_since=T0)  # old claims go
+        assert b.claim(job, "b", T0 + timedelta(days=3), 600)

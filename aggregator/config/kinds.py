@@ -242,6 +242,36 @@ class FilePath(Kind[Path]):
 
 
 @dataclass(frozen=True)
+class Database(Kind[Path | str]):
+    """The state: an SQLite file (a path, as ``FilePath(state=True)``) or a PostgreSQL
+    database shared by several workers (a ``postgresql://`` URL, kept as text; a password in
+    it is an error: it comes from ``database_password_env`` or libpq's PG* variables)."""
+
+    def parse(self, cx: Cx, node: Node, path: str) -> Path | str | None:
+        text = text_of(cx, node, path)
+        if text is None:
+            return None
+        if not text.strip().startswith(("postgresql://", "postgres://")):
+            return FilePath(state=True).parse(cx, node, path)
+        from urllib.parse import urlsplit
+
+        url = text.strip()
+        try:
+            password = urlsplit(url).password
+        except ValueError as e:
+            cx.err(node, f"{path}: not a valid postgresql:// URL: {e}")
+            return None
+        if password is not None:
+            cx.err(
+                node,
+                f"{path}: the URL holds a password; secrets never go in the YAML: "
+                "remove it and set database_password_env: SOME_VARIABLE (or PGPASSWORD)",
+            )
+            return None
+        return url
+
+
+@dataclass(frozen=True)
 class SendAt(Kind[str]):
     """``"7:00"`` / ``"07:00"`` -> ``"07:00"`` (unquoted 7:00 is a YAML number: accepted)."""
 

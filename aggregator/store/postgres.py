@@ -11,6 +11,7 @@ polled by one worker at a time and a crashed worker's feeds are taken over when 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import socket
 import uuid
@@ -22,16 +23,18 @@ from typing import Self
 from aggregator.errors import StoreError
 from aggregator.store import postgres_db as pgdb
 from aggregator.store.facts import StoreFacts, read_facts
-from aggregator.store.postgres_db import POOLS, PgDb, PgTarget, Result, migrate_pg
+from aggregator.store.postgres_db import POOLS, PgDb, Result, conninfo, migrate_pg
 from aggregator.store.records import ArticleRow
 from aggregator.store.sqlite import Store
 from aggregator.store.sqlite_poll import ARTICLE_INSERT, article_values
+from aggregator.store.target import PgTarget
 
 # How long a worker holds the feeds it claimed (seconds): longer than one tick's poll of them;
 # a worker killed mid-poll leaves its feeds to the others after this.
 FEED_LEASE = 600.0
 
 
+@functools.cache
 def worker_id() -> str:
     """This process among the workers (``$AGGREGATOR_WORKER_ID``, else host, pid, random)."""
     return os.environ.get("AGGREGATOR_WORKER_ID") or (
@@ -49,7 +52,7 @@ class PostgresStore(Store):
         self.target = target
         self.path = Path(target.label)
         self.lease, self.owner = lease, owner or worker_id()
-        self._conninfo = target.conninfo()
+        self._conninfo = conninfo(target)
         pool = POOLS.get(self._conninfo, target.label)
         db = PgDb(pool, target.label)
         self._db = db  # type: ignore[assignment]

@@ -15,11 +15,11 @@ import functools
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aggregator.errors import StoreError
 from aggregator.store.migrations import MIGRATIONS, postgresql, split_sql
+from aggregator.store.target import PgTarget
 
 try:  # the optional extra: pip install 'aggregator[postgresql]'
     import psycopg as psycopg  # re-exported: the store catches its errors
@@ -28,51 +28,30 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     psycopg = None  # type: ignore[assignment]
     psycopg_pool = None  # type: ignore[assignment]
 
-SCHEMES = ("postgresql://", "postgres://")
 # the key of the advisory lock migrations run under (several workers starting at once)
 _MIGRATE_LOCK = 0x61676772  # "aggr"
 POOL_MIN, POOL_MAX = 1, 4  # connections per process: the daemon, its digest thread, metrics
 
 
-def is_pg_url(text: str) -> bool:
-    return text.startswith(SCHEMES)
-
-
-@dataclass(frozen=True)
-class PgTarget:
-    """Where the shared state lives: a ``postgresql://`` URL without a password, and the name
-    of the environment variable holding the password (else libpq's PGPASSWORD, ~/.pgpass)."""
-
-    url: str
-    password_env: str | None = None
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        """The URL as shown in logs and errors (never a password)."""
-        u = urlsplit(self.url)
-        host = u.hostname or "local socket"
-        return f"postgresql://{u.username + '@' if u.username else ''}{host}{u.path}"
-
-    def conninfo(self) -> str:
-        if psycopg is None:
-            raise StoreError(
-                f"database {self.label}: PostgreSQL needs psycopg: pip install 'aggregator[postgresql]'"
-            )
-        if urlsplit(self.url).password:
-            raise StoreError(
-                f"database {self.label}: put the password in password_env, not the URL"
-            )
-        if self.password_env is None:
-            return self.url
-        password = os.environ.get(self.password_env)
-        if password is None:
-            raise StoreError(
-                f"database {self.label}: the environment variable {self.password_env} is not set"
-            )
-        return psycopg.conninfo.make_conninfo(self.url, password=password)
+def conninfo(target: PgTarget) -> str:
+    """libpq's connection string for ``target``, the password from its variable."""
+    if psycopg is None:
+        raise StoreError(
+            f"database {target.label}: PostgreSQL needs psycopg:"
+            " pip install 'aggregator[postgresql]'"
+        )
+    if urlsplit(target.url).password:
+        raise StoreError(
+            f"database {target.label}: put the password in database_password_env, not the URL"
+        )
+    if target.password_env is None:
+        return target.url
+    password = os.environ.get(target.password_env)
+    if password is None:
+        raise StoreError(
+            f"database {target.label}: the environment variable {target.password_env} is not set"
+        )
+    return psycopg.conninfo.make_conninfo(target.url, password=password)
 
 
 @functools.lru_cache(maxsize=256)
@@ -186,6 +165,9 @@ class PgDb:
 def migrate_pg(db: PgDb) -> None:
     """Apply the missing migrations under an advisory lock, each with its version, in one
     transaction (PostgreSQL's DDL is transactional)."""
+    with contextlib.suppress(StoreError):  # the usual case: nothing to do, no lock taken
+        if schema_version(db) == len(MIGRATIONS):
+            return
     with db.pool.connection() as conn:
         try:
             with conn.transaction():

@@ -399,6 +399,7 @@ class Store(PollStore):
             self._db.execute(
                 "DELETE FROM digests WHERE attempted_at < ?", (delivered_before.timestamp(),)
             )
+            self._db.execute("DELETE FROM claims WHERE until < ?", (delivered_before.timestamp(),))
         return int(n)
 
 

@@ -166,6 +166,11 @@ class PollStore(Connection):
     # True when several processes (workers) may share this database and must claim work
     # (PostgreSQL); an SQLite file has one daemon.
     shared = False
+    owner = "local"  # this worker's name in leases and claims
+
+    def release_feeds(self) -> None:
+        """Give back the feeds this worker claimed and has not polled (nothing to do here:
+        an SQLite store claims none)."""
 
     def claim(self, name: str, owner: str, now: datetime, ttl: float) -> bool:
         """Claim the once-only job ``name`` (e.g. one recipient's digest of one day) for
@@ -187,9 +192,6 @@ class PollStore(Connection):
             "UPDATE claims SET done = ?, until = ? WHERE name = ? AND owner = ?",
             (int(done), now.timestamp(), name, owner),
         )
-
-    def prune_claims(self, before: datetime) -> None:
-        self._write("DELETE FROM claims WHERE until < ?", (before.timestamp(),))
 
     # ---- articles: identity ------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aggregator.store import Store
 from aggregator.store.postgres import PostgresStore
-from aggregator.store.postgres_db import PgTarget
+from aggregator.store.target import PgTarget
 
 BACKENDS = ("sqlite", "postgresql")
 
