@@ -78,10 +78,10 @@ class Ctx:
             sys.exit(EXIT_CONFIG)
 
     def store(self, config: Config) -> Store:
-        from aggregator.store import Store
+        from aggregator.store.postgres import open_store
 
         try:
-            return Store(config.database)
+            return open_store(config.database)
         except AggregatorError as e:
             _fail(str(e))
 
@@ -235,6 +235,35 @@ def export_cmd(obj: Ctx) -> None:
             )
     finally:
         store.close()
+
+
+@main.command()
+@click.option("--to", "to_url", required=True, help="postgresql://user@host/db (no password).")
+@click.option("--password-env", default=None, help="Environment variable holding the password.")
+@click.pass_obj
+def migrate(obj: Ctx, to_url: str, password_env: str | None) -> None:
+    """Copy the SQLite state (feeds, articles, stories, delivery state) into an empty
+    PostgreSQL database; then point `database:` at it."""
+    from pathlib import Path
+
+    from aggregator.store import Store
+    from aggregator.store.copy import copy_state
+    from aggregator.store.postgres import PostgresStore
+    from aggregator.store.target import PgTarget
+
+    config = obj.config()
+    if not isinstance(config.database, Path):
+        _fail(f"database: is already {config.database}; migrate copies an SQLite state")
+    if not config.database.exists():
+        _fail(f"no state to copy: {config.database} does not exist")
+    target_at = PgTarget(to_url, password_env or config.database_password_env)
+    try:
+        with Store(config.database) as source, PostgresStore(target_at) as target:
+            copied = copy_state(source, target)
+    except AggregatorError as e:
+        _fail(str(e))
+    what = " ".join(f"{table}={n}" for table, n in copied.items())
+    click.echo(f"copied {config.database} -> {target_at}: {what} (row counts checked)")
 
 
 @main.command("import-opml")

@@ -41,7 +41,8 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from aggregator.config import Config, load_config
-from aggregator.digest.deliver import LOCAL_RECIPIENT, DigestOutcome, run_digests
+from aggregator.digest.claims import run_claimed_digests
+from aggregator.digest.deliver import LOCAL_RECIPIENT, DigestOutcome
 from aggregator.digest.schedule import (
     DIGEST_MISFIRE_GRACE,
     digest_due,
@@ -54,6 +55,7 @@ from aggregator.metrics import Metrics, MetricsServer, liveness_problem
 from aggregator.pipeline import Pipeline, PollSummary
 from aggregator.poll.access import access_changed
 from aggregator.store import Store
+from aggregator.store.postgres import open_store
 from aggregator.types import DEFAULT_PROFILE
 
 log = logging.getLogger(__name__)
@@ -136,7 +138,7 @@ class Daemon:
     def __init__(self, config: Config, *, clock: Callable[[], datetime] | None = None) -> None:
         self.config = config
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.store = Store(config.database)
+        self.store: Store = open_store(config.database)
         self.pipeline = Pipeline(config, self.store, clock=self.clock)
         self._mt = _mtimes(config.source_files)
         self._stop = asyncio.Event()
@@ -277,6 +279,8 @@ class Daemon:
             await asyncio.to_thread(self._metrics_server.stop)
             self._metrics_server = None
         self.pipeline.close()
+        with contextlib.suppress(AggregatorError):  # feeds claimed, not polled: to the others
+            self.store.release_feeds()
         self.store.close()
         log.info("stopped")
         return 0
@@ -316,9 +320,11 @@ class Daemon:
                 return
 
             def send() -> list[DigestOutcome]:
-                store = Store(config.database)  # its own connection: this runs in a thread
+                store = open_store(config.database)  # its own connection: runs in a thread
                 try:
-                    return list(run_digests(config, store, now=now, profiles=names))
+                    return run_claimed_digests(
+                        config, store, now=now, profiles=names
+                    )  # once among workers
                 finally:
                     store.close()
 

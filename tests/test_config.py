@@ -605,3 +605,21 @@ def test_parse_send_at(text: str, out: str) -> None:
 def test_parse_send_at_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_send_at(text)
+
+
+def test_database_may_be_a_postgresql_url_without_its_password(tmp_path: Path) -> None:
+    from aggregator.store.target import PgTarget
+
+    cfg = tmp_path / "agg.yaml"
+    cfg.write_text(
+        "database: postgresql://agg@db.example.org:5433/news\n"
+        "database_password_env: AGG_DB_PASSWORD\n"
+    )
+    c = load_config(cfg)
+    assert c.database == PgTarget("postgresql://agg@db.example.org:5433/news", "AGG_DB_PASSWORD")
+    assert str(c.database) == "postgresql://agg@db.example.org:5433/news"
+    cfg.write_text("database: postgresql://agg:hunter2@db.example.org/news\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(cfg)
+    message = str(e.value.issues[0])
+    assert ":1:11:" in message and "password" in message and "hunter2" not in message

@@ -199,6 +199,7 @@ def test_check_catches_a_drifted_example(old: str, new: str, expected: str) -> N
 
 ALL_CHANGED = """\
 database: state/db.sqlite
+database_password_env: AGG_DB_PASSWORD
 feeds_file: more-feeds.yaml
 feeds:
   - url: https://a.example.org/feed

@@ -17,9 +17,9 @@ from aggregator.config import FeedConfig, FullText
 from aggregator.dedup import Deduper, DedupItem
 from aggregator.dedup import features as tf
 from aggregator.digest import summarize
-from aggregator.sentences import cut, sentences, width
 from aggregator.enrich.language import decide_language, normalise_code
 from aggregator.export import iter_export
+from aggregator.sentences import cut, sentences, width
 from aggregator.store import Store
 from tests.support.clock import Clock
 from tests.support.httpd import FixtureHTTPServer

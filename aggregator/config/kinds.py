@@ -242,6 +242,36 @@ class FilePath(Kind[Path]):
 
 
 @dataclass(frozen=True)
+class Database(Kind[Path | str]):
+    """The state: an SQLite file (a path, as ``FilePath(state=True)``) or a PostgreSQL
+    database shared by several workers (a ``postgresql://`` URL, kept as text; a password in
+    it is an error: it comes from ``database_password_env`` or libpq's PG* variables)."""
+
+    def parse(self, cx: Cx, node: Node, path: str) -> Path | str | None:
+        text = text_of(cx, node, path)
+        if text is None:
+            return None
+        if not text.strip().startswith(("postgresql://", "postgres://")):
+            return FilePath(state=True).parse(cx, node, path)
+        from urllib.parse import urlsplit
+
+        url = text.strip()
+        try:
+            password = urlsplit(url).password
+        except ValueError as e:
+            cx.err(node, f"{path}: not a valid postgresql:// URL: {e}")
+            return None
+        if password is not None:
+            cx.err(
+                node,
+                f"{path}: the URL holds a password; secrets never go in the YAML: "
+                "remove it and set database_password_env: SOME_VARIABLE (or PGPASSWORD)",
+            )
+            return None
+        return url
+
+
+@dataclass(frozen=True)
 class SendAt(Kind[str]):
     """``"7:00"`` / ``"07:00"`` -> ``"07:00"`` (unquoted 7:00 is a YAML number: accepted)."""
 
@@ -481,93 +511,8 @@ class ListenAddress(Kind[Listen]):
             return None
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True)
-class Days(Kind[tuple[str, ...]]):
-    """Days of the week: ``[mon, wed]`` (or one day without the list; full names and any
-    case accepted) -> the canonical short names in week order, each once."""
-
-    def parse(self, cx: Cx, node: Node, path: str) -> tuple[str, ...] | None:
-        items = node.value if isinstance(node, SequenceNode) else [node]
-        if not items:
-            cx.err(node, f"{path}: is empty; give days like [mon, tue] (default: every day)")
-            return None
-        chosen: set[str] = set()
-        ok = True
-        for i, item in enumerate(items):
-            where = f"{path}[{i}]" if isinstance(node, SequenceNode) else path
-            text = text_of(cx, item, where)
-            if text is None:
-                ok = False
-                continue
-            word = text.strip().lower()
-            day = next((d for d in WEEKDAYS if word in (d, _FULL_DAYS[d])), None)
-            if day is None:
-                cx.err(
-                    item,
-                    f"{where}: {text.strip()!r} is not a day; use mon, tue, wed, thu, fri, sat"
-                    f" or sun{suggest(word[:3], list(WEEKDAYS))}",
-                )
-                ok = False
-            elif day in chosen:
-                cx.err(item, f"{where}: {day} is listed twice; remove one")
-                ok = False
-            else:
-                chosen.add(day)
-        return tuple(d for d in WEEKDAYS if d in chosen) if ok else None
-
-
-_FULL_DAYS = dict(
-    zip(
-        WEEKDAYS,
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-        strict=True,
-    )
-)
-
-
-@dataclass(frozen=True)
-class Names(Kind[tuple[str, ...]]):
-    """A list of names (a single one may be written without the list), each once."""
-
-    def parse(self, cx: Cx, node: Node, path: str) -> tuple[str, ...] | None:
-        items = node.value if isinstance(node, SequenceNode) else [node]
-        if not items:
-            cx.err(node, f"{path}: is empty; give names, or remove the key for all")
-            return None
-        out: list[str] = []
-        ok = True
-        for i, item in enumerate(items):
-            where = f"{path}[{i}]" if isinstance(node, SequenceNode) else path
-            text = text_of(cx, item, where)
-            if text is None:
-                ok = False
-            elif text.strip() in out:
-                cx.err(item, f"{where}: {text.strip()} is listed twice; remove one")
-                ok = False
-            else:
-                out.append(text.strip())
-        return tuple(out) if ok else None
-
-
-_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
-
-
-@dataclass(frozen=True)
-class ProfileName(Kind[str]):
-    """A profile's name: letters, digits, ``_ . -`` (it is typed as ``digest --profile``)."""
-
-    def parse(self, cx: Cx, node: Node, path: str) -> str | None:
-        text = text_of(cx, node, path)
-        if text is None:
-            return None
-        if not _PROFILE_NAME.fullmatch(text.strip()):
-            cx.err(
-                node,
-                f"{path}: {text.strip()!r} is not a usable profile name; use up to 40 letters,"
-                " digits, '_', '.' or '-' (e.g. work), starting with a letter or digit",
-            )
-            return None
-        return text.strip()
+# the kinds of ``profiles:`` (days, names) live in ``kinds_profiles``
+from aggregator.config.kinds_profiles import WEEKDAYS as WEEKDAYS  # noqa: E402
+from aggregator.config.kinds_profiles import Days as Days  # noqa: E402
+from aggregator.config.kinds_profiles import Names as Names  # noqa: E402
+from aggregator.config.kinds_profiles import ProfileName as ProfileName  # noqa: E402

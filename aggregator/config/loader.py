@@ -29,8 +29,8 @@ from aggregator.config.model import (
     DigestConfig,
     FeedConfig,
     FetchConfig,
-    MetricsConfig,
     FiltersConfig,
+    MetricsConfig,
     SmtpConfig,
 )
 from aggregator.config.nodes import (
@@ -55,6 +55,7 @@ from aggregator.config.readers import (
 )
 from aggregator.config.values import feed_url_key, feed_url_problem, fmt_duration
 from aggregator.errors import ConfigError, ConfigIssue
+from aggregator.store.target import PgTarget
 from aggregator.types import TopicRule
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,14 @@ V = TypeVar("V")
 
 # a parsed feed, the file it came from, the node to point at, its key path (feeds[3])
 FeedAt = tuple[FeedConfig, str, Node, str]
+
+
+def database(base: Path, value: Path | str, password_env: str | None) -> Path | PgTarget:
+    """The state's place: an SQLite path (the default relative to ``base``), or a
+    PostgreSQL target."""
+    if isinstance(value, Path):
+        return base / value
+    return PgTarget(value, password_env)
 
 
 # ---- feeds -------------------------------------------------------------------------------------
@@ -440,7 +449,8 @@ class _Loader:
             return None
         return Config(
             path=config_path,
-            database=cx.state_base / v.get(k.DATABASE),
+            database=database(cx.state_base, v.get(k.DATABASE), v.get(k.DATABASE_PASSWORD_ENV)),
+            database_password_env=v.get(k.DATABASE_PASSWORD_ENV),
             feeds=tuple(f for f, _, _, _ in feeds),
             fetch=fetch,
             digest=digest,

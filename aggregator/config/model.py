@@ -13,6 +13,7 @@ from pathlib import Path
 from aggregator.config import schema as k
 from aggregator.config.schema import FullText, SmtpSecurity
 from aggregator.config.values import Listen
+from aggregator.store.target import PgTarget
 from aggregator.types import TopicRule
 
 
@@ -121,7 +122,8 @@ class MetricsConfig:
 @dataclass(frozen=True)
 class Config:
     path: Path  # the main config file (absolute)
-    database: Path  # absolute
+    database: Path | PgTarget  # an absolute SQLite path, or a PostgreSQL database
+    database_password_env: str | None = None  # PostgreSQL: the password's variable
     feeds: tuple[FeedConfig, ...] = ()
     fetch: FetchConfig = field(default_factory=FetchConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)

@@ -25,6 +25,7 @@ from aggregator.config.kinds import (
     AddressList,
     Boolean,
     Choice,
+    Database,
     Days,
     Duration,
     FeedUrl,
@@ -113,8 +114,12 @@ class Key(Generic[T_co]):
 
 # fmt: off
 KEYS: tuple[Key[object], ...] = (
-    DATABASE := Key("database", FilePath(state=True), Path("aggregator.db"),
-                    "SQLite state (seen entries, schedule, delivery marks)"),
+    DATABASE := Key[Path | str]("database", Database(), Path("aggregator.db"),
+                    "state (seen entries, schedule, delivery marks): an SQLite file, or a"
+                    " postgresql:// URL shared by several workers"),
+    DATABASE_PASSWORD_ENV := Key[str | None]("database_password_env", SecretEnv(), None,
+                    "environment variable with the PostgreSQL password; default: libpq's"
+                    " PGPASSWORD / ~/.pgpass", nullable=True),
     FEEDS_FILE := Key[Path | None]("feeds_file", FilePath(), None,
                     "optional second file with more feeds", nullable=True),
     FEED_URL := Key[str | None]("feeds[].url", FeedUrl(), None, "the feed's http(s) URL",

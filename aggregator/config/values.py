@@ -313,6 +313,7 @@ def header_text_problem(value: str) -> str | None:
         return f"is longer than {MAX_HEADER_VALUE} characters"
     return None
 
+
 # ---- metrics.listen ----------------------------------------------------------------------------
 
 _LOOPBACK_NAMES = {"localhost": "127.0.0.1", "ip6-localhost": "::1"}

@@ -6,6 +6,9 @@
 * ``records``     the rows the store hands out and takes in; ``ENRICH_*`` flags
 * ``sqlite``      ``Store``: the SQLite implementation (``sqlite_poll``: its feeds and poll
                   writes, ``connection``: opening, transactions, meta)
+* ``postgres``    ``PostgresStore``: the same queries on a psycopg pool, for several workers
+                  (``postgres_db``: pool, dialect, migrations; ``target``: the URL;
+                  ``copy``: ``aggregator migrate --to``); ``open_store`` picks by config
 """
 
 from aggregator.store.interface import StateStore

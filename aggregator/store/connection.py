@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,29 @@ def dt(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value is not None else None
 
 
+def _open(path: Path, timeout: float) -> sqlite3.Connection:
+    """Connect, set up WAL and migrate. Several processes opening a fresh file at the same
+    moment can be told "database is locked" at once (switching to WAL is not retried by the
+    busy handler): such an open is tried again, a few times, after a short pause."""
+    for attempt in range(6):
+        db = sqlite3.connect(
+            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            migrate(db, path)
+            return db
+        except sqlite3.OperationalError as e:
+            db.close()
+            if "locked" not in str(e) or attempt == 5:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 class Connection:
     """One SQLite connection (autocommit; ``transaction()`` for more than one statement).
     Not thread-safe: one per thread."""
@@ -32,14 +56,7 @@ class Connection:
         try:
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=30000")
-            migrate(self._db, self.path)
+            self._db = _open(self.path, timeout)
         except sqlite3.Error as e:
             hint = ""
             folder = self.path.parent

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aggregator.errors import StoreError
+from aggregator.store.target import PgTarget
 
 # statuses of a digest that reached its reader (``digests.status``)
 DELIVERED_STATUSES = ("sent", "written")
@@ -55,7 +56,8 @@ def read_facts(db: sqlite3.Connection, now: datetime, recipients: Sequence[str])
     """Every fact, from one connection (raises ``sqlite3.Error``)."""
     counts = db.execute(
         "SELECT COUNT(*), COUNT(duplicate_of), COUNT(DISTINCT story), COUNT(held),"
-        " SUM(enrich != 0 AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?))"
+        " SUM(CASE WHEN enrich != 0 AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?)"
+        " THEN 1 ELSE 0 END)"
         " FROM articles",
         (now.timestamp(),),
     ).fetchone()
@@ -113,8 +115,14 @@ def open_read_only(path: Path, *, timeout: float = 2.0) -> sqlite3.Connection:
     return db
 
 
-def facts_at(path: Path, now: datetime, recipients: Sequence[str]) -> StoreFacts:
-    """``read_facts`` through a short-lived read-only connection (raises StoreError)."""
+def facts_at(path: Path | PgTarget, now: datetime, recipients: Sequence[str]) -> StoreFacts:
+    """``read_facts`` through a short-lived read-only connection (raises StoreError); on
+    PostgreSQL through a store on the process's pool."""
+    if isinstance(path, PgTarget):
+        from aggregator.store.postgres import PostgresStore
+
+        with PostgresStore(path) as store:
+            return store.facts(now, recipients)
     db = open_read_only(path)
     try:
         return read_facts(db, now, recipients)
@@ -124,8 +132,14 @@ def facts_at(path: Path, now: datetime, recipients: Sequence[str]) -> StoreFacts
         db.close()
 
 
-def probe(path: Path) -> str | None:
+def probe(path: Path | PgTarget) -> str | None:
     """None when the database answers a read, else why not (for ``/healthz``)."""
+    if isinstance(path, PgTarget):
+        try:
+            facts_at(path, datetime.now(UTC), ())
+        except StoreError as e:
+            return str(e)
+        return None
     try:
         open_read_only(path).close()
     except StoreError as e:

@@ -204,7 +204,8 @@ class Store(PollStore):
         with self.transaction():
             self._db.executemany(
                 "INSERT INTO site_blocks (site, hash, articles) VALUES (?, ?, ?)"
-                " ON CONFLICT (site, hash) DO UPDATE SET articles = articles + excluded.articles",
+                " ON CONFLICT (site, hash) DO UPDATE"
+                " SET articles = site_blocks.articles + excluded.articles",
                 [(site, h, n) for (site, h), n in counts.items()],
             )
 
@@ -258,8 +259,10 @@ class Store(PollStore):
         with self.transaction():
             self._db.executemany(
                 "INSERT INTO learned_blocks (site, text, articles, edge, feed_url, learned_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, text) DO UPDATE SET"
-                " articles = MAX(articles, excluded.articles), edge = MIN(edge, excluded.edge)",
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, text) DO UPDATE SET articles ="
+                " CASE WHEN excluded.articles > learned_blocks.articles THEN excluded.articles"
+                " ELSE learned_blocks.articles END, edge = CASE WHEN excluded.edge"
+                " < learned_blocks.edge THEN excluded.edge ELSE learned_blocks.edge END",
                 [(site, b.text, b.articles, int(b.edge), feed_url, _ts(now)) for b in blocks],
             )
 
@@ -352,8 +355,9 @@ class Store(PollStore):
         """Note articles delivered to ``recipient`` of ``profile`` (and to no one else)."""
         with self.transaction():
             self._db.executemany(
-                "INSERT OR IGNORE INTO deliveries"
-                " (profile, recipient, article_id, digest_id, delivered_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO deliveries"
+                " (profile, recipient, article_id, digest_id, delivered_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 [
                     (profile, recipient, i, digest_id, now.timestamp())
                     for i in dict.fromkeys(article_ids)
@@ -421,18 +425,18 @@ class Store(PollStore):
             self._db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS prune_readers (profile TEXT, recipient TEXT)"
             )
-            self._db.execute("DELETE FROM temp.prune_readers")
+            self._db.execute("DELETE FROM prune_readers")
             if readers is None:
                 self._db.execute(
-                    "INSERT INTO temp.prune_readers SELECT DISTINCT profile, recipient"
+                    "INSERT INTO prune_readers SELECT DISTINCT profile, recipient"
                     " FROM deliveries"
                 )
             else:
                 self._db.executemany(
-                    "INSERT INTO temp.prune_readers VALUES (?, ?)", list(dict.fromkeys(readers))
+                    "INSERT INTO prune_readers VALUES (?, ?)", list(dict.fromkeys(readers))
                 )
             cur = self._db.execute(
-                _PRUNE, (keep_dedup_since.timestamp(), delivered_before.timestamp())
+                _PRUNE, {"keep": keep_dedup_since.timestamp(), "cut": delivered_before.timestamp()}
             )
             n = cur.rowcount
             self._db.execute(
@@ -441,23 +445,24 @@ class Store(PollStore):
             self._db.execute(
                 "DELETE FROM digests WHERE attempted_at < ?", (delivered_before.timestamp(),)
             )
+            self._db.execute("DELETE FROM claims WHERE until < ?", (delivered_before.timestamp(),))
         return int(n)
 
 
 # An article is pruned when every reader is done with it (see ``Store.prune``), and some
 # reader had it delivered or a digest succeed after it: an article no digest has looked at
-# yet stays. ?1: the dedup window's start, ?2: the retention cutoff.
+# yet stays. :keep: the dedup window's start, :cut: the retention cutoff.
 _PRUNE = """
 DELETE FROM articles WHERE id IN (
     SELECT a.id FROM articles a
-    WHERE a.fetched_at < ?1 AND a.fetched_at < ?2 AND a.enrich = 0
-      AND EXISTS (SELECT 1 FROM temp.prune_readers)
+    WHERE a.fetched_at < :keep AND a.fetched_at < :cut AND a.enrich = 0
+      AND EXISTS (SELECT 1 FROM prune_readers)
       AND NOT EXISTS (
-        SELECT 1 FROM temp.prune_readers k
+        SELECT 1 FROM prune_readers k
         WHERE NOT EXISTS (
             SELECT 1 FROM deliveries d
             WHERE d.article_id = a.id AND d.profile = k.profile AND d.recipient = k.recipient
-              AND d.delivered_at < ?2)
+              AND d.delivered_at < :cut)
           AND (EXISTS (
                 SELECT 1 FROM deliveries d
                 WHERE d.article_id = a.id AND d.profile = k.profile AND d.recipient = k.recipient)

@@ -30,7 +30,7 @@ class PollStore(Connection):
         """Make sure a state row exists for every configured feed (new ones are due now)."""
         with self.transaction():
             self._db.executemany(
-                "INSERT OR IGNORE INTO feeds (url) VALUES (?)", [(u,) for u in urls]
+                "INSERT INTO feeds (url) VALUES (?) ON CONFLICT DO NOTHING", [(u,) for u in urls]
             )
 
     def feed_states(self, urls: Iterable[str] | None = None) -> list[FeedState]:
@@ -119,7 +119,7 @@ class PollStore(Connection):
                 last_fetch_at = ?, last_outcome = ?, last_status = ?, last_error = ?,
                 next_check_at = ?, error_streak = ?, gone = ?, etag = ?, last_modified = ?,
                 body_hash = ?, title = ?, redirect_url = ?, last_success_at = ?,
-                entries_seen = entries_seen + ?
+                entries_seen = entries_seen + ?, lease_owner = NULL, lease_until = NULL
             WHERE url = ?
             """,
             (
@@ -161,6 +161,38 @@ class PollStore(Connection):
             (url,),
         )
 
+    # ---- once-only jobs among several workers ------------------------------------------------
+
+    # True when several processes (workers) may share this database and must claim work
+    # (PostgreSQL); an SQLite file has one daemon.
+    shared = False
+    owner = "local"  # this worker's name in leases and claims
+
+    def release_feeds(self) -> None:
+        """Give back the feeds this worker claimed and has not polled (nothing to do here:
+        an SQLite store claims none)."""
+
+    def claim(self, name: str, owner: str, now: datetime, ttl: float) -> bool:
+        """Claim the once-only job ``name`` (e.g. one recipient's digest of one day) for
+        ``owner`` until ``now + ttl`` seconds: True when it is ours (new, already ours, or the
+        last claim expired unfinished), False when another owner holds it or it is done."""
+        with self.transaction():
+            r = self._db.execute(
+                "INSERT INTO claims (name, owner, until, done) VALUES (?, ?, ?, 0)"
+                " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until"
+                " WHERE claims.done = 0 AND (claims.owner = excluded.owner OR claims.until <= ?)"
+                " RETURNING owner",
+                (name, owner, now.timestamp() + ttl, now.timestamp()),
+            ).fetchall()
+        return bool(r)
+
+    def finish_claim(self, name: str, owner: str, *, done: bool, now: datetime) -> None:
+        """The job is done (never again), or released unfinished (anyone may claim it)."""
+        self._write(
+            "UPDATE claims SET done = ?, until = ? WHERE name = ? AND owner = ?",
+            (int(done), now.timestamp(), name, owner),
+        )
+
     # ---- articles: identity ------------------------------------------------------------------
 
     def find_existing(
@@ -194,24 +226,29 @@ class PollStore(Connection):
         return list(found.values())
 
     def insert_article(self, row: ArticleRow) -> int:
-        cur = self._write(
-            """
-            INSERT INTO articles (id, feed_url, key, guid, url, canonical_url, content_hash,
-                text_hash, title, author, published, fetched_at, html, text, site,
-                full_text_error, story, duplicate_of, dedup_reason, dedup_state, enrich, media,
-                language)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            (
-                row.id, row.feed_url, row.key, row.guid, row.url, row.canonical_url,
-                row.content_hash, row.text_hash, row.title, row.author, ts(row.published),
-                row.fetched_at.timestamp(), row.html, row.text, row.site,
-                row.full_text_error, row.story, row.duplicate_of, row.dedup_reason,
-                row.dedup_state, row.enrich, row.media, row.language,
-            ),
-        )  # fmt: skip
+        cur = self._write(ARTICLE_INSERT, article_values(row))
         assert cur.lastrowid is not None
         return int(cur.lastrowid)
+
+
+ARTICLE_INSERT = """
+    INSERT INTO articles (id, feed_url, key, guid, url, canonical_url, content_hash,
+        text_hash, title, author, published, fetched_at, html, text, site,
+        full_text_error, story, duplicate_of, dedup_reason, dedup_state, enrich, media,
+        language)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def article_values(row: ArticleRow) -> tuple[object, ...]:
+    """``ARTICLE_INSERT``'s parameters (the id first: None lets the database choose)."""
+    return (
+        row.id, row.feed_url, row.key, row.guid, row.url, row.canonical_url,
+        row.content_hash, row.text_hash, row.title, row.author, ts(row.published),
+        row.fetched_at.timestamp(), row.html, row.text, row.site,
+        row.full_text_error, row.story, row.duplicate_of, row.dedup_reason,
+        row.dedup_state, row.enrich, row.media, row.language,
+    )  # fmt: skip
 
 
 # A ``feeds`` row as ``_FEED_COLS`` reads it (the schema's types; NULL as None).
