@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python bench/languages.py [--show] [--trafeval] [--data ../shared/data/extraction]
+                                        [--fixtures tests/fixtures/languages-dev]
 
 For every fixture page (de, fr, es, pt, it, ru, zh; see tests/fixtures/languages/README.md) both
 systems run on the same bytes: ours, ``aggregator.enrich.extract.extract_page(html, url).text``
@@ -19,7 +20,9 @@ Per language: pages, boilerplate lines removed % (n/N), content lines kept % (n/
 non-English row. ``--show`` lists, per page, the content lines we lose and the boilerplate
 lines we leak. ``--trafeval`` also prints the per-language figures of the trafilatura-eval
 set, scored by bench/extraction.py (skipped with a message when the data folder is absent).
-Nothing is written into the repository.
+``--fixtures DIR`` scores another labelled set of the same layout (``DIR/<lang>/NN.html`` +
+``NN.json``), e.g. the development set tests/fixtures/languages-dev; the default is the blind
+held-out set. Nothing is written into the repository.
 """
 
 from __future__ import annotations
@@ -214,12 +217,17 @@ def main(argv: list[str] | None = None) -> int:
         "--data", type=Path, default=DEFAULT_DATA, help="extraction data (for --trafeval)"
     )
     ap.add_argument("--workers", type=int, default=2, help="for --trafeval; at most 2")
+    ap.add_argument(
+        "--fixtures", type=Path, default=FIXTURES, help="labelled pages (default: the blind set)"
+    )
     args = ap.parse_args(argv)
-    fixtures = load_fixtures()
+    root = args.fixtures.resolve()
+    fixtures = load_fixtures(root)
     if not fixtures:
-        print(f"no fixture pages under {FIXTURES}", file=sys.stderr)
+        print(f"no fixture pages under {root}", file=sys.stderr)
         return 0
-    print(f"language fixtures ({FIXTURES.relative_to(HERE.parent)}): {len(fixtures)} pages")
+    shown = root.relative_to(HERE.parent) if root.is_relative_to(HERE.parent) else root
+    print(f"language fixtures ({shown}): {len(fixtures)} pages")
     print_table(run_fixtures(fixtures, args.show))
     if args.trafeval:
         run_trafeval(args.data, args.workers)

@@ -141,6 +141,7 @@ POSITIVE: list[tuple[str, str]] = [
     ),
     ("newsletter", "To view the full story, please subscribe to The Harbor Ledger."),
     ("share", "Síguenos en Telegram, Instagram, Facebook y Twitter para recibir las noticias"),
+    ("stamp", "（完）"),
 ]
 
 

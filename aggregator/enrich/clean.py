@@ -326,7 +326,7 @@ _FEATURE_DETECTORS: tuple[tuple[str, Detector], ...] = tuple(
 
 def _strong_hit(block: Block, text: str) -> str | None:
     """The first detector that says STRONG for ``text`` (``block.text`` squashed)."""
-    if len(text) <= STRONG_MAX_CHARS:
+    if width(text) <= STRONG_MAX_CHARS:  # as the detectors measure (a CJK character is 3)
         name = pattern_hit(STRONG, text)
         if name is not None:
             return name
@@ -339,7 +339,7 @@ def _strong_hit(block: Block, text: str) -> str | None:
 def _weak_hit(block: Block, text: str, *, patterns: bool) -> str | None:
     """The first detector that says WEAK (when none says STRONG); pattern detectors look for
     weak evidence only with ``patterns`` (classify's ``strong_only`` off)."""
-    if patterns and len(text) <= WEAK_MAX_CHARS:
+    if patterns and width(text) <= WEAK_MAX_CHARS:
         name = pattern_hit(WEAK, text)
         if name is not None:
             return name
