@@ -32,15 +32,11 @@ from aggregator.store.target import PgTarget
 
 # How long a worker holds the feeds it claimed (seconds): longer than one tick's poll of them;
 # a worker killed mid-poll leaves its feeds to the others after this. The articles it claimed
-# for enrichment are leased as long (a chunk's cleaning is far shorter). Tests that kill a
-# worker shorten it with $AGGREGATOR_LEASE_SECONDS (not a config key: no operator needs it).
+# for enrichment are leased as long (a chunk's cleaning takes far less). Read when a store
+# opens: a test that kills workers sets it shorter.
 FEED_LEASE = 600.0
 # the advisory lock a worker holds while it makes and stores one chunk's dedup decisions
 _DEDUP_LOCK = 0x64656475  # "dedu"
-
-
-def default_lease() -> float:
-    return float(os.environ.get("AGGREGATOR_LEASE_SECONDS") or FEED_LEASE)
 
 
 @functools.cache
@@ -62,7 +58,7 @@ class PostgresStore(Store):
     ) -> None:
         self.target = target
         self.path = Path(target.label)
-        self.lease, self.owner = lease or default_lease(), owner or worker_id()
+        self.lease, self.owner = lease or FEED_LEASE, owner or worker_id()
         self._conninfo = conninfo(target)
         pool = POOLS.get(self._conninfo, target.label)
         db = PgDb(pool, target.label)
@@ -123,7 +119,9 @@ class PostgresStore(Store):
 
     # ---- poll --------------------------------------------------------------------------------
 
-    def due_feeds(self, now: datetime, configured: frozenset[str] | None = None) -> list[str]:
+    def due_feeds(
+        self, now: datetime, configured: frozenset[str] | None = None, limit: int | None = None
+    ) -> list[str]:
         """Claim the due feeds for this worker: those whose next check time has come and that
         no other worker's live lease holds (ours: claimed again), leased to us until ``now + lease`` (``apply_poll`` releases a
         feed). Rows another worker is claiming at this moment are skipped, not waited for.
@@ -138,10 +136,11 @@ class PostgresStore(Store):
         if configured is not None:
             sql += " AND url = ANY(?)"
             params.append(list(configured))
-        sql += (
-            " ORDER BY COALESCE(next_check_at, 0), url FOR UPDATE SKIP LOCKED)"
-            " RETURNING url, COALESCE(next_check_at, 0)"
-        )
+        sql += " ORDER BY COALESCE(next_check_at, 0), url"
+        if limit is not None:  # a batch: the other workers claim the next ones meanwhile
+            sql += " LIMIT ?"
+            params.append(limit)
+        sql += " FOR UPDATE SKIP LOCKED) RETURNING url, COALESCE(next_check_at, 0)"
         rows = self._db.execute(sql, params).fetchall()
         return [str(u) for u, _ in sorted(rows, key=lambda r: (r[1], r[0]))]
 
