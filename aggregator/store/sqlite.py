@@ -430,7 +430,9 @@ class Store(PollStore):
         empty, to ``recipient`` and of ``profile`` when given, else to anyone."""
         r = self._db.execute(
             "SELECT MAX(attempted_at) FROM digests WHERE status IN ('sent', 'written', 'empty')"
-            " AND (:r IS NULL OR recipient = :r) AND (:p IS NULL OR profile = :p)",
+            # typed: PostgreSQL cannot infer the type of a parameter only compared with NULL
+            " AND (CAST(:r AS TEXT) IS NULL OR recipient = :r)"
+            " AND (CAST(:p AS TEXT) IS NULL OR profile = :p)",
             {"r": recipient, "p": profile},
         ).fetchone()
         return _dt(r[0]) if r and r[0] is not None else None
