@@ -23,9 +23,44 @@ from aggregator.workers import Workers
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 FEEDS = [f"https://f{i}.example/rss" for i in range(4)]
 _WORDS = tuple(
-    "harbor council vote budget river bridge school teacher minister report storm rail"
-    " station energy price market court judge police hospital doctor nurse farmer wheat"
-    " election mayor museum library festival concert bank loan tax road water city".split()
+    [
+        "harbor",
+        "council",
+        "vote",
+        "budget",
+        "river",
+        "bridge",
+        "school",
+        "teacher",
+        "minister",
+        "report",
+        "storm",
+        "rail",
+        "station",
+        "energy",
+        "price",
+        "market",
+        "court",
+        "judge",
+        "police",
+        "hospital",
+        "doctor",
+        "nurse",
+        "farmer",
+        "wheat",
+        "election",
+        "mayor",
+        "museum",
+        "library",
+        "festival",
+        "concert",
+        "bank",
+        "loan",
+        "tax",
+        "road",
+        "water",
+        "city",
+    ]
 )
 
 
