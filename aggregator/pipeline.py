@@ -59,6 +59,9 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 T = TypeVar("T")
 
+# With several workers, a poll claims this many due feeds per fetch connection at a time.
+CLAIM_PER_CONNECTION = 4
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -172,13 +175,14 @@ class Pipeline:
             self._index = (self.config, feed_index(self.config.feeds))
         return self._index[1]
 
-    def due(self, now: datetime | None = None) -> list[FeedConfig]:
+    def due(self, now: datetime | None = None, limit: int | None = None) -> list[FeedConfig]:
         """The configured feeds due now, in the order they fell due: one indexed query."""
         feeds = self._feeds()
         if not feeds.urls <= self._ensured:
             self.store.ensure_feeds(feeds.urls - self._ensured)
             self._ensured |= feeds.urls
-        return [feeds.by_url[u] for u in self.store.due_feeds(now or self.clock(), feeds.urls)]
+        urls = self.store.due_feeds(now or self.clock(), feeds.urls, limit)
+        return [feeds.by_url[u] for u in urls]
 
     async def poll(
         self,
@@ -195,10 +199,31 @@ class Pipeline:
         are revised (``on_enriched(done, total)`` after each chunk). With ``enrich=False`` that
         is left to the next ``enrich()`` call."""
         self.enricher.outcome = EnrichOutcome()
-        if feeds is None:
-            feeds = self.due()
-        else:
+        if feeds is not None:
             self.store.ensure_feeds(f.url for f in feeds)
+            return await self._poll_batch(feeds, on_done, enrich, on_enriched)
+        if not self.store.shared:
+            return await self._poll_batch(self.due(), on_done, enrich, on_enriched)
+        # several workers share the database: claim the due feeds a batch at a time, so the
+        # others take the next batches meanwhile (a feed this poll saw already ends it)
+        limit = CLAIM_PER_CONNECTION * self.config.fetch.concurrency
+        results: list[PollSummary] = []
+        seen: set[str] = set()
+        while True:
+            batch = [f for f in self.due(limit=limit) if f.url not in seen]
+            seen.update(f.url for f in batch)
+            results += await self._poll_batch(batch, on_done, enrich, on_enriched)
+            if not batch:
+                return results
+
+    async def _poll_batch(
+        self,
+        feeds: Sequence[FeedConfig],
+        on_done: Callable[[PollSummary], None] | None,
+        enrich: bool,
+        on_enriched: Callable[[int, int], None] | None,
+    ) -> list[PollSummary]:
+        """``poll`` of the given feeds, then the enrichment (when ``enrich``)."""
         if not feeds:
             if enrich and self.store.enrichment_backlog(self.clock()):
                 await self.enrich(progress=on_enriched)

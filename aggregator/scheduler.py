@@ -281,6 +281,7 @@ class Daemon:
         self.pipeline.close()
         with contextlib.suppress(AggregatorError):  # feeds claimed, not polled: to the others
             self.store.release_feeds()
+            self.store.release_enrichment()  # and articles claimed, not cleaned
         self.store.close()
         log.info("stopped")
         return 0

@@ -115,6 +115,10 @@ class Deduper(StoryConsolidation):
     def __len__(self) -> int:
         return self._nalive
 
+    def __contains__(self, id: object) -> bool:
+        """Whether the article ``id`` is in the index (added or restored, not evicted)."""
+        return id in self._by_id
+
     def memory_bytes(self) -> int:
         """Bytes held in numpy columns and indexes (Python objects not counted)."""
         return (

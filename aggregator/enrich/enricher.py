@@ -33,6 +33,7 @@ from aggregator.enrich import extract
 from aggregator.enrich.language import decide_language
 from aggregator.enrich.learning import SiteLearning, apply_learned, learn_job
 from aggregator.enrich.repeats import BlockRules
+from aggregator.enrich.shared_index import catch_up, load_index
 from aggregator.errors import ExtractError, StoreError
 from aggregator.feeds import feed_index
 from aggregator.poll.fetch import HTML_ACCEPT, Fetcher
@@ -142,6 +143,7 @@ class Enricher:
         self._cpu_pool = cpu
         self.strict = strict  # re-raise unexpected exceptions (tests) instead of setting aside
         self._deduper: Deduper | None = None
+        self._seen = 0  # the other workers' decisions the index holds (``shared_index``)
         self.learning = SiteLearning(store, lambda: self._feeds)
         self.outcome = EnrichOutcome()  # of the current (or last) run
 
@@ -163,13 +165,8 @@ class Enricher:
 
     def _load_deduper(self) -> Deduper:
         cfg = self.config.dedup
-        d = Deduper(window=cfg.window, story_window=cfg.story_window)
         since = self.clock() - timedelta(seconds=max(cfg.window, cfg.story_window))
-        n = 0
-        for article_id, blob, added_at, story in self.store.dedup_states(since):
-            d.restore(str(article_id), blob, added_at, story=story)
-            n += 1
-        log.debug("dedup restored=%d", n)
+        d, self._seen = load_index(self.store, cfg.window, cfg.story_window, since)
         return d
 
     # ---- polling -----------------------------------------------------------------------------
@@ -257,7 +254,7 @@ class Enricher:
         while rows:
             current = nxt or asyncio.ensure_future(self._prepare_chunk(fetcher, rows))
             after = rows[-1].id
-            following = self.store.pending_enrichment(after, ENRICH_CHUNK, now)
+            following = self.store.pending_enrichment(after, ENRICH_CHUNK, self.clock())
             nxt = (
                 asyncio.ensure_future(self._prepare_chunk(fetcher, following))
                 if following
@@ -481,9 +478,14 @@ class Enricher:
         deduper = self.deduper
         feeds = self._feeds
         blocks: dict[tuple[str, str], int] = {}
-        taught = {p.row.site: (p.row.feed_url, p.taught) for p in prepared if p.taught}
+        decided: list[int] = []
         try:
             with self.store.transaction():
+                # several workers: only articles still ours, decided after the others' (lock)
+                ours = self.store.own_for_decision([p.row.id for p in prepared])
+                prepared = [p for p in prepared if p.row.id in ours]
+                self._seen = catch_up(self.store, deduper, self._seen)[0]
+                taught = {p.row.site: (p.row.feed_url, p.taught) for p in prepared if p.taught}
                 for p in prepared:
                     row, cleaned = p.row, p.cleaned
                     title = row.title or cleaned.title or "(untitled)"
@@ -510,6 +512,7 @@ class Enricher:
                             decision.reason,
                             deduper.snapshot(str(row.id)),
                         )
+                        decided.append(row.id)
                         if row.site:
                             for h in dict.fromkeys(cleaned.block_hashes):
                                 blocks[row.site, h] = blocks.get((row.site, h), 0) + 1
@@ -519,6 +522,7 @@ class Enricher:
                         dedup=dedup, language=cleaned.language,
                     )  # fmt: skip
                     failpoints.hit("enrich.in_transaction")
+                self.store.publish_decisions(decided)
                 if blocks:
                     self.store.add_site_blocks(blocks)
                 self.learning.record(taught, self.clock())

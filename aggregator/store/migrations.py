@@ -210,6 +210,24 @@ MIGRATIONS: tuple[str | Dialects, ...] = (
         done            INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 12: enrichment shared among workers (PostgreSQL): an article being cleaned is leased to
+    # one worker (``enrich_owner`` until ``enrich_until``), and each dedup decision gets a
+    # number in commit order (``dedup_seq``) so every worker can catch up with the others'
+    # decisions before it makes its own. SQLite has the columns and leaves them empty.
+    Dialects(
+        sqlite="""
+        ALTER TABLE articles ADD COLUMN enrich_owner TEXT;
+        ALTER TABLE articles ADD COLUMN enrich_until REAL;
+        ALTER TABLE articles ADD COLUMN dedup_seq INTEGER;
+        """,
+        postgresql="""
+        ALTER TABLE articles ADD COLUMN enrich_owner TEXT;
+        ALTER TABLE articles ADD COLUMN enrich_until DOUBLE PRECISION;
+        ALTER TABLE articles ADD COLUMN dedup_seq BIGINT;
+        CREATE SEQUENCE articles_dedup_seq;
+        CREATE INDEX articles_decided ON articles (dedup_seq) WHERE dedup_seq IS NOT NULL;
+        """,
+    ),
 )
 
 # PostgreSQL's words for SQLite's, in order (whole words; ``INTEGER PRIMARY KEY`` first).

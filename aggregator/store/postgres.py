@@ -14,6 +14,7 @@ import contextlib
 import functools
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -24,14 +25,18 @@ from aggregator.errors import StoreError
 from aggregator.store import postgres_db as pgdb
 from aggregator.store.facts import StoreFacts, read_facts
 from aggregator.store.postgres_db import POOLS, PgDb, Result, conninfo, migrate_pg
-from aggregator.store.records import ArticleRow
-from aggregator.store.sqlite import Store
+from aggregator.store.records import ArticleRow, RawArticle
+from aggregator.store.sqlite import RAW_COLUMNS, Store, raw_article
 from aggregator.store.sqlite_poll import ARTICLE_INSERT, article_values
 from aggregator.store.target import PgTarget
 
 # How long a worker holds the feeds it claimed (seconds): longer than one tick's poll of them;
-# a worker killed mid-poll leaves its feeds to the others after this.
+# a worker killed mid-poll leaves its feeds to the others after this. The articles it claimed
+# for enrichment are leased as long (a chunk's cleaning takes far less). Read when a store
+# opens: a test that kills workers sets it shorter.
 FEED_LEASE = 600.0
+# the advisory lock a worker holds while it makes and stores one chunk's dedup decisions
+_DEDUP_LOCK = 0x64656475  # "dedu"
 
 
 @functools.cache
@@ -48,10 +53,12 @@ class PostgresStore(Store):
 
     shared = True
 
-    def __init__(self, target: PgTarget, *, lease: float = FEED_LEASE, owner: str | None = None):
+    def __init__(
+        self, target: PgTarget, *, lease: float | None = None, owner: str | None = None
+    ) -> None:
         self.target = target
         self.path = Path(target.label)
-        self.lease, self.owner = lease, owner or worker_id()
+        self.lease, self.owner = lease or FEED_LEASE, owner or worker_id()
         self._conninfo = conninfo(target)
         pool = POOLS.get(self._conninfo, target.label)
         db = PgDb(pool, target.label)
@@ -112,7 +119,9 @@ class PostgresStore(Store):
 
     # ---- poll --------------------------------------------------------------------------------
 
-    def due_feeds(self, now: datetime, configured: frozenset[str] | None = None) -> list[str]:
+    def due_feeds(
+        self, now: datetime, configured: frozenset[str] | None = None, limit: int | None = None
+    ) -> list[str]:
         """Claim the due feeds for this worker: those whose next check time has come and that
         no other worker's live lease holds (ours: claimed again), leased to us until ``now + lease`` (``apply_poll`` releases a
         feed). Rows another worker is claiming at this moment are skipped, not waited for.
@@ -127,10 +136,11 @@ class PostgresStore(Store):
         if configured is not None:
             sql += " AND url = ANY(?)"
             params.append(list(configured))
-        sql += (
-            " ORDER BY COALESCE(next_check_at, 0), url FOR UPDATE SKIP LOCKED)"
-            " RETURNING url, COALESCE(next_check_at, 0)"
-        )
+        sql += " ORDER BY COALESCE(next_check_at, 0), url"
+        if limit is not None:  # a batch: the other workers claim the next ones meanwhile
+            sql += " LIMIT ?"
+            params.append(limit)
+        sql += " FOR UPDATE SKIP LOCKED) RETURNING url, COALESCE(next_check_at, 0)"
         rows = self._db.execute(sql, params).fetchall()
         return [str(u) for u, _ in sorted(rows, key=lambda r: (r[1], r[0]))]
 
@@ -138,6 +148,75 @@ class PostgresStore(Store):
         """Give back the feeds this worker claimed and has not polled (a clean stop)."""
         self._write(
             "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?",
+            (self.owner,),
+        )
+
+    # ---- enrichment shared among workers -------------------------------------------------------
+
+    def pending_enrichment(
+        self, after_id: int, limit: int, now: datetime | None = None
+    ) -> list[RawArticle]:
+        """Claim the next articles waiting for enrichment above ``after_id`` (oldest first)
+        for this worker until ``now + lease``: those no other worker's live lease holds (rows
+        being claimed at this moment are skipped). ``own_for_decision`` checks the claim again
+        before the decisions are stored, so an article is deduplicated once."""
+        t = now.timestamp() if now is not None else time.time()
+        due = now.timestamp() if now is not None else float("inf")
+        rows = self._db.execute(
+            "UPDATE articles SET enrich_owner = ?, enrich_until = ? WHERE id IN ("
+            " SELECT id FROM articles WHERE enrich != 0 AND id > ?"
+            " AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?)"
+            " AND (enrich_until IS NULL OR enrich_until <= ? OR enrich_owner = ?)"
+            " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
+            f" RETURNING {RAW_COLUMNS}",
+            (self.owner, t + self.lease, after_id, due, t, self.owner, limit),
+        ).fetchall()
+        return sorted((raw_article(r) for r in rows), key=lambda a: a.id)
+
+    def own_for_decision(self, article_ids: Sequence[int]) -> set[int]:
+        """Take the dedup lock (until the transaction ends: one worker decides at a time, so
+        each sees every earlier decision) and lock the articles still claimed by this worker
+        and waiting; the others (taken over after our lease ended, done) are not ours."""
+        if not self._in_tx:
+            raise StoreError("own_for_decision runs inside the transaction that decides")
+        self._db.execute("SELECT pg_advisory_xact_lock(?)", (_DEDUP_LOCK,))
+        rows = self._db.execute(
+            "SELECT id FROM articles WHERE id = ANY(?) AND enrich != 0 AND enrich_owner = ?"
+            " FOR UPDATE",
+            (list(article_ids), self.owner),
+        ).fetchall()
+        return {int(str(r[0])) for r in rows}
+
+    def publish_decisions(self, article_ids: Sequence[int]) -> None:
+        """Number the decisions in commit order (under the dedup lock: no later number can
+        commit before an earlier one, so ``dedup_changes`` by number misses none)."""
+        if article_ids:
+            self._write(
+                "UPDATE articles SET dedup_seq = nextval('articles_dedup_seq')"
+                " WHERE id = ANY(?) AND dedup_state IS NOT NULL",
+                (sorted(article_ids),),
+            )
+
+    def dedup_watermark(self) -> int:
+        r = self._db.execute("SELECT COALESCE(MAX(dedup_seq), 0) FROM articles").fetchone()
+        return int(str(r[0])) if r is not None else 0
+
+    def dedup_changes(self, after: int) -> list[tuple[int, int, bytes, float, str | None]]:
+        rows = self._db.execute(
+            "SELECT dedup_seq, id, dedup_state, fetched_at, story FROM articles"
+            " WHERE dedup_seq > ? AND dedup_state IS NOT NULL ORDER BY dedup_seq",
+            (after,),
+        ).fetchall()
+        return [
+            (int(str(r[0])), int(str(r[1])), bytes(r[2]), float(str(r[3])),
+             r[4] if isinstance(r[4], str) else None)
+            for r in rows
+        ]  # fmt: skip
+
+    def release_enrichment(self) -> None:
+        self._write(
+            "UPDATE articles SET enrich_owner = NULL, enrich_until = NULL"
+            " WHERE enrich != 0 AND enrich_owner = ?",
             (self.owner,),
         )
 

@@ -10,11 +10,10 @@ the connection the transaction holds. Results are read whole before the connecti
 
 from __future__ import annotations
 
-import re
-
 import contextlib
 import functools
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from urllib.parse import urlsplit

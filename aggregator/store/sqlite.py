@@ -31,6 +31,29 @@ from aggregator.store.records import DigestRecord, PendingArticle, RawArticle, S
 from aggregator.store.sqlite_poll import PollStore
 from aggregator.types import DEFAULT_PROFILE, LearnedBlock, Media, StoredArticle
 
+# the columns of an article waiting for enrichment, as ``raw_article`` reads them
+RAW_COLUMNS = (
+    "id, feed_url, url, title, published, fetched_at, author, html, site, enrich,"
+    " enrich_attempts, language"
+)
+
+
+def raw_article(r: Sequence[object]) -> RawArticle:
+    return RawArticle(
+        id=int(str(r[0])),
+        feed_url=str(r[1]),
+        url=r[2] if isinstance(r[2], str) else None,
+        title=str(r[3]),
+        published=_dt(r[4]) if isinstance(r[4], float | int) else None,
+        fetched_at=_dt(float(str(r[5]))) or datetime.now(UTC),
+        author=r[6] if isinstance(r[6], str) else None,
+        html=str(r[7]),
+        site=str(r[8] or ""),
+        enrich=int(str(r[9])),
+        attempts=int(str(r[10])),
+        language=r[11] if isinstance(r[11], str) else None,
+    )  # fmt: skip
+
 
 class Store(PollStore):
     """The state database in one SQLite file. Not thread-safe: one Store per thread.
@@ -47,28 +70,11 @@ class Store(PollStore):
         article set aside after an error only once its retry time (``now``) has come."""
         due = now.timestamp() if now is not None else float("inf")
         rows = self._db.execute(
-            "SELECT id, feed_url, url, title, published, fetched_at, author, html, site, enrich,"
-            " enrich_attempts, language FROM articles WHERE enrich != 0 AND id > ?"
+            f"SELECT {RAW_COLUMNS} FROM articles WHERE enrich != 0 AND id > ?"
             " AND (enrich_retry_at IS NULL OR enrich_retry_at <= ?) ORDER BY id LIMIT ?",
             (after_id, due, limit),
         ).fetchall()
-        return [
-            RawArticle(
-                id=int(r[0]),
-                feed_url=str(r[1]),
-                url=r[2] if isinstance(r[2], str) else None,
-                title=str(r[3]),
-                published=_dt(r[4]) if isinstance(r[4], float | int) else None,
-                fetched_at=_dt(float(r[5])) or datetime.now(UTC),
-                author=r[6] if isinstance(r[6], str) else None,
-                html=str(r[7]),
-                site=str(r[8] or ""),
-                enrich=int(r[9]),
-                attempts=int(r[10]),
-                language=r[11] if isinstance(r[11], str) else None,
-            )  # fmt: skip
-            for r in rows
-        ]
+        return [raw_article(r) for r in rows]
 
     def enrichment_backlog(self, now: datetime | None = None) -> int:
         """How many articles wait for cleaning and dedup (with ``now``: only those due, so
@@ -167,6 +173,29 @@ class Store(PollStore):
         )
         for r in cur:
             yield int(r[0]), bytes(r[1]), float(r[2]), r[3] if isinstance(r[3], str) else None
+
+    # Several workers deciding dedup on one database (PostgreSQL overrides these; an SQLite
+    # file has one daemon, whose in-memory index already holds every decision).
+
+    def own_for_decision(self, article_ids: Sequence[int]) -> set[int]:
+        """Inside the transaction that stores a chunk's dedup decisions: the articles of
+        ``article_ids`` this worker may still decide (here: all of them)."""
+        return set(article_ids)
+
+    def publish_decisions(self, article_ids: Sequence[int]) -> None:
+        """Number the decisions just stored for the other workers (``dedup_changes``)."""
+
+    def dedup_watermark(self) -> int:
+        """The number of the latest dedup decision the others can see (``dedup_changes``)."""
+        return 0
+
+    def dedup_changes(self, after: int) -> list[tuple[int, int, bytes, float, str | None]]:
+        """(number, id, state blob, fetched_at, story) of the decisions numbered above
+        ``after``, in order: what other workers decided since."""
+        return []
+
+    def release_enrichment(self) -> None:
+        """Give back the articles this worker claimed for enrichment (a clean stop)."""
 
     def set_stories(self, stories: Mapping[int, str]) -> None:
         """Store revised story ids (dedup consolidation) in one transaction."""
@@ -401,7 +430,9 @@ class Store(PollStore):
         empty, to ``recipient`` and of ``profile`` when given, else to anyone."""
         r = self._db.execute(
             "SELECT MAX(attempted_at) FROM digests WHERE status IN ('sent', 'written', 'empty')"
-            " AND (:r IS NULL OR recipient = :r) AND (:p IS NULL OR profile = :p)",
+            # typed: PostgreSQL cannot infer the type of a parameter only compared with NULL
+            " AND (CAST(:r AS TEXT) IS NULL OR recipient = :r)"
+            " AND (CAST(:p AS TEXT) IS NULL OR profile = :p)",
             {"r": recipient, "p": profile},
         ).fetchone()
         return _dt(r[0]) if r and r[0] is not None else None
@@ -428,8 +459,7 @@ class Store(PollStore):
             self._db.execute("DELETE FROM prune_readers")
             if readers is None:
                 self._db.execute(
-                    "INSERT INTO prune_readers SELECT DISTINCT profile, recipient"
-                    " FROM deliveries"
+                    "INSERT INTO prune_readers SELECT DISTINCT profile, recipient FROM deliveries"
                 )
             else:
                 self._db.executemany(

@@ -52,9 +52,12 @@ class PollStore(Connection):
         states = self.feed_states([url])
         return states[0] if states else None
 
-    def due_feeds(self, now: datetime, configured: frozenset[str] | None = None) -> list[str]:
+    def due_feeds(
+        self, now: datetime, configured: frozenset[str] | None = None, limit: int | None = None
+    ) -> list[str]:
         """The URLs of the feeds whose next check time has come: never checked first, then by
-        next check time and URL; not the gone ones; with ``configured``, only those feeds.
+        next check time and URL; not the gone ones; with ``configured``, only those feeds;
+        with ``limit``, the first ``limit`` of them.
 
         One range read of the index ``feeds_due`` (it covers the query: no table row is
         read), whatever the number of feeds; the configured URLs are kept in a temporary
@@ -67,8 +70,8 @@ class PollStore(Connection):
         if configured is not None:
             self._set_configured(configured)
             sql += " AND url IN temp.configured"
-        sql += " ORDER BY COALESCE(next_check_at, 0), url"
-        return [r[0] for r in self._db.execute(sql, (now.timestamp(),))]
+        sql += " ORDER BY COALESCE(next_check_at, 0), url LIMIT ?"
+        return [r[0] for r in self._db.execute(sql, (now.timestamp(), limit or -1))]
 
     def _set_configured(self, urls: frozenset[str]) -> None:
         if urls is self._configured or urls == self._configured:
