@@ -341,6 +341,23 @@ def test_pg_due_feeds_are_leased_to_one_worker_until_polled_or_expired(pg_url: s
         assert b.due_feeds(expired, frozenset(urls)) == sorted(urls[1:])  # urls[0]: at 30 min
 
 
+def test_pg_configured_sets_are_stored_once_and_dropped_when_unused(pg_url: str) -> None:
+    """The configured URLs are stored once per distinct set (workers with one config share
+    it), not sent with every claim; a set no worker used for a day goes."""
+    urls = [f"https://f{i}.example/rss" for i in range(8)]
+    with pg_store(pg_url, "a") as a, pg_store(pg_url, "b") as b:
+        a.ensure_feeds(urls)
+        assert a.due_feeds(T0, frozenset(urls[:4])) == sorted(urls[:4])
+        assert b.due_feeds(T0, frozenset(urls[:4])) == []  # the same set: leased to a
+        assert b.due_feeds(T0, frozenset(urls)) == sorted(urls[4:])  # another set
+        sets = a._db.execute("SELECT set_id, COUNT(*) FROM configured_feeds GROUP BY set_id")
+        assert sorted(n for _, n in sets.fetchall()) == [4, 8]
+        later = T0 + timedelta(days=2)  # b's config changes; a's set is a day unused
+        assert b.due_feeds(later, frozenset(urls[:2])) == sorted(urls[:2])
+        sets = a._db.execute("SELECT set_id, COUNT(*) FROM configured_feeds GROUP BY set_id")
+        assert sorted(n for _, n in sets.fetchall()) == [2]
+
+
 def test_pg_concurrent_claims_never_overlap(pg_url: str) -> None:
     import threading
 

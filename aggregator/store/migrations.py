@@ -228,6 +228,21 @@ MIGRATIONS: tuple[str | Dialects, ...] = (
         CREATE INDEX articles_decided ON articles (dedup_seq) WHERE dedup_seq IS NOT NULL;
         """,
     ),
+    # 13: the configured feed URLs of a config, for the due claim (PostgreSQL): stored once per
+    # distinct set (``set_id``: a hash of the sorted URLs) instead of sent with every claim (50,000
+    # URLs made the claim take 200 ms). Workers with one config share its rows; a set no worker
+    # used for a day is dropped. SQLite keeps them in a temporary table and leaves these empty.
+    """
+    CREATE TABLE configured_sets (
+        set_id          TEXT PRIMARY KEY,
+        used_at         REAL NOT NULL
+    );
+    CREATE TABLE configured_feeds (
+        set_id          TEXT NOT NULL,
+        url             TEXT NOT NULL,
+        PRIMARY KEY (set_id, url)
+    );
+    """,
 )
 
 # PostgreSQL's words for SQLite's, in order (whole words; ``INTEGER PRIMARY KEY`` first).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import socket
 import time
@@ -37,6 +38,10 @@ from aggregator.store.target import PgTarget
 FEED_LEASE = 600.0
 # the advisory lock a worker holds while it makes and stores one chunk's dedup decisions
 _DEDUP_LOCK = 0x64656475  # "dedu"
+# the advisory lock of a worker storing a new set of configured URLs (``_configured_set``)
+_SETS_LOCK = 0x66656564  # "feed"
+_SET_NOTE_EVERY = 3600.0  # seconds between notes that a configured set is still in use
+_SET_KEEP = 86400.0  # a set no worker has used for this long is dropped
 
 
 @functools.cache
@@ -64,6 +69,8 @@ class PostgresStore(Store):
         db = PgDb(pool, target.label)
         self._db = db  # type: ignore[assignment]
         self._in_tx = False
+        # the configured URLs last claimed with: (set, its id, when noted as used)
+        self._pg_configured: tuple[frozenset[str], str, float] | None = None
         try:
             migrate_pg(db)
         except BaseException:
@@ -134,8 +141,8 @@ class PostgresStore(Store):
         )
         params: list[object] = [self.owner, t + self.lease, t, t, self.owner]
         if configured is not None:
-            sql += " AND url = ANY(?)"
-            params.append(list(configured))
+            sql += " AND url IN (SELECT url FROM configured_feeds WHERE set_id = ?)"
+            params.append(self._configured_set(configured, t))
         sql += " ORDER BY COALESCE(next_check_at, 0), url"
         if limit is not None:  # a batch: the other workers claim the next ones meanwhile
             sql += " LIMIT ?"
@@ -143,6 +150,42 @@ class PostgresStore(Store):
         sql += " FOR UPDATE SKIP LOCKED) RETURNING url, COALESCE(next_check_at, 0)"
         rows = self._db.execute(sql, params).fetchall()
         return [str(u) for u, _ in sorted(rows, key=lambda r: (r[1], r[0]))]
+
+    def _configured_set(self, urls: frozenset[str], now: float) -> str:
+        """The id of ``urls`` in ``configured_feeds``, stored there once (by whichever worker
+        first needs it) and noted as used at most once an hour; sets unused for a day go."""
+        if self._pg_configured is not None and self._pg_configured[0] == urls:
+            set_id, noted = self._pg_configured[1], self._pg_configured[2]
+            if now - noted < _SET_NOTE_EVERY:
+                return set_id
+        else:
+            digest = hashlib.blake2b("\n".join(sorted(urls)).encode("utf-8"), digest_size=16)
+            set_id = digest.hexdigest()
+        with self.transaction():
+            got = self._db.execute(
+                "UPDATE configured_sets SET used_at = ? WHERE set_id = ?", (now, set_id)
+            )
+            if not got.rowcount:
+                self._db.execute("SELECT pg_advisory_xact_lock(?)", (_SETS_LOCK,))
+                self._db.execute(
+                    "DELETE FROM configured_feeds WHERE set_id IN (SELECT set_id FROM"
+                    " configured_sets WHERE used_at < ?) OR set_id = ?",
+                    (now - _SET_KEEP, set_id),
+                )
+                self._db.execute(
+                    "DELETE FROM configured_sets WHERE used_at < ?", (now - _SET_KEEP,)
+                )
+                self._db.executemany(
+                    "INSERT INTO configured_feeds (set_id, url) VALUES (?, ?)",
+                    [(set_id, u) for u in urls],
+                )
+                self._db.execute(
+                    "INSERT INTO configured_sets (set_id, used_at) VALUES (?, ?)"
+                    " ON CONFLICT (set_id) DO UPDATE SET used_at = EXCLUDED.used_at",
+                    (set_id, now),
+                )
+        self._pg_configured = (urls, set_id, now)
+        return set_id
 
     def release_feeds(self) -> None:
         """Give back the feeds this worker claimed and has not polled (a clean stop)."""
