@@ -13,7 +13,9 @@ only then) why it is never mailed: older than ``digest.max_age`` when first seen
 a digest has recorded it), or left out
 by the filters of every profile (``mute: ...`` / ``keep: ...``, evaluated against the config
 in force, exactly as the next digest evaluates them); ``held_for`` (present only then) maps
-the profiles whose filters leave it out, when others take it, to the reason. Articles still
+the profiles whose filters leave it out, when others take it, to the reason;
+``full_text_error`` (present only then) why the article page of a teaser could not be used
+(a dead link, a page without text): the article keeps the feed's own text. Articles still
 waiting for cleaning and dedup
 (stored by a poll that stopped before it finished them) have no cleaned text yet and are left
 out; ``aggregator fetch`` finishes them.
@@ -52,6 +54,7 @@ def iter_export(store: Store, config: Config | None = None) -> Iterator[dict[str
             "duplicate_of": a.duplicate_of,
             "language": a.language,
             **({"error": a.enrich_error} if a.enrich_error else {}),
+            **({"full_text_error": a.full_text_error} if a.full_text_error else {}),
             **({"held": held} if held else {}),
             **({"held_for": held_for} if held_for else {}),
         }

@@ -191,6 +191,7 @@ class StoredArticle:
     held: str | None = None  # why it is never mailed (older than digest.max_age when seen)
     media: Media = Media()
     language: str | None = None  # ISO 639 code (``enrich.language``), None when unknown
+    full_text_error: str | None = None  # why the article page could not be used (teasers)
 
 
 # ---- poll -----------------------------------------------------------------------------------

@@ -329,3 +329,28 @@ def prose_words(text: str) -> list[str]:
     from aggregator.dedup.features import tokens
 
     return tokens(text)[0]
+
+
+def test_a_teaser_whose_page_is_dead_keeps_its_feed_text_and_says_why(
+    httpd: FixtureHTTPServer, tmp_path: Path
+) -> None:
+    """A teaser's article link answers 404: the article keeps the feed's text, and export
+    says why the page was not used (before, nothing told the reader)."""
+    link = httpd.url("/gone/story-1")
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        f"<link>{httpd.url('/')}</link><item><guid>t1</guid><title>Ferry timetable</title>"
+        f"<link>{link}</link><description>The winter ferry timetable starts on Monday with"
+        " two fewer crossings a day.</description></item></channel></rss>"
+    ).encode()
+    httpd.static("/t.xml", feed)
+    config = tmp_path / "aggregator.yaml"
+    config.write_text(
+        f"database: state.db\nfeeds:\n  - url: {httpd.url('/t.xml')}\n    full_text: always\n"
+        "fetch:\n  allow_private: true\n  timeout: 5s\ndigest:\n  out_dir: out\n"
+    )
+    r = cli(config, "fetch")
+    assert r.returncode == 0, r.stderr
+    (row,) = [json.loads(line) for line in cli(config, "export").stdout.splitlines()]
+    assert row["text"].startswith("The winter ferry timetable starts on Monday")
+    assert "404" in row["full_text_error"]

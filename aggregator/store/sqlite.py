@@ -507,7 +507,8 @@ DELETE FROM articles WHERE id IN (
 
 _ARTICLE_COLS = (
     "a.id, a.feed_url, a.key, a.url, a.title, a.published, a.fetched_at, a.author, a.html,"
-    " a.text, a.story, a.duplicate_of, a.enrich_error, a.held, a.media, a.language"
+    " a.text, a.story, a.duplicate_of, a.enrich_error, a.held, a.media, a.language,"
+    " a.full_text_error"
 )
 
 
@@ -529,4 +530,5 @@ def _article(r: Sequence[object]) -> StoredArticle:
         held=r[13] if isinstance(r[13], str) else None,
         media=Media.from_json(r[14] if isinstance(r[14], str) else None),
         language=r[15] if isinstance(r[15], str) else None,
+        full_text_error=r[16] if isinstance(r[16], str) else None,
     )
