@@ -126,7 +126,10 @@ POSITIVE: list[tuple[str, str]] = [
     ("embed", "A post shared by Harbor Ledger (@harborledger)"),
     ("embed", "View this post on Instagram"),
     # unrendered WordPress-style shortcodes: a box, or a lone tag with attributes
-    ("embed", '[button link="https://example.org/submit/" type="big"] Send us YOUR review[/button]'),
+    (
+        "embed",
+        '[button link="https://example.org/submit/" type="big"] Send us YOUR review[/button]',
+    ),
     ("embed", "[embed]https://www.youtube.com/watch?v=abc123[/embed]"),
     ("embed", '[gallery ids="11,12,13" columns="3"]'),
     ("byline", "Our Standards: The Trust Principles."),

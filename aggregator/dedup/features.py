@@ -374,9 +374,7 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     # numbers: the few tokens that are not purely alphabetic and hold a digit, of three
     # characters or more (a one- or two-digit integer is a day of the month, an age, a count:
     # shared by unrelated stories too often to weigh like a name)
-    ents.extend(
-        w for w in words if len(w) >= 3 and not w.isalpha() and any(c.isdigit() for c in w)
-    )
+    ents.extend(w for w in words if len(w) >= 3 and not w.isalpha() and any(c.isdigit() for c in w))
     return words, ents
 
 
