@@ -206,6 +206,33 @@ def test_teaser_gets_full_text_from_the_page(
         assert "teaser" in arts["Lost page"].text  # the feed's own content is kept
 
 
+def test_a_whole_article_in_the_rss_description_is_not_fetched_again(
+    httpd: FixtureHTTPServer, tmp_path: Path, clock: Clock
+) -> None:
+    """full_text: auto. An RSS item with only a <description> is a teaser when it is short or
+    ends like one; a description that holds the whole article (2,000+ characters) is used as
+    it is, and its page is not requested (one request per item of a full-text feed was
+    neither polite nor useful)."""
+    whole = "".join(
+        f"<p>Paragraph {i}: the council met again on Tuesday to discuss the harbor budget, the"
+        " dredging schedule and the ferry timetable for the winter months ahead.</p>"
+        for i in range(16)
+    )
+    page = b"<html><body><article><p>The page version.</p></article></body></html>"
+    httpd.add("/whole", Reply(body=page, headers={"Content-Type": "text/html"}))
+    httpd.add("/short", Reply(body=page, headers={"Content-Type": "text/html"}))
+    httpd.static("/feed.xml", rss([
+        ("w", httpd.url("/whole"), "Whole article", whole),
+        ("s", httpd.url("/short"), "Short summary", "<p>The council met on Tuesday.</p>"),
+    ]))  # fmt: skip
+    config = make_config(tmp_path, [FeedConfig(url=httpd.url("/feed.xml"))])
+    with Store(config.database) as store:
+        poll(config, store, clock)
+        arts = {a.title: a for a in store.iter_articles()}
+    assert (httpd.hits("/whole"), httpd.hits("/short")) == (0, 1)
+    assert "Paragraph 15: the council met again" in arts["Whole article"].text
+
+
 def test_export_schema(httpd: FixtureHTTPServer, tmp_path: Path, clock: Clock) -> None:
     httpd.static("/feed.xml", rss([("a", httpd.url("/a"), "Reservoir full", LONG)]))
     config = make_config(

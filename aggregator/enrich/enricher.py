@@ -441,7 +441,11 @@ class Enricher:
             mode is FullText.ALWAYS
             or (
                 mode is FullText.AUTO
-                and (row.enrich & ENRICH_SUMMARY_ONLY or extract.is_teaser(row.html, None))
+                and (
+                    extract.summary_is_teaser(row.html)
+                    if row.enrich & ENRICH_SUMMARY_ONLY
+                    else extract.is_teaser(row.html, None)
+                )
             )
         )
         if not want_page or not row.url:

@@ -77,6 +77,21 @@ _TEASER_END = re.compile(
 )
 
 
+# A feed that gives only a summary (RSS <description>, no content:encoded) gives a teaser,
+# unless the summary is this long (characters of plain text) and does not end like one: many
+# RSS feeds carry the whole article there, and fetching every page of such a feed is neither
+# polite nor useful (the page adds chrome, not text).
+SUMMARY_FULL_CHARS: int = 2000
+
+
+def summary_is_teaser(summary_html: str) -> bool:
+    """For an entry that has only a summary: True unless it is clearly the whole article."""
+    text = html_to_text(summary_html)
+    if len(text) < SUMMARY_FULL_CHARS:
+        return True
+    return bool(_TEASER_END.search(text[-300:]))
+
+
 def is_teaser(content_html: str | None, summary_html: str | None) -> bool:
     """True when the feed's text is only a teaser and the article page should be fetched."""
     body = content_html if content_html and content_html.strip() else None
