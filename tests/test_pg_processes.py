@@ -2,8 +2,9 @@
 (tests/support/httpd.py) and a local SMTP server: the work is shared, nothing is done twice,
 and a worker killed with SIGKILL mid-poll loses nothing.
 
-The issue asks for 3,000 feeds; on two cores that is minutes, so the test polls 120 (16 of
-them slow) and ``bench/scale.py`` runs the 3,000-feed case. The workers run with a 2 s tick and
+The issue asks for 3,000 feeds; on two cores that is minutes, so the suite polls 120 (16 of
+them slow); ``AGGREGATOR_TEST_PG_FEEDS=3000`` runs this same test with 3,000 (the figure in
+docs/decisions.md), and ``bench/scale_pg.py`` times 3,000 with 1 and 3 workers. The workers run with a 2 s tick and
 a 10 s lease (module constants set by the launcher below; not configuration keys).
 """
 
@@ -33,7 +34,9 @@ LAUNCH = (
     " s.TICK_SECONDS = 2.0; p.FEED_LEASE = 10.0;"
     " from aggregator.cli import main; main()"
 )
-NORMAL, SLOW, SYNDICATED = 104, 16, 12  # feeds; stories that two feeds carry
+SLOW, SYNDICATED = 16, 12  # feeds held until the kill; stories that two feeds carry
+NORMAL = int(os.environ.get("AGGREGATOR_TEST_PG_FEEDS", "120")) - SLOW  # the other feeds
+WAIT = max(120.0, NORMAL * 0.2)  # seconds for the polls and enrichment of them all
 RECIPIENTS = ["a@example.org", "b@example.org"]
 
 
@@ -65,7 +68,7 @@ def _serve(http: FixtureHTTPServer, killed: threading.Event) -> tuple[list[str],
     paths, copies = [], {}
     for i in range(SLOW):
         path = f"/a-slow-{i:02}.xml"
-        items = [(f"s{i}-{j}", _text(5000 + i * 2 + j)) for j in range(2)]
+        items = [(f"s{i}-{j}", _text(1_000_000 + i * 2 + j)) for j in range(2)]  # apart
         http.add(path, _slow(_rss(path, items), killed))
         paths.append(path)
     for i in range(NORMAL):
@@ -156,9 +159,9 @@ def _run_and_kill(
     killed.set()
     # the others take its feeds over after the lease and poll everything once
     done = "SELECT COUNT(*) FROM feeds WHERE last_success_at IS NOT NULL"
-    _wait(lambda: _query(url, done)[0][0] == len(paths), 120, "every feed polled")
+    _wait(lambda: _query(url, done)[0][0] == len(paths), WAIT, "every feed polled")
     waiting = "SELECT COUNT(*) FROM articles WHERE enrich != 0"
-    _wait(lambda: _query(url, waiting)[0][0] == 0, 120, "every article enriched")
+    _wait(lambda: _query(url, waiting)[0][0] == 0, WAIT, "every article enriched")
     _wait(lambda: len(smtp.messages) >= len(RECIPIENTS), 60, "the digests")
     time.sleep(5)  # another worker's digest would come now
 
