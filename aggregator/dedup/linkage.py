@@ -1,7 +1,8 @@
 """Average-link agglomerative clustering of sparse vectors (story consolidation).
 
 Exact and deterministic; the speed-ups (pair sums in dense blocks, one component of the
-graph of strong pairs at a time, dense merges for components that fit) never change a label
+graph of strong pairs at a time, dense merges for components that fit and for the groups
+left of a bigger one once they fit) never change a label
 (tests/test_dedup_consolidate.py checks them against a plain reference).
 """
 
@@ -106,12 +107,6 @@ def _merge_dense(
     s = np.zeros((k, k))
     s[ea, eb] = sims
     s[eb, ea] = sims
-    # group sizes as floats (exact integers): a merged-away group gets inf, so its stale
-    # cells average to 0 and are never pushed
-    size = np.ones(k)
-    ver = [0] * k
-    alive = [True] * k
-    parent = list(range(k))
     first = np.flatnonzero(sims >= threshold)
     heap = [
         (-x, a, b, 0, 0)
@@ -120,6 +115,25 @@ def _merge_dense(
         )
     ]
     heapq.heapify(heap)
+    parent = list(range(k))
+    _dense_loop(s, np.ones(k), [0] * k, parent, heap, threshold)
+    return parent
+
+
+def _dense_loop(
+    s: F64,
+    size: F64,
+    ver: list[int],
+    parent: list[int],
+    heap: list[tuple[float, int, int, int, int]],
+    threshold: float,
+) -> None:
+    """The merge loop of ``_merge_dense`` over the groups' summed similarities ``s`` (all
+    groups alive; ``size`` as floats, exact integers; ``heap`` a heap), filling ``parent``.
+    A merged-away group gets size inf, so its stale cells average to 0 and are never
+    pushed."""
+    k = len(size)
+    alive = [True] * k
     while heap:
         _, a, b, va, vb = heapq.heappop(heap)
         if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
@@ -138,13 +152,22 @@ def _merge_dense(
         for x, v in zip(hits.tolist(), avg[hits].tolist(), strict=True):
             lo, hi = (a, x) if a < x else (x, a)
             heapq.heappush(heap, (-v, lo, hi, ver[lo], ver[hi]))
-    return parent
 
 
 def _merge_sparse(
-    k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
+    k: int,
+    ea: npt.NDArray[np.int64],
+    eb: npt.NDArray[np.int64],
+    sims: F64,
+    threshold: float,
+    dense_rows: int | None = None,
 ) -> list[int]:
-    """``_merge_dense`` for components too big for a dense matrix: dict-of-dicts sums."""
+    """``_merge_dense`` for components too big for a dense matrix: dict-of-dicts sums until
+    the groups left fit in a dense matrix of ``_DENSE_MAX_ROWS``, then the dense loop over
+    them (same sums: pairs no merge touched keep their similarity, a merged group's row is
+    its dict; same pop order, as renumbering the groups left keeps their order).
+    ``dense_rows``: that limit (default ``_DENSE_MAX_ROWS``; 0: the dict loop to the end)."""
+    dense_max = _DENSE_MAX_ROWS if dense_rows is None else dense_rows
     adj: list[dict[int, float]] = [{} for _ in range(k)]
     heap: list[tuple[float, int, int, int, int]] = []
     for a, b, sim in zip(ea.tolist(), eb.tolist(), sims.tolist(), strict=True):
@@ -156,7 +179,8 @@ def _merge_sparse(
     ver = [0] * k
     alive = [True] * k
     parent = list(range(k))
-    while heap:
+    nalive = k
+    while heap and nalive > dense_max:
         _, a, b, va, vb = heapq.heappop(heap)
         if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
             continue
@@ -175,12 +199,49 @@ def _merge_sparse(
         parent[b] = a
         size[a] += size[b]
         ver[a] += 1
+        nalive -= 1
         sa = size[a]
         for x, sim in na.items():
             avg = sim / (sa * size[x])
             if avg >= threshold:
                 lo, hi = (a, x) if a < x else (x, a)
                 heapq.heappush(heap, (-avg, lo, hi, ver[lo], ver[hi]))
+    if not heap:
+        return parent
+    # the groups left, renumbered in order, merge densely
+    left = np.flatnonzero(np.array(alive))
+    m = len(left)
+    pos = np.full(k, -1, dtype=np.int64)
+    pos[left] = np.arange(m)
+    s = np.zeros((m, m))
+    pa, pb = pos[ea], pos[eb]
+    both = (pa >= 0) & (pb >= 0)
+    s[pa[both], pb[both]] = sims[both]
+    s[pb[both], pa[both]] = sims[both]
+    for g in np.flatnonzero(np.array(ver)[left] > 0).tolist():
+        row = s[g]
+        row[:] = 0.0
+        na = adj[int(left[g])]
+        if na:
+            xs = pos[np.fromiter(na.keys(), dtype=np.int64, count=len(na))]
+            row[xs] = np.fromiter(na.values(), dtype=np.float64, count=len(na))
+        s[:, g] = row
+    lst = left.tolist()
+    posl = pos.tolist()
+    dheap = [
+        (v, posl[lo], posl[hi], va, vb)
+        for v, lo, hi, va, vb in heap
+        if alive[lo] and alive[hi] and ver[lo] == va and ver[hi] == vb
+    ]
+    heapq.heapify(dheap)
+    dparent = list(range(m))
+    _dense_loop(
+        s, np.array([size[i] for i in lst], dtype=np.float64), [ver[i] for i in lst], dparent,
+        dheap, threshold,
+    )
+    for g, p in enumerate(dparent):
+        if p != g:
+            parent[lst[g]] = lst[p]
     return parent
 
 
