@@ -162,40 +162,70 @@ def _merge_sparse(
     threshold: float,
     dense_rows: int | None = None,
 ) -> list[int]:
-    """``_merge_dense`` for components too big for a dense matrix: dict-of-dicts sums until
-    the groups left fit in a dense matrix of ``_DENSE_MAX_ROWS``, then the dense loop over
-    them (same sums: pairs no merge touched keep their similarity, a merged group's row is
-    its dict; same pop order, as renumbering the groups left keeps their order).
-    ``dense_rows``: that limit (default ``_DENSE_MAX_ROWS``; 0: the dict loop to the end)."""
+    """``_merge_dense`` for components too big for a dense matrix: dict sums until the
+    groups left fit in a dense matrix of ``_DENSE_MAX_ROWS``, then the dense loop over them
+    (same sums: pairs no merge touched keep their similarity, a merged group's row is its
+    dict; same pop order, as renumbering the groups left keeps their order).
+    ``dense_rows``: that limit (default ``_DENSE_MAX_ROWS``; 0: the dict loop to the end).
+
+    Only merged groups hold a dict of their summed similarities (kept up to date on both
+    sides among them); a group no merge has touched reads its row from the pair arrays when
+    it first merges, with the merged groups' sums in place of its original pairs."""
     dense_max = _DENSE_MAX_ROWS if dense_rows is None else dense_rows
-    adj: list[dict[int, float]] = [{} for _ in range(k)]
-    heap: list[tuple[float, int, int, int, int]] = []
-    for a, b, sim in zip(ea.tolist(), eb.tolist(), sims.tolist(), strict=True):
-        adj[a][b] = adj[b][a] = sim
-        if sim >= threshold:  # single rows: the average is the similarity
-            heap.append((-sim, a, b, 0, 0))
+    # the pairs as a symmetric CSR: row x's neighbours nbr[ptr[x]:ptr[x + 1]]
+    src = np.concatenate([ea, eb])
+    order = np.argsort(src, kind="stable")
+    nbr = np.concatenate([eb, ea])[order].tolist()
+    val = np.concatenate([sims, sims])[order].tolist()
+    ptr = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=k), out=ptr[1:])
+    ptrl = ptr.tolist()
+    first = np.flatnonzero(sims >= threshold)  # single rows: the average is the similarity
+    heap: list[tuple[float, int, int, int, int]] = [
+        (-x, a, b, 0, 0)
+        for a, b, x in zip(
+            ea[first].tolist(), eb[first].tolist(), sims[first].tolist(), strict=True
+        )
+    ]
     heapq.heapify(heap)
     size = [1] * k
     ver = [0] * k
     alive = [True] * k
     parent = list(range(k))
+    merged: dict[int, dict[int, float]] = {}  # group -> its summed similarities
+
+    def row_of(x: int) -> dict[int, float]:
+        got = merged.get(x)
+        if got is not None:
+            return got
+        p, q = ptrl[x], ptrl[x + 1]
+        out = {y: v for y, v in zip(nbr[p:q], val[p:q], strict=True) if alive[y]}
+        for g, row in merged.items():
+            v = row.get(x)
+            if v is not None:
+                out[g] = v
+        return out
+
     nalive = k
     while heap and nalive > dense_max:
         _, a, b, va, vb = heapq.heappop(heap)
         if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
             continue
         # merge b into a (entries are pushed as (smaller, larger))
-        na = adj[a]
+        na = row_of(a)
+        nb = row_of(b)
+        merged.pop(b, None)
+        merged[a] = na
         del na[b]
-        for x, sim in adj[b].items():
-            if x == a:
-                continue
-            nx = adj[x]
-            del nx[b]
-            s2 = na.get(x, 0.0) + sim
-            na[x] = nx[a] = s2
-        adj[b] = {}
+        for x, sim in nb.items():
+            if x != a:
+                na[x] = na.get(x, 0.0) + sim
         alive[b] = False
+        for x, sim in na.items():  # the merged groups' side of the new sums
+            nx = merged.get(x)
+            if nx is not None:
+                nx.pop(b, None)
+                nx[a] = sim
         parent[b] = a
         size[a] += size[b]
         ver[a] += 1
@@ -218,10 +248,10 @@ def _merge_sparse(
     both = (pa >= 0) & (pb >= 0)
     s[pa[both], pb[both]] = sims[both]
     s[pb[both], pa[both]] = sims[both]
-    for g in np.flatnonzero(np.array(ver)[left] > 0).tolist():
+    for grp, na in merged.items():
+        g = int(pos[grp])
         row = s[g]
         row[:] = 0.0
-        na = adj[int(left[g])]
         if na:
             xs = pos[np.fromiter(na.keys(), dtype=np.int64, count=len(na))]
             row[xs] = np.fromiter(na.values(), dtype=np.float64, count=len(na))
