@@ -265,10 +265,8 @@ def _merge_sparse(
     ]
     heapq.heapify(dheap)
     dparent = list(range(m))
-    _dense_loop(
-        s, np.array([size[i] for i in lst], dtype=np.float64), [ver[i] for i in lst], dparent,
-        dheap, threshold,
-    )
+    dsize = np.array([size[i] for i in lst], dtype=np.float64)
+    _dense_loop(s, dsize, [ver[i] for i in lst], dparent, dheap, threshold)
     for g, p in enumerate(dparent):
         if p != g:
             parent[lst[g]] = lst[p]
