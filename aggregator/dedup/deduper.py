@@ -347,6 +347,8 @@ class Deduper(StoryConsolidation):
         nhits: npt.NDArray[np.int64] | None = None,
     ) -> tuple[int | None, str]:
         """The best verified copy among candidate slots ``sl`` (exact text first)."""
+        if not len(sl):
+            return None, "new"
         c = self._c
         if feats.ntokens >= MIN_TEXT_TOKENS:
             hit = sl[c.thash[sl] == np.uint64(thash)]
