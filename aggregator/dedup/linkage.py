@@ -37,18 +37,19 @@ def _pair_sims(
     if n < 2 or len(rows) == 0:
         return empty, empty, np.zeros(0)
     order = np.lexsort((rows, terms))
-    r, t, w = rows[order], terms[order], weights[order]
-    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
-    sizes = np.diff(np.append(starts, len(t)))
+    # positions and row numbers in int32 (half the memory traffic of the pair arrays)
+    r, t, w = rows[order].astype(np.int32), terms[order], weights[order]
+    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1]))).astype(np.int32)
+    sizes = np.diff(np.append(starts, np.int32(len(t))))
     ok = (sizes >= 2) & (sizes <= CONS_POSTING_MAX)
     # each entry of a kept posting list pairs with the entries after it (higher rows)
     keep = np.repeat(ok, sizes)
-    entry = np.flatnonzero(keep)
+    entry = np.flatnonzero(keep).astype(np.int32)
     cnt = np.repeat(starts + sizes, sizes)[keep] - entry - 1
     per = max(1, _SIM_BLOCK_CELLS // n)  # rows `a` per dense block
     nblk = (n - 1) // per + 1
     band = r[entry] // per
-    total = int(cnt.sum())
+    total = int(cnt.sum(dtype=np.int64))
     if total == 0:
         return empty, empty, np.zeros(0)
     bounds = np.zeros(nblk + 1, dtype=np.int64)
@@ -56,8 +57,11 @@ def _pair_sims(
     if nblk > 1:  # stable: within a band, entries stay in term order
         o = np.argsort(band.astype(np.uint8 if nblk <= 256 else np.int32), kind="stable")
         entry, cnt = entry[o], cnt[o]
-    first = np.repeat(entry, cnt)
-    second = first + (np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1)
+    ix = np.int32 if total < 2**31 else np.int64
+    first = np.repeat(entry.astype(ix), cnt)
+    second = np.arange(1, total + 1, dtype=ix)
+    second -= np.repeat((np.cumsum(cnt, dtype=ix) - cnt).astype(ix), cnt)
+    second += first
     lo, hi = r[first], r[second]
     prod = (w[first] * w[second]).astype(np.float64)
     del first, second
@@ -65,13 +69,16 @@ def _pair_sims(
     for b, (s, e) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
         if s == e:
             continue
+        # the block holds the upper triangle's part only: rows a0.., columns a0..n-1
         a0 = b * per
-        acc = np.bincount(
-            (lo[s:e] - a0) * n + hi[s:e], weights=prod[s:e], minlength=min(per, n - a0) * n
-        )
+        width = n - a0
+        cell = lo[s:e].astype(np.int64) * width
+        cell += hi[s:e]
+        cell -= a0 * (width + 1)
+        acc = np.bincount(cell, weights=prod[s:e], minlength=min(per, width) * width)
         nz = np.flatnonzero(acc >= CONS_EDGE_MIN)
-        ea.append(nz // n + a0)
-        eb.append(nz % n)
+        ea.append(nz // width + a0)
+        eb.append(nz % width + a0)
         sims.append(acc[nz])
     if not ea:
         return empty, empty, np.zeros(0)
