@@ -21,6 +21,7 @@ F64 = npt.NDArray[np.float64]
 # average_link internals (speed and memory only; the labels do not depend on them)
 _SIM_BLOCK_CELLS = 1 << 17  # pair sums accumulate in dense blocks of this many float64
 _DENSE_MAX_ROWS = 2896  # a component up to this size merges in a dense float64 matrix (64 MiB)
+_DENSE_COMPACT_MIN = 64  # a dense matrix of this many rows or more shrinks as groups merge
 
 
 def _pair_sims(
@@ -134,15 +135,24 @@ def _dense_loop(
     parent: list[int],
     heap: list[tuple[float, int, int, int, int]],
     threshold: float,
+    orig: list[int] | None = None,
 ) -> None:
     """The merge loop of ``_merge_dense`` over the groups' summed similarities ``s`` (all
-    groups alive; ``size`` as floats, exact integers; ``heap`` a heap), filling ``parent``.
-    A merged-away group gets size inf, so its stale cells average to 0 and are never
-    pushed."""
+    groups alive; ``size`` as floats, exact integers; ``heap`` a heap), filling
+    ``parent`` (indexed by ``orig[group]``, default the group itself).  A merged-away group
+    gets size inf, so its stale cells average to 0 and are never pushed.
+
+    When half the groups are gone, the matrix is cut down to the groups left (renumbered in
+    order, so the heap's ties break alike; stale heap entries dropped): the same sums, over
+    ever shorter rows."""
     k = len(size)
+    orig = list(range(k)) if orig is None else orig
     alive = [True] * k
+    nalive = k
+    pop, push = heapq.heappop, heapq.heappush
+    den = np.empty(k)
     while heap:
-        _, a, b, va, vb = heapq.heappop(heap)
+        _, a, b, va, vb = pop(heap)
         if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
             continue
         row = s[a]
@@ -150,15 +160,36 @@ def _dense_loop(
         row[a] = 0.0
         s[:, a] = row
         alive[b] = False
-        parent[b] = a
+        parent[orig[b]] = orig[a]
         size[a] += size[b]
         size[b] = np.inf
         ver[a] += 1
-        avg = row / (size[a] * size)
-        hits = np.flatnonzero(avg >= threshold)
-        for x, v in zip(hits.tolist(), avg[hits].tolist(), strict=True):
+        np.multiply(size, size[a], out=den)
+        np.divide(row, den, out=den)  # the averages
+        hits = np.flatnonzero(den >= threshold)
+        for x, v in zip(hits.tolist(), den[hits].tolist(), strict=True):
             lo, hi = (a, x) if a < x else (x, a)
-            heapq.heappush(heap, (-v, lo, hi, ver[lo], ver[hi]))
+            push(heap, (-v, lo, hi, ver[lo], ver[hi]))
+        nalive -= 1
+        if nalive <= k // 2 and k >= _DENSE_COMPACT_MIN and heap:
+            keep = [i for i in range(k) if alive[i]]
+            pos = [-1] * k
+            for j, i in enumerate(keep):
+                pos[i] = j
+            heap = [
+                (v, pos[lo], pos[hi], wa, wb)
+                for v, lo, hi, wa, wb in heap
+                if alive[lo] and alive[hi] and ver[lo] == wa and ver[hi] == wb
+            ]
+            heapq.heapify(heap)
+            ka = np.array(keep, dtype=np.int64)
+            s = s[np.ix_(ka, ka)]
+            size = size[ka]
+            ver = [ver[i] for i in keep]
+            orig = [orig[i] for i in keep]
+            k = nalive
+            alive = [True] * k
+            den = np.empty(k)
 
 
 def _merge_sparse(
@@ -271,12 +302,8 @@ def _merge_sparse(
         if alive[lo] and alive[hi] and ver[lo] == va and ver[hi] == vb
     ]
     heapq.heapify(dheap)
-    dparent = list(range(m))
     dsize = np.array([size[i] for i in lst], dtype=np.float64)
-    _dense_loop(s, dsize, [ver[i] for i in lst], dparent, dheap, threshold)
-    for g, p in enumerate(dparent):
-        if p != g:
-            parent[lst[g]] = lst[p]
+    _dense_loop(s, dsize, [ver[i] for i in lst], parent, dheap, threshold, orig=lst)
     return parent
 
 
@@ -330,6 +357,9 @@ def average_link(
     for ci in range(len(cstarts)):
         rows_c = members[cstarts[ci] : mends[ci]]
         k = len(rows_c)
+        if k == 2:  # its one pair is a strong one: the two merge
+            labels[rows_c[1]] = rows_c[0]
+            continue
         s, e = int(bounds[ci]), int(ends[ci])
         merge = _merge_dense if k <= _DENSE_MAX_ROWS else _merge_sparse
         parent = merge(k, local[ea[s:e]], local[eb[s:e]], sims[s:e], threshold)
