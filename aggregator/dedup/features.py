@@ -344,11 +344,13 @@ def simhash64(th: U64) -> int:
     if len(th) == 0:
         return 0
     words, counts = np.unique(th, return_counts=True)
-    weights = np.minimum(counts, SIMHASH_WEIGHT_CAP).astype(np.int64)
+    # small whole numbers in float64 (exact: the sums stay far below 2^53), so the bit sums
+    # are one BLAS product
+    weights = np.minimum(counts, SIMHASH_WEIGHT_CAP).astype(np.float64)
     # each feature's 8 bytes, most significant first, as the package reads the hash bytes
     raw = _mix(words).astype(">u8").view(np.uint8).reshape(-1, 8)
-    sums = weights @ np.unpackbits(raw, axis=1).astype(np.int64)
-    return int.from_bytes(np.packbits(2 * sums > int(weights.sum())).tobytes(), "big")
+    sums = weights @ np.unpackbits(raw, axis=1).astype(np.float64)
+    return int.from_bytes(np.packbits(2 * sums > weights.sum()).tobytes(), "big")
 
 
 def simhash64_package(th: U64) -> int:
