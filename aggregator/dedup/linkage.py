@@ -59,13 +59,14 @@ def _pair_sims(
         o = np.argsort(band.astype(np.uint8 if nblk <= 256 else np.int32), kind="stable")
         entry, cnt = entry[o], cnt[o]
     ix = np.int32 if total < 2**31 else np.int64
-    first = np.repeat(entry.astype(ix), cnt)
+    # the partner of each pair: its entry's position + 1 + its rank among the entry's pairs
     second = np.arange(1, total + 1, dtype=ix)
-    second -= np.repeat((np.cumsum(cnt, dtype=ix) - cnt).astype(ix), cnt)
-    second += first
-    lo, hi = r[first], r[second]
-    prod = (w[first] * w[second]).astype(np.float64)
-    del first, second
+    second -= np.repeat((np.cumsum(cnt, dtype=ix) - cnt - entry).astype(ix), cnt)
+    lo, hi = np.repeat(r[entry], cnt), r[second]
+    prod = np.repeat(w[entry], cnt)
+    prod *= w[second]
+    prod = prod.astype(np.float64)
+    del second
     ea, eb, sims = [], [], []
     for b, (s, e) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
         if s == e:
