@@ -418,10 +418,11 @@ def extract(text: str, title: str = "", language: str | None = None) -> Features
         uniq, first_at = s[firsts], order[firsts]  # stable sort: first occurrence per value
         nsh = len(uniq)
         # rank of each shingle among distinct shingles in order of first occurrence
-        ranks = np.searchsorted(np.sort(first_at), first_at[:SKETCH_K])
+        in_order = np.sort(first_at)
+        ranks = np.searchsorted(in_order, first_at[:SKETCH_K])
         sketch = uniq[:SKETCH_K].copy()
         pos = (ranks * 256 // nsh).astype(np.uint8)
-        opening = sh32[np.sort(first_at)[:OPENING_N]]
+        opening = sh32[in_order[:OPENING_N]]
     skel_all = _sorted_unique((sk64 >> np.uint64(32)).astype(np.uint32))
     bands = oph_bands(np.concatenate([sh64, sk64]))
     fingerprint = simhash64(th)
