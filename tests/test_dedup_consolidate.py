@@ -268,7 +268,8 @@ def test_pair_sums_in_small_blocks_equal_the_plain_sums() -> None:
 
 
 def test_dense_and_sparse_merge_loops_agree() -> None:
-    """Components above ``_DENSE_MAX_ROWS`` take the dict loop: same merges as the dense."""
+    """Components above ``_DENSE_MAX_ROWS`` take the dict loop (then the dense one once the
+    groups left fit): same merges as the dense loop alone."""
     rng = np.random.default_rng(8)
     for trial in range(30):
         k = int(rng.integers(2, 120))
@@ -281,8 +282,30 @@ def test_dense_and_sparse_merge_loops_agree() -> None:
         sims = np.round(rng.uniform(CONS_EDGE_MIN, 0.6, len(keys)), 2)  # ties
         thr = float(rng.choice([0.1, 0.2]))
         dense = linkage._merge_dense(k, ea, eb, sims, thr)
-        sparse = linkage._merge_sparse(k, ea, eb, sims, thr)
+        sparse = linkage._merge_sparse(k, ea, eb, sims, thr, dense_rows=0)
         assert dense == sparse, trial
+        for rows in (1, k // 2, k - 1):
+            assert linkage._merge_sparse(k, ea, eb, sims, thr, dense_rows=rows) == dense, trial
+
+
+def test_shrinking_the_dense_matrix_changes_no_merge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dense loop cuts its matrix down to the groups left (here from 2 rows up, so
+    nearly every merge loop shrinks): the same merges as the dict loop to the end."""
+    monkeypatch.setattr(linkage, "_DENSE_COMPACT_MIN", 2)
+    rng = np.random.default_rng(21)
+    for trial in range(40):
+        k = int(rng.integers(2, 150))
+        m = int(rng.integers(1, k * 5))
+        a = rng.integers(0, k, m)
+        b = rng.integers(0, k, m)
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keys = np.unique((lo * k + hi)[lo != hi])
+        ea, eb = keys // k, keys % k
+        sims = np.round(rng.uniform(CONS_EDGE_MIN, 0.6, len(keys)), 2)  # ties
+        thr = float(rng.choice([0.05, 0.1, 0.2]))
+        want = linkage._merge_sparse(k, ea, eb, sims, thr, dense_rows=0)
+        assert linkage._merge_dense(k, ea, eb, sims, thr) == want, trial
+        assert linkage._merge_sparse(k, ea, eb, sims, thr, dense_rows=k // 3) == want, trial
 
 
 def test_a_component_too_big_for_a_dense_matrix_gives_the_reference_labels() -> None:

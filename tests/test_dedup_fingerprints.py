@@ -13,9 +13,20 @@ from hypothesis import strategies as st
 
 from aggregator.dedup import Deduper, DedupItem
 from aggregator.dedup import features as tf
-from aggregator.dedup.fingerprints import FingerprintIndex, hamming, table_masks
+from aggregator.dedup.fingerprints import FingerprintIndex, hamming, table_keys, table_masks
 
 U64S = st.integers(min_value=0, max_value=2**64 - 1)
+
+
+@settings(max_examples=300)
+@given(blocks_k=st.sampled_from([(4, 1), (5, 3), (8, 4)]), fps=st.lists(U64S, max_size=20))
+def test_one_fingerprints_keys_equal_the_vectorised_table_keys(
+    blocks_k: tuple[int, int], fps: list[int]
+) -> None:
+    """``key_list`` (Python ints, one fingerprint, what ``add`` uses) gives ``table_keys``."""
+    ix = FingerprintIndex(k=blocks_k[1], blocks=blocks_k[0])
+    want = table_keys(np.array(fps, dtype=np.uint64), ix.masks).tolist() if fps else []
+    assert [ix.key_list(fp) for fp in fps] == want
 
 
 def flip(fp: int, bits: list[int]) -> int:

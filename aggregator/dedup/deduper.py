@@ -145,7 +145,8 @@ class Deduper(StoryConsolidation):
         )
         urlh = _h64(url_identity(item.url).encode()) if item.url else 0
         thash = int.from_bytes(feats.thash[:8], "little") | 1
-        match, reason = self._find_copy(feats, urlh, thash, t)
+        fpkeys = self._fp.key_list(feats.simhash) if feats.simhash else []
+        match, reason = self._find_copy(feats, urlh, thash, t, fpkeys)
         vterms, vvals = _EMPTY_U32, _EMPTY_F16
         skey: int | None = None
         if match is not None:
@@ -177,7 +178,7 @@ class Deduper(StoryConsolidation):
         if root is None:
             ctop = np.sort(order[:CONS_TERMS])
             self._set_cons(slot, feats.terms[ctop], feats.weights[ctop])
-        self._index_row(slot, feats.bands, urlh, feats.simhash)
+        self._index_row(slot, feats.bands, urlh, feats.simhash, fpkeys)
         if root is None:
             self._df.add(feats.terms, t)
             self._sindex.add(slot, qterms.tolist())
@@ -298,21 +299,24 @@ class Deduper(StoryConsolidation):
         if len(recent) > SNAPSHOT_RECENT:
             del recent[next(iter(recent))]
 
-    def _index_row(self, slot: int, bands: U32, urlh: int, fp: int) -> None:
+    def _index_row(
+        self, slot: int, bands: U32, urlh: int, fp: int, fpkeys: list[int] | None = None
+    ) -> None:
         # no text-hash key: identical texts (>= MIN_TEXT_TOKENS words) share every band key
         # and the fingerprint
         self._index.add(slot, bands.tolist())
-        self._fp.add(slot, fp or None, [_key32(urlh, _URL_SALT)] if urlh else ())
+        self._fp.add(slot, fp or None, [_key32(urlh, _URL_SALT)] if urlh else (), fpkeys)
 
     def _find_copy(
-        self, feats: Features, urlh: int, thash: int, t: float
+        self, feats: Features, urlh: int, thash: int, t: float, fpkeys: list[int] | None = None
     ) -> tuple[int | None, str]:
         """The stored article this one copies, and how it was found: first the URL and the
         simhash fingerprint (``FingerprintIndex``: exact URL, exact text, or a fingerprint
         within ``SIMHASH_K`` bits that verification accepts), then the LSH stage."""
         c = self._c
         fp = feats.simhash or None
-        sl = self._alive(self._fp.query(fp, [_key32(urlh, _URL_SALT)] if urlh else ()), t)
+        extra = [_key32(urlh, _URL_SALT)] if urlh else ()
+        sl = self._alive(self._fp.query(fp, extra, fpkeys), t)
         if len(sl):
             if urlh:
                 hit = sl[c.urlh[sl] == np.uint64(urlh)]
@@ -343,6 +347,8 @@ class Deduper(StoryConsolidation):
         nhits: npt.NDArray[np.int64] | None = None,
     ) -> tuple[int | None, str]:
         """The best verified copy among candidate slots ``sl`` (exact text first)."""
+        if not len(sl):
+            return None, "new"
         c = self._c
         if feats.ntokens >= MIN_TEXT_TOKENS:
             hit = sl[c.thash[sl] == np.uint64(thash)]

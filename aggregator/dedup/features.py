@@ -344,11 +344,13 @@ def simhash64(th: U64) -> int:
     if len(th) == 0:
         return 0
     words, counts = np.unique(th, return_counts=True)
-    weights = np.minimum(counts, SIMHASH_WEIGHT_CAP).astype(np.int64)
+    # small whole numbers in float64 (exact: the sums stay far below 2^53), so the bit sums
+    # are one BLAS product
+    weights = np.minimum(counts, SIMHASH_WEIGHT_CAP).astype(np.float64)
     # each feature's 8 bytes, most significant first, as the package reads the hash bytes
     raw = _mix(words).astype(">u8").view(np.uint8).reshape(-1, 8)
-    sums = weights @ np.unpackbits(raw, axis=1).astype(np.int64)
-    return int.from_bytes(np.packbits(2 * sums > int(weights.sum())).tobytes(), "big")
+    sums = weights @ np.unpackbits(raw, axis=1).astype(np.float64)
+    return int.from_bytes(np.packbits(2 * sums > weights.sum()).tobytes(), "big")
 
 
 def simhash64_package(th: U64) -> int:
@@ -414,10 +416,11 @@ def extract(text: str, title: str = "", language: str | None = None) -> Features
         uniq, first_at = s[firsts], order[firsts]  # stable sort: first occurrence per value
         nsh = len(uniq)
         # rank of each shingle among distinct shingles in order of first occurrence
-        ranks = np.searchsorted(np.sort(first_at), first_at[:SKETCH_K])
+        in_order = np.sort(first_at)
+        ranks = np.searchsorted(in_order, first_at[:SKETCH_K])
         sketch = uniq[:SKETCH_K].copy()
         pos = (ranks * 256 // nsh).astype(np.uint8)
-        opening = sh32[np.sort(first_at)[:OPENING_N]]
+        opening = sh32[in_order[:OPENING_N]]
     skel_all = _sorted_unique((sk64 >> np.uint64(32)).astype(np.uint32))
     bands = oph_bands(np.concatenate([sh64, sk64]))
     fingerprint = simhash64(th)

@@ -35,6 +35,8 @@ from aggregator.dedup.keyindex import I32, KeyIndex
 I64 = npt.NDArray[np.int64]
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = 0x9E3779B97F4A7C15
+_U64MAX = (1 << 64) - 1
 
 
 def table_masks(blocks: int, k: int) -> U64:
@@ -50,7 +52,7 @@ def table_masks(blocks: int, k: int) -> U64:
 def table_keys(fps: U64, masks: U64) -> U32:
     """(len(fps), tables) 32-bit keys: each table's masked fingerprint, salted by the table
     number and mixed (splitmix64), top 32 bits."""
-    salt = np.arange(1, len(masks) + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    salt = np.arange(1, len(masks) + 1, dtype=np.uint64) * np.uint64(_GOLDEN)
     h = (fps[:, None] & masks[None, :]) ^ salt[None, :]
     h = (h ^ (h >> np.uint64(30))) * _M1
     h = (h ^ (h >> np.uint64(27))) * _M2
@@ -74,6 +76,10 @@ class FingerprintIndex:
         blocks = thresholds.SIMHASH_BLOCKS if blocks is None else blocks
         self.masks = table_masks(blocks, self.k)
         self.keys = KeyIndex(cap=thresholds.KEY_CAP if cap is None else cap)
+        # (mask, salt) per table as Python ints: one fingerprint's keys without numpy
+        self._mask_salt = [
+            (m, (i + 1) * _GOLDEN & _U64MAX) for i, m in enumerate(self.masks.tolist())
+        ]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -82,12 +88,26 @@ class FingerprintIndex:
         return self.keys.nbytes()
 
     def key_list(self, fp: int) -> list[int]:
-        keys: list[int] = table_keys(np.array([fp], dtype=np.uint64), self.masks)[0].tolist()
-        return keys
+        """``table_keys`` of one fingerprint (the same arithmetic on Python ints, mod 2^64)."""
+        out = []
+        for m, salt in self._mask_salt:
+            h = (fp & m) ^ salt
+            h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & _U64MAX
+            h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & _U64MAX
+            out.append((h ^ (h >> 31)) >> 32)
+        return out
 
-    def add(self, slot: int, fp: int | None, extra: Sequence[int] = ()) -> None:
-        """Index ``fp`` (None: no fingerprint) and any extra keys for ``slot``."""
-        keys = self.key_list(fp) if fp is not None else []
+    def add(
+        self,
+        slot: int,
+        fp: int | None,
+        extra: Sequence[int] = (),
+        keys: Sequence[int] | None = None,
+    ) -> None:
+        """Index ``fp`` (None: no fingerprint) and any extra keys for ``slot``; ``keys``:
+        ``key_list(fp)`` when the caller has it already."""
+        if keys is None:
+            keys = self.key_list(fp) if fp is not None else []
         self.keys.add(slot, [*keys, *extra])
 
     def extend(self, fps: U64, slots: I32) -> None:
@@ -104,9 +124,13 @@ class FingerprintIndex:
     def remap(self, new_slot: I32) -> None:
         self.keys.remap(new_slot)
 
-    def query(self, fp: int | None, extra: Sequence[int] = ()) -> I64:
-        """Unique candidate slots: stored under a table key of ``fp`` or an extra key."""
-        keys = self.key_list(fp) if fp is not None else []
+    def query(
+        self, fp: int | None, extra: Sequence[int] = (), keys: Sequence[int] | None = None
+    ) -> I64:
+        """Unique candidate slots: stored under a table key of ``fp`` or an extra key
+        (``keys``: ``key_list(fp)`` when the caller has it already)."""
+        if keys is None:
+            keys = self.key_list(fp) if fp is not None else []
         hits = self.keys.query([*keys, *extra])
         return np.unique(np.array(hits, dtype=np.int64))
 

@@ -1,7 +1,8 @@
 """Average-link agglomerative clustering of sparse vectors (story consolidation).
 
 Exact and deterministic; the speed-ups (pair sums in dense blocks, one component of the
-graph of strong pairs at a time, dense merges for components that fit) never change a label
+graph of strong pairs at a time, dense merges for components that fit and for the groups
+left of a bigger one once they fit) never change a label
 (tests/test_dedup_consolidate.py checks them against a plain reference).
 """
 
@@ -20,6 +21,7 @@ F64 = npt.NDArray[np.float64]
 # average_link internals (speed and memory only; the labels do not depend on them)
 _SIM_BLOCK_CELLS = 1 << 17  # pair sums accumulate in dense blocks of this many float64
 _DENSE_MAX_ROWS = 2896  # a component up to this size merges in a dense float64 matrix (64 MiB)
+_DENSE_COMPACT_MIN = 64  # a dense matrix of this many rows or more shrinks as groups merge
 
 
 def _pair_sims(
@@ -36,18 +38,19 @@ def _pair_sims(
     if n < 2 or len(rows) == 0:
         return empty, empty, np.zeros(0)
     order = np.lexsort((rows, terms))
-    r, t, w = rows[order], terms[order], weights[order]
-    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1])))
-    sizes = np.diff(np.append(starts, len(t)))
+    # positions and row numbers in int32 (half the memory traffic of the pair arrays)
+    r, t, w = rows[order].astype(np.int32), terms[order], weights[order]
+    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1]))).astype(np.int32)
+    sizes = np.diff(np.append(starts, np.int32(len(t))))
     ok = (sizes >= 2) & (sizes <= CONS_POSTING_MAX)
     # each entry of a kept posting list pairs with the entries after it (higher rows)
     keep = np.repeat(ok, sizes)
-    entry = np.flatnonzero(keep)
+    entry = np.flatnonzero(keep).astype(np.int32)
     cnt = np.repeat(starts + sizes, sizes)[keep] - entry - 1
     per = max(1, _SIM_BLOCK_CELLS // n)  # rows `a` per dense block
     nblk = (n - 1) // per + 1
     band = r[entry] // per
-    total = int(cnt.sum())
+    total = int(cnt.sum(dtype=np.int64))
     if total == 0:
         return empty, empty, np.zeros(0)
     bounds = np.zeros(nblk + 1, dtype=np.int64)
@@ -55,22 +58,29 @@ def _pair_sims(
     if nblk > 1:  # stable: within a band, entries stay in term order
         o = np.argsort(band.astype(np.uint8 if nblk <= 256 else np.int32), kind="stable")
         entry, cnt = entry[o], cnt[o]
-    first = np.repeat(entry, cnt)
-    second = first + (np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt) + 1)
-    lo, hi = r[first], r[second]
-    prod = (w[first] * w[second]).astype(np.float64)
-    del first, second
+    ix = np.int32 if total < 2**31 else np.int64
+    # the partner of each pair: its entry's position + 1 + its rank among the entry's pairs
+    second = np.arange(1, total + 1, dtype=ix)
+    second -= np.repeat((np.cumsum(cnt, dtype=ix) - cnt - entry).astype(ix), cnt)
+    lo, hi = np.repeat(r[entry], cnt), r[second]
+    prod = np.repeat(w[entry], cnt)
+    prod *= w[second]
+    prod = prod.astype(np.float64)
+    del second
     ea, eb, sims = [], [], []
     for b, (s, e) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
         if s == e:
             continue
+        # the block holds the upper triangle's part only: rows a0.., columns a0..n-1
         a0 = b * per
-        acc = np.bincount(
-            (lo[s:e] - a0) * n + hi[s:e], weights=prod[s:e], minlength=min(per, n - a0) * n
-        )
+        width = n - a0
+        cell = lo[s:e].astype(np.int64) * width
+        cell += hi[s:e]
+        cell -= a0 * (width + 1)
+        acc = np.bincount(cell, weights=prod[s:e], minlength=min(per, width) * width)
         nz = np.flatnonzero(acc >= CONS_EDGE_MIN)
-        ea.append(nz // n + a0)
-        eb.append(nz % n)
+        ea.append(nz // width + a0)
+        eb.append(nz % width + a0)
         sims.append(acc[nz])
     if not ea:
         return empty, empty, np.zeros(0)
@@ -106,12 +116,6 @@ def _merge_dense(
     s = np.zeros((k, k))
     s[ea, eb] = sims
     s[eb, ea] = sims
-    # group sizes as floats (exact integers): a merged-away group gets inf, so its stale
-    # cells average to 0 and are never pushed
-    size = np.ones(k)
-    ver = [0] * k
-    alive = [True] * k
-    parent = list(range(k))
     first = np.flatnonzero(sims >= threshold)
     heap = [
         (-x, a, b, 0, 0)
@@ -120,8 +124,36 @@ def _merge_dense(
         )
     ]
     heapq.heapify(heap)
+    parent = list(range(k))
+    _dense_loop(s, np.ones(k), [0] * k, parent, heap, threshold)
+    return parent
+
+
+def _dense_loop(
+    s: F64,
+    size: F64,
+    ver: list[int],
+    parent: list[int],
+    heap: list[tuple[float, int, int, int, int]],
+    threshold: float,
+    orig: list[int] | None = None,
+) -> None:
+    """The merge loop of ``_merge_dense`` over the groups' summed similarities ``s`` (all
+    groups alive; ``size`` as floats, exact integers; ``heap`` a heap), filling
+    ``parent`` (indexed by ``orig[group]``, default the group itself).  A merged-away group
+    gets size inf, so its stale cells average to 0 and are never pushed.
+
+    When half the groups are gone, the matrix is cut down to the groups left (renumbered in
+    order, so the heap's ties break alike; stale heap entries dropped): the same sums, over
+    ever shorter rows."""
+    k = len(size)
+    orig = list(range(k)) if orig is None else orig
+    alive = [True] * k
+    nalive = k
+    pop, push = heapq.heappop, heapq.heappush
+    den = np.empty(k)
     while heap:
-        _, a, b, va, vb = heapq.heappop(heap)
+        _, a, b, va, vb = pop(heap)
         if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
             continue
         row = s[a]
@@ -129,58 +161,150 @@ def _merge_dense(
         row[a] = 0.0
         s[:, a] = row
         alive[b] = False
-        parent[b] = a
+        parent[orig[b]] = orig[a]
         size[a] += size[b]
         size[b] = np.inf
         ver[a] += 1
-        avg = row / (size[a] * size)
-        hits = np.flatnonzero(avg >= threshold)
-        for x, v in zip(hits.tolist(), avg[hits].tolist(), strict=True):
+        np.multiply(size, size[a], out=den)
+        np.divide(row, den, out=den)  # the averages
+        hits = np.flatnonzero(den >= threshold)
+        for x, v in zip(hits.tolist(), den[hits].tolist(), strict=True):
             lo, hi = (a, x) if a < x else (x, a)
-            heapq.heappush(heap, (-v, lo, hi, ver[lo], ver[hi]))
-    return parent
+            push(heap, (-v, lo, hi, ver[lo], ver[hi]))
+        nalive -= 1
+        if nalive <= k // 2 and k >= _DENSE_COMPACT_MIN and heap:
+            keep = [i for i in range(k) if alive[i]]
+            pos = [-1] * k
+            for j, i in enumerate(keep):
+                pos[i] = j
+            heap = [
+                (v, pos[lo], pos[hi], wa, wb)
+                for v, lo, hi, wa, wb in heap
+                if alive[lo] and alive[hi] and ver[lo] == wa and ver[hi] == wb
+            ]
+            heapq.heapify(heap)
+            ka = np.array(keep, dtype=np.int64)
+            s = s[np.ix_(ka, ka)]
+            size = size[ka]
+            ver = [ver[i] for i in keep]
+            orig = [orig[i] for i in keep]
+            k = nalive
+            alive = [True] * k
+            den = np.empty(k)
 
 
 def _merge_sparse(
-    k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
+    k: int,
+    ea: npt.NDArray[np.int64],
+    eb: npt.NDArray[np.int64],
+    sims: F64,
+    threshold: float,
+    dense_rows: int | None = None,
 ) -> list[int]:
-    """``_merge_dense`` for components too big for a dense matrix: dict-of-dicts sums."""
-    adj: list[dict[int, float]] = [{} for _ in range(k)]
-    heap: list[tuple[float, int, int, int, int]] = []
-    for a, b, sim in zip(ea.tolist(), eb.tolist(), sims.tolist(), strict=True):
-        adj[a][b] = adj[b][a] = sim
-        if sim >= threshold:  # single rows: the average is the similarity
-            heap.append((-sim, a, b, 0, 0))
+    """``_merge_dense`` for components too big for a dense matrix: dict sums until the
+    groups left fit in a dense matrix of ``_DENSE_MAX_ROWS``, then the dense loop over them
+    (same sums: pairs no merge touched keep their similarity, a merged group's row is its
+    dict; same pop order, as renumbering the groups left keeps their order).
+    ``dense_rows``: that limit (default ``_DENSE_MAX_ROWS``; 0: the dict loop to the end).
+
+    Only merged groups hold a dict of their summed similarities (kept up to date on both
+    sides among them); a group no merge has touched reads its row from the pair arrays when
+    it first merges, with the merged groups' sums in place of its original pairs."""
+    dense_max = _DENSE_MAX_ROWS if dense_rows is None else dense_rows
+    # the pairs as a symmetric CSR: row x's neighbours nbr[ptr[x]:ptr[x + 1]]
+    src = np.concatenate([ea, eb])
+    order = np.argsort(src, kind="stable")
+    nbr = np.concatenate([eb, ea])[order].tolist()
+    val = np.concatenate([sims, sims])[order].tolist()
+    ptr = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=k), out=ptr[1:])
+    ptrl = ptr.tolist()
+    first = np.flatnonzero(sims >= threshold)  # single rows: the average is the similarity
+    heap: list[tuple[float, int, int, int, int]] = [
+        (-x, a, b, 0, 0)
+        for a, b, x in zip(
+            ea[first].tolist(), eb[first].tolist(), sims[first].tolist(), strict=True
+        )
+    ]
     heapq.heapify(heap)
     size = [1] * k
     ver = [0] * k
     alive = [True] * k
     parent = list(range(k))
-    while heap:
+    merged: dict[int, dict[int, float]] = {}  # group -> its summed similarities
+
+    def row_of(x: int) -> dict[int, float]:
+        got = merged.get(x)
+        if got is not None:
+            return got
+        p, q = ptrl[x], ptrl[x + 1]
+        out = {y: v for y, v in zip(nbr[p:q], val[p:q], strict=True) if alive[y]}
+        for g, row in merged.items():
+            v = row.get(x)
+            if v is not None:
+                out[g] = v
+        return out
+
+    nalive = k
+    while heap and nalive > dense_max:
         _, a, b, va, vb = heapq.heappop(heap)
         if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
             continue
         # merge b into a (entries are pushed as (smaller, larger))
-        na = adj[a]
+        na = row_of(a)
+        nb = row_of(b)
+        merged.pop(b, None)
+        merged[a] = na
         del na[b]
-        for x, sim in adj[b].items():
-            if x == a:
-                continue
-            nx = adj[x]
-            del nx[b]
-            s2 = na.get(x, 0.0) + sim
-            na[x] = nx[a] = s2
-        adj[b] = {}
+        for x, sim in nb.items():
+            if x != a:
+                na[x] = na.get(x, 0.0) + sim
         alive[b] = False
+        for x, sim in na.items():  # the merged groups' side of the new sums
+            nx = merged.get(x)
+            if nx is not None:
+                nx.pop(b, None)
+                nx[a] = sim
         parent[b] = a
         size[a] += size[b]
         ver[a] += 1
+        nalive -= 1
         sa = size[a]
         for x, sim in na.items():
             avg = sim / (sa * size[x])
             if avg >= threshold:
                 lo, hi = (a, x) if a < x else (x, a)
                 heapq.heappush(heap, (-avg, lo, hi, ver[lo], ver[hi]))
+    if not heap:
+        return parent
+    # the groups left, renumbered in order, merge densely
+    left = np.flatnonzero(np.array(alive))
+    m = len(left)
+    pos = np.full(k, -1, dtype=np.int64)
+    pos[left] = np.arange(m)
+    s = np.zeros((m, m))
+    pa, pb = pos[ea], pos[eb]
+    both = (pa >= 0) & (pb >= 0)
+    s[pa[both], pb[both]] = sims[both]
+    s[pb[both], pa[both]] = sims[both]
+    for grp, na in merged.items():
+        g = int(pos[grp])
+        row = s[g]
+        row[:] = 0.0
+        if na:
+            xs = pos[np.fromiter(na.keys(), dtype=np.int64, count=len(na))]
+            row[xs] = np.fromiter(na.values(), dtype=np.float64, count=len(na))
+        s[:, g] = row
+    lst = left.tolist()
+    posl = pos.tolist()
+    dheap = [
+        (v, posl[lo], posl[hi], va, vb)
+        for v, lo, hi, va, vb in heap
+        if alive[lo] and alive[hi] and ver[lo] == va and ver[hi] == vb
+    ]
+    heapq.heapify(dheap)
+    dsize = np.array([size[i] for i in lst], dtype=np.float64)
+    _dense_loop(s, dsize, [ver[i] for i in lst], parent, dheap, threshold, orig=lst)
     return parent
 
 
@@ -234,6 +358,9 @@ def average_link(
     for ci in range(len(cstarts)):
         rows_c = members[cstarts[ci] : mends[ci]]
         k = len(rows_c)
+        if k == 2:  # its one pair is a strong one: the two merge
+            labels[rows_c[1]] = rows_c[0]
+            continue
         s, e = int(bounds[ci]), int(ends[ci])
         merge = _merge_dense if k <= _DENSE_MAX_ROWS else _merge_sparse
         parent = merge(k, local[ea[s:e]], local[eb[s:e]], sims[s:e], threshold)
