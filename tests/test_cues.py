@@ -54,7 +54,6 @@ BOXES = [
     "Paolo Conti è giornalista della redazione Esteri e si occupa di Medio Oriente.",
     "Олег Смирнов — корреспондент отдела экономики, пишет о банках и финансах.",
     "Wirtschaftsredakteurin",
-    "Lena Brandt",
     "作者：李明",
 ]
 NOTICES = [
@@ -167,3 +166,12 @@ def test_the_teaser_is_strong_and_the_others_weak() -> None:
     strong = classify(Block(TEASERS[0]), strong_only=True)
     assert strong is not None and strong[0] == "teaser_signals"
     assert classify(Block(BOXES[0]), strong_only=True) is None
+
+
+def test_a_name_line_is_a_box_only_above_a_box_line() -> None:
+    bio = BOXES[0]
+    assert cues.author_name_lines([(P1, "p"), ("Lena Brandt", "p"), (bio, "p")]) == {1}
+    assert cues.author_name_lines([(P1, "p"), ("European Space Agency", "p")]) == set()
+    assert cues.author_name_lines([("European Space Agency", "p"), (P1, "p")]) == set()
+    assert cues.is_author_box("Lena Brandt", cues.AUTHOR_KIND)
+    assert not cues.is_author_box("Lena Brandt", "p")

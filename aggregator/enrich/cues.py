@@ -34,7 +34,7 @@ density; :mod:`aggregator.enrich.clean` wraps them as detectors.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aggregator.enrich import signals
 from aggregator.enrich.signals import _CJK_YOU, _WORD, _YOU, _YOU_FORMAL
@@ -61,27 +61,27 @@ _ACTION_STEMS = _alt(
     "folg", "abonnier", "herunterlad", "runterlad", "lad dir", "laden sie", "installier",
     "tritt", "treten sie", "beitreten", "teile", "teilen sie", "kommentier", "schreib", "schick",
     "meld dich", "melden sie sich", "lade dir", "anmeld", "trag dich", "tragen sie sich", "hör", "reinhör",
-    "markier", "aktivier", "hol dir", "holen sie sich", "bewert", "erhalten sie",
+    "markier", "aktivier", "hol dir", "holen sie sich", "bewert",
     # fr
     "suiv", "abonn", "télécharg", "install", "rejoign", "partag", "comment", "écriv", "envoy",
-    "inscriv", "écout", "retrouv", "activ", "recev", "tagu", "identifi", "racont", "laissez",
+    "inscriv", "écout", "retrouv", "activ", "tagu", "identifi", "racont", "laissez",
     # es
     "sígue", "sigue", "siga", "suscrib", "suscríb", "descarg", "instál", "únete", "unete",
     "únase", "compart", "coment", "escríb", "escrib", "mánd", "envía", "regístr", "escuch",
-    "activ", "recib", "etiquét", "déja", "cuént",
+    "activ", "etiquét", "déja", "cuént",
     # pt
     "siga", "sigam", "inscrev", "assin", "baix", "entre no", "entre em", "entra no",
     "compartilh", "coment", "escrev", "mand", "envi", "cadastr", "ouç", "ouve", "assist",
-    "ativ", "receb", "marqu", "marca", "conta pra", "conte pra", "conte-nos",
+    "ativ", "marqu", "marca", "conta pra", "conte pra", "conte-nos",
     # it
     "segui", "iscriv", "scaric", "install", "unisciti", "entra nel", "condivid", "comment",
-    "scriv", "invia", "manda", "registr", "ascolt", "guarda", "attiv", "ricev", "tagga",
+    "scriv", "invia", "manda", "registr", "ascolt", "guarda", "attiv", "tagga",
     "lascia",
     # ru
     "подписывайтесь", "подпишитесь", "подписаться", "скачайте", "скачивайте", "установите",
     "вступайте", "вступите", "присоединяйтесь", "поделитесь", "делитесь", "комментируйте",
     "напишите", "пишите", "присылайте", "пришлите", "отправьте", "отправляйте",
-    "зарегистрируйтесь", "слушайте", "смотрите", "включите", "получайте", "отметьте",
+    "зарегистрируйтесь", "слушайте", "смотрите", "включите", "отметьте",
     "читайте нас",
 )  # fmt: skip
 _ACTION = re.compile(rf"(?<![^\W\d_])(?:{_ACTION_STEMS})", re.I)
@@ -94,7 +94,8 @@ _CHANNEL = re.compile(
     r"|facebook|instagram|tiktok|youtube|twitter|\bx\b(?=\W|$)|threads|bluesky|mastodon"
     r"|linkedin|pinterest|вконтакте|\bvk\b|spotify|google news|\brss\b|\bpush\b|notific"
     r"|benachrichtigung|alert|уведомлени|kanal|chaîne|\bcanal|\bcanale|channel|канал"
-    r"|gruppe|groupe|grupo|gruppo|групп|\bgroup|seite\b|\bpage\b|página|\bpagina\b|страниц"
+    r"|gruppe|groupe|grupo|gruppo|групп|\bgroup|(?:our|my|unsere[rn]?|meine[rn]?|notre|ma|nuestra|mi"
+    r"|nossa|minha|nostra|mia|нашу|мою|нашей|моей) (?:\w+ )?(?:page|seite|página|pagina|страниц\w*)"
     r"|\bbot\b|\bбот|comment|kommentar|comentári|comentario|commento|commenti|комментари",
     re.I,
 )
@@ -127,6 +128,10 @@ _CTA_YOU = _YOU - {"du"}
 CTA_MAX_WIDTH = 260
 
 
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
 def _imperative(text: str) -> bool:
     """An action verb in imperative position (see ``_CLAUSE_START``, ``_CLITIC``); a word
     with a noun or participle ending ("Subscribers", "Kommentare", "commentaires") is none."""
@@ -155,7 +160,12 @@ def is_call_to_action(text: str, kind: str = "p") -> bool:
             and any(m in text for m in _CJK_CHANNEL)
             and (any(m in text for m in _CJK_ADDRESS + _CJK_YOU) or text.startswith(_CJK_ACTION))
         )
-    if not _ACTION.search(text) or not _CHANNEL.search(text):
+    actions = _spans(_ACTION, text)
+    if not actions:
+        return False
+    # an action and a channel in different words ("Kommentare" is no action on the comments)
+    channels = _spans(_CHANNEL, text)
+    if not any(e <= a or s >= b for a, b in actions for s, e in channels):
         return False
     raw = _WORD.findall(text)
     words = {w.casefold() for w in raw}
@@ -274,11 +284,13 @@ ROLE_LINE_MAX_WIDTH = 45
 
 
 def is_author_box(text: str, kind: str = "p") -> bool:
-    """A line of an author box: a short bio (opening + career + "covers"), a lone name line, a
-    role line or an author label (module docstring). Tail only."""
+    """A line of an author box: a short bio (opening + career + "covers"), a role line, an
+    author label, or a name line marked as a box's (:func:`author_name_lines`). Tail only."""
+    if kind == AUTHOR_KIND:
+        return True
     if kind not in ("p", "item") or width(text) > BOX_MAX_WIDTH or _REPORTED.search(text):
         return False
-    if _NAME_LINE.match(text) or _AUTHOR_LABEL.match(text):
+    if _AUTHOR_LABEL.match(text):
         return True
     career = _CAREER.search(text)
     if career is None:
@@ -288,6 +300,22 @@ def is_author_box(text: str, kind: str = "p") -> bool:
         return True
     opening = _BOX_OPENING.match(text) or career.start() == 0
     return bool(opening and _COVERS.search(text))
+
+
+# A name line ("Marlene Voss") is a box's only when a box line follows it: alone, a line of
+# capitalised words is as often a credit or an organisation ("European Space Agency").
+AUTHOR_KIND = "author"
+
+
+def author_name_lines(blocks: Sequence[tuple[str, str]]) -> set[int]:
+    """Indices of the name lines (``(text, kind)`` of kind "p") right before an author box
+    line; the caller gives them the kind ``AUTHOR_KIND``, which :func:`is_author_box` takes."""
+    out = set()
+    for i in range(len(blocks) - 1):
+        (text, kind), nxt = blocks[i], blocks[i + 1]
+        if kind == "p" and _NAME_LINE.match(" ".join(text.split())) and is_author_box(*nxt):
+            out.add(i)
+    return out
 
 
 # ---- copyright, reproduction and source notices ----------------------------------------------

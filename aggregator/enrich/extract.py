@@ -32,13 +32,14 @@ import logging
 import re
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lxml.html
 from lxml import etree
 
+from aggregator.enrich import cues
 from aggregator.enrich.assemble import (
     _nfc,
     blocks_from_body,
@@ -261,7 +262,7 @@ def extracted_from_document(
         blocks += blocks_from_body(comments)
     if not blocks:
         raise ExtractError("extracted page has no text blocks")
-    blocks = split_stamps(blocks)
+    blocks = mark_author_names(split_stamps(blocks))
     result = clean_structured(blocks, learned=learned, title=doc.title or None, model=model)
     if rules:
         result = apply_rules(blocks, result, rules)
@@ -508,7 +509,7 @@ def clean_feed_html(
     rules: BlockRules | None = None,
 ) -> Extracted:
     """Clean feed-provided HTML content the same way as extracted pages (never raises)."""
-    blocks = split_stamps(feed_blocks(html))
+    blocks = mark_author_names(split_stamps(feed_blocks(html)))
     result = clean_structured(blocks, learned=learned)
     if rules:
         result = apply_rules(blocks, result, rules)
@@ -516,6 +517,15 @@ def clean_feed_html(
 
 
 # ---- files -----------------------------------------------------------------------------------
+
+
+def mark_author_names(blocks: list[Block]) -> list[Block]:
+    """The name line of an author box ("Marlene Voss" above her bio) marked as such
+    (:func:`cues.author_name_lines`), so that peeling takes it with the box."""
+    names = cues.author_name_lines([(b.text, b.kind) for b in blocks])
+    if not names:
+        return blocks
+    return [replace(b, kind=cues.AUTHOR_KIND) if i in names else b for i, b in enumerate(blocks)]
 
 
 def read_page(path: Path) -> bytes:
