@@ -175,3 +175,23 @@ def test_a_name_line_is_a_box_only_above_a_box_line() -> None:
     assert cues.author_name_lines([("European Space Agency", "p"), (P1, "p")]) == set()
     assert cues.is_author_box("Lena Brandt", cues.AUTHOR_KIND)
     assert not cues.is_author_box("Lena Brandt", "p")
+
+
+SHORT_ZH_PAGE = """<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">
+<title>江边公园周末开放</title></head><body><header><nav><a href="/">首页</a></nav></header>
+<article><h1>江边公园周末开放</h1><div class="byline">记者 王明</div>
+<div class="article-body">
+<p>经过一年的改造，江边公园将于本周六重新向市民开放。公园新增了两条步道和一座儿童游乐场。</p>
+<p>管理处表示，开放初期每天上午八点至晚上九点开放，节假日可能延长开放时间。</p>
+<p>下载城市通App，随时查看公园实时客流信息。</p>
+</div></article><footer><p>版权所有</p></footer></body></html>"""
+
+
+def test_a_short_chinese_article_is_cleaned_block_by_block() -> None:
+    # under trafilatura's 250-character minimum the page used to fall back to the baseline:
+    # one paragraph holding the title, the byline, the article and the prompt
+    from aggregator.enrich.extract import extract_page
+
+    text = extract_page(SHORT_ZH_PAGE.encode(), "https://example.cn/a.html").text
+    assert "经过一年的改造" in text and "节假日可能延长开放时间" in text
+    assert "下载城市通App" not in text and "记者 王明" not in text
