@@ -145,6 +145,18 @@ POSITIVE: list[tuple[str, str]] = [
     ("newsletter", "To view the full story, please subscribe to The Harbor Ledger."),
     ("share", "Síguenos en Telegram, Instagram, Facebook y Twitter para recibir las noticias"),
     ("stamp", "（完）"),
+    # evidence-counting cues (cues.py; more in tests/test_cues.py)
+    ("teaser_signals", "Ebenfalls lesenswert: Die Fähre nach Sassnitz fährt wieder täglich"),
+    ("cta_signals", "Grab the Harbor Ledger app and turn on alerts for your neighbourhood."),
+    (
+        "box_signals",
+        "Dana Whitfield is our transport correspondent and writes about ferries and bridges.",
+    ),
+    (
+        "notice_signals",
+        "No part of this article may be reproduced without the prior written permission of "
+        "the publisher.",
+    ),
 ]
 
 

@@ -53,7 +53,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from aggregator.enrich import signals
+from aggregator.enrich import cues
 from aggregator.enrich.classifier import ParagraphModel, shipped_model
 from aggregator.enrich.patterns import (
     COMPILED,
@@ -108,7 +108,7 @@ STANDFIRST: bool = False
 # Weak evidence of these detectors counts only at the tail: an article may open with the very
 # sentence a bio box ends with (WCXB dev: profiles opening "X is a garden writer ...").
 TAIL_ONLY_DETECTORS: frozenset[str] = frozenset(
-    {"author_bio", "bio_signals", "prompt_signals", "disclosure"}
+    {"author_bio", "bio_signals", "prompt_signals", "disclosure", "cta_signals", "box_signals"}
 )
 # A block at least this long with a sentence ending is "prose" and stops peeling and tail cuts.
 PROSE_MIN_CHARS: int = 200
@@ -282,30 +282,27 @@ def detect_promo_line(block: Block, text: str, strong_only: bool = False) -> Str
     return Strength.STRONG if block.kind == "head" else Strength.WEAK
 
 
-def detect_appeal_signals(block: Block, text: str, strong_only: bool = False) -> Strength | None:
-    """An appeal in wording no table knows: reader address, community, ask and offer together
-    (:func:`aggregator.enrich.signals.is_appeal`)."""
-    return Strength.WEAK if not strong_only and signals.is_appeal(text) else None
+def _signal_detector(test: Callable[[str, str], bool], strong: bool) -> Detector:
+    """A detector from an evidence-counting test of (text, kind) (``cues.SIGNAL_TESTS``); weak
+    evidence is looked for only at the edges (not with ``strong_only``)."""
+    strength = Strength.STRONG if strong else Strength.WEAK
+
+    def detect(block: Block, text: str, strong_only: bool = False) -> Strength | None:
+        if strong_only and not strong:
+            return None
+        return strength if test(text, block.kind) else None
+
+    return detect
 
 
-def detect_bio_signals(block: Block, text: str, strong_only: bool = False) -> Strength | None:
-    """A bio in wording no table knows: a name, a verb and a career
-    (:func:`aggregator.enrich.signals.is_bio`); tail only (``TAIL_ONLY_DETECTORS``)."""
-    return Strength.WEAK if not strong_only and signals.is_bio(text) else None
-
-
-def detect_prompt_signals(block: Block, text: str, strong_only: bool = False) -> Strength | None:
-    """A comment prompt in wording no table knows: a question to the reader and an invitation
-    to answer below (:func:`aggregator.enrich.signals.is_comment_prompt`); tail only."""
-    return Strength.WEAK if not strong_only and signals.is_comment_prompt(text) else None
+_SIGNAL_DETECTORS = tuple((n, _signal_detector(t, s)) for n, t, s in cues.SIGNAL_TESTS)
+detect_teaser = dict(_SIGNAL_DETECTORS)["teaser_signals"]  # the one that says STRONG
 
 
 DETECTORS: tuple[tuple[str, Detector], ...] = (
     *((name, _pattern_detector(name)) for name in PATTERNS),
     ("promo_line", detect_promo_line),
-    ("appeal_signals", detect_appeal_signals),
-    ("bio_signals", detect_bio_signals),
-    ("prompt_signals", detect_prompt_signals),
+    *_SIGNAL_DETECTORS,
     ("link_line", detect_link_line),
     ("alt_text", detect_alt_text),
 )
@@ -330,10 +327,10 @@ def _strong_hit(block: Block, text: str) -> str | None:
         name = pattern_hit(STRONG, text)
         if name is not None:
             return name
-    # promo_line is the only feature detector that can say STRONG
+    # promo_line and teaser_signals are the feature detectors that can say STRONG
     if block.kind == "head" and detect_promo_line(block, text) is Strength.STRONG:
         return "promo_line"
-    return None
+    return "teaser_signals" if detect_teaser(block, text, True) else None
 
 
 def _weak_hit(block: Block, text: str, *, patterns: bool) -> str | None:

@@ -26,19 +26,22 @@ ScrapingHub benchmark and WCXB dev split (``bench/extraction.py``); see the cons
 
 from __future__ import annotations
 
+import functools
 import gzip
 import html as html_lib
 import logging
 import re
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from configparser import ConfigParser
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lxml.html
 from lxml import etree
 
+from aggregator.enrich import cues
 from aggregator.enrich.assemble import (
     _nfc,
     blocks_from_body,
@@ -155,6 +158,8 @@ def run_trafilatura(html: str | bytes, url: str | None, *, recall: bool = False)
             separate_glued_inlines(tree)
         page = html if tree is None else tree
         options = {**TRAFILATURA_OPTIONS, "favor_recall": True} if recall else TRAFILATURA_OPTIONS
+        if _is_cjk_page(html):
+            options = {**options, "config": _cjk_config()}
         doc = bare_extraction(page, url=url, with_metadata=True, **options)
         if doc is None and options.get("include_links"):
             # Rarely, link handling makes trafilatura give up on a page it extracts without.
@@ -166,6 +171,36 @@ def run_trafilatura(html: str | bytes, url: str | None, *, recall: bool = False)
     if isinstance(doc, dict):  # only with as_dict=True, which we never pass
         raise ExtractError("trafilatura returned a dict instead of a Document")
     return doc
+
+
+# trafilatura falls back to its baseline (the whole <article>, title and byline included, as
+# one paragraph) when the text it found is under MIN_EXTRACTED_SIZE (250) characters: a few
+# Chinese sentences. A CJK character says about what three Latin ones do (sentences.width), so
+# CJK pages take a third of the size. (Issue 19: 2 of 6 zh pages of languages-dev and 3 of 5 of
+# languages-dev2 were such fallbacks, their prompts and boxes glued into the one paragraph.)
+CJK_MIN_EXTRACTED_SIZE = 84
+# a page is CJK when this many of the first CJK_PROBE_CHARS characters of its HTML are
+CJK_PAGE_MIN_CHARS = 100
+CJK_PROBE_CHARS = 40_000
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _is_cjk_page(html: str | bytes) -> bool:
+    text = (
+        html[: CJK_PROBE_CHARS * 3].decode("utf-8", "ignore") if isinstance(html, bytes) else html
+    )
+    return len(_CJK.findall(text[:CJK_PROBE_CHARS])) >= CJK_PAGE_MIN_CHARS
+
+
+@functools.cache
+def _cjk_config() -> ConfigParser:
+    """trafilatura's default configuration with ``CJK_MIN_EXTRACTED_SIZE``."""
+    from trafilatura.settings import DEFAULT_CONFIG
+
+    config = ConfigParser()
+    config.read_dict(DEFAULT_CONFIG)
+    config["DEFAULT"]["MIN_EXTRACTED_SIZE"] = str(CJK_MIN_EXTRACTED_SIZE)
+    return config
 
 
 _HTML_LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})", re.I)
@@ -276,7 +311,7 @@ def extracted_from_document(
         blocks += blocks_from_body(comments)
     if not blocks:
         raise ExtractError("extracted page has no text blocks")
-    blocks = split_stamps(blocks)
+    blocks = mark_author_names(split_stamps(blocks))
     result = clean_structured(blocks, learned=learned, title=doc.title or None, model=model)
     if rules:
         result = apply_rules(blocks, result, rules)
@@ -523,7 +558,7 @@ def clean_feed_html(
     rules: BlockRules | None = None,
 ) -> Extracted:
     """Clean feed-provided HTML content the same way as extracted pages (never raises)."""
-    blocks = split_stamps(feed_blocks(html))
+    blocks = mark_author_names(split_stamps(feed_blocks(html)))
     result = clean_structured(blocks, learned=learned)
     if rules:
         result = apply_rules(blocks, result, rules)
@@ -531,6 +566,15 @@ def clean_feed_html(
 
 
 # ---- files -----------------------------------------------------------------------------------
+
+
+def mark_author_names(blocks: list[Block]) -> list[Block]:
+    """The name line of an author box ("Marlene Voss" above her bio) marked as such
+    (:func:`cues.author_name_lines`), so that peeling takes it with the box."""
+    names = cues.author_name_lines([(b.text, b.kind) for b in blocks])
+    if not names:
+        return blocks
+    return [replace(b, kind=cues.AUTHOR_KIND) if i in names else b for i, b in enumerate(blocks)]
 
 
 def read_page(path: Path) -> bytes:

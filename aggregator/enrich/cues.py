@@ -1,0 +1,379 @@
+"""Evidence-counting detectors for prompts and boxes that sites word in endless ways.
+
+:mod:`aggregator.enrich.signals` does this for appeals, bios and comment prompts; this module
+does it for four more kinds of in-article boilerplate, in every language of the phrase tables
+(issue 19). Each needs several *kinds* of evidence at once, never one phrase:
+
+* **Calls to action** ("Folgen Sie uns auf WhatsApp", "Sígueme en Instagram", "下载科技前沿App"):
+  the reader is addressed (a you-word, or an imperative: an action verb opening a clause, or
+  one with an object pronoun glued to it, "Scrivici", "Retrouvez-nous", "Присылайте") + an
+  action verb of a small lexicon (follow, subscribe, download, join, share, comment, write
+  to us, send, listen, sign up...) + a channel or object (newsletter, app, Telegram,
+  WhatsApp, WeChat, podcast, our page, the comments...), in a short block, and no reported
+  speech ("said", "sagte", "selon", "表示": reporting quotes advice like this). Weak, tail
+  only: an article can open by addressing its reader ("Sie wollen die App herunterladen?").
+* **Read-also teasers** ("Auch interessant: ...", "Sur le même thème Bus à haut niveau...",
+  "Lee además El bono...", "Также по теме: ...", "延伸阅读 ..."): a prefix of two to five
+  words, *all* from a small vocabulary of teaser words (read, see, discover, interest, topic,
+  also, more, same...), one of them a marker (also/more/related/topic...), then a
+  headline-like fragment (capitalised, no closing period). Strong: teasers sit between
+  paragraphs, and the all-words-from-the-vocabulary prefix is what reporting does not write.
+* **Author boxes**: a short paragraph that opens with a name, a pronoun or a career word and
+  holds a career word (journalist, Redakteurin, corresponsal, 记者...) and a present-tense
+  "writes about / covers" verb; a lone name line ("Marlene Voss"), a role line
+  ("Finanzjournalistin") or an author label ("作者：王雪"). Weak, tail only.
+* **Notices**: copyright, reproduction and source notices: a copy word (©, reproduction,
+  Nachdruck, перепечатка, 转载) + a rule word (prohibited, réservés, без согласия, 不得) + the
+  outlet or page itself (this article, der Redaktion, 本文) or a very short line; and
+  "Source: X" lines. Weak (edges only).
+
+Everything here is a pure function of the block's (whitespace-collapsed) text, kind and link
+density; :mod:`aggregator.enrich.clean` wraps them as detectors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from aggregator.enrich import signals
+from aggregator.enrich.signals import _CJK_YOU, _WORD, _YOU, _YOU_FORMAL
+from aggregator.sentences import width
+
+
+def _alt(*stems: str) -> str:
+    return "|".join(stems)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= c <= "\u9fff" for c in text[:200])
+
+
+# ---- calls to action -------------------------------------------------------------------------
+
+# Action verbs, as word beginnings (a stem covers the imperative and the infinitive).
+_ACTION_STEMS = _alt(
+    # en
+    "follow", "subscrib", "download", "install", "join", "share", "comment", "sign up",
+    "register", "listen", "watch", "tag us", "tell us", "write to us", "send us", "get our",
+    "get the", "turn on", "enable",
+    # de
+    "folg", "abonnier", "herunterlad", "runterlad", "lad dir", "laden sie", "installier",
+    "tritt", "treten sie", "beitreten", "teile", "teilen sie", "kommentier", "schreib", "schick",
+    "meld dich", "melden sie sich", "lade dir", "anmeld", "trag dich", "tragen sie sich", "hör", "reinhör",
+    "markier", "aktivier", "hol dir", "holen sie sich", "bewert",
+    # fr
+    "suiv", "abonn", "télécharg", "install", "rejoign", "partag", "comment", "écriv", "envoy",
+    "inscriv", "écout", "retrouv", "activ", "tagu", "identifi", "racont", "laissez",
+    # es
+    "sígue", "sigue", "siga", "suscrib", "suscríb", "descarg", "instál", "únete", "unete",
+    "únase", "compart", "coment", "escríb", "escrib", "mánd", "envía", "regístr", "escuch",
+    "activ", "etiquét", "déja", "cuént",
+    # pt
+    "siga", "sigam", "inscrev", "assin", "baix", "entre no", "entre em", "entra no",
+    "compartilh", "coment", "escrev", "mand", "envi", "cadastr", "ouç", "ouve", "assist",
+    "ativ", "marqu", "marca", "conta pra", "conte pra", "conte-nos",
+    # it
+    "segui", "iscriv", "scaric", "install", "unisciti", "entra nel", "condivid", "comment",
+    "scriv", "invia", "manda", "registr", "ascolt", "guarda", "attiv", "tagga",
+    "lascia",
+    # ru
+    "подписывайтесь", "подпишитесь", "подписаться", "скачайте", "скачивайте", "установите",
+    "вступайте", "вступите", "присоединяйтесь", "поделитесь", "делитесь", "комментируйте",
+    "напишите", "пишите", "присылайте", "пришлите", "отправьте", "отправляйте",
+    "зарегистрируйтесь", "слушайте", "смотрите", "включите", "отметьте",
+    "читайте нас",
+)  # fmt: skip
+_ACTION = re.compile(rf"(?<![^\W\d_])(?:{_ACTION_STEMS})", re.I)
+_CJK_ACTION = ("关注", "订阅", "下载", "加入", "分享", "评论", "留言", "扫码", "扫描", "添加",
+               "点赞", "收藏", "转发", "收听", "联系我们", "报料")  # fmt: skip
+_CHANNEL = re.compile(
+    r"newsletter|infolettre|\blettres? (?:d['’]info\w*|du|de la|hebdo\w*|quotidienne)|boletín|rundbrief|gartenbrief|рассылк|mailing|postfach|inbox"
+    r"|boîte (?:mail|aux lettres)|e-?mail|\bapps?\b|\bappli\b|applica|aplicaci|aplicativo"
+    r"|приложени|telegram|телеграм|whatsapp|wechat|\bsignal\b|viber|podcast|подкаст"
+    r"|facebook|instagram|tiktok|youtube|twitter|\bx\b(?=\W|$)|threads|bluesky|mastodon"
+    r"|linkedin|pinterest|вконтакте|\bvk\b|spotify|google news|\brss\b|\bpush\b|notific"
+    r"|benachrichtigung|alert|уведомлени|kanal|chaîne|\bcanal|\bcanale|channel|канал"
+    r"|gruppe|groupe|grupo|gruppo|групп|\bgroup|(?:our|my|unsere[rn]?|meine[rn]?|notre|ma|nuestra|mi"
+    r"|nossa|minha|nostra|mia|нашу|мою|нашей|моей) (?:\w+ )?(?:page|seite|página|pagina|страниц\w*)"
+    r"|\bbot\b|\bбот|comment|kommentar|comentári|comentario|commento|commenti|комментари",
+    re.I,
+)
+_CJK_CHANNEL = ("微信", "公众号", "微博", "App", "APP", "app", "客户端", "评论区", "留言",
+                "热线", "视频号", "抖音", "播客", "点赞", "收藏", "关注我")  # fmt: skip
+# An imperative opens a clause (optionally after "now", "just"...), or carries a glued object
+# pronoun: "Scrivici", "lasciami", "Sígueme", "Mándanos", "Retrouvez-nous", "Присылайте".
+_CLAUSE_START = re.compile(
+    r"(?:^|[.!?¿¡:;–—]\s*|\b(?:dann|und|et|y|e|и|and|then)\s+)"
+    r"(?:(?:jetzt|gleich|einfach|hier|now|just|maintenant|aussi|ahora|agora|ora|anche|сейчас"
+    r"|тоже|также)\s+)?$",
+    re.I,
+)
+_CLITIC = re.compile(r"^[^\W\d_]+(?:mi|ci|me|nos|-nous|-moi|-vous|-nos|-me|йте|ите)$", re.I)
+_NOT_IMPERATIVE = re.compile(
+    r"(?:s|ers|ern|ung|ungen|ing|ed|ion|ção|ções|ción|zione|ие|ия|ии)$", re.I
+)
+_NOW_FIRST = re.compile(r"^(?:jetzt|now|maintenant|ahora|agora|ora|сейчас)\b", re.I)
+_CJK_ADDRESS = ("记得", "欢迎", "请", "快来", "赶快", "立即", "马上")
+# Reported speech: advice quoted from someone else is reporting, not the outlet's prompt.
+_REPORTED = re.compile(
+    r"\b(?:said|says|according to|told|sagte|sagt|teilte|erklärte|laut|zufolge|a déclaré"
+    r"|a indiqué|selon|explique|dijo|afirmó|según|explicó|disse|afirmou|segundo|informou"
+    r"|ha detto|ha spiegato|secondo|ha dichiarato|сказал|заявил|сообщил|по словам|пояснил)\b"
+    r"|表示|称|介绍|指出|提醒",
+    re.I,
+)
+# the you-words of signals.py but German "du", which is also French "du" (of the)
+_CTA_YOU = _YOU - {"du"}
+CTA_MAX_WIDTH = 260
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def _imperative(text: str) -> bool:
+    """An action verb in imperative position (see ``_CLAUSE_START``, ``_CLITIC``); a word
+    with a noun or participle ending ("Subscribers", "Kommentare", "commentaires") is none."""
+    if _NOW_FIRST.match(text):
+        return True
+    for m in _ACTION.finditer(text):
+        word = re.match(r"[\w-]+", text[m.start() :])
+        if word is None:
+            continue
+        if _CLITIC.match(word.group(0)):
+            return True
+        if not _NOT_IMPERATIVE.search(word.group(0)) and _CLAUSE_START.search(text, 0, m.start()):
+            return True
+    return False
+
+
+def is_call_to_action(text: str, kind: str = "p") -> bool:
+    """A short block that addresses the reader, names an action and a channel or object, and
+    quotes nobody (module docstring). Not a list item: a list of steps ("Download the app",
+    "Sign up") is the article's own."""
+    if kind == "item" or width(text) > CTA_MAX_WIDTH or _REPORTED.search(text):
+        return False
+    if _has_cjk(text):
+        return (
+            any(m in text for m in _CJK_ACTION)
+            and any(m in text for m in _CJK_CHANNEL)
+            and (any(m in text for m in _CJK_ADDRESS + _CJK_YOU) or text.startswith(_CJK_ACTION))
+        )
+    actions = _spans(_ACTION, text)
+    if not actions:
+        return False
+    # an action and a channel in different words ("Kommentare" is no action on the comments)
+    channels = _spans(_CHANNEL, text)
+    if not any(e <= a or s >= b for a, b in actions for s, e in channels):
+        return False
+    raw = _WORD.findall(text)
+    words = {w.casefold() for w in raw}
+    return bool(words & _CTA_YOU or _YOU_FORMAL.intersection(raw)) or _imperative(text)
+
+
+# ---- read-also teasers -----------------------------------------------------------------------
+
+# Words a teaser prefix is made of; the markers among them must occur at least once.
+_MARKERS = signals._words(
+    """also too more related further topic same interesting interested
+    auch ebenfalls mehr weitere weiteres dazu thema passend interessant verwandte
+    aussi également plus encore même thème sujet intéresser
+    también además más relacionado relacionados relacionadas tema mismo interesar
+    também mais relacionado relacionadas relacionados mesmo
+    anche pure inoltre più correlati correlato stesso argomento interessarti interessare
+    также еще ещё тоже теме интересно
+    też także więcej ook meer"""
+)
+_TEASER_WORDS = _MARKERS | signals._words(
+    """read see on this the in to from our you may might like check out watch listen
+    lesen lies sie zum zur könnte dich interessieren zu diesem unsere hören sehen siehe
+    schon gelesen empfohlen lesenswert
+    lire lisez à a voir sur le la même ce dans notre nos vous découvrir pourriez aimerez
+    lee lea leer ver vea mira te puede sobre el este descubre
+    leia ler veja confira saiba pode você o
+    leggi leggere vedi guarda potrebbe ti da sullo sulla questo questa
+    читайте читать по смотрите см материалы этой вам может быть
+    czytaj zobacz lees bekijk"""
+)
+_TEASER_SEP = re.compile(r"\s*(?:[:|»>→–—]|\s-\s)\s*")
+_CJK_MARKERS = ("相关", "延伸", "更多", "推荐", "还", "也", "阅读")
+_CJK_TEASER_PREFIX = re.compile(r"^([\u3400-\u9fff]{2,8})(?:\s*[:：|]\s*|\s+)(\S.*)$")
+TEASER_MAX_WIDTH = 200
+TEASER_PREFIX_WORDS = (2, 5)
+
+
+def _headline_like(rest: str) -> bool:
+    """A fragment that reads as a headline: 12+ wide, capitalised (or a digit, a quote, CJK),
+    no closing period."""
+    rest = rest.strip()
+    if width(rest) < 12 or rest.endswith((".", "。")):
+        return False
+    first = rest[0]
+    return first.isupper() or first.isdigit() or first in "«„\"'“‘¿¡" or _has_cjk(first)
+
+
+def is_teaser(text: str) -> bool:
+    """A read-also line: a prefix of teaser words with a marker, then a headline (module
+    docstring)."""
+    if width(text) > TEASER_MAX_WIDTH:
+        return False
+    if _has_cjk(text[:8]):
+        m = _CJK_TEASER_PREFIX.match(text)
+        return bool(m and any(k in m.group(1) for k in _CJK_MARKERS) and _headline_like(m[2]))
+    words = text.split(" ")
+    low, high = TEASER_PREFIX_WORDS
+    for n in range(low, min(high, len(words) - 1) + 1):
+        prefix = " ".join(words[:n])
+        tokens = [w.casefold() for w in _WORD.findall(prefix)]
+        if len(tokens) != n or not set(tokens) <= _TEASER_WORDS:
+            return False  # a word that is not a teaser word: no longer prefix will do
+        bare = prefix.rstrip(":|»>→–—")
+        sep = _TEASER_SEP.match(text, len(bare))
+        # without a separator the prefix must end on a marker ("Lee además El bono ...")
+        if not (sep or (tokens[-1] in _MARKERS and words[n - 1].isalpha())):
+            continue
+        rest = text[sep.end() :] if sep else text[len(prefix) :]
+        if _MARKERS.intersection(tokens) and _headline_like(rest):
+            return True
+    return False
+
+
+# ---- author boxes ----------------------------------------------------------------------------
+
+_CAREER = re.compile(
+    r"\b(?:journalist\w*|reporter\w*|correspondent|editor|writer|columnist|author|contributor"
+    r"|\w*redakteur\w*|autor\w*|\w*korrespondent\w*|kolumnist\w*|volontär\w*|\w+journalist\w*"
+    r"|journaliste|rédact(?:eur|rice)|correspondante?|chroniqueu(?:r|se)|reporter"
+    r"|periodista|redactor[a]?|corresponsal|columnista|reporter[oa]|repórter|jornalista"
+    r"|colunista|editor[a]?|giornalista|redattr(?:ice|ore)|corrispondente|inviat[oa]"
+    r"|журналист\w*|корреспондент\w*|редактор\w*|обозревател\w*|колумнист\w*)\b"
+    r"|记者|编辑|主笔|撰稿人|专栏作家",
+    re.I,
+)
+# present-tense "writes about / covers" (a bio says what the person does, reporting about a
+# journalist says what happened)
+_COVERS = re.compile(
+    r"\b(?:writes (?:about|on|for)|covers|reports on|specialises|specializes|focuses on"
+    r"|schreibt|berichtet|befasst sich|beschäftigt sich|kümmert sich"
+    r"|écrit|couvre|enquête sur|s'intéresse|s’intéresse|spécialisée?"
+    r"|escribe|cubre|se ocupa|especializad[oa]|informa sobre"
+    r"|escreve|cobre|especializad[oa]|acompanha"
+    r"|scrive|si occupa|segue|copre|specializzat[oa]"
+    r"|пишет|освещает|специализируется|занимается)\b"
+    r"|关注|专注|负责|报道",
+    re.I,
+)
+_BOX_OPENING = re.compile(
+    r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’.-]+(?: [A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’.-]+){0,3}(?: —|,| –)? "
+    r"|(?:she|he|they|sie|er|elle|il|ella|él|ele|lei|lui|она|он) )"
+    r"|^[\u3400-\u9fff]{2,4}[，,]|^[\u3400-\u9fff]{2,12}(?:记者|编辑)",
+    re.I,
+)
+_NAME_LINE = re.compile(
+    r"^(?:(?:Dr|Prof)\. )?[A-ZÀ-ÖØ-ÞА-ЯЁ][a-zß-öø-ÿа-яё'’-]+"
+    r"(?: (?:de |da |von |van |di |del |le )?[A-ZÀ-ÖØ-ÞА-ЯЁ][a-zß-öø-ÿа-яё'’-]+){1,2}$"
+)
+_AUTHOR_LABEL = re.compile(
+    r"^(?:作者|文|撰文|编辑|记者|autor(?:in)?|auteure?|autore|автор|author)\s*[:：|]\s*\S.{0,30}$",
+    re.I,
+)
+BOX_MAX_WIDTH = 420
+ROLE_LINE_MAX_WORDS = 4
+ROLE_LINE_MAX_WIDTH = 45
+
+
+def is_author_box(text: str, kind: str = "p") -> bool:
+    """A line of an author box: a short bio (opening + career + "covers"), a role line, an
+    author label, or a name line marked as a box's (:func:`author_name_lines`). Tail only."""
+    if kind == AUTHOR_KIND:
+        return True
+    if kind not in ("p", "item") or width(text) > BOX_MAX_WIDTH or _REPORTED.search(text):
+        return False
+    if _AUTHOR_LABEL.match(text):
+        return True
+    career = _CAREER.search(text)
+    if career is None:
+        return False
+    short = len(text.split()) <= ROLE_LINE_MAX_WORDS and width(text) <= ROLE_LINE_MAX_WIDTH
+    if short and not any(c in text for c in ".!?。！？"):  # a role line
+        return True
+    opening = _BOX_OPENING.match(text) or career.start() == 0
+    return bool(opening and _COVERS.search(text))
+
+
+# A name line ("Marlene Voss") is a box's only when a box line follows it: alone, a line of
+# capitalised words is as often a credit or an organisation ("European Space Agency").
+AUTHOR_KIND = "author"
+
+
+def author_name_lines(blocks: Sequence[tuple[str, str]]) -> set[int]:
+    """Indices of the name lines (``(text, kind)`` of kind "p") right before an author box
+    line; the caller gives them the kind ``AUTHOR_KIND``, which :func:`is_author_box` takes."""
+    out = set()
+    for i in range(len(blocks) - 1):
+        (text, kind), nxt = blocks[i], blocks[i + 1]
+        if kind == "p" and _NAME_LINE.match(" ".join(text.split())) and is_author_box(*nxt):
+            out.add(i)
+    return out
+
+
+# ---- copyright, reproduction and source notices ----------------------------------------------
+
+_COPY = re.compile(
+    r"©|\(c\)|copyright|urheberrecht|droits|derechos|direitos|diritti|rechte|все права"
+    r"|reprodu|riprodu|vervielfältig|nachdruck|weiterverbreit|republish|redistribut"
+    r"|перепечат|копирован|воспроизвед|использовани\w+ материал"
+    r"|转载|复制|版权|摘编|翻印",
+    re.I,
+)
+_RULE = re.compile(
+    r"prohib|forbidden|interdit|verboten|untersagt|nur mit|vietat|proibid|запрещ|обязательн"
+    r"|without (?:the )?(?:prior )?(?:written )?(?:permission|consent)|reserved|réservée?s?"
+    r"|usage (?:strictement )?personnel|persönlichen gebrauch|uso personal|uso pessoal"
+    r"|uso personale|личного (?:пользования|использования)"
+    r"|reservados|riservat|vorbehalten|sans (?:l['’])?(?:accord|autorisation)"
+    r"|sin (?:la )?(?:previa )?autorización|sem (?:a )?(?:prévia )?autorização"
+    r"|senza (?:l['’])?autorizzazione|без (?:письменного )?(?:согласия|разрешения)"
+    r"|不得|禁止|请联系|须经|未经|获得授权",
+    re.I,
+)
+_SELF = re.compile(
+    r"©|all rights|tous (?:les )?droits|alle rechte|todos (?:los|os) direitos|todos los derechos"
+    r"|tutti i diritti|все права|this (?:article|content|material|story)|cet article"
+    r"|ce contenu|dieses? (?:artikels?|beitrags?|inhalts?)|este contenido|deste conteúdo"
+    r"|este conteúdo|questo articolo|questo contenuto|материал|редакци|rédaction|redaktion"
+    r"|redacción|redação|redazione|本文|本网|本报|稿件|作品",
+    re.I,
+)
+_SOURCE_LINE = re.compile(
+    r"^(?:quelle|sources?|fuente|fonte|источник|来源|出处|bron|źródło)\s*[:：]\s*\S.{0,60}$",
+    re.I,
+)
+NOTICE_MAX_WIDTH = 260
+NOTICE_SHORT_WIDTH = 120
+
+
+def is_notice(text: str) -> bool:
+    """A copyright/reproduction notice or a "Source: X" line (module docstring). Weak."""
+    if width(text) > NOTICE_MAX_WIDTH:
+        return False
+    if _SOURCE_LINE.match(text) and not text.endswith((".", "。")):
+        return True
+    if not (_COPY.search(text) and _RULE.search(text)):
+        return False
+    return bool(_SELF.search(text)) or width(text) <= NOTICE_SHORT_WIDTH
+
+
+# The evidence-counting detectors as clean.py asks them (after the phrase tables): (name, test
+# of (text, block kind), strong?). Only the teaser is strong; bios, prompts, calls to action
+# and author boxes count at the tail only (clean.TAIL_ONLY_DETECTORS).
+SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
+    ("teaser_signals", lambda text, kind: is_teaser(text), True),
+    ("appeal_signals", lambda text, kind: signals.is_appeal(text), False),
+    ("bio_signals", lambda text, kind: signals.is_bio(text), False),
+    ("prompt_signals", lambda text, kind: signals.is_comment_prompt(text), False),
+    ("cta_signals", is_call_to_action, False),
+    ("box_signals", is_author_box, False),
+    ("notice_signals", lambda text, kind: is_notice(text), False),
+)
