@@ -41,7 +41,7 @@ def _pair_sims(
     # positions and row numbers in int32 (half the memory traffic of the pair arrays)
     r, t, w = rows[order].astype(np.int32), terms[order], weights[order]
     starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1]))).astype(np.int32)
-    sizes = np.diff(np.append(starts, np.int32(len(t))))
+    sizes = np.diff(np.append(starts, np.int32(len(t)))).astype(np.int32)
     ok = (sizes >= 2) & (sizes <= CONS_POSTING_MAX)
     # each entry of a kept posting list pairs with the entries after it (higher rows)
     keep = np.repeat(ok, sizes)
@@ -58,10 +58,16 @@ def _pair_sims(
     if nblk > 1:  # stable: within a band, entries stay in term order
         o = np.argsort(band.astype(np.uint8 if nblk <= 256 else np.int32), kind="stable")
         entry, cnt = entry[o], cnt[o]
-    ix = np.int32 if total < 2**31 else np.int64
     # the partner of each pair: its entry's position + 1 + its rank among the entry's pairs
-    second = np.arange(1, total + 1, dtype=ix)
-    second -= np.repeat((np.cumsum(cnt, dtype=ix) - cnt - entry).astype(ix), cnt)
+    # (int32 positions while they fit: half the memory traffic)
+    shift = np.cumsum(cnt, dtype=np.int64) - cnt - entry
+    second: npt.NDArray[np.int32] | npt.NDArray[np.int64]
+    if total < 2**31:
+        second = np.arange(1, total + 1, dtype=np.int32)
+        second -= np.repeat(shift.astype(np.int32), cnt)
+    else:
+        second = np.arange(1, total + 1, dtype=np.int64)
+        second -= np.repeat(shift, cnt)
     lo, hi = np.repeat(r[entry], cnt), r[second]
     prod = np.repeat(w[entry], cnt)
     prod *= w[second]
