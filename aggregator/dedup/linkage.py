@@ -9,6 +9,7 @@ left of a bigger one once they fit) never change a label
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -199,6 +200,71 @@ def _dense_loop(
             den = np.empty(k)
 
 
+def _csr(
+    k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64
+) -> tuple[list[int], list[float], list[int]]:
+    """The pairs as a symmetric CSR: row x's neighbours ``nbr[ptr[x]:ptr[x + 1]]`` (lists)."""
+    src = np.concatenate([ea, eb])
+    order = np.argsort(src, kind="stable")
+    nbr = np.concatenate([eb, ea])[order].tolist()
+    val = np.concatenate([sims, sims])[order].tolist()
+    ptr = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=k), out=ptr[1:])
+    return nbr, val, ptr.tolist()
+
+
+@dataclass
+class _Groups:
+    """The sparse merge loop's groups, handed to the dense loop (``_dense_handoff``)."""
+
+    size: list[int]
+    ver: list[int]
+    alive: list[bool]
+    parent: list[int]  # filled in place by the dense loop
+    merged: dict[int, dict[int, float]]  # group -> its summed similarities
+
+
+def _dense_handoff(
+    pairs: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], F64],
+    threshold: float,
+    heap: list[tuple[float, int, int, int, int]],
+    groups: _Groups,
+) -> None:
+    """The groups left by the sparse loop, renumbered in order, merge densely."""
+    ea, eb, sims = pairs
+    size, ver, alive, parent, merged = (
+        groups.size, groups.ver, groups.alive, groups.parent, groups.merged
+    )  # fmt: skip
+    k = len(alive)
+    left = np.flatnonzero(np.array(alive))
+    m = len(left)
+    pos = np.full(k, -1, dtype=np.int64)
+    pos[left] = np.arange(m)
+    s = np.zeros((m, m))
+    pa, pb = pos[ea], pos[eb]
+    both = (pa >= 0) & (pb >= 0)
+    s[pa[both], pb[both]] = sims[both]
+    s[pb[both], pa[both]] = sims[both]
+    for grp, na in merged.items():
+        g = int(pos[grp])
+        row = s[g]
+        row[:] = 0.0
+        if na:
+            xs = pos[np.fromiter(na.keys(), dtype=np.int64, count=len(na))]
+            row[xs] = np.fromiter(na.values(), dtype=np.float64, count=len(na))
+        s[:, g] = row
+    lst = left.tolist()
+    posl = pos.tolist()
+    dheap = [
+        (v, posl[lo], posl[hi], va, vb)
+        for v, lo, hi, va, vb in heap
+        if alive[lo] and alive[hi] and ver[lo] == va and ver[hi] == vb
+    ]
+    heapq.heapify(dheap)
+    dsize = np.array([size[i] for i in lst], dtype=np.float64)
+    _dense_loop(s, dsize, [ver[i] for i in lst], parent, dheap, threshold, orig=lst)
+
+
 def _merge_sparse(
     k: int,
     ea: npt.NDArray[np.int64],
@@ -217,14 +283,7 @@ def _merge_sparse(
     sides among them); a group no merge has touched reads its row from the pair arrays when
     it first merges, with the merged groups' sums in place of its original pairs."""
     dense_max = _DENSE_MAX_ROWS if dense_rows is None else dense_rows
-    # the pairs as a symmetric CSR: row x's neighbours nbr[ptr[x]:ptr[x + 1]]
-    src = np.concatenate([ea, eb])
-    order = np.argsort(src, kind="stable")
-    nbr = np.concatenate([eb, ea])[order].tolist()
-    val = np.concatenate([sims, sims])[order].tolist()
-    ptr = np.zeros(k + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=k), out=ptr[1:])
-    ptrl = ptr.tolist()
+    nbr, val, ptrl = _csr(k, ea, eb, sims)
     first = np.flatnonzero(sims >= threshold)  # single rows: the average is the similarity
     heap: list[tuple[float, int, int, int, int]] = [
         (-x, a, b, 0, 0)
@@ -283,34 +342,7 @@ def _merge_sparse(
                 heapq.heappush(heap, (-avg, lo, hi, ver[lo], ver[hi]))
     if not heap:
         return parent
-    # the groups left, renumbered in order, merge densely
-    left = np.flatnonzero(np.array(alive))
-    m = len(left)
-    pos = np.full(k, -1, dtype=np.int64)
-    pos[left] = np.arange(m)
-    s = np.zeros((m, m))
-    pa, pb = pos[ea], pos[eb]
-    both = (pa >= 0) & (pb >= 0)
-    s[pa[both], pb[both]] = sims[both]
-    s[pb[both], pa[both]] = sims[both]
-    for grp, na in merged.items():
-        g = int(pos[grp])
-        row = s[g]
-        row[:] = 0.0
-        if na:
-            xs = pos[np.fromiter(na.keys(), dtype=np.int64, count=len(na))]
-            row[xs] = np.fromiter(na.values(), dtype=np.float64, count=len(na))
-        s[:, g] = row
-    lst = left.tolist()
-    posl = pos.tolist()
-    dheap = [
-        (v, posl[lo], posl[hi], va, vb)
-        for v, lo, hi, va, vb in heap
-        if alive[lo] and alive[hi] and ver[lo] == va and ver[hi] == vb
-    ]
-    heapq.heapify(dheap)
-    dsize = np.array([size[i] for i in lst], dtype=np.float64)
-    _dense_loop(s, dsize, [ver[i] for i in lst], parent, dheap, threshold, orig=lst)
+    _dense_handoff((ea, eb, sims), threshold, heap, _Groups(size, ver, alive, parent, merged))
     return parent
 
 

@@ -283,6 +283,15 @@ def split_sql(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+def refuse_newer(label: str, current: int) -> None:
+    """A database migrated by a newer aggregator is never touched (both backends)."""
+    if current > len(MIGRATIONS):
+        raise StoreError(
+            f"{label} has schema version {current}, newer than this aggregator "
+            f"({len(MIGRATIONS)}); upgrade aggregator"
+        )
+
+
 def migrate(db: sqlite3.Connection, path: Path) -> None:
     """Apply the missing migrations. The version is read under the write lock, so two
     processes opening a fresh database at once (the daemon and a CLI command) do not both
@@ -296,11 +305,7 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         current = version()
-        if current > len(MIGRATIONS):
-            raise StoreError(
-                f"{path} has schema version {current}, newer than this aggregator "
-                f"({len(MIGRATIONS)}); upgrade aggregator"
-            )
+        refuse_newer(str(path), current)
         for number in range(current + 1, len(MIGRATIONS) + 1):
             for statement in split_sql(sqlite(MIGRATIONS[number - 1])):
                 if _runs(statement):

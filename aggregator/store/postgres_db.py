@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from urllib.parse import urlsplit
 
 from aggregator.errors import StoreError
-from aggregator.store.migrations import MIGRATIONS, postgresql, split_sql
+from aggregator.store.migrations import MIGRATIONS, postgresql, refuse_newer, split_sql
 from aggregator.store.target import PgTarget
 
 try:  # the optional extra: pip install 'aggregator[postgresql]'
@@ -185,11 +185,7 @@ def migrate_pg(db: PgDb) -> None:
                 if r is None:
                     conn.execute("INSERT INTO schema_version (version) VALUES (0)")
                 current = int(r[0]) if r else 0
-                if current > len(MIGRATIONS):
-                    raise StoreError(
-                        f"{db.label} has schema version {current}, newer than this aggregator "
-                        f"({len(MIGRATIONS)}); upgrade aggregator"
-                    )
+                refuse_newer(db.label, current)
                 for number in range(current + 1, len(MIGRATIONS) + 1):
                     for statement in split_sql(postgresql(MIGRATIONS[number - 1])):
                         conn.execute(statement)
