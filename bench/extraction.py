@@ -135,19 +135,37 @@ def load_pages(data: Path, which: str) -> Iterator[Page]:
 
 
 @functools.cache  # read once per worker process, not once per page
-def _bench_model():  # noqa: ANN202 - the classifier to bench (env AGGREGATOR_BENCH_MODEL)
+def _model_file(path: str):  # noqa: ANN202 - a ParagraphModel
+    from aggregator.enrich import classifier
+
+    return classifier.ParagraphModel.from_json(json.loads(Path(path).read_text()))
+
+
+@functools.cache
+def _page_folds(folder: str) -> dict[str, int]:
+    got: dict[str, int] = json.loads((Path(folder) / "pages.json").read_text())
+    return got
+
+
+def _bench_model(page: Page):  # noqa: ANN202 - the classifier to bench (env AGGREGATOR_BENCH_MODEL)
     """``AGGREGATOR_BENCH_MODEL``: a model file written by bench/paragraphs.py (e.g. one trained
-    without the set measured here), ``none`` for rules only; unset: the shipped model."""
+    without the set measured here), ``none`` for rules only, ``folds:DIR`` for the fold models
+    of ``bench/paragraphs.py --write-folds DIR`` (each page cleaned by the model that never saw
+    its site: the figures held out by site); unset: the shipped model."""
     import os
 
-    from aggregator.enrich import classifier, clean
+    from aggregator.enrich import clean
 
     path = os.environ.get("AGGREGATOR_BENCH_MODEL")
     if not path:
         return clean.SHIPPED
     if path == "none":
         return None
-    return classifier.ParagraphModel.from_json(json.loads(Path(path).read_text()))
+    if path.startswith("folds:"):
+        folder = path.removeprefix("folds:")
+        fold = _page_folds(folder)[f"{page.dataset}:{page.page_id}"]
+        return _model_file(str(Path(folder) / f"fold-{fold}.json"))
+    return _model_file(path)
 
 
 # ---- trafilatura output cache ----------------------------------------------------------------
@@ -245,13 +263,13 @@ def run_page(page: Page) -> Outcome:
     try:
         if doc is None or doc.body is None:
             raise ExtractError("no document")
-        first = ours.extracted_from_document(doc, page.url, model=_bench_model())  # type: ignore[arg-type]
+        first = ours.extracted_from_document(doc, page.url, model=_bench_model(page))  # type: ignore[arg-type]
     except ExtractError:
         pass
     t3 = time.perf_counter()
     # extract_page's second pass (uncached: it runs trafilatura again, on some pages only)
     html = gzip.decompress(page.path.read_bytes())
-    ex = ours.second_pass(html, page.url, first, model=_bench_model()) or first
+    ex = ours.second_pass(html, page.url, first, model=_bench_model(page)) or first
     text, removed = (ex.text, ex.removed) if ex is not None else ("", ())
     blocks = ""
     if doc is not None and doc.body is not None:

@@ -400,6 +400,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="train the written model without this data set (for a held-out "
                          "bench/extraction.py run); use with --out")  # fmt: skip
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--write-folds", type=Path, default=None, metavar="DIR",
+                    help="write one model per site fold (trained without that fold's sites) "
+                         "and which fold each page is in, for bench/extraction.py's "
+                         "AGGREGATOR_BENCH_MODEL=folds:DIR (extraction figures held out by "
+                         "site)")  # fmt: skip
     ap.add_argument("--eval", choices=("classifier", "cleaner", "both", "none"), default="both",
                     help="what to measure held out by site: the classifier alone, the whole "
                          "cleaner (rules + classifier), both, or nothing (with --write)")  # fmt: skip
@@ -415,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
         evaluate(d, args.folds, args.c)
     if args.eval in ("cleaner", "both"):
         evaluate_cleaner(pages, d, manual_labels(), args.folds, args.c)
+    if args.write_folds is not None:
+        write_folds(pages, d, args.folds, args.c, args.write_folds)
     if args.write:
         write_model(d.take(np.flatnonzero(~np.isin(d.sets, args.exclude))), args.c, args.out)
     return 0
@@ -471,21 +478,48 @@ def _model_of(d: Data, idx: np.ndarray, c: float) -> clf.ParagraphModel:
     )  # fmt: skip
 
 
-def evaluate_cleaner(pages: Sequence[dict[str, object]], d: Data, hand: dict[str, str],
-                     folds: int, c: float) -> None:  # fmt: skip
-    """The whole cleaner (rules, then the classifier at its operating points) on the labelled
-    blocks, each page cleaned with a model that never saw its site: what the product does."""
+def site_folds(d: Data, folds: int) -> dict[str, int]:
+    """Each site's test fold (GroupKFold over sites, as in :func:`evaluate`)."""
     from sklearn.model_selection import GroupKFold
-
-    from aggregator.enrich.clean import Block, clean_structured
 
     site_fold: dict[str, int] = {}
     for k, (_tr, te) in enumerate(GroupKFold(folds).split(d.x, d.y, d.sites)):
         site_fold.update(dict.fromkeys(d.sites[te].tolist(), k))
+    return site_fold
+
+
+def fold_models(
+    d: Data, folds: int, c: float
+) -> tuple[dict[str, int], dict[int, clf.ParagraphModel]]:
+    """The site folds and, per fold, the model trained (thresholds included) without its sites."""
+    site_fold = site_folds(d, folds)
     models = {}
     for k in range(folds):
         train = np.flatnonzero(np.array([site_fold[s] != k for s in d.sites.tolist()]))
         models[k] = _model_of(d, train, c)
+    return site_fold, models
+
+
+def write_folds(pages: Sequence[dict[str, object]], d: Data, folds: int, c: float,
+                out: Path) -> None:  # fmt: skip
+    """``fold-K.json`` per fold and ``pages.json`` ({"set:id": K}); a page whose site has no
+    labelled block is in no fold's test sites: it gets fold 0 (its site is in no training set)."""
+    site_fold, models = fold_models(d, folds, c)
+    out.mkdir(parents=True, exist_ok=True)
+    for k, model in models.items():
+        (out / f"fold-{k}.json").write_text(json.dumps(model.to_json(), separators=(",", ":")))
+    where = {f"{p['set']}:{p['id']}": site_fold.get(str(p["site"]), 0) for p in pages}
+    (out / "pages.json").write_text(json.dumps(where, sort_keys=True))
+    print(f"\nwrote {folds} fold models and {len(where)} page folds to {out}")
+
+
+def evaluate_cleaner(pages: Sequence[dict[str, object]], d: Data, hand: dict[str, str],
+                     folds: int, c: float) -> None:  # fmt: skip
+    """The whole cleaner (rules, then the classifier at its operating points) on the labelled
+    blocks, each page cleaned with a model that never saw its site: what the product does."""
+    from aggregator.enrich.clean import Block, clean_structured
+
+    site_fold, models = fold_models(d, folds, c)
     counts: dict[tuple[str, str, bool], int] = defaultdict(int)
     for page in pages:
         blocks = [Block(str(t), str(k), int(str(lc))) for t, k, lc in page["blocks"]]  # type: ignore[union-attr]

@@ -585,3 +585,13 @@ def test_is_appeal_is_all_four_kinds_of_evidence(parts: list[str]) -> None:
         and signals.appeal_signals(text) == 4
     )
     assert signals.is_appeal(text) == expected
+
+
+def test_a_table_of_dates_and_figures_is_data_not_a_dateline() -> None:
+    """'1/1/2013 | +13.1%' (a table row: date cell, figure cell) kept; a date, a separator and
+    a name is still a dateline byline."""
+    rows = [Block(f"{m}/1/2013 | +{10 + m}.{m}%", kind="table") for m in range(1, 13)]
+    res = clean_structured([Block(P1), Block("Date | Change in price", kind="table"), *rows])
+    assert [b.text for b in res.kept][2:] == [b.text for b in rows]
+    assert classify(Block("March 3, 2024 | Jane Doe")) is not None
+    assert classify(Block("3/3/2024 · Jane Doe")) is not None
