@@ -595,3 +595,15 @@ def test_a_table_of_dates_and_figures_is_data_not_a_dateline() -> None:
     assert [b.text for b in res.kept][2:] == [b.text for b in rows]
     assert classify(Block("March 3, 2024 | Jane Doe")) is not None
     assert classify(Block("3/3/2024 · Jane Doe")) is not None
+
+
+def test_a_row_of_tagged_teasers_is_related_links() -> None:
+    row = (
+        "Council delays the harbour vote again [INSIGHT] | Ferry fares rise for winter [VIDEO] "
+        "Police chief quits after inquiry [REACTION]"
+    )
+    assert classify(Block(row)) == ("related", Strength.STRONG)
+    prose = (
+        "We filmed the old ferry [VIDEO] and the new one [VIDEO] and compared the two for a week."
+    )
+    assert classify(Block(prose)) is None
