@@ -113,17 +113,25 @@ def ends_sentence(text: str) -> bool:
     return _END_AT_END.search(text) is not None
 
 
+# what follows a sentence mark: spaces, then Spanish opening marks, then the next character
+_NEXT = re.compile(r"\s*[¿¡]*(.?)", re.S)
+# the word before a "." is looked for this far back (a longer word is no abbreviation)
+_WORD_LOOKBACK = 64
+
+
 def _is_boundary(text: str, start: int, m: re.Match[str]) -> bool:
+    # Every look is anchored at the match, never a copy of the rest of the text: a long
+    # paragraph (an entry of megabytes) stays linear in its number of sentence marks.
     mark = m.group()
-    if mark[-1] in _CLOSE and m.group("w") is None and _WIDE_CHARS.match(text[m.end() :]):
+    if mark[-1] in _CLOSE and m.group("w") is None and _WIDE_CHARS.match(text, m.end()):
         return False  # “行动！”他说 / 「…！」と述べた: the quote goes on into its sentence
     if m.group("w") is not None and mark.startswith("."):
-        before = text[start : m.start() + 1].split()
+        before = text[max(start, m.start() - _WORD_LOOKBACK) : m.start() + 1].split()
         last = before[-1].rstrip(".").casefold() if before else ""
         if last in ABBREVIATIONS or len(last) == 1:
             return False
-    nxt = text[m.end() :].lstrip().lstrip("¿¡")
-    return not (nxt and nxt[0].islower())  # "e.g. this" / "3 p.m. yesterday": no boundary
+    nxt = _NEXT.match(text, m.end())
+    return not (nxt and nxt.group(1).islower())  # "e.g. this" / "3 p.m. yesterday": no boundary
 
 
 def sentences(text: str) -> list[str]:
