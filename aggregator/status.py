@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import TypedDict
 
@@ -138,6 +139,15 @@ def _learned_by(store: Store) -> tuple[dict[str, LearnedReport], list[SiteLearne
     return {url: _learned(blocks) for url, blocks in by_feed.items()}, sites
 
 
+def _tell_apart(feeds: list[FeedReport]) -> None:
+    """Feeds that would show under one name (untitled feeds of one site: "example.org" three
+    times) are named by their URL without the scheme instead, so each row says which it is."""
+    seen = Counter(f["name"] for f in feeds)
+    for f in feeds:
+        if seen[f["name"]] > 1:
+            f["name"] = f["url"].split("://", 1)[-1]
+
+
 def collect_status(
     config: Config, store: Store, *, now: datetime, next_digest: datetime | None = None
 ) -> StatusReport:
@@ -169,6 +179,7 @@ def collect_status(
                 "learned": by_feed.get(s.url) or _learned([]),
             }
         )
+    _tell_apart(feeds)
     recipients = _digest_rows(config, store, now, next_digest)
     return {
         "config": str(config.path),

@@ -354,3 +354,37 @@ def test_a_teaser_whose_page_is_dead_keeps_its_feed_text_and_says_why(
     (row,) = [json.loads(line) for line in cli(config, "export").stdout.splitlines()]
     assert row["text"].startswith("The winter ferry timetable starts on Monday")
     assert "404" in row["full_text_error"]
+
+
+def test_untitled_feeds_of_one_site_are_told_apart_in_status(
+    httpd: FixtureHTTPServer, tmp_path: Path
+) -> None:
+    """An empty body, a truncated document and a dead port: three untitled feeds of one host
+    are three rows that say which feed each is, and the empty one is a parse error."""
+    from aggregator.status import collect_status
+
+    httpd.static("/empty.xml", b"")
+    httpd.static("/cut.xml", b"<rss><channel><item><title>unterminated")
+    feeds = [
+        FeedConfig(url=httpd.url("/empty.xml")),
+        FeedConfig(url=httpd.url("/cut.xml")),
+        FeedConfig(url="http://127.0.0.1:9/dead.xml"),
+    ]
+    config = Config(
+        path=tmp_path / "aggregator.yaml",
+        database=tmp_path / "state.db",
+        feeds=tuple(feeds),
+        fetch=FetchConfig(allow_private=True, timeout=2.0),
+    )
+    clock = Clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    with Store(config.database) as store:
+        p = Pipeline(config, store, clock=clock, workers=0, strict=True)
+        try:
+            results = {s.url: s.outcome for s in asyncio.run(p.poll())}
+        finally:
+            p.close()
+        rows = collect_status(config, store, now=clock())["feeds"]
+    assert results[httpd.url("/empty.xml")] == "parse_error"
+    names = [r["name"] for r in rows]
+    assert len(set(names)) == 3
+    assert {n.split("/", 1)[-1] for n in names} == {"empty.xml", "cut.xml", "dead.xml"}
