@@ -607,3 +607,32 @@ def test_a_row_of_tagged_teasers_is_related_links() -> None:
         "We filmed the old ferry [VIDEO] and the new one [VIDEO] and compared the two for a week."
     )
     assert classify(Block(prose)) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Video Player is loading. Play Video Play Mute Current Time 0:00 / Duration 0:00 Loaded: 0%",
+        "This is a modal window. Beginning of dialog window. Escape will cancel and close the window.",
+        "End of dialog window.",
+        "Like this:",
+        "Like Loading...",
+        "Be the first to like this.",
+        "Liked by 14 people",
+    ],
+)
+def test_player_and_like_widget_debris_is_removed_anywhere(line: str) -> None:
+    res = clean_structured([Block(P1), Block(line), Block(P2)])
+    assert [b.text for b in res.kept] == [P1, P2]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The player is loading the new software before the match, the coach said on Monday.",
+        "Residents said they like this plan better than the one the council rejected in May.",
+        "Loading the ships took three days because the cranes at the port had broken down.",
+    ],
+)
+def test_reporting_with_player_and_like_words_is_kept(line: str) -> None:
+    assert classify(Block(line)) is None
