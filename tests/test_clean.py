@@ -636,3 +636,53 @@ def test_player_and_like_widget_debris_is_removed_anywhere(line: str) -> None:
 )
 def test_reporting_with_player_and_like_words_is_kept(line: str) -> None:
     assert classify(Block(line)) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Getty Images",
+        "(AP Photo/Jane Doe)",
+        "Courtesy of the City of Springfield",
+        "[embedded content]",
+        "Listen to this article",
+        "Click to print (Opens in new window)",
+        "Get the app",
+        "Got a tip? Email us at tips@citytimes.example",
+        "Have something to say? Leave a comment below.",
+        "Disclaimer: The views expressed are the author's own.",
+        "The views expressed in this article are those of the author.",
+        "Continue reading Council expands bus network",
+    ],
+)
+def test_common_feed_debris_goes_anywhere(line: str) -> None:
+    """Credits alone on a line, embed placeholders, share buttons as text, tip and comment
+    prompts, opinion disclaimers, WordPress's excerpt link: strong, so also mid-article."""
+    res = clean_structured([Block(P1), Block(line), Block(P2)])
+    assert [b.text for b in res.kept] == [P1, P2]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reading time: 5 minutes",
+        "Tagged: buses, council",
+        "This story was produced in partnership with the Springfield Transit Lab.",
+    ],
+)
+def test_reading_time_tags_and_credits_go_at_the_tail(line: str) -> None:
+    res = clean_structured([Block(P1), Block(P2), Block(line)])
+    assert [b.text for b in res.kept] == [P1, P2]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Bloomberg reported that the bank would cut 2,000 jobs by the end of next year.",
+        "Courtesy calls were made to all families before the new timetable took effect.",
+        "The views expressed in court were those of the defendant, the judge noted later.",
+        "Continue reading the signs of recovery, economists told the committee on Monday.",
+    ],
+)
+def test_reporting_like_the_new_debris_is_kept(line: str) -> None:
+    assert classify(Block(line)) is None
