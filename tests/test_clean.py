@@ -686,3 +686,24 @@ def test_reading_time_tags_and_credits_go_at_the_tail(line: str) -> None:
 )
 def test_reporting_like_the_new_debris_is_kept(line: str) -> None:
     assert classify(Block(line)) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "December 7, 2026",
+        "Mon, Dec 7, 2026 10:32 AM EST",
+        "Jane Doe, Associated Press",
+        "Jane Doe Dec 7, 2026",
+        "Senior Reporter",
+        "This post may contain affiliate links.",
+    ],
+)
+def test_byline_box_lines_and_affiliate_notes_go_at_the_head(line: str) -> None:
+    res = clean_structured([Block(line), Block(P1), Block(P2)])
+    assert [b.text for b in res.kept] == [P1, P2]
+
+
+def test_a_dated_sentence_is_not_a_date_line() -> None:
+    assert classify(Block("The mayor said on December 7, 2026 that buses would run.")) is None
+    assert classify(Block("Jane Doe and John Roe")) is None
