@@ -24,6 +24,7 @@ from typing import Self
 
 from aggregator.errors import StoreError
 from aggregator.store import postgres_db as pgdb
+from aggregator.store.dedup_index import CANDIDATES_PG
 from aggregator.store.facts import StoreFacts, read_facts
 from aggregator.store.postgres_db import POOLS, PgDb, Result, conninfo, migrate_pg
 from aggregator.store.records import ArticleRow, RawArticle
@@ -57,6 +58,8 @@ class PostgresStore(Store):
     from a pool shared by the stores of one process."""
 
     shared = True
+    _candidates_sql = CANDIDATES_PG
+    _unkeyed_lock = " FOR UPDATE SKIP LOCKED"
 
     def __init__(
         self, target: PgTarget, *, lease: float | None = None, owner: str | None = None
@@ -255,6 +258,14 @@ class PostgresStore(Store):
              r[4] if isinstance(r[4], str) else None)
             for r in rows
         ]  # fmt: skip
+
+    def _insert_keys(self, table: str, rows: list[tuple[int, int]]) -> None:
+        """One statement for all of a decision's keys (not one round trip per key)."""
+        self._write(
+            f"INSERT INTO {table} (key, article_id) SELECT * FROM"
+            " unnest(CAST(? AS INT[]), CAST(? AS BIGINT[])) ON CONFLICT DO NOTHING",
+            ([k for k, _ in rows], [i for _, i in rows]),
+        )
 
     def release_enrichment(self) -> None:
         self._write(
