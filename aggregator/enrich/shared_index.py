@@ -11,7 +11,8 @@ store's dedup lock (``own_for_decision``), after restoring:
   decisions come back and ignores them. This keeps the story stage exact (its document
   frequencies and story index count every article, not only the copy candidates).
 * every stored article the chunk may copy that the memory lacks, found in the database's
-  copy index (``dedup_candidates``: the chunk's fingerprint, URL and band keys, one query):
+  copy index (``dedup_candidate_ids``: the chunk's fingerprint, URL and band keys, one
+  query; the states of those lacking, if any, in a second):
   whatever the watermark's bookkeeping, the copy stage sees every article any worker stored
   in the window. Articles the memory dropped as out of the window (``evict``) stay dropped.
 
@@ -95,10 +96,10 @@ def catch_up(
     changes = store.dedup_changes(seen)
     missing: dict[int, _State] = {c[1]: c[1:] for c in changes}
     looked_up = 0
-    if chunk is not None and (chunk.fp_keys or chunk.band_keys):
-        for state in store.dedup_candidates(chunk.fp_keys, chunk.band_keys, chunk.since, KEY_CAP):
-            if state[0] in missing or str(state[0]) in deduper:
-                continue
+    if chunk is not None:
+        found = store.dedup_candidate_ids(chunk.fp_keys, chunk.band_keys, chunk.since, KEY_CAP)
+        lacking = [i for i in found if i not in missing and str(i) not in deduper]
+        for state in store.dedup_states_of(lacking):  # usually none: no second query
             stored = persist.decode(state[1])
             if stored is not None and stored.row.time >= chunk.horizon:
                 missing[state[0]] = state

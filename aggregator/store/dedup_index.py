@@ -30,7 +30,7 @@ _NO_ID = (1 << 63) - 1  # above every article id
 # SQLite: the keys as one JSON array parameter; the ``cap`` newest articles of each key by
 # a window function (it reads every row of a key; the daemon on SQLite does not use this)
 _CANDIDATES_SQLITE = """
-SELECT a.id, a.dedup_state, a.fetched_at, a.story FROM articles a WHERE a.id IN (
+SELECT a.id FROM articles a WHERE a.id IN (
     SELECT article_id FROM (
         SELECT article_id, ROW_NUMBER() OVER (PARTITION BY key ORDER BY article_id DESC) AS n
         FROM dedup_fp_keys WHERE key IN (SELECT value FROM json_each(:fp))) WHERE n <= :cap
@@ -42,9 +42,11 @@ SELECT a.id, a.dedup_state, a.fetched_at, a.story FROM articles a WHERE a.id IN 
 """
 
 # PostgreSQL: per key, an index scan that stops after ``cap`` rows (the primary key's order
-# is (key, article_id)), whatever the table's size
+# is (key, article_id)), whatever the table's size; then the articles by primary key (as
+# ``= ANY(ARRAY(...))``: ``IN (subquery)`` let the planner expect a row per key and hash-join
+# a sequential scan of every article)
 CANDIDATES_PG = """
-SELECT a.id, a.dedup_state, a.fetched_at, a.story FROM articles a WHERE a.id IN (
+SELECT a.id FROM articles a WHERE a.id = ANY(ARRAY(
     SELECT f.article_id FROM unnest(CAST(:fp AS INT[])) AS q(k) CROSS JOIN LATERAL (
         SELECT article_id FROM dedup_fp_keys WHERE key = q.k
         ORDER BY article_id DESC LIMIT :cap) AS f
@@ -52,7 +54,7 @@ SELECT a.id, a.dedup_state, a.fetched_at, a.story FROM articles a WHERE a.id IN 
     SELECT b.article_id FROM unnest(CAST(:bands AS INT[])) AS q(k) CROSS JOIN LATERAL (
         SELECT article_id FROM dedup_band_keys WHERE key = q.k
         ORDER BY article_id DESC LIMIT :cap) AS b
-) AND a.fetched_at >= :since AND a.dedup_state IS NOT NULL ORDER BY a.id
+)) AND a.fetched_at >= :since AND a.dedup_state IS NOT NULL ORDER BY a.id
 """
 
 
@@ -93,13 +95,13 @@ class DedupIndexStore(PollStore):
             f"INSERT INTO {table} (key, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING", rows
         )
 
-    def dedup_candidates(
+    def dedup_candidate_ids(
         self, fp_keys: Sequence[int], band_keys: Sequence[int], since: datetime, cap: int
-    ) -> list[StoredState]:
+    ) -> list[int]:
         """The stored decisions a chunk of new articles may copy: the articles that share a
         first-stage key (``fp_keys``) or a band key (``band_keys``) with it, the ``cap``
-        newest per key, of those fetched since ``since``; (id, state, fetched_at, story),
-        by id. One query, whatever the chunk's size."""
+        newest per key, of those fetched since ``since``; their ids, ascending. One query,
+        whatever the chunk's size."""
         fp = sorted({signed32(k) for k in fp_keys})
         bands = sorted({signed32(k) for k in band_keys})
         if not (fp or bands):
@@ -110,10 +112,29 @@ class DedupIndexStore(PollStore):
             {"fp": as_param(fp), "bands": as_param(bands), "cap": cap,
              "since": since.timestamp()},
         ).fetchall()  # fmt: skip
+        return [int(r[0]) for r in rows]
+
+    def dedup_states_of(self, article_ids: Sequence[int]) -> list[StoredState]:
+        """(id, state, fetched_at, story) of the given decided articles, by id."""
+        if not article_ids:
+            return []
+        ids = list(article_ids) if self.shared else json.dumps(list(article_ids))
+        rows = self._db.execute(
+            "SELECT id, dedup_state, fetched_at, story FROM articles"
+            f" WHERE id {'= ANY(?)' if self.shared else 'IN (SELECT value FROM json_each(?))'}"
+            " AND dedup_state IS NOT NULL ORDER BY id",
+            (ids,),
+        ).fetchall()
         return [
             (int(r[0]), bytes(r[1]), float(r[2]), r[3] if isinstance(r[3], str) else None)
             for r in rows
-        ]  # fmt: skip
+        ]
+
+    def dedup_candidates(
+        self, fp_keys: Sequence[int], band_keys: Sequence[int], since: datetime, cap: int
+    ) -> list[StoredState]:
+        """``dedup_candidate_ids`` with their states (``dedup_states_of``): two queries."""
+        return self.dedup_states_of(self.dedup_candidate_ids(fp_keys, band_keys, since, cap))
 
     def index_unkeyed(self, since: datetime, limit: int = 500) -> int:
         """Write the keys of up to ``limit`` decisions stored without them (before migration
