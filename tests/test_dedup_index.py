@@ -177,3 +177,23 @@ def test_an_sqlite_state_of_version_13_is_keyed_when_the_index_loads(tmp_path: P
         d, _ = load_index(s, WEEK, WEEK, since)
         assert "7" in d
         assert lookup(s, text(30), None, since) == [7]
+
+
+def test_a_state_copied_to_postgresql_is_keyed_by_the_first_worker_load(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """``migrate --to`` leaves the copy index out; a worker loading its window writes it."""
+    from aggregator.store.copy import copy_state
+    from aggregator.store.postgres import PostgresStore
+    from aggregator.store.target import PgTarget
+
+    with Store(tmp_path / "a.db") as src:
+        a = decide(src, Deduper(window=WEEK), "a", text(50), T0)
+        with PostgresStore(PgTarget(pg_url)) as pg:
+            copy_state(src, pg)
+            since = T0 - timedelta(days=7)
+            assert lookup(pg, text(50), None, since) == []
+            d, _ = load_index(pg, WEEK, WEEK, since)
+            assert str(a) in d
+            assert lookup(pg, text(50), None, since) == [a]
+            assert key_rows(pg, "dedup_band_keys", a) == key_rows(src, "dedup_band_keys", a)
