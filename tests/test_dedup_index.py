@@ -197,3 +197,27 @@ def test_a_state_copied_to_postgresql_is_keyed_by_the_first_worker_load(
             assert str(a) in d
             assert lookup(pg, text(50), None, since) == [a]
             assert key_rows(pg, "dedup_band_keys", a) == key_rows(src, "dedup_band_keys", a)
+
+
+def test_the_keys_go_with_the_decision_when_its_transaction_fails(open_db: Opener) -> None:
+    with open_db() as s:
+        s.ensure_feeds([FEED])
+        a = store_article(s, "a", T0)
+        res, blob = Deduper(window=WEEK).add_with_snapshot(
+            DedupItem(id=str(a), text=text(60), title="a", published=T0.timestamp()),
+            T0.timestamp(),
+        )
+        with pytest.raises(RuntimeError), s.transaction():
+            s.finish_enrichment(
+                a, title="a", author=None, html="", text=text(60), full_text_error=None,
+                dedup=(text_hash(text(60)), res.story, None, res.reason, blob),
+            )  # fmt: skip
+            raise RuntimeError("crash before the commit")
+        assert key_rows(s, "dedup_band_keys", a) == []
+        assert lookup(s, text(60), None, T0 - timedelta(days=7)) == []
+        with s.transaction():  # the retry stores both
+            s.finish_enrichment(
+                a, title="a", author=None, html="", text=text(60), full_text_error=None,
+                dedup=(text_hash(text(60)), res.story, None, res.reason, blob),
+            )  # fmt: skip
+        assert lookup(s, text(60), None, T0 - timedelta(days=7)) == [a]

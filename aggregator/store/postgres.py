@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Self
 
+from aggregator.dedup.dbkeys import IndexKeys
 from aggregator.errors import StoreError
 from aggregator.store import postgres_db as pgdb
 from aggregator.store.dedup_index import CANDIDATES_PG
@@ -72,6 +73,7 @@ class PostgresStore(Store):
         db = PgDb(pool, target.label)
         self._db = db  # type: ignore[assignment]
         self._in_tx = False
+        self._pending_keys: list[tuple[int, IndexKeys]] = []  # copy index keys, at commit
         # the configured URLs last claimed with: (set, its id, when noted as used)
         self._pg_configured: tuple[frozenset[str], str, float] | None = None
         try:
@@ -103,8 +105,10 @@ class PostgresStore(Store):
                 try:
                     with conn.transaction():
                         yield
+                        self._flush_keys()
                 finally:
                     db.conn, self._in_tx = None, False
+                    self._pending_keys = []
         except pgdb.psycopg.Error as e:
             raise StoreError(f"cannot write to {self.path}: {e}") from e
 
@@ -258,6 +262,19 @@ class PostgresStore(Store):
              r[4] if isinstance(r[4], str) else None)
             for r in rows
         ]  # fmt: skip
+
+    def _index_decisions(self, batch: Sequence[tuple[int, IndexKeys]]) -> None:
+        """Inside a transaction, the keys wait for its commit: a chunk's decisions then
+        write their keys in one statement per table, not one per decision."""
+        if self._in_tx:
+            self._pending_keys.extend(batch)
+        else:
+            super()._index_decisions(batch)
+
+    def _flush_keys(self) -> None:
+        if self._pending_keys:
+            batch, self._pending_keys = self._pending_keys, []
+            super()._index_decisions(batch)
 
     def _insert_keys(self, table: str, rows: list[tuple[int, int]]) -> None:
         """One statement for all of a decision's keys (not one round trip per key)."""
