@@ -384,6 +384,7 @@ class Daemon:
             delivered_before=now - timedelta(seconds=self.config.retention),
             keep_dedup_since=now - timedelta(seconds=max(keep, self.config.retention)),
             readers=readers,
+            keys_since=now - timedelta(seconds=keep),
         )
         log.info("retention pruned=%d", n)
 

@@ -3,7 +3,10 @@
 Usage::
 
     PYTHONPATH=. .venv/bin/python bench/scale_pg.py [--feeds 50000] [--runs 30]
-        [--poll-feeds 3000]
+        [--poll-feeds 3000] [--dedup-sizes 10000,100000,1000000] [--dedup-runs 50]
+        [--dedup-chunk 64] [--shared-buffers 4GB]
+
+(``--feeds 0``, ``--poll-feeds 0``, ``--dedup-sizes ''`` skip a part.)
 
 (a) the due claim (``PostgresStore.due_feeds``: ``UPDATE ... FOR UPDATE SKIP LOCKED``, one
     batch of 64 as a worker's poll takes it) on ``--feeds`` feeds with the spread of
@@ -14,6 +17,18 @@ Usage::
     by three at once; feeds per second of each and the ratio 3 / 1. On a machine with two
     cores the processes share them with the HTTP server and PostgreSQL: the ratio says how
     much of the work the claims let run side by side, not what three machines would do.
+(c) the dedup lookup (``PostgresStore.dedup_candidate_ids``: the copy index of migration 14,
+    one query per chunk; and ``dedup_candidates``, which also reads every candidate's state,
+    as a worker does only for candidates it lacks) with ``--dedup-sizes`` stored articles (default 10,000, 100,000 and
+    1,000,000), not made by enrichment: the articles' rows (``INSERT ... SELECT``, fetched
+    over the last six days, a 16-byte stand-in for the ~2.2 KB state) and their keys (10
+    fingerprint tables + a URL key, 32 band keys; synthetic, as well spread as the real
+    hashed ones) written with binary COPY; the key tables' indexes are rebuilt after each fill and the tables vacuumed, as a
+    running database's autovacuum keeps them; a database per size, in a cluster of its own
+    with ``--shared-buffers`` (default 4GB), prewarmed. Then ``--dedup-runs`` lookups at
+    each size of a chunk of ``--dedup-chunk`` (64) new articles, 8 of them copies of stored
+    ones (all their keys hit), in interleaved rounds: median ms per chunk at each size and
+    the ratio largest / smallest. Target: flat (ratio near 1). About 2.5 minutes.
 
 Figures are printed; nothing is asserted.
 """
@@ -29,10 +44,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aggregator.dedup.thresholds import KEY_CAP  # noqa: E402
 from aggregator.store.postgres import PostgresStore  # noqa: E402
 from aggregator.store.target import PgTarget  # noqa: E402
 from tests.support.httpd import FixtureHTTPServer  # noqa: E402
@@ -128,16 +146,162 @@ def poll_throughput(
     return n / took
 
 
+# ---- (c) the dedup lookup -------------------------------------------------------------------
+
+FP_KEYS, BAND_KEYS = 11, 32  # per article: 10 fingerprint tables + the URL key; LSH bands
+COPIES = 8  # of a looked-up chunk's new articles, copies of stored ones
+_FILL = 50_000  # articles per COPY batch
+_KEY_TABLES = {"dedup_fp_keys": (FP_KEYS, 1), "dedup_band_keys": (BAND_KEYS, 2)}
+
+
+def _keys(ids: npt.NDArray[np.int64], per: int, salt: int) -> npt.NDArray[np.int32]:
+    """(len(ids), per) synthetic 32-bit keys of stored articles (splitmix64 of id, slot,
+    table): as well spread as the real hashed keys, and recomputed for a chunk's copies."""
+    x: npt.NDArray[np.uint64] = np.add.outer(
+        ids.astype(np.uint64) << np.uint64(8), np.arange(per, dtype=np.uint64)
+    )
+    x = x * np.uint64(4) + np.uint64(salt)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    out: npt.NDArray[np.int32] = (x >> np.uint64(32)).astype(np.uint32).view(np.int32)
+    return out
+
+
+def _copy_keys(con: psycopg.Connection[tuple[object, ...]], table: str, lo: int, hi: int) -> None:
+    """COPY (binary) the keys of articles lo..hi-1 into ``table``."""
+    per, salt = _KEY_TABLES[table]
+    row = np.dtype([("n", ">i2"), ("l1", ">i4"), ("key", ">i4"), ("l2", ">i4"), ("id", ">i8")])
+    with con.cursor() as cur, cur.copy(f"COPY {table} (key, article_id) FROM STDIN BINARY") as cp:
+        cp.write(b"PGCOPY\n\xff\r\n\x00" + bytes(8))
+        for start in range(lo, hi, _FILL):
+            ids = np.arange(start, min(hi, start + _FILL), dtype=np.int64)
+            rows = np.empty(len(ids) * per, dtype=row)
+            rows["n"], rows["l1"], rows["l2"] = 2, 4, 8
+            rows["key"] = _keys(ids, per, salt).reshape(-1)
+            rows["id"] = np.repeat(ids, per)
+            cp.write(rows.tobytes())
+        cp.write(b"\xff\xff")
+
+
+def _fill(con: psycopg.Connection[tuple[object, ...]], lo: int, hi: int) -> None:
+    """Articles lo..hi-1 (fetched over the last six days) and their keys; the key tables'
+    indexes dropped for the COPY and built again after it, then everything vacuumed."""
+    now = NOW.timestamp()
+    con.execute(
+        "INSERT INTO articles (id, feed_url, key, content_hash, title, fetched_at, html, text,"
+        " story, dedup_state, dedup_fp, enrich) SELECT g, 'https://f.example/rss', 'k' || g,"
+        " 'h' || g, 't', %s::float8 - (%s::bigint - g) * %s::float8, '', '', g::text, decode(md5(g::text), 'hex'), g, 0"
+        " FROM generate_series(%s::bigint, %s::bigint) AS g",
+        (now, hi, 6 * 86400 / max(hi, 1), lo, hi - 1),
+    )
+    defs = con.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+        (list(_KEY_TABLES),),
+    ).fetchall()
+    for table in _KEY_TABLES:
+        con.execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_pkey")
+    for name, _ in defs:
+        con.execute(f"DROP INDEX IF EXISTS {name}")
+    for table in _KEY_TABLES:
+        _copy_keys(con, table, lo, hi)
+    con.execute("SET maintenance_work_mem = '1GB'")
+    for table in _KEY_TABLES:
+        con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (key, article_id)")
+    for name, sql in defs:
+        if not str(name).endswith("_pkey"):
+            con.execute(str(sql))
+    con.execute("VACUUM (ANALYZE) articles, dedup_fp_keys, dedup_band_keys")
+
+
+def _chunk(rng: np.random.Generator, stored: int, chunk: int) -> tuple[list[int], list[int]]:
+    """A chunk's (first-stage keys, band keys): ``chunk`` - 8 new articles and 8 copies of
+    stored ones."""
+    copies = rng.choice(stored, COPIES, replace=False).astype(np.int64) + 1
+    fresh = rng.integers(0, 1 << 32, size=(chunk - COPIES) * (FP_KEYS + BAND_KEYS))
+    new_fp, new_bands = np.split(fresh, [(chunk - COPIES) * FP_KEYS])
+    fp = np.concatenate([_keys(copies, FP_KEYS, 1).reshape(-1).view(np.uint32), new_fp])
+    bands = np.concatenate([_keys(copies, BAND_KEYS, 2).reshape(-1).view(np.uint32), new_bands])
+    return [int(k) for k in fp], [int(k) for k in bands]
+
+
+def _prewarm(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        for rel in ("dedup_fp_keys_pkey", "dedup_band_keys_pkey", "articles_pkey", "articles"):
+            con.execute("SELECT pg_prewarm(%s)", (rel,))
+
+
+def dedup_lookup(cluster: Cluster, sizes: list[int], runs: int, chunk: int = 64) -> None:
+    """Median ms of one chunk's candidate lookup at each size (a database each, timed in
+    interleaved rounds so that other load on the machine hits every size alike); the ratio
+    largest / smallest."""
+    stores: list[PostgresStore] = []
+    for n in sizes:
+        url = cluster.create_database(f"dedup{n}")
+        PostgresStore(PgTarget(url)).close()  # migrated
+        t0 = time.perf_counter()
+        with psycopg.connect(url, autocommit=True) as con:
+            _fill(con, 1, n + 1)
+            size = con.execute(
+                "SELECT pg_total_relation_size('dedup_fp_keys')"
+                " + pg_total_relation_size('dedup_band_keys')"
+            ).fetchone()
+        print(f"  {n} articles stored in {time.perf_counter() - t0:.0f} s, key tables"
+              f" {(size[0] if size else 0) / 2**20:.0f} MB", flush=True)  # fmt: skip
+        stores.append(PostgresStore(PgTarget(url), owner="bench"))
+    for s in stores:
+        _prewarm(str(s.target.url))
+    rng = np.random.default_rng(SEED)
+    since = NOW - timedelta(days=7)
+    times: list[list[float]] = [[] for _ in sizes]  # the ids (what a worker pays per chunk)
+    full: list[list[float]] = [[] for _ in sizes]  # ids and every candidate's state
+    found = [0] * len(sizes)
+    for _ in range(runs + 3):  # the first three rounds warm the connections and plans
+        for i, (n, s) in enumerate(zip(sizes, stores, strict=True)):
+            fp, bands = _chunk(rng, n, chunk)
+            t1 = time.perf_counter()
+            found[i] += len(s.dedup_candidate_ids(fp, bands, since, KEY_CAP))
+            times[i].append((time.perf_counter() - t1) * 1000)
+            fp, bands = _chunk(rng, n, chunk)
+            t1 = time.perf_counter()
+            s.dedup_candidates(fp, bands, since, KEY_CAP)
+            full[i].append((time.perf_counter() - t1) * 1000)
+    medians = [statistics.median(t[3:]) for t in times]
+    for n, t, m, f, w in zip(sizes, times, medians, found, full, strict=True):
+        print(f"  dedup lookup at {n} articles: {m:.2f} ms median per chunk of {chunk}"
+              f" (p90 {np.percentile(t[3:], 90):.2f} ms; {f / len(t):.1f} candidates"
+              f" of which {COPIES} copies; with their states"
+              f" {statistics.median(w[3:]):.2f} ms)")  # fmt: skip
+    for s in stores:
+        s.close()
+    if len(medians) > 1:
+        print(f"  ratio {sizes[-1]} / {sizes[0]}: {medians[-1] / medians[0]:.2f} (target: near 1)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--feeds", type=int, default=50_000)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--poll-feeds", type=int, default=3000)
+    ap.add_argument(
+        "--dedup-sizes",
+        default="10000,100000,1000000",
+        help="stored articles for the dedup lookup, comma-separated ('': skip)",
+    )
+    ap.add_argument("--dedup-runs", type=int, default=50)
+    ap.add_argument("--dedup-chunk", type=int, default=64, help="new articles per lookup")
+    ap.add_argument(
+        "--shared-buffers",
+        default="4GB",
+        help="the dedup part's cluster (1,000,000 articles: ~3 GB of keys)",
+    )
     args = ap.parse_args()
     with Cluster.start() as cluster:
-        ms, due = due_claim(cluster.create_database("due"), args.feeds, args.runs)
-        print(f"due claim of a batch of 64 at {args.feeds} feeds ({due} due): {ms:.2f} ms median"
-              " (target < 50 ms)")  # fmt: skip
+        if args.feeds:
+            ms, due = due_claim(cluster.create_database("due"), args.feeds, args.runs)
+            print(f"due claim of a batch of 64 at {args.feeds} feeds ({due} due):"
+                  f" {ms:.2f} ms median (target < 50 ms)")  # fmt: skip
         if args.poll_feeds:
             import tempfile
 
@@ -147,6 +311,11 @@ def main() -> None:
                 one = poll_throughput(cluster, http, args.poll_feeds, 1, Path(tmp))
                 three = poll_throughput(cluster, http, args.poll_feeds, 3, Path(tmp))
                 print(f"  ratio 3 workers / 1 worker: {three / one:.2f}")
+    sizes = sorted(int(x) for x in args.dedup_sizes.split(",") if x.strip())
+    if sizes:
+        print(f"dedup lookup (a cluster with shared_buffers {args.shared_buffers}):")
+        with Cluster.start(settings={"shared_buffers": args.shared_buffers}) as cluster:
+            dedup_lookup(cluster, sizes, args.dedup_runs, args.dedup_chunk)
 
 
 if __name__ == "__main__":

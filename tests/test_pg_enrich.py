@@ -67,7 +67,7 @@ _WORDS = tuple(
 def _text(seed: int) -> str:
     """A distinct news-like text of four paragraphs (the same seed: the same text)."""
     rnd = random.Random(seed)
-    paras = []
+    paras: list[str] = []
     for _ in range(4):
         sentences = [
             " ".join(rnd.choice(_WORDS) for _ in range(rnd.randint(9, 15))).capitalize() + "."
@@ -184,3 +184,39 @@ def test_pg_two_workers_enrich_each_article_once_and_collapse_copies_across(
     assert crossed > 0, "no copy was decided by the other worker than its original"
     others = [x for i, x in by_id.items() if i not in twin and i not in twin.values()]
     assert all(x.duplicate_of is None for x in others)
+
+
+def test_pg_a_copy_collapses_across_workers_through_the_database_lookup(pg_url: str) -> None:
+    """Worker b's memory lacks an original that worker a stored, and its watermark will not
+    bring it again (b's own memory was loaded before, its watermark taken after): the
+    chunk's lookup in the database's copy index restores it, so b's copy collapses onto it;
+    without the lookup b would have called the copy new. Articles b evicted stay evicted."""
+    from aggregator.dedup import Deduper, DedupItem
+    from aggregator.dedup import features as tf
+    from aggregator.enrich.shared_index import catch_up, chunk_keys, load_index
+    from tests.test_dedup_index import decide, text
+
+    week = 7 * 86400.0
+    with _store(pg_url, "a") as a, _store(pg_url, "b") as b:
+        since = T0 - timedelta(days=7)
+        mem_b, _ = load_index(b, week, week, since)
+        orig = decide(a, Deduper(window=week), "orig", text(40), T0, T0 - timedelta(days=3))
+        seen = b.dedup_watermark()
+        copy = DedupItem(id="copy", text=text(40), title="copy", published=T0.timestamp())
+        feats = tf.extract(copy.text, copy.title, None)
+        assert catch_up(b, mem_b, seen) == (seen, 0)  # nothing numbered above the watermark
+        keys = chunk_keys(b, [(feats, None)], T0, week)
+        assert keys is not None
+        assert catch_up(b, mem_b, seen, keys) == (seen, 1)
+        assert str(orig) in mem_b
+        got = mem_b.add(copy, T0.timestamp(), features=feats)
+        assert (got.duplicate_of, got.reason) == (str(orig), "exact-text")
+        # five days on, the original (dated three days before it was fetched) has left b's
+        # window though its row is still fetched inside it: the lookup does not bring it back
+        later = T0 + timedelta(days=5)
+        mem_b.evict(later.timestamp())
+        assert str(orig) not in mem_b
+        keys = chunk_keys(b, [(feats, None)], later, week)
+        assert keys is not None
+        assert [c[0] for c in b.dedup_candidates(keys.fp_keys, keys.band_keys, keys.since, 8)]
+        assert catch_up(b, mem_b, seen, keys) == (seen, 0)

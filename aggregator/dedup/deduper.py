@@ -81,6 +81,16 @@ def _key32(h: int, salt: int) -> int:
     return ((h ^ salt) * 0x9E3779B97F4A7C15 >> 32) & 0xFFFFFFFF
 
 
+def url_hash(url: str | None) -> int:
+    """The URL identity hash of an article (0: none), as its row stores it."""
+    return _h64(url_identity(url).encode()) if url else 0
+
+
+def url_key(urlh: int) -> int:
+    """The index key of a URL identity hash (``url_hash``), beside the fingerprint's keys."""
+    return _key32(urlh, _URL_SALT)
+
+
 def article_time(published: float | None, now: float, window: float) -> float:
     """The time an arriving article counts at in the index: its publication time when that
     lies inside the copy window before ``now``, else ``now``.  Feed dates are untrusted
@@ -143,7 +153,7 @@ class Deduper(StoryConsolidation):
         feats = (
             features if features is not None else tf.extract(item.text, item.title, item.language)
         )
-        urlh = _h64(url_identity(item.url).encode()) if item.url else 0
+        urlh = url_hash(item.url)
         thash = int.from_bytes(feats.thash[:8], "little") | 1
         fpkeys = self._fp.key_list(feats.simhash) if feats.simhash else []
         match, reason = self._find_copy(feats, urlh, thash, t, fpkeys)
@@ -266,7 +276,7 @@ class Deduper(StoryConsolidation):
         self._remember(slot, s.bands.copy(), s.dfterms.copy())
         urlh = s.row.urlh
         if urlh:
-            self._staged_url.append(_key32(urlh, _URL_SALT))
+            self._staged_url.append(url_key(urlh))
             self._staged_url_slots.append(slot)
         self._staged_keys.frombytes(s.bands.tobytes())
         self._staged_slots.extend([slot] * len(s.bands))
@@ -305,7 +315,7 @@ class Deduper(StoryConsolidation):
         # no text-hash key: identical texts (>= MIN_TEXT_TOKENS words) share every band key
         # and the fingerprint
         self._index.add(slot, bands.tolist())
-        self._fp.add(slot, fp or None, [_key32(urlh, _URL_SALT)] if urlh else (), fpkeys)
+        self._fp.add(slot, fp or None, [url_key(urlh)] if urlh else (), fpkeys)
 
     def _find_copy(
         self, feats: Features, urlh: int, thash: int, t: float, fpkeys: list[int] | None = None
@@ -315,7 +325,7 @@ class Deduper(StoryConsolidation):
         within ``SIMHASH_K`` bits that verification accepts), then the LSH stage."""
         c = self._c
         fp = feats.simhash or None
-        extra = [_key32(urlh, _URL_SALT)] if urlh else ()
+        extra = [url_key(urlh)] if urlh else ()
         sl = self._alive(self._fp.query(fp, extra, fpkeys), t)
         if len(sl):
             if urlh:

@@ -33,7 +33,7 @@ from aggregator.enrich import extract
 from aggregator.enrich.language import decide_language
 from aggregator.enrich.learning import SiteLearning, apply_learned, learn_job
 from aggregator.enrich.repeats import BlockRules
-from aggregator.enrich.shared_index import catch_up, load_index
+from aggregator.enrich.shared_index import catch_up, chunk_keys, load_index
 from aggregator.errors import ExtractError, StoreError
 from aggregator.feeds import feed_index
 from aggregator.poll.fetch import HTML_ACCEPT, Fetcher
@@ -488,7 +488,13 @@ class Enricher:
                 # several workers: only articles still ours, decided after the others' (lock)
                 ours = self.store.own_for_decision([p.row.id for p in prepared])
                 prepared = [p for p in prepared if p.row.id in ours]
-                self._seen = catch_up(self.store, deduper, self._seen)[0]
+                new = [
+                    (p.features, p.row.url)
+                    for p in prepared
+                    if p.row.enrich & ENRICH_KIND == ENRICH_NEW
+                ]
+                keys = chunk_keys(self.store, new, self.clock(), self.config.dedup.window)
+                self._seen = catch_up(self.store, deduper, self._seen, keys)[0]
                 taught = {p.row.site: (p.row.feed_url, p.taught) for p in prepared if p.taught}
                 for p in prepared:
                     row, cleaned = p.row, p.cleaned

@@ -6,6 +6,9 @@ copies, held and set-aside marks), deliveries and digests (delivery state, so no
 twice), learned boilerplate (site_blocks, learned_blocks), meta (the in-flight digest journal,
 retry times) and claims. A target that already holds feeds or articles is refused: a copy never
 merges two states. After the copy the row counts of both are compared table by table.
+Not copied: the copy index (``dedup_fp_keys``, ``dedup_band_keys``, ``articles.dedup_fp``):
+the workers key the decisions inside the dedup window when they load it (``index_unkeyed``),
+and the older ones need no keys.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ TABLES = (
     "claims",
 )  # fmt: skip
 _BATCH = 1000
+_NOT_COPIED = {"dedup_fp"}  # the copy index: rebuilt for the dedup window by the workers
 
 
 def _columns_sqlite(source: Store, table: str) -> list[str]:
@@ -62,7 +66,7 @@ def copy_state(source: Store, target: PostgresStore) -> dict[str, int]:
         target._db.execute("DELETE FROM meta")  # the target's own (empty) facts
         for table in TABLES:
             wanted = _columns_pg(target, table)
-            columns = [c for c in _columns_sqlite(source, table) if c in wanted]
+            columns = [c for c in _columns_sqlite(source, table) if c in wanted - _NOT_COPIED]
             marks = ", ".join("?" * len(columns))
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
             copied[table] = 0

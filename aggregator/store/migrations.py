@@ -243,6 +243,51 @@ MIGRATIONS: tuple[str | Dialects, ...] = (
         PRIMARY KEY (set_id, url)
     );
     """,
+    # 14: the copy index in the database (issue 16), so any worker can ask which stored
+    # articles a chunk of new ones may copy (``dedup_candidates``): the first stage's keys (the
+    # simhash fingerprint's permuted-table keys and the URL key) and the LSH band keys, both as
+    # the in-memory ``Deduper`` derives them (``dedup.dbkeys``; 32-bit keys stored as signed),
+    # written with each decision. ``dedup_fp`` is the fingerprint (0: none) and marks a state
+    # whose keys are written: states decided before this migration are keyed when a worker
+    # loads the window (``index_unkeyed``). Keys of articles that left the dedup window go
+    # with retention (``prune``), by article id: a BRIN index on PostgreSQL, where rows arrive
+    # in id order.
+    Dialects(
+        sqlite="""
+        ALTER TABLE articles ADD COLUMN dedup_fp INTEGER;
+        CREATE TABLE dedup_fp_keys (
+            key             INT NOT NULL,
+            article_id      INTEGER NOT NULL,
+            PRIMARY KEY (key, article_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX dedup_fp_keys_article ON dedup_fp_keys (article_id);
+        CREATE TABLE dedup_band_keys (
+            key             INT NOT NULL,
+            article_id      INTEGER NOT NULL,
+            PRIMARY KEY (key, article_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX dedup_band_keys_article ON dedup_band_keys (article_id);
+        CREATE INDEX articles_unkeyed ON articles (id)
+            WHERE dedup_state IS NOT NULL AND dedup_fp IS NULL;
+        """,
+        postgresql="""
+        ALTER TABLE articles ADD COLUMN dedup_fp BIGINT;
+        CREATE TABLE dedup_fp_keys (
+            key             INT NOT NULL,
+            article_id      BIGINT NOT NULL,
+            PRIMARY KEY (key, article_id)
+        );
+        CREATE INDEX dedup_fp_keys_article ON dedup_fp_keys USING BRIN (article_id);
+        CREATE TABLE dedup_band_keys (
+            key             INT NOT NULL,
+            article_id      BIGINT NOT NULL,
+            PRIMARY KEY (key, article_id)
+        );
+        CREATE INDEX dedup_band_keys_article ON dedup_band_keys USING BRIN (article_id);
+        CREATE INDEX articles_unkeyed ON articles (id)
+            WHERE dedup_state IS NOT NULL AND dedup_fp IS NULL;
+        """,
+    ),
 )
 
 # PostgreSQL's words for SQLite's, in order (whole words; ``INTEGER PRIMARY KEY`` first).

@@ -22,8 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Self
 
+from aggregator.dedup.dbkeys import IndexKeys
 from aggregator.errors import StoreError
 from aggregator.store import postgres_db as pgdb
+from aggregator.store.dedup_index import CANDIDATES_PG
 from aggregator.store.facts import StoreFacts, read_facts
 from aggregator.store.postgres_db import POOLS, PgDb, Result, conninfo, migrate_pg
 from aggregator.store.records import ArticleRow, RawArticle
@@ -57,6 +59,8 @@ class PostgresStore(Store):
     from a pool shared by the stores of one process."""
 
     shared = True
+    _candidates_sql = CANDIDATES_PG
+    _unkeyed_lock = " FOR UPDATE SKIP LOCKED"
 
     def __init__(
         self, target: PgTarget, *, lease: float | None = None, owner: str | None = None
@@ -69,6 +73,7 @@ class PostgresStore(Store):
         db = PgDb(pool, target.label)
         self._db = db  # type: ignore[assignment]
         self._in_tx = False
+        self._pending_keys: list[tuple[int, IndexKeys]] = []  # copy index keys, at commit
         # the configured URLs last claimed with: (set, its id, when noted as used)
         self._pg_configured: tuple[frozenset[str], str, float] | None = None
         try:
@@ -100,8 +105,10 @@ class PostgresStore(Store):
                 try:
                     with conn.transaction():
                         yield
+                        self._flush_keys()
                 finally:
                     db.conn, self._in_tx = None, False
+                    self._pending_keys = []
         except pgdb.psycopg.Error as e:
             raise StoreError(f"cannot write to {self.path}: {e}") from e
 
@@ -255,6 +262,27 @@ class PostgresStore(Store):
              r[4] if isinstance(r[4], str) else None)
             for r in rows
         ]  # fmt: skip
+
+    def _index_decisions(self, batch: Sequence[tuple[int, IndexKeys]]) -> None:
+        """Inside a transaction, the keys wait for its commit: a chunk's decisions then
+        write their keys in one statement per table, not one per decision."""
+        if self._in_tx:
+            self._pending_keys.extend(batch)
+        else:
+            super()._index_decisions(batch)
+
+    def _flush_keys(self) -> None:
+        if self._pending_keys:
+            batch, self._pending_keys = self._pending_keys, []
+            super()._index_decisions(batch)
+
+    def _insert_keys(self, table: str, rows: list[tuple[int, int]]) -> None:
+        """One statement for all of a decision's keys (not one round trip per key)."""
+        self._write(
+            f"INSERT INTO {table} (key, article_id) SELECT * FROM"
+            " unnest(CAST(? AS INT[]), CAST(? AS BIGINT[])) ON CONFLICT DO NOTHING",
+            ([k for k, _ in rows], [i for _, i in rows]),
+        )
 
     def release_enrichment(self) -> None:
         self._write(

@@ -23,12 +23,13 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
+from aggregator.dedup.dbkeys import stored_keys
 from aggregator.errors import StoreError
 from aggregator.store.connection import dt as _dt
 from aggregator.store.connection import ts as _ts
+from aggregator.store.dedup_index import DedupIndexStore, signed64
 from aggregator.store.facts import StoreFacts, read_facts
 from aggregator.store.records import DigestRecord, PendingArticle, RawArticle, SetAside
-from aggregator.store.sqlite_poll import PollStore
 from aggregator.types import DEFAULT_PROFILE, LearnedBlock, Media, StoredArticle
 
 # the columns of an article waiting for enrichment, as ``raw_article`` reads them
@@ -55,11 +56,12 @@ def raw_article(r: Sequence[object]) -> RawArticle:
     )  # fmt: skip
 
 
-class Store(PollStore):
+class Store(DedupIndexStore):
     """The state database in one SQLite file. Not thread-safe: one Store per thread.
 
-    ``PollStore`` holds the feeds and the poll's writes, ``Connection`` the connection itself;
-    ``aggregator.store.interface.StateStore`` names what the stages use."""
+    ``PollStore`` holds the feeds and the poll's writes, ``Connection`` the connection itself,
+    ``DedupIndexStore`` the copy index's keys; ``aggregator.store.interface.StateStore``
+    names what the stages use."""
 
     # ---- articles: enrichment ----------------------------------------------------------------
 
@@ -144,7 +146,8 @@ class Store(PollStore):
         language: str | None = None,
     ) -> None:
         """Store the cleaned text and its ``language`` (and, for a new article, its dedup
-        decision: (text_hash, story, duplicate_of, reason, state)); the article is done."""
+        decision: (text_hash, story, duplicate_of, reason, state), and the state's keys in
+        the copy index); the article is done."""
         if dedup is None:
             self._write(
                 "UPDATE articles SET title = ?, author = ?, html = ?, text = ?,"
@@ -154,14 +157,18 @@ class Store(PollStore):
             )
             return
         text_hash, story, duplicate_of, reason, state = dedup
-        self._write(
-            "UPDATE articles SET title = ?, author = ?, html = ?, text = ?, full_text_error = ?,"
-            " language = ?, text_hash = ?, story = ?, duplicate_of = ?, dedup_reason = ?,"
-            " dedup_state = ?, enrich = 0, enrich_error = NULL, enrich_retry_at = NULL"
-            " WHERE id = ?",
-            (title, author, html, text, full_text_error, language, text_hash, story,
-             duplicate_of, reason, state, article_id),
-        )  # fmt: skip
+        keys = stored_keys(state)  # the copy index's keys, written in the same transaction
+        with self.transaction():
+            self._write(
+                "UPDATE articles SET title = ?, author = ?, html = ?, text = ?,"
+                " full_text_error = ?, language = ?, text_hash = ?, story = ?, duplicate_of = ?,"
+                " dedup_reason = ?, dedup_state = ?, dedup_fp = ?, enrich = 0,"
+                " enrich_error = NULL, enrich_retry_at = NULL WHERE id = ?",
+                (title, author, html, text, full_text_error, language, text_hash, story,
+                 duplicate_of, reason, state, None if state is None else signed64(keys.fingerprint),
+                 article_id),
+            )  # fmt: skip
+            self._index_decisions([(article_id, keys)])
 
     def dedup_states(self, since: datetime) -> Iterator[tuple[int, bytes, float, str | None]]:
         """(id, state blob, fetched_at, story) of articles inside the dedup window, oldest
@@ -445,13 +452,16 @@ class Store(PollStore):
         delivered_before: datetime,
         keep_dedup_since: datetime,
         readers: Sequence[tuple[str, str]] | None = None,
+        keys_since: datetime | None = None,
     ) -> int:
         """Delete the articles no reader needs any more, older than the dedup window and
         first seen before ``delivered_before``. ``readers``: the (profile, recipient) pairs
         in force (None: every pair that was ever delivered to). An article is done for a
         reader when it was delivered to it before ``delivered_before``, or when that reader
         has had a digest succeed since the article arrived without it (its topics or filters
-        left it out). Returns the number deleted."""
+        left it out). The copy index keeps the keys of the articles fetched since
+        ``keys_since`` (the dedup window's start; default ``keep_dedup_since``). Returns the
+        number deleted."""
         with self.transaction():
             self._db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS prune_readers (profile TEXT, recipient TEXT)"
@@ -476,6 +486,7 @@ class Store(PollStore):
                 "DELETE FROM digests WHERE attempted_at < ?", (delivered_before.timestamp(),)
             )
             self._db.execute("DELETE FROM claims WHERE until < ?", (delivered_before.timestamp(),))
+            self._prune_dedup_keys(keys_since or keep_dedup_since)
         return int(n)
 
 

@@ -74,7 +74,9 @@ class Cluster:
         return f"postgresql://postgres@/{database}?host={self.root}&port={self.port}"
 
     @classmethod
-    def start(cls, bindir: Path | None = None) -> Self:
+    def start(cls, bindir: Path | None = None, settings: dict[str, str] | None = None) -> Self:
+        """initdb and start; ``settings``: server settings beyond the defaults below (a
+        benchmark's ``shared_buffers``)."""
         bindir = bindir or find_bindir()
         if bindir is None:
             raise RuntimeError("no PostgreSQL binaries (initdb, pg_ctl, postgres) found")
@@ -92,7 +94,7 @@ class Cluster:
             options = (
                 f"-k {root} -p {cluster.port} -c listen_addresses= -c fsync=off"
                 " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-            )
+            ) + "".join(f" -c {k}={v}" for k, v in (settings or {}).items())
             cluster._run("pg_ctl", "-D", str(cluster.data), "-o", options,
                          "-l", str(root / "log"), "-w", "-t", "60", "start")  # fmt: skip
         except BaseException:
