@@ -64,14 +64,18 @@ _COMMUNITY = _words(
     "comunità читатели читателей подписчики подписчиков редакция редакции журналистика "
     "журналистику независимый независимое независимую сообщество czytelnicy czytelników "
     "redakcja redakcji dziennikarstwo niezależne niezależny niezależnego społeczność lezers "
-    "leden abonnees redactie journalistiek onafhankelijk onafhankelijke"
+    "leden abonnees redactie journalistiek onafhankelijk onafhankelijke "
+    # the outlet as a non-profit or ad-free: "sem fins lucrativos", "diesen Blog werbefrei"
+    # ("blog" itself is not one: WCXB dev, "re-read this blog post" closing an article)
+    "nonprofit non-profit gemeinnützig gemeinnützige gemeinnützigen werbefrei lucratif "
+    "lucrativos lucrativo lucro некоммерческий некоммерческое некоммерческая некоммерческой"
 )
 _CJK_COMMUNITY = ("读者", "会员", "订阅", "编辑部", "独立")
 _ASK = _words(
     "join become support subscribe donate contribute chip pledge sustain fund back keep help "
     "sign "
     "unterstützen unterstütze unterstützt spenden spende abonnieren abonniere werde werden "
-    "helfen hilf helft mitmachen "
+    "helfen hilf helft hilft mitmachen lade spendier spendiere "
     "soutenir soutenez soutiens donner donnez abonnez abonner aidez aider rejoignez devenez "
     "contribuer contribuez "
     "apoyar apoya apóyanos apoye donar dona done suscríbete únete ayudar ayúdanos contribuir "
@@ -94,6 +98,14 @@ _MONEY = re.compile(
     r"|\b1(?:,5)? ?% podatku|\bper maand\b|每月|每个月|一杯咖啡|免费|\d+\s?元",
     re.I,
 )
+# An ask in the imperative opening a sentence addresses the reader as a you-word does: "Doe a
+# partir de R$ 10 e ajude ...", "Spenden Sie jetzt", "Soutenez-nous".
+_ASK_FIRST = re.compile(
+    r"(?:^|[.!?:;–—]\s+)(?:donate|support|help|doe|done|dona|ajude|apoie|apoya|apóyanos|spende"
+    r"|spenden sie|unterstütze|unterstützen sie|soutenez|aidez|donnez|faites un don|sostieni"
+    r"|sostienici|aiutaci|поддержите|помогите|пожертвуйте)\b",
+    re.I,
+)
 # An appeal is a paragraph, not a button: shorter blocks are left to the phrase tables.
 APPEAL_MIN_CHARS = 80
 APPEAL_MAX_CHARS = 900
@@ -105,9 +117,9 @@ def _appeal_evidence(text: str) -> Iterator[bool]:
     action, a money or time offer. Lazy, so that :func:`is_appeal` stops at the first miss."""
     raw = _WORD.findall(text)
     words = {w.casefold().replace("’", "'") for w in raw}
-    yield bool(words & _YOU or words & _WE or _YOU_FORMAL.intersection(raw)) or _has(
-        text, _CJK_YOU + _CJK_WE
-    )
+    yield bool(
+        words & _YOU or words & _WE or _YOU_FORMAL.intersection(raw) or _ASK_FIRST.search(text)
+    ) or _has(text, _CJK_YOU + _CJK_WE)
     stems = {_stem(w) for w in words}
     yield bool(words & _COMMUNITY or stems & _COMMUNITY) or _has(text, _CJK_COMMUNITY)
     yield bool(stems & _ASK or words & _ASK) or _has(text, _CJK_ASK)
