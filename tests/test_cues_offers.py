@@ -51,6 +51,9 @@ TEASERS = [
 APPEALS = [
     "Wir sind ein gemeinnütziges Magazin ohne Verlag im Rücken. Spenden Sie jetzt einmalig oder "
     "monatlich, schon 5 Euro helfen.",
+    # no community word, but what the outlet does without
+    "Ce site vit sans publicité ni actionnaire : si vous le pouvez, un don de 3 € par mois nous "
+    "aide à continuer.",
     "Somos um projeto sem fins lucrativos e sem anúncios. Apoie com um Pix de qualquer valor, a "
     "partir de R$ 5, e ajude a manter as receitas no ar.",
 ]
@@ -76,6 +79,9 @@ REPORTING = [
     # a licence in the news
     "Das Gericht entschied, dass Fotos unter Creative-Commons-Lizenz nur mit Nennung des "
     "Urhebers genutzt werden dürfen, wie eine Sprecherin sagte.",
+    # an outlet without ads in the news
+    "Le journal, sans publicité ni actionnaire, a été fondé en 2008 et compte 40 000 abonnés, "
+    "selon son directeur.",
     # a correction of a law, consent in the news
     "In einer früheren Fassung des Gesetzes war die Grenze noch bei 500 Euro angesetzt.",
     "Websites dürfen externe Videos nur mit Zustimmung der Nutzer laden, urteilte das Gericht.",
@@ -189,6 +195,23 @@ def test_disclaimers_corrections_and_disclosures_at_the_edges(name: str, text: s
 @pytest.mark.parametrize(("name", "text"), EDGE_NOTES[:5])
 def test_disclaimers_and_corrections_stay_in_the_middle(name: str, text: str) -> None:
     assert text not in _removed([Block(P1), Block(text), Block(P2), Block(P3)])
+
+
+LINES = [
+    ("embed", "Weiterlesen nach der Anzeige"),
+    ("byline", "4 min de lecture"),
+    ("byline", "Lettura: 3 minuti"),
+    ("byline", "5 минут на чтение"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), LINES)
+def test_ad_breaks_and_reading_times_go_anywhere(name: str, text: str) -> None:
+    assert _removed([Block(P1), Block(text), Block(P2), Block(P3)]).get(text) == name
+
+
+def test_a_comment_prompt_may_point_to_the_bottom_of_the_page() -> None:
+    assert signals.is_comment_prompt("Et toi, tu l'as testé ? Raconte-moi ça en bas de la page !")
 
 
 def test_a_topic_dash_channel_line_goes_at_the_tail() -> None:

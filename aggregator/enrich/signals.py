@@ -70,6 +70,14 @@ _COMMUNITY = _words(
     "nonprofit non-profit gemeinnützig gemeinnützige gemeinnützigen werbefrei lucratif "
     "lucrativos lucrativo lucro некоммерческий некоммерческое некоммерческая некоммерческой"
 )
+# ... or says what the outlet does without: "sans publicité ni actionnaire", "gratuita per
+# tutti", "без государственных денег и рекламы" (the appeal's case for the ask)
+_INDEPENDENCE = re.compile(
+    r"\b(?:sans (?:publicité|pub|actionnaires?)|ni actionnaires?|sin publicidad|sem publicidade"
+    r"|senza pubblicità|gratuit[ao] per tutti|ohne (?:werbung|bezahlschranke)|без (?:\w+ )?"
+    r"(?:рекламы|денег)|ad-free|without (?:ads|advertising)|no (?:ads|paywall))",
+    re.I,
+)
 _CJK_COMMUNITY = ("读者", "会员", "订阅", "编辑部", "独立")
 _ASK = _words(
     "join become support subscribe donate contribute chip pledge sustain fund back keep help "
@@ -77,13 +85,13 @@ _ASK = _words(
     "unterstützen unterstütze unterstützt spenden spende abonnieren abonniere werde werden "
     "helfen hilf helft hilft mitmachen lade spendier spendiere "
     "soutenir soutenez soutiens donner donnez abonnez abonner aidez aider rejoignez devenez "
-    "contribuer contribuez "
+    "contribuer contribuez don dons "
     "apoyar apoya apóyanos apoye donar dona done suscríbete únete ayudar ayúdanos contribuir "
     "colabora hazte "
     "apoiar apoie doar doe assine assinar ajudar ajude contribuir contribua seja "
     "sostenere sostieni sostienici donare abbonati aiutare aiutaci contribuire diventa "
     "поддержать поддержите поддержи помочь помогите помоги подписаться подпишитесь "
-    "пожертвовать станьте "
+    "пожертвовать станьте оформите "
     "wesprzyj wesprzeć wspieraj wspierać pomóż pomóc przekaż zostań dołącz "
     "steun steunen doneer doneren word help helpen abonneer"
 )
@@ -121,7 +129,9 @@ def _appeal_evidence(text: str) -> Iterator[bool]:
         words & _YOU or words & _WE or _YOU_FORMAL.intersection(raw) or _ASK_FIRST.search(text)
     ) or _has(text, _CJK_YOU + _CJK_WE)
     stems = {_stem(w) for w in words}
-    yield bool(words & _COMMUNITY or stems & _COMMUNITY) or _has(text, _CJK_COMMUNITY)
+    yield bool(words & _COMMUNITY or stems & _COMMUNITY or _INDEPENDENCE.search(text)) or _has(
+        text, _CJK_COMMUNITY
+    )
     yield bool(stems & _ASK or words & _ASK) or _has(text, _CJK_ASK)
     yield bool(_MONEY.search(text))
 
@@ -209,7 +219,7 @@ _RESPOND = _words(
     "tell let share leave drop comment comments reply replies write post join sound "
     "schreib schreibt schreiben hinterlasse hinterlasst teile teilt lass lasst verrate erzähl "
     "erzählt kommentiere kommentiert "
-    "dites laissez partagez écrivez réagissez racontez commentez dis laisse partage "
+    "dites laissez partagez écrivez réagissez racontez commentez dis laisse partage raconte "
     "déjanos cuéntanos dinos comparte deja escribe comenta cuéntame "
     "deixe conte compartilhe comente escreva diga "
     "lascia scrivi dicci raccontaci condividi commenta "
@@ -220,7 +230,7 @@ _RESPOND = _words(
 _WHERE = re.compile(
     r"\b(?:below|comments?|comment section|let us know|tell us|write to us"
     r"|kommentare?n?|kommentarbereich|unten|lass(?:t)? (?:es )?uns wissen|schreib(?:t)? uns"
-    r"|commentaires?|ci-dessous|dites-nous|comentarios?|abajo|comentários?|abaixo"
+    r"|commentaires?|ci-dessous|en bas|plus bas|dites-nous|comentarios?|abajo|comentários?|abaixo"
     r"|commenti|qui sotto|комментари\w*|ниже|komentarz\w*|poniżej|reacties?|hieronder)\b"
     r"|评论区|留言区|评论|留言",
     re.I,
