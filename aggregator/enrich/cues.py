@@ -292,8 +292,9 @@ def is_teaser(text: str) -> bool:
         if not (sep or (tokens[-1] in _MARKERS and words[n - 1].isalpha())):
             continue
         rest = text[sep.end() :] if sep else text[len(prefix) :]
+        # (a row of "Read Review | NordVPN Review | ..." is a menu, not a teaser: WCXB dev)
         marked = _MARKERS.intersection(tokens) or (
-            _READ_VERBS.intersection(tokens) and _PIECES.intersection(tokens)
+            _READ_VERBS.intersection(tokens) and _PIECES.intersection(tokens) and "|" not in rest
         )
         if marked and _headline_like(rest):
             return True
