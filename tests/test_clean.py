@@ -157,6 +157,10 @@ POSITIVE: list[tuple[str, str]] = [
         "No part of this article may be reproduced without the prior written permission of "
         "the publisher.",
     ),
+    # (more in tests/test_cues_offers.py)
+    ("paywall_signals", "Alle Artikel lesen, schon ab 2,99 € im Monat."),
+    ("disclaimer", "Keine Anlageberatung: Die Inhalte dienen ausschließlich der Information."),
+    ("correction", "Erratum : une première version de cet article donnait un autre chiffre."),
 ]
 
 

@@ -108,7 +108,7 @@ STANDFIRST: bool = False
 # Weak evidence of these detectors counts only at the tail: an article may open with the very
 # sentence a bio box ends with (WCXB dev: profiles opening "X is a garden writer ...").
 TAIL_ONLY_DETECTORS: frozenset[str] = frozenset(
-    {"author_bio", "bio_signals", "prompt_signals", "disclosure", "cta_signals", "box_signals"}
+    {"author_bio", "disclosure", *cues.TAIL_ONLY}  # and cues' bios, prompts, calls to action...
 )
 # A block at least this long with a sentence ending is "prose" and stops peeling and tail cuts.
 PROSE_MIN_CHARS: int = 200

@@ -61,28 +61,30 @@ _ACTION_STEMS = _alt(
     "folg", "abonnier", "herunterlad", "runterlad", "lad dir", "laden sie", "installier",
     "tritt", "treten sie", "beitreten", "teile", "teilen sie", "kommentier", "schreib", "schick",
     "meld dich", "melden sie sich", "lade dir", "anmeld", "trag dich", "tragen sie sich", "hör", "reinhör",
-    "markier", "aktivier", "hol dir", "holen sie sich", "bewert",
+    "markier", "aktivier", "hol dir", "holen sie sich", "bewert", "pin mich", "pinne", "merk dir",
+    "merken sie sich", "kontaktier", "senden sie", "sende uns",
     # fr
     "suiv", "abonn", "télécharg", "install", "rejoign", "partag", "comment", "écriv", "envoy",
-    "inscriv", "écout", "retrouv", "activ", "tagu", "identifi", "racont", "laissez",
+    "inscriv", "écout", "retrouv", "activ", "tagu", "identifi", "racont", "laissez", "épingl",
+    "contactez",
     # es
     "sígue", "sigue", "siga", "suscrib", "suscríb", "descarg", "instál", "únete", "unete",
     "únase", "compart", "coment", "escríb", "escrib", "mánd", "envía", "regístr", "escuch",
-    "activ", "etiquét", "déja", "cuént",
+    "activ", "etiquét", "déja", "cuént", "apúnt", "guárd", "contáct",
     # pt
     "siga", "sigam", "inscrev", "assin", "baix", "entre no", "entre em", "entra no",
     "compartilh", "coment", "escrev", "mand", "envi", "cadastr", "ouç", "ouve", "assist",
-    "ativ", "marqu", "marca", "conta pra", "conte pra", "conte-nos",
+    "ativ", "marqu", "marca", "conta pra", "conte pra", "conte-nos", "salv", "contat",
     # it
     "segui", "iscriv", "scaric", "install", "unisciti", "entra nel", "condivid", "comment",
     "scriv", "invia", "manda", "registr", "ascolt", "guarda", "attiv", "tagga",
-    "lascia",
+    "lascia", "salva", "contatt", "segnal",
     # ru
     "подписывайтесь", "подпишитесь", "подписаться", "скачайте", "скачивайте", "установите",
     "вступайте", "вступите", "присоединяйтесь", "поделитесь", "делитесь", "комментируйте",
     "напишите", "пишите", "присылайте", "пришлите", "отправьте", "отправляйте",
     "зарегистрируйтесь", "слушайте", "смотрите", "включите", "отметьте",
-    "читайте нас",
+    "читайте нас", "обсуд", "сохраните", "свяжитесь",
 )  # fmt: skip
 _ACTION = re.compile(rf"(?<![^\W\d_])(?:{_ACTION_STEMS})", re.I)
 _CJK_ACTION = ("关注", "订阅", "下载", "加入", "分享", "评论", "留言", "扫码", "扫描", "添加",
@@ -96,7 +98,31 @@ _CHANNEL = re.compile(
     r"|benachrichtigung|alert|уведомлени|kanal|chaîne|\bcanal|\bcanale|channel|канал"
     r"|gruppe|groupe|grupo|gruppo|групп|\bgroup|(?:our|my|unsere[rn]?|meine[rn]?|notre|ma|nuestra|mi"
     r"|nossa|minha|nostra|mia|нашу|мою|нашей|моей) (?:\w+ )?(?:page|seite|página|pagina|страниц\w*)"
-    r"|\bbot\b|\bбот|comment|kommentar|comentári|comentario|commento|commenti|комментари",
+    r"|\bbot\b|\bбот|comment|kommentar|comentári|comentario|commento|commenti|комментари"
+    # an e-mail address; social networks; a pinboard
+    r"|[\w.+-]+@[\w-]+\.[\w.]{2,}|réseaux sociaux|redes sociales|redes sociais|social media"
+    r"|sozialen (?:netzwerken|medien)|социальн\w* сет|соцсет|pinnwand"
+    # the article itself as the object: "¿Te sirvió este artículo?", "Gostou deste artigo?"
+    # (not English "this post": ScrapingHub's references keep "If you buy something through
+    # this post, IGN may get a share of the sale" and "If you enjoyed this article ... Join")
+    r"|\b(?:dieser|diesen|diesem|ce|cet|cette|d?este|d?esta|d?esse|d?essa|questo|questa|эту"
+    r"|этой) (?:article|post|artikel|beitrag|rezept|recette|artículo|receta|artigo|receita"
+    r"|articolo|ricetta|guide|guía|guia|guida|статью|статьей|публикацию|рецепт)\b",
+    re.I,
+)
+# "Receive" verbs are no action on their own (ScrapingHub's reference keeps "Receba em seu
+# email nosso ebook"); opening the block with a periodicity they are a newsletter's offer:
+# "Recibe cada mañana las noticias en tu correo", "Receba nossas reportagens toda sexta-feira".
+_RECEIVE_FIRST = re.compile(
+    r"^(?:receive|get|erhalten sie|erhalte|bekommen sie|recevez|reçois|recibe|reciba|receba"
+    r"|recebe|ricevi|ricevete|получайте|получите)\b",
+    re.I,
+)
+_PERIODIC = re.compile(
+    r"\b(?:every|each|jeden|jede|jeder|chaque|tous les|toutes les|cada|todos os|todas as|toda"
+    r"|todo|ogni|tutti i|tutte le|каждое|каждый|каждую|каждые)\s+[^\W\d_]+"
+    r"|\b(?:täglich|wöchentlich|daily|weekly|quotidien\w*|hebdomadaire|diariamente|semanal\w*"
+    r"|diári\w*|quotidian\w*|settimanal\w*|ежедневн\w*|еженедельн\w*)\b|每天|每周|每日",
     re.I,
 )
 _CJK_CHANNEL = ("微信", "公众号", "微博", "App", "APP", "app", "客户端", "评论区", "留言",
@@ -161,6 +187,10 @@ def is_call_to_action(text: str, kind: str = "p") -> bool:
             and (any(m in text for m in _CJK_ADDRESS + _CJK_YOU) or text.startswith(_CJK_ACTION))
         )
     actions = _spans(_ACTION, text)
+    opening = _RECEIVE_FIRST.match(text)
+    periodic_offer = opening is not None and bool(_PERIODIC.search(text))
+    if opening is not None and periodic_offer:
+        actions.append(opening.span())
     if not actions:
         return False
     # an action and a channel in different words ("Kommentare" is no action on the comments)
@@ -169,7 +199,8 @@ def is_call_to_action(text: str, kind: str = "p") -> bool:
         return False
     raw = _WORD.findall(text)
     words = {w.casefold() for w in raw}
-    return bool(words & _CTA_YOU or _YOU_FORMAL.intersection(raw)) or _imperative(text)
+    you = bool(words & _CTA_YOU or _YOU_FORMAL.intersection(raw))
+    return you or periodic_offer or _imperative(text)
 
 
 # ---- read-also teasers -----------------------------------------------------------------------
@@ -196,6 +227,30 @@ _TEASER_WORDS = _MARKERS | signals._words(
     читайте читать по смотрите см материалы этой вам может быть
     czytaj zobacz lees bekijk"""
 )
+# "Lire notre enquête : ...", "Lesen Sie unseren Kommentar: ...": a read verb and a kind of
+# piece stand in for the marker.
+_READ_VERBS = signals._words(
+    "read lesen lies lire lisez lee lea leer leia ler leggi leggere читайте"
+)
+_PIECES = signals._words(
+    """interview analysis investigation explainer review kommentar bericht hintergrund analyse
+    reportage porträt enquête entretien décryptage dossier portrait chronique tribune éditorial
+    reportaje análisis entrevista crónica reportagem análise crônica inchiesta intervista
+    analisi approfondimento интервью репортаж расследование анализ"""
+)
+_TEASER_WORDS = (
+    _TEASER_WORDS
+    | _PIECES
+    | signals._words(
+        "unseren unser notre nuestro nuestra nosso nossa nostro nostra il наше наш нашу"
+    )
+)
+# "En Xataka | ¿Por qué ...?": a preposition, the site's name, a bar, a headline.
+_SITE_TEASER = re.compile(
+    r"^(?:en|in|em|su|sur|auf|bei|on|на|в)\s+[A-ZÀ-ÖØ-ÞА-ЯЁ0-9][\w.'’-]*(?:\s+[\w.'’-]+){0,3}"
+    r"\s\|\s([^|]+)$",
+    re.I,
+)
 _TEASER_SEP = re.compile(r"\s*(?:[:|»>→–—]|\s-\s)\s*")
 _CJK_MARKERS = ("相关", "延伸", "更多", "推荐", "还", "也", "阅读")
 _CJK_TEASER_PREFIX = re.compile(r"^([\u3400-\u9fff]{2,8})(?:\s*[:：|]\s*|\s+)(\S.*)$")
@@ -221,6 +276,9 @@ def is_teaser(text: str) -> bool:
     if _has_cjk(text[:8]):
         m = _CJK_TEASER_PREFIX.match(text)
         return bool(m and any(k in m.group(1) for k in _CJK_MARKERS) and _headline_like(m[2]))
+    site = _SITE_TEASER.match(text)
+    if site is not None and text.split(" ", 2)[1][0].isupper() and _headline_like(site[1]):
+        return True
     words = text.split(" ")
     low, high = TEASER_PREFIX_WORDS
     for n in range(low, min(high, len(words) - 1) + 1):
@@ -234,7 +292,11 @@ def is_teaser(text: str) -> bool:
         if not (sep or (tokens[-1] in _MARKERS and words[n - 1].isalpha())):
             continue
         rest = text[sep.end() :] if sep else text[len(prefix) :]
-        if _MARKERS.intersection(tokens) and _headline_like(rest):
+        # (a row of "Read Review | NordVPN Review | ..." is a menu, not a teaser: WCXB dev)
+        marked = _MARKERS.intersection(tokens) or (
+            _READ_VERBS.intersection(tokens) and _PIECES.intersection(tokens) and "|" not in rest
+        )
+        if marked and _headline_like(rest):
             return True
     return False
 
@@ -322,7 +384,8 @@ def author_name_lines(blocks: Sequence[tuple[str, str]]) -> set[int]:
 
 _COPY = re.compile(
     r"©|\(c\)|copyright|urheberrecht|droits|derechos|direitos|diritti|rechte|все права"
-    r"|reprodu|riprodu|vervielfältig|nachdruck|weiterverbreit|republish|redistribut"
+    r"|reprodu|riprodu|vervielfältig|nachdruck|weiterverbreit|republi|redistribut"
+    r"|creative commons"
     r"|перепечат|копирован|воспроизвед|использовани\w+ материал"
     r"|转载|复制|版权|摘编|翻印",
     re.I,
@@ -335,7 +398,11 @@ _RULE = re.compile(
     r"|reservados|riservat|vorbehalten|sans (?:l['’])?(?:accord|autorisation)"
     r"|sin (?:la )?(?:previa )?autorización|sem (?:a )?(?:prévia )?autorização"
     r"|senza (?:l['’])?autorizzazione|без (?:письменного )?(?:согласия|разрешения)"
-    r"|不得|禁止|请联系|须经|未经|获得授权",
+    r"|不得|禁止|请联系|须经|未经|获得授权"
+    # ... or allowed with the source named: "vous pouvez le republier en citant la source"
+    r"|\bcit(?:ant|ando|ada|ata|ing)\s+(?:la |a |the )?(?:source|fuente|fonte)|desde que citad"
+    r"|mit quellenangabe|unter (?:angabe|nennung) der quelle|with attribution"
+    r"|со ссылкой на (?:источник|первоисточник)|注明(?:出处|来源)",
     re.I,
 )
 _SELF = re.compile(
@@ -343,6 +410,8 @@ _SELF = re.compile(
     r"|tutti i diritti|все права|this (?:article|content|material|story)|cet article"
     r"|ce contenu|dieses? (?:artikels?|beitrags?|inhalts?)|este contenido|deste conteúdo"
     r"|este conteúdo|questo articolo|questo contenuto|материал|редакци|rédaction|redaktion"
+    r"|esta reportagem|esta matéria|este artigo|este artículo|este reportaje|ce reportage"
+    r"|questa inchiesta"
     r"|redacción|redação|redazione|本文|本网|本报|稿件|作品",
     re.I,
 )
@@ -365,6 +434,62 @@ def is_notice(text: str) -> bool:
     return bool(_SELF.search(text)) or width(text) <= NOTICE_SHORT_WIDTH
 
 
+# ---- paywall offers --------------------------------------------------------------------------
+
+_PRICE = re.compile(
+    r"(?:[$€£₽]|r\$)\s?\d|\d+(?:[,.]\d+)?\s?(?:€|\$|£|₽|euros?|eur\b|reais|рубл\w*|руб\.|元)",
+    re.I,
+)
+# the price is an offer: "ab 4,99 €", "a partir de 1€", "1 euro al mese", "im ersten Monat"
+_OFFER = re.compile(
+    r"\b(?:ab|from|à partir de|dès|desde|a partir de|da|a soli|от|nur|only|just|seulement|solo"
+    r"|apenas|всего|только)\s+(?:[$€£₽]|r\$)?\s?\d"
+    r"|\b(?:im|pro|par|al|por|per|в|a)\s+(?:ersten\s+|premier\s+|primer\s+|primeiro\s+"
+    r"|primo\s+|первый\s+)?(?:monat|mois|mes|mês|mese|month|месяц)\b|/\s?(?:monat|mois|mes|mês|mese"
+    r"|month|мес)|首月|每月"
+    # a trial period: "die ersten vier Wochen", "les trois premiers mois"
+    r"|\b(?:ersten|first|premières?|premiers|primeras?|primeros|primeiras?|primeiros|prim[ie]"
+    r"|первые)\s+(?:\w+\s+)?(?:wochen|monate?|weeks?|months?|semaines|mois|semanas|meses"
+    r"|settimane|mesi|недел\w*|месяц\w*)\b",
+    re.I,
+)
+# what is sold: reading, access, a subscription
+_ACCESS = re.compile(
+    r"\b(?:abo|abos|abonnement|abonn\w+|digital-?abo|subscri\w+|suscri\w+|assin\w+|abbona\w+"
+    r"|подписк\w*|weiterlesen|lesen|lire|leer|ler|leggere|читать|zugang|accès|acceso|acesso"
+    r"|accesso|access|доступ|alle artikel|tous les articles|todos los contenidos"
+    r"|todos os conteúdos|tutti gli articoli|все материалы|ohne werbung|sans publicité"
+    r"|sin publicidad|sem publicidade|senza pubblicità|без рекламы)\b|订阅|会员",
+    re.I,
+)
+# and it is the outlet's own offer to the reader: the reader is addressed, an imperative or
+# "now", or the article is reserved for subscribers
+_PAYWALL_ADDRESS = re.compile(
+    r"\b(?:jetzt|now|maintenant|ahora|agora|já|ora|subito|сейчас|schon ab|bereits ab"
+    r"|testen sie|essayez|prueba|experimente|prova|попробуйте|оформите|exklusiv für"
+    r"|nur für abonnent|всего от|desde solo|por apenas|a soli"
+    r"|réservée? aux abonnés|exclusivo para (?:assinantes|suscriptores)|riservato agli abbonati"
+    r"|только для подписчиков)\b|立即|马上",
+    re.I,
+)
+PAYWALL_MAX_WIDTH = 300
+
+
+def is_paywall_offer(text: str) -> bool:
+    """A priced offer to read on: a price stated as an offer ("ab 4,99 € im Monat"), reading or
+    access or a subscription, and the reader addressed (a you-word, "now", an imperative) or
+    the text reserved for subscribers; no reported speech. Weak, tail only: reporting on a
+    price rise states prices too."""
+    if width(text) > PAYWALL_MAX_WIDTH or _REPORTED.search(text):
+        return False
+    if not (_PRICE.search(text) and _OFFER.search(text) and _ACCESS.search(text)):
+        return False
+    raw = _WORD.findall(text)
+    words = {w.casefold() for w in raw}
+    you = bool(words & _CTA_YOU or _YOU_FORMAL.intersection(raw))
+    return you or bool(_PAYWALL_ADDRESS.search(text)) or _imperative(text)
+
+
 # The evidence-counting detectors as clean.py asks them (after the phrase tables): (name, test
 # of (text, block kind), strong?). Only the teaser is strong; bios, prompts, calls to action
 # and author boxes count at the tail only (clean.TAIL_ONLY_DETECTORS).
@@ -376,4 +501,9 @@ SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
     ("cta_signals", is_call_to_action, False),
     ("box_signals", is_author_box, False),
     ("notice_signals", lambda text, kind: is_notice(text), False),
+    ("paywall_signals", lambda text, kind: kind != "item" and is_paywall_offer(text), False),
+)
+# the names among them that count at the tail only (with clean's own author_bio, disclosure)
+TAIL_ONLY = frozenset(
+    {"bio_signals", "prompt_signals", "cta_signals", "box_signals", "paywall_signals"}
 )

@@ -64,22 +64,34 @@ _COMMUNITY = _words(
     "comunità читатели читателей подписчики подписчиков редакция редакции журналистика "
     "журналистику независимый независимое независимую сообщество czytelnicy czytelników "
     "redakcja redakcji dziennikarstwo niezależne niezależny niezależnego społeczność lezers "
-    "leden abonnees redactie journalistiek onafhankelijk onafhankelijke"
+    "leden abonnees redactie journalistiek onafhankelijk onafhankelijke "
+    # the outlet as a non-profit or ad-free: "sem fins lucrativos", "diesen Blog werbefrei"
+    # ("blog" itself is not one: WCXB dev, "re-read this blog post" closing an article)
+    "nonprofit non-profit gemeinnützig gemeinnützige gemeinnützigen werbefrei lucratif "
+    "lucrativos lucrativo lucro некоммерческий некоммерческое некоммерческая некоммерческой"
+)
+# ... or says what the outlet does without: "sans publicité ni actionnaire", "gratuita per
+# tutti", "без государственных денег и рекламы" (the appeal's case for the ask)
+_INDEPENDENCE = re.compile(
+    r"\b(?:sans (?:publicité|pub|actionnaires?)|ni actionnaires?|sin publicidad|sem publicidade"
+    r"|senza pubblicità|gratuit[ao] per tutti|ohne (?:werbung|bezahlschranke)|без (?:\w+ )?"
+    r"(?:рекламы|денег)|ad-free|without (?:ads|advertising)|no (?:ads|paywall))",
+    re.I,
 )
 _CJK_COMMUNITY = ("读者", "会员", "订阅", "编辑部", "独立")
 _ASK = _words(
     "join become support subscribe donate contribute chip pledge sustain fund back keep help "
     "sign "
     "unterstützen unterstütze unterstützt spenden spende abonnieren abonniere werde werden "
-    "helfen hilf helft mitmachen "
+    "helfen hilf helft hilft mitmachen lade spendier spendiere "
     "soutenir soutenez soutiens donner donnez abonnez abonner aidez aider rejoignez devenez "
-    "contribuer contribuez "
+    "contribuer contribuez don dons "
     "apoyar apoya apóyanos apoye donar dona done suscríbete únete ayudar ayúdanos contribuir "
     "colabora hazte "
     "apoiar apoie doar doe assine assinar ajudar ajude contribuir contribua seja "
     "sostenere sostieni sostienici donare abbonati aiutare aiutaci contribuire diventa "
     "поддержать поддержите поддержи помочь помогите помоги подписаться подпишитесь "
-    "пожертвовать станьте "
+    "пожертвовать станьте оформите "
     "wesprzyj wesprzeć wspieraj wspierać pomóż pomóc przekaż zostań dołącz "
     "steun steunen doneer doneren word help helpen abonneer"
 )
@@ -94,6 +106,14 @@ _MONEY = re.compile(
     r"|\b1(?:,5)? ?% podatku|\bper maand\b|每月|每个月|一杯咖啡|免费|\d+\s?元",
     re.I,
 )
+# An ask in the imperative opening a sentence addresses the reader as a you-word does: "Doe a
+# partir de R$ 10 e ajude ...", "Spenden Sie jetzt", "Soutenez-nous".
+_ASK_FIRST = re.compile(
+    r"(?:^|[.!?:;–—]\s+)(?:donate|support|help|doe|done|dona|ajude|apoie|apoya|apóyanos|spende"
+    r"|spenden sie|unterstütze|unterstützen sie|soutenez|aidez|donnez|faites un don|sostieni"
+    r"|sostienici|aiutaci|поддержите|помогите|пожертвуйте)\b",
+    re.I,
+)
 # An appeal is a paragraph, not a button: shorter blocks are left to the phrase tables.
 APPEAL_MIN_CHARS = 80
 APPEAL_MAX_CHARS = 900
@@ -105,11 +125,13 @@ def _appeal_evidence(text: str) -> Iterator[bool]:
     action, a money or time offer. Lazy, so that :func:`is_appeal` stops at the first miss."""
     raw = _WORD.findall(text)
     words = {w.casefold().replace("’", "'") for w in raw}
-    yield bool(words & _YOU or words & _WE or _YOU_FORMAL.intersection(raw)) or _has(
-        text, _CJK_YOU + _CJK_WE
-    )
+    yield bool(
+        words & _YOU or words & _WE or _YOU_FORMAL.intersection(raw) or _ASK_FIRST.search(text)
+    ) or _has(text, _CJK_YOU + _CJK_WE)
     stems = {_stem(w) for w in words}
-    yield bool(words & _COMMUNITY or stems & _COMMUNITY) or _has(text, _CJK_COMMUNITY)
+    yield bool(words & _COMMUNITY or stems & _COMMUNITY or _INDEPENDENCE.search(text)) or _has(
+        text, _CJK_COMMUNITY
+    )
     yield bool(stems & _ASK or words & _ASK) or _has(text, _CJK_ASK)
     yield bool(_MONEY.search(text))
 
@@ -197,7 +219,7 @@ _RESPOND = _words(
     "tell let share leave drop comment comments reply replies write post join sound "
     "schreib schreibt schreiben hinterlasse hinterlasst teile teilt lass lasst verrate erzähl "
     "erzählt kommentiere kommentiert "
-    "dites laissez partagez écrivez réagissez racontez commentez dis laisse partage "
+    "dites laissez partagez écrivez réagissez racontez commentez dis laisse partage raconte "
     "déjanos cuéntanos dinos comparte deja escribe comenta cuéntame "
     "deixe conte compartilhe comente escreva diga "
     "lascia scrivi dicci raccontaci condividi commenta "
@@ -208,7 +230,7 @@ _RESPOND = _words(
 _WHERE = re.compile(
     r"\b(?:below|comments?|comment section|let us know|tell us|write to us"
     r"|kommentare?n?|kommentarbereich|unten|lass(?:t)? (?:es )?uns wissen|schreib(?:t)? uns"
-    r"|commentaires?|ci-dessous|dites-nous|comentarios?|abajo|comentários?|abaixo"
+    r"|commentaires?|ci-dessous|en bas|plus bas|dites-nous|comentarios?|abajo|comentários?|abaixo"
     r"|commenti|qui sotto|комментари\w*|ниже|komentarz\w*|poniżej|reacties?|hieronder)\b"
     r"|评论区|留言区|评论|留言",
     re.I,
