@@ -332,3 +332,33 @@ IDIOMS_NEGATIVE: list[str] = [
 def test_reporting_with_the_idioms_words_is_kept(block: str) -> None:
     assert removed_by([P1, block, P2, P3]) == {}
     assert removed_by([P1, P2, block]) == {}
+
+
+ZH_LEAD = "新华社北京12月7日电 国家地震台网测定，今天凌晨四川省发生5.8级地震。地震发生后，应急管理部立即启动应急响应。"
+ZH_NEXT = "据四川省应急管理厅通报，截至上午10时，地震已造成部分房屋倒塌，多条道路因山体滑坡中断。"
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "支持我们的新闻工作，请订阅本刊。",
+        "请订阅我们的频道。",
+        "欢迎订阅本报。",
+        "支持我们的新闻工作。",
+    ],
+)
+def test_chinese_subscribe_and_support_prompts_go_anywhere(block: str) -> None:
+    res = clean_structured([Block(ZH_LEAD), Block(block), Block(ZH_NEXT)])
+    assert [b.text for b in res.kept] == [ZH_LEAD, ZH_NEXT]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "村民们说：“政府一直支持我们的工作。”",
+        "政府支持我们的报道工作，他说。",
+        "读者可以订阅该报的电子版。",
+    ],
+)
+def test_chinese_reporting_on_support_and_subscriptions_is_kept(block: str) -> None:
+    assert classify(Block(block)) is None
