@@ -170,7 +170,7 @@ def _dense_loop(
         row = s[a]
         row += s[b]
         row[a] = 0.0
-        nz = np.flatnonzero(row)
+        nz = (row > 0.0).nonzero()[0]  # faster than flatnonzero(row): SIMD on a bool mask
         vals = row[nz]
         s[nz, a] = vals
         alive[b] = False
@@ -179,7 +179,7 @@ def _dense_loop(
         size[b] = np.inf
         ver[a] += 1
         vals /= size[nz] * size[a]  # the averages (a merged-away group's is 0)
-        at = np.flatnonzero(vals >= threshold)
+        at = (vals >= threshold).nonzero()[0]
         hits = nz[at]
         for x, v in zip(hits.tolist(), vals[at].tolist(), strict=True):
             lo, hi = (a, x) if a < x else (x, a)
