@@ -51,6 +51,8 @@ import numpy as np
 import numpy.typing as npt
 from simhash import Simhash
 
+from aggregator.dedup.sets import unique_counts
+
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -343,7 +345,7 @@ def simhash64(th: U64) -> int:
     against 0.6 ms (bench/dedup_speed.py), the largest part of dedup's feature time."""
     if len(th) == 0:
         return 0
-    words, counts = np.unique(th, return_counts=True)
+    words, counts = unique_counts(th)
     # small whole numbers in float64 (exact: the sums stay far below 2^53), so the bit sums
     # are one BLAS product
     weights = np.minimum(counts, SIMHASH_WEIGHT_CAP).astype(np.float64)
@@ -432,7 +434,7 @@ def extract(text: str, title: str = "", language: str | None = None) -> Features
         stop = np.concatenate([stop, (tt >> np.uint64(32)).astype(bool)])
         ents = ents + tents
     content = th[~stop].astype(np.uint32)
-    terms, counts = np.unique(content, return_counts=True)
+    terms, counts = unique_counts(content)
     details = (
         _sorted_unique(np.array([zlib.crc32(e.encode("utf-8")) for e in ents], dtype=np.uint32))
         if ents
