@@ -15,6 +15,7 @@ import numpy.typing as npt
 from aggregator.dedup.columns import F16
 from aggregator.dedup.features import F32, U32
 from aggregator.dedup.linkage import average_link
+from aggregator.dedup.sets import unique
 from aggregator.dedup.stories import Story, StoryBook, story_hash
 from aggregator.dedup.thresholds import (
     CONS_IDF_POWER,
@@ -77,7 +78,7 @@ class StoryConsolidation(StoryBook):
         hits = hits[inwin[hits]]
         rows = np.union1d(new, hits)
         # ... and every member of their stories
-        snos = np.unique(c.sno[rows])
+        snos = unique(c.sno[rows])
         snos = snos[snos >= 0]
         if len(snos):
             win = np.flatnonzero(inwin)
@@ -127,7 +128,7 @@ class StoryConsolidation(StoryBook):
             if st is not None and st.size == len(mem) and bool((c.sno[mem] == no).all()):
                 same[lab] = st
         # drop the old story objects of the area, then rebuild one per group
-        for no in np.unique(c.sno[rows]).tolist():
+        for no in unique(c.sno[rows]).tolist():
             st = self._stories.pop(no, None) if no >= 0 else None
             if st is not None and self._sno.get(st.id) == no:
                 del self._sno[st.id]

@@ -28,6 +28,7 @@ from aggregator.dedup.copies import CopySketch, is_copy_batch
 from aggregator.dedup.features import U32, Features
 from aggregator.dedup.fingerprints import FingerprintIndex, hamming
 from aggregator.dedup.keyindex import KeyIndex
+from aggregator.dedup.sets import unique_counts
 from aggregator.dedup.stories import story_hash
 from aggregator.dedup.thresholds import (
     CONS_TERMS,
@@ -330,7 +331,7 @@ class Deduper(StoryConsolidation):
         hits = self._index.query(feats.bands.tolist())
         if not hits:
             return None, "new"
-        sl, nhits = np.unique(np.array(hits, dtype=np.int64), return_counts=True)
+        sl, nhits = unique_counts(np.array(hits, dtype=np.int64))
         ok = c.alive[sl] & (np.abs(c.time[sl] - t) <= self.window)
         return self._verify(feats, thash, sl[ok], nhits[ok])
 

@@ -19,6 +19,7 @@ from aggregator.dedup.columns import Columns
 from aggregator.dedup.docfreq import DocFreq
 from aggregator.dedup.features import F32, U32, Features
 from aggregator.dedup.keyindex import KeyIndex
+from aggregator.dedup.sets import unique_counts, unique_inverse
 from aggregator.dedup.thresholds import (
     CENTROID_TERMS,
     POSTING_CAP,
@@ -93,7 +94,7 @@ class StoryBook:
         sl = np.array(hits, dtype=np.int64)
         sno = c.sno[sl]
         keys = np.where(sno >= 0, sno, -1 - sl)
-        uk, counts = np.unique(keys, return_counts=True)
+        uk, counts = unique_counts(keys)
         ranked = uk[np.argsort(-counts, kind="stable")[:STORY_CANDIDATES]]
         # candidate centroids side by side: one-member stories straight from their rows
         m = len(ranked)
@@ -155,7 +156,7 @@ class StoryBook:
         mt, mv = self._row_vector(slot)
         terms = np.concatenate([st.terms, mt])
         vals = np.concatenate([st.vals, mv])
-        u, inv = np.unique(terms, return_inverse=True)
+        u, inv = unique_inverse(terms)
         summed = np.bincount(inv, weights=vals, minlength=len(u)).astype(np.float32)
         if len(u) > CENTROID_TERMS:
             keep = np.sort(np.argsort(-summed, kind="stable")[:CENTROID_TERMS])
