@@ -207,12 +207,13 @@ def _dense_loop(
 
 def _csr(
     k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64
-) -> tuple[list[int], list[float], list[int]]:
-    """The pairs as a symmetric CSR: row x's neighbours ``nbr[ptr[x]:ptr[x + 1]]`` (lists)."""
+) -> tuple[npt.NDArray[np.int64], F64, list[int]]:
+    """The pairs as a symmetric CSR: row x's neighbours ``nbr[ptr[x]:ptr[x + 1]]`` (arrays:
+    the dict loop reads only the rows it merges, often a few out of thousands)."""
     src = np.concatenate([ea, eb])
     order = np.argsort(src, kind="stable")
-    nbr = np.concatenate([eb, ea])[order].tolist()
-    val = np.concatenate([sims, sims])[order].tolist()
+    nbr = np.concatenate([eb, ea])[order]
+    val = np.concatenate([sims, sims])[order]
     ptr = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=k), out=ptr[1:])
     return nbr, val, ptr.tolist()
@@ -308,7 +309,7 @@ def _merge_sparse(
         if got is not None:
             return got
         p, q = ptrl[x], ptrl[x + 1]
-        out = {y: v for y, v in zip(nbr[p:q], val[p:q], strict=True) if alive[y]}
+        out = {y: v for y, v in zip(nbr[p:q].tolist(), val[p:q].tolist(), strict=True) if alive[y]}
         for g, row in merged.items():
             v = row.get(x)
             if v is not None:
