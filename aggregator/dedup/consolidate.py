@@ -119,13 +119,15 @@ class StoryConsolidation(StoryBook):
         for s, lab in zip(rows.tolist(), labels.tolist(), strict=True):
             groups.setdefault(lab, []).append(s)
         name_of = self._group_names(rows, groups)
-        # a group made of exactly the members of an old story object keeps its centroid:
-        # members always join in slot order, so rebuilding it would give the same one
+        # a group that starts with exactly the members of an old story object (its first
+        # st.size slots hold that story's number, which no other row holds) keeps that
+        # centroid and joins only the rest: members always join in slot order, so
+        # rebuilding it would give the same one
         same: dict[int, Story] = {}
         for lab, mem in groups.items():
             no = int(c.sno[mem[0]])
             st = self._stories.get(no) if no >= 0 else None
-            if st is not None and st.size == len(mem) and bool((c.sno[mem] == no).all()):
+            if st is not None and st.size <= len(mem) and bool((c.sno[mem[: st.size]] == no).all()):
                 same[lab] = st
         # drop the old story objects of the area, then rebuild one per group
         for no in unique(c.sno[rows]).tolist():
@@ -148,7 +150,9 @@ class StoryConsolidation(StoryBook):
             if old is not None:
                 st = self._new_story(name, old.terms, old.vals, old.last, mem[0])
                 st.size = old.size
-                c.sno[mem] = st.no
+                c.sno[mem[: old.size]] = st.no
+                for s in mem[old.size :]:
+                    self._join(name, s, float(c.time[s]), st.no)
                 continue
             ct, cv = self._row_vector(mem[0])
             st = self._new_story(name, ct, cv, float(c.time[mem[0]]), mem[0])
