@@ -97,15 +97,15 @@ class StoryConsolidation(StoryBook):
         rr = np.repeat(np.arange(m, dtype=np.int64), k)
         tt = c.cterms[rows][mask]
         ww = c.cvals[rows][mask].astype(np.float32)
-        ut, inv = np.unique(tt, return_inverse=True)
-        df = self._df.df(ut, now)
-        keep_t = df >= np.float32(CONS_MIN_DF)
+        # document frequencies and IDF entry by entry (each an elementwise function of the
+        # term: the values a pass over the distinct terms gives, without sorting them)
+        df = self._df.df(tt, now)
         # plain log(N / df): the terms kept are in two documents at least
         ndocs = np.float32(max(self._df.ndocs(now), 1.0))
         idf = np.log(np.maximum(ndocs / np.maximum(df, np.float32(1.0)), 1.0))
         idf **= np.float32(CONS_IDF_POWER)
-        ww = ww * idf[inv]
-        keep = keep_t[inv] & (ww > 0)
+        ww = ww * idf
+        keep = (df >= np.float32(CONS_MIN_DF)) & (ww > 0)
         rr, tt, ww = rr[keep], tt[keep], ww[keep]
         norm = np.sqrt(np.bincount(rr, weights=ww.astype(np.float64) ** 2, minlength=m))
         ww = (ww / np.maximum(norm[rr], 1e-12)).astype(np.float32)
