@@ -135,6 +135,7 @@ class StoryConsolidation(StoryBook):
             if st is not None and self._sno.get(st.id) == no:
                 del self._sno[st.id]
         changed: dict[str, str] = {}
+        joining: list[tuple[Story, list[int]]] = []  # stories and the members still to join
         for lab, mem in groups.items():
             name = name_of[lab]
             h = story_hash(name)
@@ -150,14 +151,13 @@ class StoryConsolidation(StoryBook):
             if old is not None:
                 st = self._new_story(name, old.terms, old.vals, old.last, mem[0])
                 st.size = old.size
-                c.sno[mem[: old.size]] = st.no
-                for s in mem[old.size :]:
-                    self._join(name, s, float(c.time[s]), st.no)
-                continue
-            ct, cv = self._row_vector(mem[0])
-            st = self._new_story(name, ct, cv, float(c.time[mem[0]]), mem[0])
-            for s in mem[1:]:
-                self._join(name, s, float(c.time[s]), st.no)
+                joining.append((st, mem[old.size :]))
+            else:
+                ct, cv = self._row_vector(mem[0])
+                st = self._new_story(name, ct, cv, float(c.time[mem[0]]), mem[0])
+                joining.append((st, mem[1:]))
+            c.sno[mem] = st.no
+        self._join_all(joining)
         if changed:
             self._copies_follow(changed)
         return changed
