@@ -328,10 +328,10 @@ class Deduper(StoryConsolidation):
                 found = self._verify(feats, thash, sl)
                 if found[0] is not None:
                     return found[0], "simhash" if found[1] == "near-dup" else found[1]
-        hits = self._index.query(feats.bands.tolist())
-        if not hits:
+        hits = self._index.query_array(feats.bands.tolist())
+        if not len(hits):
             return None, "new"
-        sl, nhits = unique_counts(np.array(hits, dtype=np.int64))
+        sl, nhits = unique_counts(hits)
         ok = c.alive[sl] & (np.abs(c.time[sl] - t) <= self.window)
         return self._verify(feats, thash, sl[ok], nhits[ok])
 

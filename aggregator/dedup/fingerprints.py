@@ -132,8 +132,7 @@ class FingerprintIndex:
         (``keys``: ``key_list(fp)`` when the caller has it already)."""
         if keys is None:
             keys = self.key_list(fp) if fp is not None else []
-        hits = self.keys.query([*keys, *extra])
-        return unique(np.array(hits, dtype=np.int64))
+        return unique(self.keys.query_array([*keys, *extra]))
 
     def near(self, fp: int, stored: U64) -> tuple[I64, I64]:
         """Slots whose fingerprint (``stored[slot]``) lies within ``k`` of ``fp``, and their

@@ -140,7 +140,7 @@ class KeyIndex:
         if not (len(self.keys) and len(keys)):
             return None
         q = np.array(keys, dtype=np.uint32)
-        top = (q >> self.shift).astype(np.int64)
+        top = q >> self.shift  # uint32 indexes: no int64 copy
         lo, hi = self.dir[top], self.dir[top + 1]
         width = int((hi - lo).max())
         if not width:
@@ -174,6 +174,24 @@ class KeyIndex:
             pos = np.concatenate([pos, merged[0]])
             slots = np.concatenate([slots, merged[1]])
         return pos, slots
+
+    def query_array(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
+        """``query`` as an int64 array (the same slots in the same order), without the
+        round trip through a list of the merged part's hits."""
+        out: list[int] = []
+        pending = self.pending
+        if pending:
+            cap = self.cap
+            for k in keys:
+                p = pending.get(k)
+                if p:
+                    out.extend(p[-cap:])
+        merged = self._merged_hits(keys)
+        if merged is None:
+            return np.array(out, dtype=np.int64)
+        if not out:
+            return merged[1]
+        return np.concatenate([np.array(out, dtype=np.int64), merged[1]])
 
     def query(self, keys: Sequence[int]) -> list[int]:
         """Slots stored under any of ``keys`` (a slot once per key it matches)."""

@@ -120,11 +120,10 @@ class StoryBook:
     ) -> tuple[str, bool, int | None]:
         """Best story for a new root article: (story id, joined, story key); key >= 0 is a
         story number, key < 0 the founder row (-1 - slot) of a one-member story."""
-        hits = self._sindex.query(qterms.tolist())
-        if not hits:
+        sl = self._sindex.query_array(qterms.tolist())
+        if not len(sl):
             return id, False, None
         c = self._c
-        sl = np.array(hits, dtype=np.int64)
         sno = c.sno[sl]
         keys = np.where(sno >= 0, sno, -1 - sl)
         uk, counts = unique_counts(keys)
