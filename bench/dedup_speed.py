@@ -20,6 +20,9 @@ Run from the repo root:  .venv/bin/python bench/dedup_speed.py [--window 100000]
    one this tree, alternately (best of ``--rounds``), and the ratio printed.
 5. The ``simhash`` package's own ``SimhashIndex`` against ``FingerprintIndex`` at k = 3..12
    (``--simhash-n`` stored fingerprints): build time and time per query.
+6. ``--throughput-only --labels FILE``: after the throughput run, every article's id, family
+   root and story (100,000 restored + ``--n`` added) to FILE: run it with ``PYTHONPATH`` on
+   two trees and compare the files to check that a speed-up changed no decision.
 Without the data set, sentences are generated from a fixed random vocabulary.
 """
 
@@ -180,9 +183,17 @@ def memory(pool: list[bytes], sizes: list[int]) -> None:
 
 
 def throughput(
-    pool: list[bytes], pool_texts: list[str], sents: list[str], window: int, n: int, poll: int
+    pool: list[bytes],
+    pool_texts: list[str],
+    sents: list[str],
+    window: int,
+    n: int,
+    poll: int,
+    labels: str | None = None,
 ) -> tuple[float, float]:
-    """Prints the figures; returns (add articles/s CPU, extract + add articles/s CPU)."""
+    """Prints the figures; returns (add articles/s CPU, extract + add articles/s CPU).
+    ``labels``: a file to write every article's id, family root and story to, in slot
+    order, after the run (``--labels``: two trees decide alike iff the files are equal)."""
     rng = random.Random(SEED + 1)
     d = Deduper()
     dt = fill(d, pool, window)
@@ -231,7 +242,19 @@ def throughput(
         f"({changed} story changes)"
     )
     print(f"evict (nothing to evict, {len(d)} in window): {1000 * dv:.2f} ms per call")
+    if labels:
+        write_labels(d, labels)
     return n / dc, n / (dc + de)
+
+
+def write_labels(d: Deduper, path: str) -> None:
+    """Each live article's id, family root ("" for a root) and story, one per line."""
+    alive = d._c.alive
+    with open(path, "w", encoding="utf-8") as f:
+        for s, (id_, root, story) in enumerate(zip(d._ids, d._root, d._story, strict=True)):
+            if alive[s]:
+                f.write(f"{id_}\t{root or ''}\t{story}\n")
+    print(f"labels: {int(alive[: len(d._ids)].sum())} articles written to {path}")
 
 
 def lookup_scaling(sizes: list[int], queries: int) -> None:
@@ -360,7 +383,7 @@ def simhash_index_vs_ours(n: int, queries: int, ks: list[int]) -> None:
 def run_throughput(args: argparse.Namespace) -> tuple[float, float]:
     pool, sents = make_pool(min(args.window, 3000))
     pool_texts = synth(random.Random(SEED), sents, min(args.window, 3000))  # as in make_pool
-    return throughput(pool, pool_texts, sents, args.window, args.n, args.poll)
+    return throughput(pool, pool_texts, sents, args.window, args.n, args.poll, args.labels)
 
 
 def compare_base(args: argparse.Namespace) -> None:
@@ -401,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--simhash-n", type=int, default=20_000)
     ap.add_argument("--skip-lookups", action="store_true", help="no lookup/index timings")
+    ap.add_argument(
+        "--labels", help="with --throughput-only: write every article's root and story here"
+    )
     args = ap.parse_args(argv)
     if args.throughput_only:
         add, total = run_throughput(args)

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from aggregator.dedup.columns import F16
 from aggregator.dedup.features import F32, U32
 from aggregator.dedup.linkage import average_link
+from aggregator.dedup.sets import unique
 from aggregator.dedup.stories import Story, StoryBook, story_hash
 from aggregator.dedup.thresholds import (
     CONS_IDF_POWER,
@@ -77,7 +78,7 @@ class StoryConsolidation(StoryBook):
         hits = hits[inwin[hits]]
         rows = np.union1d(new, hits)
         # ... and every member of their stories
-        snos = np.unique(c.sno[rows])
+        snos = unique(c.sno[rows])
         snos = snos[snos >= 0]
         if len(snos):
             win = np.flatnonzero(inwin)
@@ -96,15 +97,15 @@ class StoryConsolidation(StoryBook):
         rr = np.repeat(np.arange(m, dtype=np.int64), k)
         tt = c.cterms[rows][mask]
         ww = c.cvals[rows][mask].astype(np.float32)
-        ut, inv = np.unique(tt, return_inverse=True)
-        df = self._df.df(ut, now)
-        keep_t = df >= np.float32(CONS_MIN_DF)
+        # document frequencies and IDF entry by entry (each an elementwise function of the
+        # term: the values a pass over the distinct terms gives, without sorting them)
+        df = self._df.df(tt, now)
         # plain log(N / df): the terms kept are in two documents at least
         ndocs = np.float32(max(self._df.ndocs(now), 1.0))
         idf = np.log(np.maximum(ndocs / np.maximum(df, np.float32(1.0)), 1.0))
         idf **= np.float32(CONS_IDF_POWER)
-        ww = ww * idf[inv]
-        keep = keep_t[inv] & (ww > 0)
+        ww = ww * idf
+        keep = (df >= np.float32(CONS_MIN_DF)) & (ww > 0)
         rr, tt, ww = rr[keep], tt[keep], ww[keep]
         norm = np.sqrt(np.bincount(rr, weights=ww.astype(np.float64) ** 2, minlength=m))
         ww = (ww / np.maximum(norm[rr], 1e-12)).astype(np.float32)
@@ -118,20 +119,23 @@ class StoryConsolidation(StoryBook):
         for s, lab in zip(rows.tolist(), labels.tolist(), strict=True):
             groups.setdefault(lab, []).append(s)
         name_of = self._group_names(rows, groups)
-        # a group made of exactly the members of an old story object keeps its centroid:
-        # members always join in slot order, so rebuilding it would give the same one
+        # a group that starts with exactly the members of an old story object (its first
+        # st.size slots hold that story's number, which no other row holds) keeps that
+        # centroid and joins only the rest: members always join in slot order, so
+        # rebuilding it would give the same one
         same: dict[int, Story] = {}
         for lab, mem in groups.items():
             no = int(c.sno[mem[0]])
             st = self._stories.get(no) if no >= 0 else None
-            if st is not None and st.size == len(mem) and bool((c.sno[mem] == no).all()):
+            if st is not None and st.size <= len(mem) and bool((c.sno[mem[: st.size]] == no).all()):
                 same[lab] = st
         # drop the old story objects of the area, then rebuild one per group
-        for no in np.unique(c.sno[rows]).tolist():
+        for no in unique(c.sno[rows]).tolist():
             st = self._stories.pop(no, None) if no >= 0 else None
             if st is not None and self._sno.get(st.id) == no:
                 del self._sno[st.id]
         changed: dict[str, str] = {}
+        joining: list[tuple[Story, list[int]]] = []  # stories and the members still to join
         for lab, mem in groups.items():
             name = name_of[lab]
             h = story_hash(name)
@@ -147,12 +151,13 @@ class StoryConsolidation(StoryBook):
             if old is not None:
                 st = self._new_story(name, old.terms, old.vals, old.last, mem[0])
                 st.size = old.size
-                c.sno[mem] = st.no
-                continue
-            ct, cv = self._row_vector(mem[0])
-            st = self._new_story(name, ct, cv, float(c.time[mem[0]]), mem[0])
-            for s in mem[1:]:
-                self._join(name, s, float(c.time[s]), st.no)
+                joining.append((st, mem[old.size :]))
+            else:
+                ct, cv = self._row_vector(mem[0])
+                st = self._new_story(name, ct, cv, float(c.time[mem[0]]), mem[0])
+                joining.append((st, mem[1:]))
+            c.sno[mem] = st.no
+        self._join_all(joining)
         if changed:
             self._copies_follow(changed)
         return changed

@@ -28,6 +28,7 @@ from aggregator.dedup.copies import CopySketch, is_copy_batch
 from aggregator.dedup.features import U32, Features
 from aggregator.dedup.fingerprints import FingerprintIndex, hamming
 from aggregator.dedup.keyindex import KeyIndex
+from aggregator.dedup.sets import unique_counts
 from aggregator.dedup.stories import story_hash
 from aggregator.dedup.thresholds import (
     CONS_TERMS,
@@ -337,10 +338,10 @@ class Deduper(StoryConsolidation):
                 found = self._verify(feats, thash, sl)
                 if found[0] is not None:
                     return found[0], "simhash" if found[1] == "near-dup" else found[1]
-        hits = self._index.query(feats.bands.tolist())
-        if not hits:
+        hits = self._index.query_array(feats.bands.tolist())
+        if not len(hits):
             return None, "new"
-        sl, nhits = np.unique(np.array(hits, dtype=np.int64), return_counts=True)
+        sl, nhits = unique_counts(hits)
         ok = c.alive[sl] & (np.abs(c.time[sl] - t) <= self.window)
         return self._verify(feats, thash, sl[ok], nhits[ok])
 

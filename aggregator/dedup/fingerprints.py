@@ -31,6 +31,7 @@ import numpy.typing as npt
 from aggregator.dedup import thresholds
 from aggregator.dedup.features import U32, U64
 from aggregator.dedup.keyindex import I32, KeyIndex
+from aggregator.dedup.sets import unique
 
 I64 = npt.NDArray[np.int64]
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -131,8 +132,7 @@ class FingerprintIndex:
         (``keys``: ``key_list(fp)`` when the caller has it already)."""
         if keys is None:
             keys = self.key_list(fp) if fp is not None else []
-        hits = self.keys.query([*keys, *extra])
-        return np.unique(np.array(hits, dtype=np.int64))
+        return unique(self.keys.query_array([*keys, *extra]))
 
     def near(self, fp: int, stored: U64) -> tuple[I64, I64]:
         """Slots whose fingerprint (``stored[slot]``) lies within ``k`` of ``fp``, and their

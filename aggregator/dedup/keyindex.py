@@ -87,7 +87,7 @@ class KeyIndex:
         new_pos = at + np.arange(len(pk))
         back = new_pos - self.cap
         over = bool(((back >= 0) & (keys[np.maximum(back, 0)] == pk)).any())
-        self._set(keys, slots, trim=over)
+        self._set(keys, slots, trim=over, added=pk)
 
     def remap(self, new_slot: I32) -> None:
         """Renumber slots (``new_slot[old]``, -1 = dropped); order within a key is kept."""
@@ -96,23 +96,40 @@ class KeyIndex:
         keep = s >= 0
         self._set(self.keys[keep], s[keep])
 
-    def _set(self, keys: U32, slots: I32, trim: bool = True) -> None:
+    def _set(self, keys: U32, slots: I32, trim: bool = True, added: U32 | None = None) -> None:
+        """Install sorted ``keys``/``slots`` (trimmed to ``cap`` per key) and their directory;
+        ``added``: the keys inserted into the current arrays to give ``keys`` (the directory
+        is then updated by their bucket counts instead of rebuilt by 2^bits searches)."""
         n = len(keys)
+        dropped = None
         if trim and n > self.cap:
             # keep the `cap` newest slots of each key (runs are sorted by slot): an entry
             # goes when the entry `cap` places further on still has its key
             drop = keys[: n - self.cap] == keys[self.cap :]
             if drop.any():
+                dropped = keys[: n - self.cap][drop]
                 keep = np.ones(n, dtype=bool)
                 keep[: n - self.cap] = ~drop
                 keys, slots = keys[keep], slots[keep]
         bits = max(8, min(30, int(np.log2(max(len(keys), 1) / 4)) if len(keys) else 8))
-        self.shift = np.uint32(32 - bits)
-        # directory: where each top-bits bucket starts in the sorted keys
-        starts = (np.arange(1 << bits, dtype=np.uint64) << np.uint64(32 - bits)).astype(np.uint32)
-        d = np.empty((1 << bits) + 1, dtype=np.int64)
-        d[:-1] = np.searchsorted(keys, starts)
-        d[-1] = len(keys)
+        shift = np.uint32(32 - bits)
+        if added is not None and shift == self.shift:
+            # the same buckets: each start moves by the keys added (and dropped) below it
+            nb = 1 << bits
+            moved = np.bincount(added >> shift, minlength=nb)
+            if dropped is not None:
+                moved -= np.bincount(dropped >> shift, minlength=nb)
+            d = self.dir.copy()
+            d[1:] += np.cumsum(moved)
+        else:
+            # directory: where each top-bits bucket starts in the sorted keys
+            starts = (np.arange(1 << bits, dtype=np.uint64) << np.uint64(32 - bits)).astype(
+                np.uint32
+            )
+            d = np.empty((1 << bits) + 1, dtype=np.int64)
+            d[:-1] = np.searchsorted(keys, starts)
+            d[-1] = len(keys)
+        self.shift = shift
         self.dir = d
         self.keys, self.slots = keys, slots
 
@@ -123,7 +140,7 @@ class KeyIndex:
         if not (len(self.keys) and len(keys)):
             return None
         q = np.array(keys, dtype=np.uint32)
-        top = (q >> self.shift).astype(np.int64)
+        top = q >> self.shift  # uint32 indexes: no int64 copy
         lo, hi = self.dir[top], self.dir[top + 1]
         width = int((hi - lo).max())
         if not width:
@@ -157,6 +174,24 @@ class KeyIndex:
             pos = np.concatenate([pos, merged[0]])
             slots = np.concatenate([slots, merged[1]])
         return pos, slots
+
+    def query_array(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
+        """``query`` as an int64 array (the same slots in the same order), without the
+        round trip through a list of the merged part's hits."""
+        out: list[int] = []
+        pending = self.pending
+        if pending:
+            cap = self.cap
+            for k in keys:
+                p = pending.get(k)
+                if p:
+                    out.extend(p[-cap:])
+        merged = self._merged_hits(keys)
+        if merged is None:
+            return np.array(out, dtype=np.int64)
+        if not out:
+            return merged[1]
+        return np.concatenate([np.array(out, dtype=np.int64), merged[1]])
 
     def query(self, keys: Sequence[int]) -> list[int]:
         """Slots stored under any of ``keys`` (a slot once per key it matches)."""

@@ -25,6 +25,20 @@ _DENSE_MAX_ROWS = 2896  # a component up to this size merges in a dense float64 
 _DENSE_COMPACT_MIN = 64  # a dense matrix of this many rows or more shrinks as groups merge
 
 
+def _term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.intp]:
+    """``np.lexsort((rows, terms))``.  When the rows come in order (as ``consolidate``
+    passes them), one sort of uint64 keys (term, position) gives the same order: a sort of
+    values, not lexsort's two indirect sorts (26 -> 18 ms for 400,000 entries)."""
+    n = len(rows)
+    if n >= 2**32 or (n > 1 and not bool((rows[1:] >= rows[:-1]).all())):
+        out: npt.NDArray[np.intp] = np.lexsort((rows, terms))
+        return out
+    key = terms.astype(np.uint64) << np.uint64(32)
+    key |= np.arange(n, dtype=np.uint64)
+    key.sort()
+    return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
+
+
 def _pair_sims(
     rows: npt.NDArray[np.int64], terms: U32, weights: F32, n: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
@@ -38,7 +52,7 @@ def _pair_sims(
     empty = np.zeros(0, dtype=np.int64)
     if n < 2 or len(rows) == 0:
         return empty, empty, np.zeros(0)
-    order = np.lexsort((rows, terms))
+    order = _term_row_order(rows, terms)
     # positions and row numbers in int32 (half the memory traffic of the pair arrays)
     r, t, w = rows[order].astype(np.int32), terms[order], weights[order]
     starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1]))).astype(np.int32)
@@ -152,13 +166,17 @@ def _dense_loop(
 
     When half the groups are gone, the matrix is cut down to the groups left (renumbered in
     order, so the heap's ties break alike; stale heap entries dropped): the same sums, over
-    ever shorter rows."""
+    ever shorter rows.
+
+    Only a merged row's nonzero cells are written back to its column and averaged: sums
+    are of positive similarities, so a zero cell of the new row was zero in the old
+    column too, and its average (0) is below any threshold.  Fewer scattered writes (a
+    column of a row-major matrix touches one cache line per row), the same values."""
     k = len(size)
     orig = list(range(k)) if orig is None else orig
     alive = [True] * k
     nalive = k
     pop, push = heapq.heappop, heapq.heappush
-    den = np.empty(k)
     while heap:
         _, a, b, va, vb = pop(heap)
         if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
@@ -166,16 +184,18 @@ def _dense_loop(
         row = s[a]
         row += s[b]
         row[a] = 0.0
-        s[:, a] = row
+        nz = (row > 0.0).nonzero()[0]  # faster than flatnonzero(row): SIMD on a bool mask
+        vals = row[nz]
+        s[nz, a] = vals
         alive[b] = False
         parent[orig[b]] = orig[a]
         size[a] += size[b]
         size[b] = np.inf
         ver[a] += 1
-        np.multiply(size, size[a], out=den)
-        np.divide(row, den, out=den)  # the averages
-        hits = np.flatnonzero(den >= threshold)
-        for x, v in zip(hits.tolist(), den[hits].tolist(), strict=True):
+        vals /= size[nz] * size[a]  # the averages (a merged-away group's is 0)
+        at = (vals >= threshold).nonzero()[0]
+        hits = nz[at]
+        for x, v in zip(hits.tolist(), vals[at].tolist(), strict=True):
             lo, hi = (a, x) if a < x else (x, a)
             push(heap, (-v, lo, hi, ver[lo], ver[hi]))
         nalive -= 1
@@ -197,17 +217,17 @@ def _dense_loop(
             orig = [orig[i] for i in keep]
             k = nalive
             alive = [True] * k
-            den = np.empty(k)
 
 
 def _csr(
     k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64
-) -> tuple[list[int], list[float], list[int]]:
-    """The pairs as a symmetric CSR: row x's neighbours ``nbr[ptr[x]:ptr[x + 1]]`` (lists)."""
+) -> tuple[npt.NDArray[np.int64], F64, list[int]]:
+    """The pairs as a symmetric CSR: row x's neighbours ``nbr[ptr[x]:ptr[x + 1]]`` (arrays:
+    the dict loop reads only the rows it merges, often a few out of thousands)."""
     src = np.concatenate([ea, eb])
     order = np.argsort(src, kind="stable")
-    nbr = np.concatenate([eb, ea])[order].tolist()
-    val = np.concatenate([sims, sims])[order].tolist()
+    nbr = np.concatenate([eb, ea])[order]
+    val = np.concatenate([sims, sims])[order]
     ptr = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=k), out=ptr[1:])
     return nbr, val, ptr.tolist()
@@ -303,7 +323,7 @@ def _merge_sparse(
         if got is not None:
             return got
         p, q = ptrl[x], ptrl[x + 1]
-        out = {y: v for y, v in zip(nbr[p:q], val[p:q], strict=True) if alive[y]}
+        out = {y: v for y, v in zip(nbr[p:q].tolist(), val[p:q].tolist(), strict=True) if alive[y]}
         for g, row in merged.items():
             v = row.get(x)
             if v is not None:

@@ -19,6 +19,7 @@ from aggregator.dedup.columns import Columns
 from aggregator.dedup.docfreq import DocFreq
 from aggregator.dedup.features import F32, U32, Features
 from aggregator.dedup.keyindex import KeyIndex
+from aggregator.dedup.sets import unique_counts, unique_inverse
 from aggregator.dedup.thresholds import (
     CENTROID_TERMS,
     POSTING_CAP,
@@ -29,11 +30,44 @@ from aggregator.dedup.thresholds import (
 )
 
 SNO_MAX = 2**31 - 1  # story numbers are int32: renumbered (order kept) before they overflow
+_NO_TERM = np.int64(1 << 40)  # a padding cell of a batch of centroids (above every term)
+I64 = npt.NDArray[np.int64]
 
 
 def story_hash(story: str) -> int:
     """32-bit hash of a story id (``hash``: per process, never stored)."""
     return hash(story) & 0xFFFFFFFF
+
+
+def _join_rows(t: I64, v: F32, nt: I64, nv: F32) -> tuple[I64, F32]:
+    """``StoryBook._join``'s centroid update for many centroids at once: row i of (t, v)
+    (terms ascending, padded with ``_NO_TERM``) joined by row i of (nt, nv).  The same
+    arithmetic: a term in both sums its two float32 weights in float64 (old first, as
+    bincount does; + 0.0 as bincount's start), rounded to float32; above CENTROID_TERMS
+    terms the heaviest are kept (ties: the lower term), in term order."""
+    ct = np.concatenate([t, nt], axis=1)
+    cv = np.concatenate([v, nv], axis=1).astype(np.float64)
+    o = np.argsort(ct, axis=1, kind="stable")  # each side holds a term once: pairs, old first
+    ct = np.take_along_axis(ct, o, axis=1)
+    cv = np.take_along_axis(cv, o, axis=1)
+    dup = ct[:, 1:] == ct[:, :-1]
+    dup &= ct[:, 1:] != _NO_TERM
+    head = cv[:, :-1]
+    head[dup] += cv[:, 1:][dup]
+    cv += 0.0
+    valid = ct != _NO_TERM
+    valid[:, 1:] &= ~dup
+    summed = cv.astype(np.float32)
+    key = np.where(valid, -summed, np.float32(np.inf))
+    top = np.argsort(key, axis=1, kind="stable")[:, :CENTROID_TERMS]
+    width = ct.shape[1]
+    top = np.where(np.take_along_axis(valid, top, axis=1), top, width)
+    top.sort(axis=1)  # kept cells in term order, padding last
+    ok = top < width
+    np.minimum(top, width - 1, out=top)
+    out_t: I64 = np.where(ok, np.take_along_axis(ct, top, axis=1), _NO_TERM)
+    out_v: F32 = np.where(ok, np.take_along_axis(summed, top, axis=1), np.float32(0.0))
+    return out_t, out_v
 
 
 class Story:
@@ -86,14 +120,13 @@ class StoryBook:
     ) -> tuple[str, bool, int | None]:
         """Best story for a new root article: (story id, joined, story key); key >= 0 is a
         story number, key < 0 the founder row (-1 - slot) of a one-member story."""
-        hits = self._sindex.query(qterms.tolist())
-        if not hits:
+        sl = self._sindex.query_array(qterms.tolist())
+        if not len(sl):
             return id, False, None
         c = self._c
-        sl = np.array(hits, dtype=np.int64)
         sno = c.sno[sl]
         keys = np.where(sno >= 0, sno, -1 - sl)
-        uk, counts = np.unique(keys, return_counts=True)
+        uk, counts = unique_counts(keys)
         ranked = uk[np.argsort(-counts, kind="stable")[:STORY_CANDIDATES]]
         # candidate centroids side by side: one-member stories straight from their rows
         m = len(ranked)
@@ -155,7 +188,7 @@ class StoryBook:
         mt, mv = self._row_vector(slot)
         terms = np.concatenate([st.terms, mt])
         vals = np.concatenate([st.vals, mv])
-        u, inv = np.unique(terms, return_inverse=True)
+        u, inv = unique_inverse(terms)
         summed = np.bincount(inv, weights=vals, minlength=len(u)).astype(np.float32)
         if len(u) > CENTROID_TERMS:
             keep = np.sort(np.argsort(-summed, kind="stable")[:CENTROID_TERMS])
@@ -167,6 +200,43 @@ class StoryBook:
         if t > st.last:
             st.last = t
             heapq.heappush(self._story_heap, (t, st.no))
+
+    def _join_all(self, pending: list[tuple[Story, list[int]]]) -> None:
+        """``_join`` of each story's further members (slots ascending, their ``sno`` set
+        already), one step for all stories at a time: the same centroids, sizes, last
+        times and heap entries as joining them one by one."""
+        pending = sorted((p for p in pending if p[1]), key=lambda p: -len(p[1]))
+        if not pending:
+            return
+        c = self._c
+        g, steps = len(pending), len(pending[0][1])
+        width = max(CENTROID_TERMS, *(len(st.terms) for st, _ in pending))
+        t = np.full((g, width), _NO_TERM, dtype=np.int64)
+        v = np.zeros((g, width), dtype=np.float32)
+        slots = np.full((g, steps), -1, dtype=np.int64)
+        for i, (st, rest) in enumerate(pending):
+            t[i, : len(st.terms)], v[i, : len(st.vals)] = st.terms, st.vals
+            slots[i, : len(rest)] = rest
+        active = np.count_nonzero(slots >= 0, axis=0)  # stories still joining at each step
+        for j in range(steps):
+            n = int(active[j])
+            s = slots[:n, j]
+            nt = c.vterms[s].astype(np.int64)
+            nv = c.vvals[s].astype(np.float32)
+            pad = np.arange(nt.shape[1]) >= c.lens[s, 2][:, None]
+            nt[pad], nv[pad] = _NO_TERM, 0.0
+            t[:n, :CENTROID_TERMS], v[:n, :CENTROID_TERMS] = _join_rows(t[:n], v[:n], nt, nv)
+            t[:n, CENTROID_TERMS:], v[:n, CENTROID_TERMS:] = _NO_TERM, 0.0
+        heap = self._story_heap
+        for i, (st, rest) in enumerate(pending):
+            k = int(np.count_nonzero(t[i] != _NO_TERM))
+            st.terms, st.vals = t[i, :k].astype(np.uint32), v[i, :k].copy()
+            st.sq = float(np.dot(st.vals, st.vals))
+            st.size += len(rest)
+            for tm in c.time[rest].tolist():
+                if tm > st.last:
+                    st.last = tm
+                    heapq.heappush(heap, (tm, st.no))
 
     def _new_story(self, sid: str, ct: U32, cv: F32, last: float, slot: int) -> Story:
         if self._next_sno > SNO_MAX:
