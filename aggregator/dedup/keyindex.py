@@ -178,6 +178,16 @@ class KeyIndex:
     def query_array(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
         """``query`` as an int64 array (the same slots in the same order), without the
         round trip through a list of the merged part's hits."""
+        out = self._pending_hits(keys)
+        merged = self._merged_hits(keys)
+        if merged is None:
+            return np.array(out, dtype=np.int64)
+        if not out:
+            return merged[1]
+        return np.concatenate([np.array(out, dtype=np.int64), merged[1]])
+
+    def _pending_hits(self, keys: Sequence[int]) -> list[int]:
+        """The not yet merged part's slots under ``keys`` (the newest ``cap`` per key)."""
         out: list[int] = []
         pending = self.pending
         if pending:
@@ -186,22 +196,11 @@ class KeyIndex:
                 p = pending.get(k)
                 if p:
                     out.extend(p[-cap:])
-        merged = self._merged_hits(keys)
-        if merged is None:
-            return np.array(out, dtype=np.int64)
-        if not out:
-            return merged[1]
-        return np.concatenate([np.array(out, dtype=np.int64), merged[1]])
+        return out
 
     def query(self, keys: Sequence[int]) -> list[int]:
         """Slots stored under any of ``keys`` (a slot once per key it matches)."""
-        out: list[int] = []
-        cap = self.cap
-        pending = self.pending
-        for k in keys:
-            p = pending.get(k)
-            if p:
-                out.extend(p[-cap:])
+        out = self._pending_hits(keys)
         merged = self._merged_hits(keys)
         if merged is not None:
             out.extend(merged[1].tolist())
