@@ -34,8 +34,9 @@ from aggregator.dedup.keyindex import I32, KeyIndex
 from aggregator.dedup.sets import unique
 
 I64 = npt.NDArray[np.int64]
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+# splitmix64's multipliers and the table salt's step, as ints (key_list) and as numpy scalars
+_MUL1, _MUL2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_M1, _M2 = np.uint64(_MUL1), np.uint64(_MUL2)
 _GOLDEN = 0x9E3779B97F4A7C15
 _U64MAX = (1 << 64) - 1
 
@@ -93,8 +94,8 @@ class FingerprintIndex:
         out = []
         for m, salt in self._mask_salt:
             h = (fp & m) ^ salt
-            h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & _U64MAX
-            h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & _U64MAX
+            h = ((h ^ (h >> 30)) * _MUL1) & _U64MAX
+            h = ((h ^ (h >> 27)) * _MUL2) & _U64MAX
             out.append((h ^ (h >> 31)) >> 32)
         return out
 

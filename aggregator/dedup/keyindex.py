@@ -200,8 +200,5 @@ class KeyIndex:
 
     def query(self, keys: Sequence[int]) -> list[int]:
         """Slots stored under any of ``keys`` (a slot once per key it matches)."""
-        out = self._pending_hits(keys)
-        merged = self._merged_hits(keys)
-        if merged is not None:
-            out.extend(merged[1].tolist())
-        return out
+        got: list[int] = self.query_array(keys).tolist()
+        return got

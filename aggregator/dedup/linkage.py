@@ -126,6 +126,37 @@ def _components(n: int, a: list[int], b: list[int]) -> npt.NDArray[np.int64]:
         out = nxt
 
 
+Heap = list[tuple[float, int, int, int, int]]  # (-average, lo, hi, ver[lo], ver[hi])
+
+
+def _first_heap(
+    ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
+) -> Heap:
+    """The merge loops' first heap: every strong pair of single rows (their average is
+    their similarity), versions 0."""
+    first = np.flatnonzero(sims >= threshold)
+    heap = [
+        (-x, a, b, 0, 0)
+        for a, b, x in zip(
+            ea[first].tolist(), eb[first].tolist(), sims[first].tolist(), strict=True
+        )
+    ]
+    heapq.heapify(heap)
+    return heap
+
+
+def _live_heap(heap: Heap, alive: list[bool], ver: list[int], pos: list[int]) -> Heap:
+    """The entries of ``heap`` still current (both groups alive, at the versions pushed),
+    with the groups renumbered by ``pos``: the heap of the groups left, in the same order."""
+    out = [
+        (v, pos[lo], pos[hi], wa, wb)
+        for v, lo, hi, wa, wb in heap
+        if alive[lo] and alive[hi] and ver[lo] == wa and ver[hi] == wb
+    ]
+    heapq.heapify(out)
+    return out
+
+
 def _merge_dense(
     k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
 ) -> list[int]:
@@ -137,14 +168,7 @@ def _merge_dense(
     s = np.zeros((k, k))
     s[ea, eb] = sims
     s[eb, ea] = sims
-    first = np.flatnonzero(sims >= threshold)
-    heap = [
-        (-x, a, b, 0, 0)
-        for a, b, x in zip(
-            ea[first].tolist(), eb[first].tolist(), sims[first].tolist(), strict=True
-        )
-    ]
-    heapq.heapify(heap)
+    heap = _first_heap(ea, eb, sims, threshold)
     parent = list(range(k))
     _dense_loop(s, np.ones(k), [0] * k, parent, heap, threshold)
     return parent
@@ -155,7 +179,7 @@ def _dense_loop(
     size: F64,
     ver: list[int],
     parent: list[int],
-    heap: list[tuple[float, int, int, int, int]],
+    heap: Heap,
     threshold: float,
     orig: list[int] | None = None,
 ) -> None:
@@ -204,12 +228,7 @@ def _dense_loop(
             pos = [-1] * k
             for j, i in enumerate(keep):
                 pos[i] = j
-            heap = [
-                (v, pos[lo], pos[hi], wa, wb)
-                for v, lo, hi, wa, wb in heap
-                if alive[lo] and alive[hi] and ver[lo] == wa and ver[hi] == wb
-            ]
-            heapq.heapify(heap)
+            heap = _live_heap(heap, alive, ver, pos)
             ka = np.array(keep, dtype=np.int64)
             s = s[np.ix_(ka, ka)]
             size = size[ka]
@@ -247,7 +266,7 @@ class _Groups:
 def _dense_handoff(
     pairs: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], F64],
     threshold: float,
-    heap: list[tuple[float, int, int, int, int]],
+    heap: Heap,
     groups: _Groups,
 ) -> None:
     """The groups left by the sparse loop, renumbered in order, merge densely."""
@@ -275,12 +294,7 @@ def _dense_handoff(
         s[:, g] = row
     lst = left.tolist()
     posl = pos.tolist()
-    dheap = [
-        (v, posl[lo], posl[hi], va, vb)
-        for v, lo, hi, va, vb in heap
-        if alive[lo] and alive[hi] and ver[lo] == va and ver[hi] == vb
-    ]
-    heapq.heapify(dheap)
+    dheap = _live_heap(heap, alive, ver, posl)
     dsize = np.array([size[i] for i in lst], dtype=np.float64)
     _dense_loop(s, dsize, [ver[i] for i in lst], parent, dheap, threshold, orig=lst)
 
@@ -304,14 +318,7 @@ def _merge_sparse(
     it first merges, with the merged groups' sums in place of its original pairs."""
     dense_max = _DENSE_MAX_ROWS if dense_rows is None else dense_rows
     nbr, val, ptrl = _csr(k, ea, eb, sims)
-    first = np.flatnonzero(sims >= threshold)  # single rows: the average is the similarity
-    heap: list[tuple[float, int, int, int, int]] = [
-        (-x, a, b, 0, 0)
-        for a, b, x in zip(
-            ea[first].tolist(), eb[first].tolist(), sims[first].tolist(), strict=True
-        )
-    ]
-    heapq.heapify(heap)
+    heap = _first_heap(ea, eb, sims, threshold)
     size = [1] * k
     ver = [0] * k
     alive = [True] * k
