@@ -33,11 +33,9 @@ from aggregator.dedup import Deduper, Features, persist
 from aggregator.dedup.dbkeys import arriving_keys
 from aggregator.dedup.thresholds import KEY_CAP
 from aggregator.store import Store
+from aggregator.store.dedup_index import StoredState
 
 log = logging.getLogger(__name__)
-
-# (id, state blob, fetched_at, story) of a stored decision
-_State = tuple[int, bytes, float, str | None]
 
 
 class ChunkKeys(NamedTuple):
@@ -94,7 +92,7 @@ def catch_up(
     other workers'), and with ``chunk`` the stored copy candidates of the chunk it does not
     hold, oldest article first; (the new watermark, how many were restored)."""
     changes = store.dedup_changes(seen)
-    missing: dict[int, _State] = {c[1]: c[1:] for c in changes}
+    missing: dict[int, StoredState] = {c[1]: c[1:] for c in changes}
     looked_up = 0
     if chunk is not None:
         found = store.dedup_candidate_ids(chunk.fp_keys, chunk.band_keys, chunk.since, KEY_CAP)

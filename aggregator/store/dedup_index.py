@@ -58,6 +58,13 @@ SELECT a.id FROM articles a WHERE a.id = ANY(ARRAY(
 """
 
 
+def stored_state(r: Sequence[object]) -> StoredState:
+    """A ``StoredState`` from a row of (id, dedup_state, fetched_at, story)."""
+    blob = r[1]
+    assert isinstance(blob, (bytes, bytearray, memoryview))
+    return int(str(r[0])), bytes(blob), float(str(r[2])), r[3] if isinstance(r[3], str) else None
+
+
 def signed32(key: int) -> int:
     """An unsigned 32-bit key as the signed INT column holds it (the same bits)."""
     return key - (1 << 32) if key & 0x80000000 else key
@@ -125,10 +132,7 @@ class DedupIndexStore(PollStore):
             " AND dedup_state IS NOT NULL ORDER BY id",
             (ids,),
         ).fetchall()
-        return [
-            (int(r[0]), bytes(r[1]), float(r[2]), r[3] if isinstance(r[3], str) else None)
-            for r in rows
-        ]
+        return [stored_state(r) for r in rows]
 
     def dedup_candidates(
         self, fp_keys: Sequence[int], band_keys: Sequence[int], since: datetime, cap: int

@@ -25,7 +25,7 @@ from typing import Self
 from aggregator.dedup.dbkeys import IndexKeys
 from aggregator.errors import StoreError
 from aggregator.store import postgres_db as pgdb
-from aggregator.store.dedup_index import CANDIDATES_PG
+from aggregator.store.dedup_index import CANDIDATES_PG, stored_state
 from aggregator.store.facts import StoreFacts, read_facts
 from aggregator.store.postgres_db import POOLS, PgDb, Result, conninfo, migrate_pg
 from aggregator.store.records import ArticleRow, RawArticle
@@ -257,11 +257,7 @@ class PostgresStore(Store):
             " WHERE dedup_seq > ? AND dedup_state IS NOT NULL ORDER BY dedup_seq",
             (after,),
         ).fetchall()
-        return [
-            (int(str(r[0])), int(str(r[1])), bytes(r[2]), float(str(r[3])),
-             r[4] if isinstance(r[4], str) else None)
-            for r in rows
-        ]  # fmt: skip
+        return [(int(str(r[0])), *stored_state(r[1:])) for r in rows]
 
     def _index_decisions(self, batch: Sequence[tuple[int, IndexKeys]]) -> None:
         """Inside a transaction, the keys wait for its commit: a chunk's decisions then

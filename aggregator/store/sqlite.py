@@ -27,7 +27,7 @@ from aggregator.dedup.dbkeys import stored_keys
 from aggregator.errors import StoreError
 from aggregator.store.connection import dt as _dt
 from aggregator.store.connection import ts as _ts
-from aggregator.store.dedup_index import DedupIndexStore, signed64
+from aggregator.store.dedup_index import DedupIndexStore, signed64, stored_state
 from aggregator.store.facts import StoreFacts, read_facts
 from aggregator.store.records import DigestRecord, PendingArticle, RawArticle, SetAside
 from aggregator.types import DEFAULT_PROFILE, LearnedBlock, Media, StoredArticle
@@ -179,7 +179,7 @@ class Store(DedupIndexStore):
             (since.timestamp(),),
         )
         for r in cur:
-            yield int(r[0]), bytes(r[1]), float(r[2]), r[3] if isinstance(r[3], str) else None
+            yield stored_state(r)
 
     # Several workers deciding dedup on one database (PostgreSQL overrides these; an SQLite
     # file has one daemon, whose in-memory index already holds every decision).
