@@ -98,7 +98,8 @@ def test_one_old_entry_no_longer_stops_cleaning_and_dedup(
     httpd: FixtureHTTPServer, tmp_path: Path
 ) -> None:
     """The issue's reproduction: 2 feeds, 28 entries, one published in 2019."""
-    recent = "Fri, 04 Dec 2026 08:00:00 +0000"
+    # the CLI runs on the real clock: "recent" is two hours before now, whatever the date
+    recent = (datetime.now(UTC) - timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
     a = [(f"a{i}", f"Alpha report {i}", prose(i), recent) for i in range(14)]
     b = [(f"b{i}", f"Beta report {i}", prose(100 + i), recent) for i in range(13)]
     b.append(("b-old", "Beta archive piece", prose(999), "Fri, 01 Mar 2019 10:00:00 +0000"))
