@@ -43,6 +43,7 @@ from aggregator.dedup import copies as _copies
 from aggregator.dedup import deduper as _deduper
 from aggregator.dedup import features as _features
 from aggregator.dedup import linkage as _linkage
+from aggregator.dedup import smoothing as _smoothing
 from aggregator.dedup import stories as _stories
 from aggregator.dedup import thresholds as _thresholds
 
@@ -70,10 +71,11 @@ SYND_GRID: dict[str, list[float]] = {
 # of one block (13 bits), and the lookup would no longer be flat (see fingerprints.py)
 SIMHASH_GRID: dict[str, list[float]] = {"SIMHASH_K": [2, 3]}
 STORY_GRID: dict[str, list[float]] = {
-    "CONS_MIN_SIMILARITY": [0.155, 0.14, 0.15, 0.16, 0.17],
-    "ENTITY_BOOST": [3, 5, 8],
+    "CONS_MIN_SIMILARITY": [0.28, 0.24, 0.26, 0.30, 0.32],
+    "CONS_SMOOTH_K": [3, 2, 4, 5],
+    "CONS_SMOOTH_ALPHA": [1.5, 0.5, 1.0],
 }
-_MODULES = (_thresholds, _copies, _deduper, _stories, _consolidate, _linkage, _features)
+_MODULES = (_thresholds, _copies, _deduper, _stories, _consolidate, _linkage, _features, _smoothing)
 
 
 def load(path: Path) -> list[Doc]:

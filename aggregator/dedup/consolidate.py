@@ -16,6 +16,7 @@ from aggregator.dedup.columns import F16
 from aggregator.dedup.features import F32, U32
 from aggregator.dedup.linkage import average_link
 from aggregator.dedup.sets import unique
+from aggregator.dedup.smoothing import smooth
 from aggregator.dedup.stories import Story, StoryBook, story_hash
 from aggregator.dedup.thresholds import (
     CONS_IDF_POWER,
@@ -23,6 +24,9 @@ from aggregator.dedup.thresholds import (
     CONS_MIN_DOCS,
     CONS_MIN_SIMILARITY,
     CONS_NEIGHBOUR_HITS,
+    CONS_SMOOTH_ALPHA,
+    CONS_SMOOTH_FLOOR,
+    CONS_SMOOTH_K,
     CONS_TERMS,
 )
 
@@ -55,6 +59,9 @@ class StoryConsolidation(StoryBook):
         if not len(rows):
             return {}
         rr, tt, ww = self._cons_vectors(rows, now)
+        rr, tt, ww = smooth(
+            rr, tt, ww, len(rows), CONS_SMOOTH_K, CONS_SMOOTH_ALPHA, CONS_SMOOTH_FLOOR
+        )
         labels = average_link(rr, tt, ww, len(rows), CONS_MIN_SIMILARITY)
         return self._rename(rows, labels)
 

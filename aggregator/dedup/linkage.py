@@ -39,7 +39,7 @@ def _term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.i
     return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
 
 
-def _pair_sims(
+def pair_sims(
     rows: npt.NDArray[np.int64], terms: U32, weights: F32, n: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Sparse similarities of ``average_link``'s rows (a term at most once per row): the
@@ -396,7 +396,7 @@ def average_link(
     never add up to a merge, unless float rounding lifts a sum of pairs that all lie within
     an ulp of ``threshold``), densely when it has at most ``_DENSE_MAX_ROWS`` rows."""
     labels = np.arange(n, dtype=np.int64)
-    ea, eb, sims = _pair_sims(rows, terms, weights, n)
+    ea, eb, sims = pair_sims(rows, terms, weights, n)
     strong = sims >= threshold
     if not strong.any():
         return labels
