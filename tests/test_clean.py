@@ -161,6 +161,9 @@ POSITIVE: list[tuple[str, str]] = [
     ("paywall_signals", "Alle Artikel lesen, schon ab 2,99 € im Monat."),
     ("disclaimer", "Keine Anlageberatung: Die Inhalte dienen ausschließlich der Information."),
     ("correction", "Erratum : une première version de cet article donnait un autre chiffre."),
+    # (more in tests/test_cues_notes.py)
+    ("credit", "Imagen de portada: Archivo municipal"),
+    ("media", "Riproduci video"),
 ]
 
 
