@@ -2,7 +2,8 @@
 across de/fr/es/pt/it/ru/zh as many outlets word them (read-also headings and links to more
 of the outlet's pieces, author boxes that open with the job, closed or gated comment boxes,
 share buttons for copying, e-mailing or gifting the article, agency and "with material from"
-stamps, trainee and newsroom notes, pictures labelled as illustrations or from the archive).
+stamps, trainee and newsroom notes, pictures labelled as illustrations or from the archive,
+links to an author's other pieces, update stamps, report and print links).
 
 Every line was written for this test from how sites in these languages phrase such things,
 not taken from the development sets (tests/fixtures/languages-dev*); the negatives are
@@ -79,6 +80,31 @@ TAIL = [
     ("it", "Foto d'archivio"),
     ("it", "Immagine di repertorio"),
     ("zh", "（资料图）"),
+    # author archives, update stamps, report and print links, subscriber notes, "help us"
+    (
+        "de",
+        "Jeder Beitrag hilft: Unterstützen Sie unseren Lokaljournalismus mit einem freiwilligen Betrag.",
+    ),
+    ("de", "Neueste Meldungen"),
+    ("de", "Mehr von Anna Keller"),
+    ("de", "Dieser Artikel wurde am 12.03.2024 aktualisiert."),
+    ("fr", "Tous les articles de Claire Martin"),
+    ("fr", "Plus d'articles de la rubrique Société"),
+    ("fr", "Signaler un contenu illicite"),
+    ("es", "Todas las noticias de Laura Gómez"),
+    ("es", "Esta noticia ha sido actualizada."),
+    ("pt", "Ajude-nos a manter o jornalismo independente. Faça um Pix."),
+    ("pt", "Mais artigos de Pedro Almeida"),
+    ("pt", "Receba as principais notícias do dia no seu e-mail."),
+    ("it", "Tutti gli articoli di Giulia Bianchi"),
+    ("it", "Ultimo aggiornamento: 12 marzo 2024, 18:05"),
+    ("it", "Segnala un errore"),
+    ("ru", "Все материалы автора"),
+    ("ru", "Материал доступен только подписчикам."),
+    ("ru", "Распечатать"),
+    ("zh", "点击关注，第一时间了解最新资讯。"),
+    ("zh", "打印本页"),
+    ("zh", "【纠错】"),
 ]
 
 # reporting with the same words: kept at the head, the tail and in the middle
@@ -120,6 +146,28 @@ REPORTING = [
     "记者在现场看到，转发这条消息的网友已经超过十万人。",
     "资料图显示，该大桥于2019年建成通车，全长约两公里。",
     "网友纷纷在评论区留言，表示支持这项新政策。",
+    "Die Polizei bittet um Hinweise: Helfen Sie uns, den Täter zu finden, sagte ein Sprecher.",
+    "Der Bericht wurde im Januar vom Ministerium überarbeitet.",
+    "Mehr von den Geldern soll nach dem Willen des Rates in die Schulen fließen.",
+    "Alle Artikel des Grundgesetzes gelten auch für die neue Behörde, betonte das Gericht.",
+    "Neueste Meldungen aus dem Rathaus deuten auf einen späten Baubeginn hin.",
+    "Tous les articles de la loi ont été adoptés en première lecture.",
+    "Plus d'articles de presse ont été consacrés à la grève qu'à la réforme, note l'étude.",
+    "Aidez-nous à retrouver Léa, 14 ans, disparue depuis lundi, a lancé la gendarmerie.",
+    "El artículo fue modificado por el Congreso en 2019.",
+    "Todas las noticias de la jornada apuntan a un acuerdo inminente entre los partidos.",
+    "Ayúdanos a encontrar a nuestro perro, pidió la familia en redes sociales.",
+    "O artigo foi alterado pelo Senado em 2021.",
+    "Todos os artigos da Constituição continuam em vigor, disse o ministro.",
+    "Receba as vacinas do dia nas unidades de saúde, orienta a prefeitura.",
+    "Tutti gli articoli del decreto sono stati approvati dal Senato.",
+    "Aiutateci a ritrovare nostro figlio, hanno detto i genitori in conferenza stampa.",
+    "Статья была дополнена новыми положениями о штрафах.",
+    "Все материалы дела переданы в суд, сообщила прокуратура.",
+    "Обновлено расписание электричек на 12 марта.",
+    "Материалы доступны на сайте министерства, уточнили в ведомстве.",
+    "点击量超过十万次后，该视频被平台下架。",
+    "记者从作者的其他作品中发现了类似的情节。",
 ]
 
 

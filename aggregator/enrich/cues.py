@@ -142,7 +142,8 @@ _PERIODIC = re.compile(
     r"\b(?:every|each|jeden|jede|jeder|chaque|tous les|toutes les|cada|todos os|todas as|toda"
     r"|todo|ogni|tutti i|tutte le|каждое|каждый|каждую|каждые)\s+[^\W\d_]+"
     r"|\b(?:täglich|wöchentlich|daily|weekly|quotidien\w*|hebdomadaire|diariamente|semanal\w*"
-    r"|diári\w*|quotidian\w*|settimanal\w*|ежедневн\w*|еженедельн\w*)\b|每天|每周|每日",
+    r"|diári\w*|quotidian\w*|settimanal\w*|ежедневн\w*|еженедельн\w*|do dia|del día|du jour"
+    r"|del giorno|des tages|of the day|дня)\b|每天|每周|每日",
     re.I,
 )
 _CJK_CHANNEL = ("微信", "公众号", "微博", "App", "APP", "app", "客户端", "评论区", "留言",

@@ -44,7 +44,7 @@ _SELF = re.compile(
     r"|contenuto)\b|^il servizio\b"
     r"|\b(?:эта|этот|данная|данный|настоящая) (?:статья|материал|текст|интервью|публикация"
     r"|новость|колонка)\b|^(?:статья|материал) (?:впервые|был|была|вышел|вышла|опубликован)"
-    r"|^это (?:статья|материал|текст)\b"
+    r"|^это (?:статья|материал|текст)\b|^(?:статья|материал|текст) доступ\w*"
     r"|本文|该文|此文|本稿|本篇",
     re.I,
 )
@@ -98,7 +98,8 @@ _READ_OR_LOGIN = re.compile(
     r"|geschenkt|schenk\w*"
     r"|lire|connectez|identifiez|offert|leer|inicia sesión|regalad[oa]|ler|inicie sessão"
     r"|faça login|oferecid[oa]|leggere|accedi|regalat[oa]|читать|войдите|подарил\w*"
-    r"|gift\w*)\b|登录|阅读",
+    r"|gift\w*|доступ\w*|réservée? aux|reservad[oa] (?:a|para)|riservat[oa] agli|exclusiv[oa] para)\b"
+    r"|登录|阅读",
     re.I,
 )
 # logging in, as an imperative: it addresses the reader by itself ("Войдите, чтобы читать дальше")
