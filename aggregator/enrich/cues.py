@@ -77,7 +77,7 @@ _ACTION_STEMS = _alt(
     "siga", "sigam", "inscrev", "assin", "baix", "entre no", "entre em", "entra no",
     "compartilh", "coment", "escrev", "mand", "envi", "cadastr", "ouç", "ouve", "assist",
     "ativ", "marqu", "marca", "conta pra", "conte pra", "conte-nos", "salv", "contat",
-    "subscrev", "clique", "partilh", "descarreg",
+    "subscrev", "partilh", "descarreg",
     # it
     "segui", "iscriv", "scaric", "install", "unisciti", "entra nel", "condivid", "comment",
     "scriv", "invia", "manda", "registr", "ascolt", "guarda", "attiv", "tagga",
