@@ -161,6 +161,12 @@ POSITIVE: list[tuple[str, str]] = [
     ("paywall_signals", "Alle Artikel lesen, schon ab 2,99 € im Monat."),
     ("disclaimer", "Keine Anlageberatung: Die Inhalte dienen ausschließlich der Information."),
     ("correction", "Erratum : une première version de cet article donnait un autre chiffre."),
+    # (more in tests/test_cues_notes.py)
+    ("promo_signals", "Sie mögen unsere Reportagen? Folgen Sie uns auf Instagram."),
+    ("provenance_signals", "Questa intervista è uscita sul numero di maggio della rivista."),
+    ("subscriber_signals", "Это материал для подписчиков. Войдите, чтобы читать дальше."),
+    ("credit", "Imagen de portada: Archivo municipal"),
+    ("media", "Riproduci video"),
 ]
 
 

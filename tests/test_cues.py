@@ -140,7 +140,9 @@ def test_a_teaser_is_removed_between_paragraphs(text: str) -> None:
     assert text in got and len(got) == 1
 
 
-CUE_NAMES = {name for name, _, _ in cues.SIGNAL_TESTS}
+# the weak cues; a strong one (a teaser, a house promo that addresses the reader about *our*
+# channel, tests/test_cues_notes.py) may take a block anywhere
+CUE_NAMES = {name for name, _, strong in cues.SIGNAL_TESTS if not strong}
 
 
 @pytest.mark.parametrize("text", CALLS + BOXES)

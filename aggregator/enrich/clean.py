@@ -296,7 +296,9 @@ def _signal_detector(test: Callable[[str, str], bool], strong: bool) -> Detector
 
 
 _SIGNAL_DETECTORS = tuple((n, _signal_detector(t, s)) for n, t, s in cues.SIGNAL_TESTS)
-detect_teaser = dict(_SIGNAL_DETECTORS)["teaser_signals"]  # the one that says STRONG
+_STRONG_SIGNALS = tuple(
+    nd for nd, (_, _, strong) in zip(_SIGNAL_DETECTORS, cues.SIGNAL_TESTS, strict=True) if strong
+)
 
 
 DETECTORS: tuple[tuple[str, Detector], ...] = (
@@ -327,10 +329,10 @@ def _strong_hit(block: Block, text: str) -> str | None:
         name = pattern_hit(STRONG, text)
         if name is not None:
             return name
-    # promo_line and teaser_signals are the feature detectors that can say STRONG
+    # promo_line and the strong ones of cues.SIGNAL_TESTS can say STRONG among feature detectors
     if block.kind == "head" and detect_promo_line(block, text) is Strength.STRONG:
         return "promo_line"
-    return "teaser_signals" if detect_teaser(block, text, True) else None
+    return next((name for name, det in _STRONG_SIGNALS if det(block, text, True)), None)
 
 
 def _weak_hit(block: Block, text: str, *, patterns: bool) -> str | None:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from aggregator.enrich import signals
+from aggregator.enrich import notes, signals
 from aggregator.enrich.signals import _CJK_YOU, _WORD, _YOU, _YOU_FORMAL
 from aggregator.sentences import width
 
@@ -62,19 +62,22 @@ _ACTION_STEMS = _alt(
     "tritt", "treten sie", "beitreten", "teile", "teilen sie", "kommentier", "schreib", "schick",
     "meld dich", "melden sie sich", "lade dir", "anmeld", "trag dich", "tragen sie sich", "hör", "reinhör",
     "markier", "aktivier", "hol dir", "holen sie sich", "bewert", "pin mich", "pinne", "merk dir",
-    "merken sie sich", "kontaktier", "senden sie", "sende uns",
+    "merken sie sich", "kontaktier", "senden sie", "sende uns", "erzähl", "merk dir", "merk ihn", "merk sie", "merk es",
+    "merke dir",
     # fr
     "suiv", "abonn", "télécharg", "install", "rejoign", "partag", "comment", "écriv", "envoy",
     "inscriv", "écout", "retrouv", "activ", "tagu", "identifi", "racont", "laissez", "épingl",
-    "contactez",
+    "contactez", "rejoin", "connectez", "dites-", "donnez-",
     # es
     "sígue", "sigue", "siga", "suscrib", "suscríb", "descarg", "instál", "únete", "unete",
     "únase", "compart", "coment", "escríb", "escrib", "mánd", "envía", "regístr", "escuch",
-    "activ", "etiquét", "déja", "cuént", "apúnt", "guárd", "contáct",
+    "activ", "etiquét", "déja", "cuént", "apúnt", "guárd", "contáct", "compárt", "descárg",
+    "contadn", "contádn", "contadme", "decidn", "guarda",
     # pt
     "siga", "sigam", "inscrev", "assin", "baix", "entre no", "entre em", "entra no",
     "compartilh", "coment", "escrev", "mand", "envi", "cadastr", "ouç", "ouve", "assist",
     "ativ", "marqu", "marca", "conta pra", "conte pra", "conte-nos", "salv", "contat",
+    "subscrev", "partilh", "descarreg",
     # it
     "segui", "iscriv", "scaric", "install", "unisciti", "entra nel", "condivid", "comment",
     "scriv", "invia", "manda", "registr", "ascolt", "guarda", "attiv", "tagga",
@@ -84,7 +87,8 @@ _ACTION_STEMS = _alt(
     "вступайте", "вступите", "присоединяйтесь", "поделитесь", "делитесь", "комментируйте",
     "напишите", "пишите", "присылайте", "пришлите", "отправьте", "отправляйте",
     "зарегистрируйтесь", "слушайте", "смотрите", "включите", "отметьте",
-    "читайте нас", "обсуд", "сохраните", "свяжитесь",
+    "читайте нас", "обсуд", "сохраните", "свяжитесь", "поставьте", "ставьте", "оцените",
+    "расскажите", "рассказывайте",
 )  # fmt: skip
 _ACTION = re.compile(rf"(?<![^\W\d_])(?:{_ACTION_STEMS})", re.I)
 _CJK_ACTION = ("关注", "订阅", "下载", "加入", "分享", "评论", "留言", "扫码", "扫描", "添加",
@@ -99,6 +103,12 @@ _CHANNEL = re.compile(
     r"|gruppe|groupe|grupo|gruppo|групп|\bgroup|(?:our|my|unsere[rn]?|meine[rn]?|notre|ma|nuestra|mi"
     r"|nossa|minha|nostra|mia|нашу|мою|нашей|моей) (?:\w+ )?(?:page|seite|página|pagina|страниц\w*)"
     r"|\bbot\b|\bбот|comment|kommentar|comentári|comentario|commento|commenti|комментари"
+    # more platforms; a pinboard; the newsroom as the addressee; a phone line; where the
+    # comment box is ("unten", "aqui embaixo")
+    r"|discord|twitch|reddit|\bforum|\bfórum|\bpins?\b|tablero|\(\d{2,3}\)\s?\d"
+    r"|(?:nossa|nuestra|unsere|notre|nostra|нашу|a la|à la|an die|alla|para a|в) (?:redação|redacção"
+    r"|redacción|redaktion|rédaction|redazione|редакци\w*)|\bunten\b|ci-dessous|aquí abajo|aqui embaixo"
+    r"|aqui em baixo|qui sotto|\bниже\b"
     # an e-mail address; social networks; a pinboard
     r"|[\w.+-]+@[\w-]+\.[\w.]{2,}|réseaux sociaux|redes sociales|redes sociais|social media"
     r"|sozialen (?:netzwerken|medien)|социальн\w* сет|соцсет|pinnwand"
@@ -107,7 +117,17 @@ _CHANNEL = re.compile(
     # this post, IGN may get a share of the sale" and "If you enjoyed this article ... Join")
     r"|\b(?:dieser|diesen|diesem|ce|cet|cette|d?este|d?esta|d?esse|d?essa|questo|questa|эту"
     r"|этой) (?:article|post|artikel|beitrag|rezept|recette|artículo|receta|artigo|receita"
-    r"|articolo|ricetta|guide|guía|guia|guida|статью|статьей|публикацию|рецепт)\b",
+    r"|articolo|ricetta|guide|guía|guia|guida|статью|статьей|публикацию|рецепт)\b|статье\b"
+    # "if it was useful / if you liked it" stands for the article (not English: ScrapingHub's
+    # reference keeps "If you enjoyed this article ... Join")
+    r"|\b(?:si (?:te|os|le) ha (?:gustado|resultado útil|servido)|si (?:cet article|ce post|ce"
+    r" billet) (?:vous|t['’]) ?a plu|wenn (?:dir|ihnen|euch) (?:der|dieser|das|mein) \w+ gefallen"
+    r" hat|(?:hat|haben) (?:dir|ihnen|euch) (?:der|dieser|das|mein|unser) \w+ gefallen"
+    r"|se (?:você )?gostou|se (?:ti|vi) (?:è|sono) piaciut[oaie]|если (?:было полезно"
+    r"|статья была полезн\w+|понравил\w+))"
+    # sharing "with your friends": "teile ihn mit deinen Freunden", "compártelo con tus amigos"
+    r"|\b(?:with your|mit (?:deinen|ihren|euren)|avec (?:tes|vos)|con (?:tus|sus|vuestros|i tuoi"
+    r"|i vostri)|com (?:os )?(?:seus|teus)) (?:friends|freunden|amis|amigos|amici)\b|с друзьями",
     re.I,
 )
 # "Receive" verbs are no action on their own (ScrapingHub's reference keeps "Receba em seu
@@ -122,7 +142,8 @@ _PERIODIC = re.compile(
     r"\b(?:every|each|jeden|jede|jeder|chaque|tous les|toutes les|cada|todos os|todas as|toda"
     r"|todo|ogni|tutti i|tutte le|каждое|каждый|каждую|каждые)\s+[^\W\d_]+"
     r"|\b(?:täglich|wöchentlich|daily|weekly|quotidien\w*|hebdomadaire|diariamente|semanal\w*"
-    r"|diári\w*|quotidian\w*|settimanal\w*|ежедневн\w*|еженедельн\w*)\b|每天|每周|每日",
+    r"|diári\w*|quotidian\w*|settimanal\w*|ежедневн\w*|еженедельн\w*|do dia|del día|du jour"
+    r"|del giorno|des tages|of the day|дня)\b|每天|每周|每日",
     re.I,
 )
 _CJK_CHANNEL = ("微信", "公众号", "微博", "App", "APP", "app", "客户端", "评论区", "留言",
@@ -130,12 +151,17 @@ _CJK_CHANNEL = ("微信", "公众号", "微博", "App", "APP", "app", "客户端
 # An imperative opens a clause (optionally after "now", "just"...), or carries a glued object
 # pronoun: "Scrivici", "lasciami", "Sígueme", "Mándanos", "Retrouvez-nous", "Присылайте".
 _CLAUSE_START = re.compile(
-    r"(?:^|[.!?¿¡:;–—]\s*|\b(?:dann|und|et|y|e|и|and|then)\s+)"
+    r"(?:^|[.!?¿¡:;–—]\s*|\b(?:dann|und|et|y|e|и|and|then)\s+"
+    # after a condition: "Se gostou, partilhe", "Si te ha gustado, compártelo"
+    r"|^(?:if|wenn|falls|si|se|если)\b[^.!?,]{1,60},\s*)"
     r"(?:(?:jetzt|gleich|einfach|hier|now|just|maintenant|aussi|ahora|agora|ora|anche|сейчас"
     r"|тоже|также)\s+)?$",
     re.I,
 )
-_CLITIC = re.compile(r"^[^\W\d_]+(?:mi|ci|me|nos|-nous|-moi|-vous|-nos|-me|йте|ите)$", re.I)
+_CLITIC = re.compile(
+    r"^[^\W\d_]+(?:mi|ci|me|nos|-nous|-moi|-vous|-nos|-me|-le|-la|-les|lo|la|li|los|las|йте|ите|ьте)$",
+    re.I,
+)
 _NOT_IMPERATIVE = re.compile(
     r"(?:s|ers|ern|ung|ungen|ing|ed|ion|ção|ções|ción|zione|ие|ия|ии)$", re.I
 )
@@ -152,6 +178,8 @@ _REPORTED = re.compile(
 # the you-words of signals.py but German "du", which is also French "du" (of the)
 _CTA_YOU = _YOU - {"du"}
 CTA_MAX_WIDTH = 260
+# pictographs and arrows before a prompt ("📲 Receba as notícias...", "👉 Folgen Sie uns")
+_LEADING_SYMBOLS = re.compile(r"^[^\w¿¡«„\"'“(]+")
 
 
 def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
@@ -180,6 +208,7 @@ def is_call_to_action(text: str, kind: str = "p") -> bool:
     "Sign up") is the article's own."""
     if kind == "item" or width(text) > CTA_MAX_WIDTH or _REPORTED.search(text):
         return False
+    text = _LEADING_SYMBOLS.sub("", text)
     if _has_cjk(text):
         return (
             any(m in text for m in _CJK_ACTION)
@@ -201,6 +230,30 @@ def is_call_to_action(text: str, kind: str = "p") -> bool:
     words = {w.casefold() for w in raw}
     you = bool(words & _CTA_YOU or _YOU_FORMAL.intersection(raw))
     return you or periodic_offer or _imperative(text)
+
+
+_QUOTES = re.compile(r"[\"“”„«»‹›「」『』]")
+PROMO_MAX_WIDTH = 220
+# the reader as a pronoun glued to an imperative: "Suscríbete", "Apúntate", "Abonnez-vous",
+# "Abonne-toi", "Inscreve-te"; and the object pronoun "te" of the Romance languages
+_YOU_GLUED = re.compile(
+    r"\b[^\W\d_]{3,}-(?:te|toi|vous)\b|(?<![^\W\d_])(?=[^\W\d_]{5,}te\b)[^\W\d_]*[áéíóú][^\W\d_]*te\b"
+    r"|\bte\b",
+    re.I,
+)
+
+
+def is_house_promo(text: str, kind: str = "p") -> bool:
+    """A call to action that names the outlet's own channel *and* addresses the reader ("Hier
+    kannst du dich für unser Briefing anmelden", "Descarga gratis nuestra plantilla ... tu
+    email"), short and quoting nobody: the outlet promoting itself, which reporting does not
+    write, so it counts anywhere (an inline promo box between paragraphs)."""
+    if width(text) > PROMO_MAX_WIDTH or _QUOTES.search(text) or _has_cjk(text):
+        return False
+    raw = _WORD.findall(text)
+    words = {w.casefold() for w in raw}
+    you = words & _CTA_YOU or _YOU_FORMAL.intersection(raw) or _YOU_GLUED.search(text)
+    return bool(you and words & signals._WE) and is_call_to_action(text, kind)
 
 
 # ---- read-also teasers -----------------------------------------------------------------------
@@ -402,7 +455,10 @@ _RULE = re.compile(
     # ... or allowed with the source named: "vous pouvez le republier en citant la source"
     r"|\bcit(?:ant|ando|ada|ata|ing)\s+(?:la |a |the )?(?:source|fuente|fonte)|desde que citad"
     r"|mit quellenangabe|unter (?:angabe|nennung) der quelle|with attribution"
-    r"|со ссылкой на (?:источник|первоисточник)|注明(?:出处|来源)",
+    r"|со ссылкой на (?:источник|первоисточник)|注明(?:出处|来源)"
+    r"|mediante (?:a )?(?:indicação|citação|menção) d[ae] (?:fonte|autoria)|citada a fonte"
+    r"|siempre que se cite|citando la (?:fuente|procedencia)|citando la fonte|citare la fonte"
+    r"|en citant (?:la source|l['’]auteur)|при (?:условии )?ссылке на",
     re.I,
 )
 _SELF = re.compile(
@@ -495,6 +551,7 @@ def is_paywall_offer(text: str) -> bool:
 # and author boxes count at the tail only (clean.TAIL_ONLY_DETECTORS).
 SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
     ("teaser_signals", lambda text, kind: is_teaser(text), True),
+    ("promo_signals", is_house_promo, True),
     ("appeal_signals", lambda text, kind: signals.is_appeal(text), False),
     ("bio_signals", lambda text, kind: signals.is_bio(text), False),
     ("prompt_signals", lambda text, kind: signals.is_comment_prompt(text), False),
@@ -502,6 +559,12 @@ SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
     ("box_signals", is_author_box, False),
     ("notice_signals", lambda text, kind: is_notice(text), False),
     ("paywall_signals", lambda text, kind: kind != "item" and is_paywall_offer(text), False),
+    ("provenance_signals", lambda text, kind: notes.is_provenance_note(text), False),
+    (
+        "subscriber_signals",
+        lambda text, kind: kind != "item" and notes.is_subscriber_note(text),
+        False,
+    ),
 )
 # the names among them that count at the tail only (with clean's own author_bio, disclosure)
 TAIL_ONLY = frozenset(
