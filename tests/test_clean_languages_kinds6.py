@@ -5,7 +5,10 @@ outlet's subscribe / send-news links, a portal's way back to its front page, WeC
 "在看" asks, traditional-script editor stamps and app prompts, voseo and pictograph-led
 teasers, an outlet's offers, self-promotion by the writer (my page,
 this article, a like), and two kinds of short line the edges must keep (a sign-off, a bare
-link the text introduces with a colon).
+link the text introduces with a colon); then players' "listen to this article", reading times,
+update stamps with a time only, comment links and headings, save/copied buttons, "was this
+useful?" asks, most-read and all-news headings, traditional-script list headings, licence and
+editor's notes, partner-content notes.
 
 Every line was written for this test, not taken from the development sets
 (tests/fixtures/languages-dev*); the negatives are reporting with the same words.
@@ -63,6 +66,36 @@ TAIL = [
     ("fr", "Découvrez toutes nos offres numériques à partir de 1 € le premier mois"),
     ("pt", "*Com informações do Estadão Conteúdo"),
     ("it", "Questo post contiene link di affiliazione."),
+    # players, reading times, update stamps, comment links, feedback asks, list headings
+    ("es", "Escuchar esta noticia"),
+    ("pt", "Ouvir a matéria"),
+    ("it", "Ascolta questo articolo"),
+    ("ru", "Прослушать материал"),
+    ("zh", "听全文"),
+    ("pt", "Tempo de leitura: 4 min"),
+    ("de", "Lesedauer: ca. 6 Minuten"),
+    ("zh", "本文阅读时间约5分钟"),
+    ("es", "Actualizado a las 09:40 h."),
+    ("pt", "Atualizado às 14h20"),
+    ("es", "Ver todos los comentarios"),
+    ("fr", "Rejoignez la discussion"),
+    ("it", "Leggi i commenti"),
+    ("ru", "Показать все комментарии"),
+    ("es", "Copiado"),
+    ("pt", "Salvar"),
+    ("fr", "Cette page vous a-t-elle été utile ?"),
+    ("es", "¿Te ha resultado útil esta información?"),
+    ("it", "Questo articolo ti è stato utile?"),
+    ("zh", "點擊查看全文"),
+    ("zh", "熱門文章"),
+    ("zh", "看更多"),
+    ("pt", "Mais lidas do dia"),
+    ("ru", "Последние новости"),
+    ("it", "Tutte le notizie"),
+    ("zh", "本文經作者授權轉載"),
+    ("zh", "編者按：本文為讀者投書，不代表本報立場"),
+    ("zh", "更多精彩內容請下載App"),
+    ("fr", "Ce contenu provient de notre partenaire Ouest Régions."),
 ]
 
 # promotion by the writer or the outlet: removed also between paragraphs
@@ -89,6 +122,16 @@ REPORTING = [
     "Clicca qui, diceva il messaggio truffa che ha colpito migliaia di utenti su WhatsApp.",
     "Nos offres de logement social restent insuffisantes, reconnaît la ministre.",
     "Com informações da polícia, a família conseguiu localizar o carro no dia seguinte.",
+    "Escuchar a los vecinos es la prioridad del nuevo alcalde, según su portavoz.",
+    "Guardar silencio fue la estrategia de la defensa durante todo el juicio.",
+    "Все новости о выборах публикуются на сайте избиркома.",
+    "Mais lidas do que nunca, as bibliotecas públicas ampliaram o horário de funcionamento.",
+    "Actualizado a las 18:05, el parte médico indica que el paciente sigue estable.",
+    "Ver comentarios ofensivos en las redes afecta a los adolescentes, según un estudio.",
+    "O estudo vem de um parceiro da universidade, que financiou a pesquisa, disse o reitor.",
+    "本文由记者根据现场采访整理。",
+    "阅读时间越长，孩子的词汇量往往越大。",
+    "Tempo de leitura e compreensão melhoraram entre os alunos da rede municipal em 2023.",
 ]
 
 # short lines the edges keep: a sign-off, a line the text introduces

@@ -168,7 +168,7 @@ _NOT_IMPERATIVE = re.compile(
     r"(?:s|ers|ern|ung|ungen|ing|ed|ion|ção|ções|ción|zione|ие|ия|ии)$", re.I
 )
 _NOW_FIRST = re.compile(r"^(?:jetzt|now|maintenant|ahora|agora|ora|сейчас)\b", re.I)
-_CJK_ADDRESS = ("记得", "欢迎", "请", "快来", "赶快", "立即", "马上")
+_CJK_ADDRESS = ("记得", "欢迎", "请", "請", "快来", "赶快", "立即", "马上", "記得", "歡迎")
 # Reported speech: advice quoted from someone else is reporting, not the outlet's prompt.
 _REPORTED = re.compile(
     r"\b(?:said|says|according to|told|sagte|sagt|teilte|erklärte|laut|zufolge|a déclaré"

@@ -37,9 +37,9 @@ _SELF = re.compile(
     r"|\b(?:dieser|diese|dieses|der vorliegende) (?:artikel|beitrag|text|meldung|bericht"
     r"|interview|kommentar|kolumne|nachricht|rezept)\b"
     r"|\b(?:cet|cette|ce) (?:article|entretien|texte|reportage|dépêche|interview|billet"
-    r"|chronique|papier|recette|post)\b"
+    r"|chronique|papier|recette|post|contenu)\b"
     r"|\b(?:este|esta) (?:artículo|texto|reportaje|entrevista|noticia|información|columna"
-    r"|artigo|matéria|reportagem|notícia|coluna|conteúdo|receta|receita)\b"
+    r"|artigo|matéria|reportagem|notícia|coluna|conteúdo|receta|receita|contenido)\b"
     r"|\b(?:questo|questa|il presente) (?:articolo|testo|servizio|intervista|pezzo|notizia"
     r"|contenuto|ricetta)\b|^il servizio\b"
     r"|\b(?:эта|этот|данная|данный|настоящая) (?:статья|материал|текст|интервью|публикация"
@@ -131,7 +131,11 @@ _SUPPORT = re.compile(
     r"|bénéficie du soutien|avec le soutien|soutenu par|financée? par|con el apoyo|gracias al"
     r" apoyo|con (?:la )?financiación|financiad[oa] por|com (?:o )?apoio|apoiad[oa] por"
     r"|con il (?:sostegno|contributo)|grazie al (?:sostegno|contributo)|finanziat[oa] da"
-    r"|при (?:финансовой )?поддержке|в партн[её]рстве)\b|(?:支持|资助|赞助)(?:下)?(?:完成|制作|推出)",
+    r"|при (?:финансовой )?поддержке|в партн[её]рстве"
+    # content from a partner: "Cet article est issu de notre partenaire X"
+    r"|(?:issu|provient|vient|proviene|viene|vem|proveniente) (?:de|du|da|do|del|dal|dalla|von)"
+    r" (?:notre |nuestro |nosso |nostro |unserem |un |um )?(?:partenaire|socio|parceiro|partner\w*))\b"
+    r"|(?:支持|资助|赞助)(?:下)?(?:完成|制作|推出)",
     re.I,
 )
 _PIECE_FIRST = re.compile(r"^(?:материал|статья|текст|публикация)\b", re.I)
