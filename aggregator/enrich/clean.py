@@ -53,7 +53,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from aggregator.enrich import cues
+from aggregator.enrich import cues, keep
 from aggregator.enrich.classifier import ParagraphModel, shipped_model
 from aggregator.enrich.patterns import (
     COMPILED,
@@ -551,6 +551,8 @@ def clean_structured(
                 and not _is_sentence(blocks[k])
             ):
                 memo[k] = ("classifier", Strength.WEAK)
+            if memo[k] is not None and keep.kept_anyway(blocks, k, hit_at):
+                memo[k] = None  # a sign-off, a line the text introduces (keep.py)
         return memo[k]
 
     learned_set = learned if isinstance(learned, (set, frozenset)) else set(learned)
@@ -570,10 +572,8 @@ def clean_structured(
         elif probs is not None and scorer and probs[i] >= scorer.strong:
             # removed anywhere; named after a rule when one also has (weak) evidence
             reason[i] = (hit_at(i) or ("classifier", Strength.WEAK))[0]
-    # a site's learned blocks never take the whole article (a site whose items are all one
-    # template, numbers aside, would otherwise lose every text)
-    # (and neither does the classifier: a one-paragraph article of calls to action is still
-    # the article)
+    # a site's learned blocks never take the whole article (a site of one template, numbers
+    # aside), nor does the classifier (a one-paragraph article of calls to action is one)
     if all(r is not None for r in reason):
         reason = [None if r in ("learned", "classifier") else r for r in reason]
     # 2. tail markers: cut list-like blocks after them, up to the first prose block

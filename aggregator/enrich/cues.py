@@ -92,7 +92,8 @@ _ACTION_STEMS = _alt(
 )  # fmt: skip
 _ACTION = re.compile(rf"(?<![^\W\d_])(?:{_ACTION_STEMS})", re.I)
 _CJK_ACTION = ("关注", "订阅", "下载", "加入", "分享", "评论", "留言", "扫码", "扫描", "添加",
-               "点赞", "收藏", "转发", "收听", "联系我们", "报料")  # fmt: skip
+               "点赞", "收藏", "转发", "收听", "联系我们", "报料", "關注", "訂閱", "下載", "追蹤",
+               "分享", "評論", "按讚", "收聽", "點個", "点个")  # fmt: skip
 _CHANNEL = re.compile(
     r"newsletter|infolettre|\blettres? (?:d['’]info\w*|du|de la|hebdo\w*|quotidienne)|boletín|rundbrief|gartenbrief|рассылк|mailing|postfach|inbox"
     r"|boîte (?:mail|aux lettres)|e-?mail|\bapps?\b|\bappli\b|applica|aplicaci|aplicativo"
@@ -147,7 +148,8 @@ _PERIODIC = re.compile(
     re.I,
 )
 _CJK_CHANNEL = ("微信", "公众号", "微博", "App", "APP", "app", "客户端", "评论区", "留言",
-                "热线", "视频号", "抖音", "播客", "点赞", "收藏", "关注我")  # fmt: skip
+                "热线", "视频号", "抖音", "播客", "点赞", "收藏", "关注我", "LINE", "Line", "臉書",
+                "粉絲團", "粉丝团", "頻道", "频道", "在看", "訂閱", "按讚")  # fmt: skip
 # An imperative opens a clause (optionally after "now", "just"...), or carries a glued object
 # pronoun: "Scrivici", "lasciami", "Sígueme", "Mándanos", "Retrouvez-nous", "Присылайте".
 _CLAUSE_START = re.compile(
@@ -166,12 +168,13 @@ _NOT_IMPERATIVE = re.compile(
     r"(?:s|ers|ern|ung|ungen|ing|ed|ion|ção|ções|ción|zione|ие|ия|ии)$", re.I
 )
 _NOW_FIRST = re.compile(r"^(?:jetzt|now|maintenant|ahora|agora|ora|сейчас)\b", re.I)
-_CJK_ADDRESS = ("记得", "欢迎", "请", "快来", "赶快", "立即", "马上")
+_CJK_ADDRESS = ("记得", "欢迎", "请", "請", "快来", "赶快", "立即", "马上", "記得", "歡迎")
 # Reported speech: advice quoted from someone else is reporting, not the outlet's prompt.
 _REPORTED = re.compile(
     r"\b(?:said|says|according to|told|sagte|sagt|teilte|erklärte|laut|zufolge|a déclaré"
     r"|a indiqué|selon|explique|dijo|afirmó|según|explicó|disse|afirmou|segundo|informou"
-    r"|ha detto|ha spiegato|secondo|ha dichiarato|сказал|заявил|сообщил|по словам|пояснил)\b"
+    r"|ha detto|ha spiegato|secondo|ha dichiarato|diceva|recitava|сказал\w*|заявил\w*|сообщил\w*"
+    r"|по словам|пояснил\w*|уточнил\w*)\b"
     r"|表示|称|介绍|指出|提醒",
     re.I,
 )
@@ -243,6 +246,19 @@ _YOU_GLUED = re.compile(
 )
 
 
+# the writer's own page ("seguitemi ... sulla mia pagina", "Sígueme en mi canal") and a like
+# asked for the piece ("Ставьте лайк", "dale like", "lascia un mi piace") are self-promotion too
+_ME = signals._words(
+    "my mein meine meinen meiner meinem mon ma mes mi mis meu minha meus minhas mio mia miei mie "
+    "мой моя моё мою моей мои"
+)
+_LIKE_ASK = re.compile(
+    r"\bлайк\w*|\b(?:dale|deja|dejad|un|mettez|laissez|lascia(?:te)?|deixe|deixa) (?:un |o seu |seu "
+    r")?(?:like|me gusta|mi piace|j'aime|curtida)\b",
+    re.I,
+)
+
+
 def is_house_promo(text: str, kind: str = "p") -> bool:
     """A call to action that names the outlet's own channel *and* addresses the reader ("Hier
     kannst du dich für unser Briefing anmelden", "Descarga gratis nuestra plantilla ... tu
@@ -252,8 +268,11 @@ def is_house_promo(text: str, kind: str = "p") -> bool:
         return False
     raw = _WORD.findall(text)
     words = {w.casefold() for w in raw}
-    you = words & _CTA_YOU or _YOU_FORMAL.intersection(raw) or _YOU_GLUED.search(text)
-    return bool(you and words & signals._WE) and is_call_to_action(text, kind)
+    # the writer's own page, the piece, a like: an imperative addresses the reader enough
+    mine = bool(words & _ME or notes._SELF.search(text) or _LIKE_ASK.search(text))
+    you = bool(words & _CTA_YOU or _YOU_FORMAL.intersection(raw) or _YOU_GLUED.search(text))
+    you = you or (mine and _imperative(_LEADING_SYMBOLS.sub("", text)))
+    return you and (mine or bool(words & signals._WE)) and is_call_to_action(text, kind)
 
 
 # ---- read-also teasers -----------------------------------------------------------------------
@@ -274,7 +293,7 @@ _TEASER_WORDS = _MARKERS | signals._words(
     lesen lies sie zum zur könnte dich interessieren zu diesem unsere hören sehen siehe
     schon gelesen empfohlen lesenswert
     lire lisez à a voir sur le la même ce dans notre nos vous découvrir pourriez aimerez
-    lee lea leer ver vea mira te puede sobre el este descubre
+    lee lea leer ver vea mira te puede sobre el este descubre mirá leé conocé descubrí enterate
     leia ler veja confira saiba pode você o
     leggi leggere vedi guarda potrebbe ti da sullo sulla questo questa
     читайте читать по смотрите см материалы этой вам может быть
@@ -324,6 +343,7 @@ def _headline_like(rest: str) -> bool:
 def is_teaser(text: str) -> bool:
     """A read-also line: a prefix of teaser words with a marker, then a headline (module
     docstring)."""
+    text = _LEADING_SYMBOLS.sub("", text)
     if width(text) > TEASER_MAX_WIDTH:
         return False
     if _has_cjk(text[:8]):
@@ -515,7 +535,8 @@ _ACCESS = re.compile(
     r"|подписк\w*|weiterlesen|lesen|lire|leer|ler|leggere|читать|zugang|accès|acceso|acesso"
     r"|accesso|access|доступ|alle artikel|tous les articles|todos los contenidos"
     r"|todos os conteúdos|tutti gli articoli|все материалы|ohne werbung|sans publicité"
-    r"|sin publicidad|sem publicidade|senza pubblicità|без рекламы)\b|订阅|会员",
+    r"|sin publicidad|sem publicidade|senza pubblicità|без рекламы|nos offres|nuestras ofertas"
+    r"|nossas ofertas|le nostre offerte|unsere angebote|our (?:offers|plans)|наши тарифы)\b|订阅|会员",
     re.I,
 )
 # and it is the outlet's own offer to the reader: the reader is addressed, an imperative or
@@ -525,7 +546,7 @@ _PAYWALL_ADDRESS = re.compile(
     r"|testen sie|essayez|prueba|experimente|prova|попробуйте|оформите|exklusiv für"
     r"|nur für abonnent|всего от|desde solo|por apenas|a soli"
     r"|réservée? aux abonnés|exclusivo para (?:assinantes|suscriptores)|riservato agli abbonati"
-    r"|только для подписчиков)\b|立即|马上",
+    r"|только для подписчиков|découvrez|descubre|scopri|entdecken sie|conheça)\b|立即|马上",
     re.I,
 )
 PAYWALL_MAX_WIDTH = 300
@@ -559,7 +580,11 @@ SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
     ("box_signals", is_author_box, False),
     ("notice_signals", lambda text, kind: is_notice(text), False),
     ("paywall_signals", lambda text, kind: kind != "item" and is_paywall_offer(text), False),
-    ("provenance_signals", lambda text, kind: notes.is_provenance_note(text), False),
+    (
+        "provenance_signals",
+        lambda text, kind: notes.is_provenance_note(text) or notes.is_support_note(text),
+        False,
+    ),
     (
         "subscriber_signals",
         lambda text, kind: kind != "item" and notes.is_subscriber_note(text),

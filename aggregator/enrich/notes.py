@@ -35,15 +35,15 @@ NOTE_MAX_WIDTH = 260
 _SELF = re.compile(
     r"\b(?:this|these) (?:article|story|piece|report|interview|text|column|post)\b"
     r"|\b(?:dieser|diese|dieses|der vorliegende) (?:artikel|beitrag|text|meldung|bericht"
-    r"|interview|kommentar|kolumne|nachricht)\b"
+    r"|interview|kommentar|kolumne|nachricht|rezept)\b"
     r"|\b(?:cet|cette|ce) (?:article|entretien|texte|reportage|dépêche|interview|billet"
-    r"|chronique|papier)\b"
+    r"|chronique|papier|recette|post|contenu)\b"
     r"|\b(?:este|esta) (?:artículo|texto|reportaje|entrevista|noticia|información|columna"
-    r"|artigo|matéria|reportagem|notícia|coluna|conteúdo)\b"
+    r"|artigo|matéria|reportagem|notícia|coluna|conteúdo|receta|receita|contenido)\b"
     r"|\b(?:questo|questa|il presente) (?:articolo|testo|servizio|intervista|pezzo|notizia"
-    r"|contenuto)\b|^il servizio\b"
+    r"|contenuto|ricetta)\b|^il servizio\b"
     r"|\b(?:эта|этот|данная|данный|настоящая) (?:статья|материал|текст|интервью|публикация"
-    r"|новость|колонка)\b|^(?:статья|материал) (?:впервые|был|была|вышел|вышла|опубликован)"
+    r"|новость|колонка|рецепт)\b|^(?:статья|материал) (?:впервые|был|была|вышел|вышла|опубликован)"
     r"|^это (?:статья|материал|текст)\b|^(?:статья|материал|текст) доступ\w*"
     r"|本文|该文|此文|本稿|本篇",
     re.I,
@@ -120,3 +120,29 @@ def is_subscriber_note(text: str) -> bool:
     raw = _WORD.findall(text)
     you = bool({w.casefold() for w in raw} & (_YOU - {"du"}) or _YOU_FORMAL.intersection(raw))
     return you or "?" in text or bool(_SELF.search(text) or _LOGIN_NOW.search(text))
+
+
+# Support notes ("Ce reportage bénéficie du soutien de ...", "Материал подготовлен при поддержке
+# партнёра", "This story was produced with the support of ..."): the article itself (or a
+# line opening with "material", "text") + a support or funding phrase. Weak (edges only).
+_SUPPORT = re.compile(
+    r"\b(?:with (?:the )?(?:support|funding|help) (?:of|from)|supported by|funded by|made possible"
+    r" by|mit (?:freundlicher )?unterstützung|gefördert (?:von|durch)|unterstützt von"
+    r"|bénéficie du soutien|avec le soutien|soutenu par|financée? par|con el apoyo|gracias al"
+    r" apoyo|con (?:la )?financiación|financiad[oa] por|com (?:o )?apoio|apoiad[oa] por"
+    r"|con il (?:sostegno|contributo)|grazie al (?:sostegno|contributo)|finanziat[oa] da"
+    r"|при (?:финансовой )?поддержке|в партн[её]рстве"
+    # content from a partner: "Cet article est issu de notre partenaire X"
+    r"|(?:issu|provient|vient|proviene|viene|vem|proveniente) (?:de|du|da|do|del|dal|dalla|von)"
+    r" (?:notre |nuestro |nosso |nostro |unserem |un |um )?(?:partenaire|socio|parceiro|partner\w*))\b"
+    r"|(?:支持|资助|赞助)(?:下)?(?:完成|制作|推出)",
+    re.I,
+)
+_PIECE_FIRST = re.compile(r"^(?:материал|статья|текст|публикация)\b", re.I)
+
+
+def is_support_note(text: str) -> bool:
+    """A note that this article was made with someone's support or funding."""
+    if width(text) > NOTE_MAX_WIDTH or _REPORTED.search(text) or not _SUPPORT.search(text):
+        return False
+    return bool(_SELF.search(text) or _PIECE_FIRST.match(text))
