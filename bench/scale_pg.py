@@ -4,9 +4,10 @@ Usage::
 
     PYTHONPATH=. .venv/bin/python bench/scale_pg.py [--feeds 50000] [--runs 30]
         [--poll-feeds 3000] [--dedup-sizes 10000,100000,1000000] [--dedup-runs 50]
-        [--dedup-chunk 64] [--shared-buffers 4GB]
+        [--dedup-chunk 64] [--archive-sizes 100000,1000000] [--archive-keyed 100000]
+        [--shared-buffers 4GB]
 
-(``--feeds 0``, ``--poll-feeds 0``, ``--dedup-sizes ''`` skip a part.)
+(``--feeds 0``, ``--poll-feeds 0``, ``--dedup-sizes ''``, ``--archive-sizes ''`` skip a part.)
 
 (a) the due claim (``PostgresStore.due_feeds``: ``UPDATE ... FOR UPDATE SKIP LOCKED``, one
     batch of 64 as a worker's poll takes it) on ``--feeds`` feeds with the spread of
@@ -28,7 +29,13 @@ Usage::
     with ``--shared-buffers`` (default 4GB), prewarmed. Then ``--dedup-runs`` lookups at
     each size of a chunk of ``--dedup-chunk`` (64) new articles, 8 of them copies of stored
     ones (all their keys hit), in interleaved rounds: median ms per chunk at each size and
-    the ratio largest / smallest. Target: flat (ratio near 1). About 2.5 minutes.
+    the ratio largest / smallest. Target: flat (ratio near 1). About 2.5 minutes. Beside
+    the ids, the same query with the keys sent as Python lists (migration 14's first form).
+(c2) scenario 2, an archive beyond the dedup window: ``--archive-sizes`` stored articles
+    (default 100,000 and 1,000,000) spread so that only the newest ``--archive-keyed``
+    (100,000) fall inside the 7-day window, and only their keys stored (retention prunes
+    the keys of older ones, ``_prune_dedup_keys``): the key tables stay the same size while
+    ``articles`` grows, as in a daemon that keeps articles longer than the dedup window.
 
 Figures are printed; nothing is asserted.
 """
@@ -51,6 +58,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aggregator.dedup.thresholds import KEY_CAP  # noqa: E402
+from aggregator.store.dedup_index import CANDIDATES_PG, signed32  # noqa: E402
 from aggregator.store.postgres import PostgresStore  # noqa: E402
 from aggregator.store.target import PgTarget  # noqa: E402
 from tests.support.httpd import FixtureHTTPServer  # noqa: E402
@@ -184,16 +192,17 @@ def _copy_keys(con: psycopg.Connection[tuple[object, ...]], table: str, lo: int,
         cp.write(b"\xff\xff")
 
 
-def _fill(con: psycopg.Connection[tuple[object, ...]], lo: int, hi: int) -> None:
-    """Articles lo..hi-1 (fetched over the last six days) and their keys; the key tables'
+def _fill(con: psycopg.Connection[tuple[object, ...]], hi: int, keyed: int, days: float) -> None:
+    """Articles 1..hi-1, fetched over the last ``days`` days, and the keys of the newest
+    ``keyed`` of them (the others' keys as retention leaves them: pruned); the key tables'
     indexes dropped for the COPY and built again after it, then everything vacuumed."""
     now = NOW.timestamp()
     con.execute(
         "INSERT INTO articles (id, feed_url, key, content_hash, title, fetched_at, html, text,"
         " story, dedup_state, dedup_fp, enrich) SELECT g, 'https://f.example/rss', 'k' || g,"
         " 'h' || g, 't', %s::float8 - (%s::bigint - g) * %s::float8, '', '', g::text, decode(md5(g::text), 'hex'), g, 0"
-        " FROM generate_series(%s::bigint, %s::bigint) AS g",
-        (now, hi, 6 * 86400 / max(hi, 1), lo, hi - 1),
+        " FROM generate_series(1, %s::bigint) AS g",
+        (now, hi, days * 86400 / max(hi, 1), hi - 1),
     )
     defs = con.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
@@ -204,7 +213,7 @@ def _fill(con: psycopg.Connection[tuple[object, ...]], lo: int, hi: int) -> None
     for name, _ in defs:
         con.execute(f"DROP INDEX IF EXISTS {name}")
     for table in _KEY_TABLES:
-        _copy_keys(con, table, lo, hi)
+        _copy_keys(con, table, hi - keyed, hi)
     con.execute("SET maintenance_work_mem = '1GB'")
     for table in _KEY_TABLES:
         con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (key, article_id)")
@@ -214,10 +223,10 @@ def _fill(con: psycopg.Connection[tuple[object, ...]], lo: int, hi: int) -> None
     con.execute("VACUUM (ANALYZE) articles, dedup_fp_keys, dedup_band_keys")
 
 
-def _chunk(rng: np.random.Generator, stored: int, chunk: int) -> tuple[list[int], list[int]]:
+def _chunk(rng: np.random.Generator, keyed: range, chunk: int) -> tuple[list[int], list[int]]:
     """A chunk's (first-stage keys, band keys): ``chunk`` - 8 new articles and 8 copies of
-    stored ones."""
-    copies = rng.choice(stored, COPIES, replace=False).astype(np.int64) + 1
+    stored ones (of the ids in ``keyed``)."""
+    copies = rng.choice(len(keyed), COPIES, replace=False).astype(np.int64) + keyed.start
     fresh = rng.integers(0, 1 << 32, size=(chunk - COPIES) * (FP_KEYS + BAND_KEYS))
     new_fp, new_bands = np.split(fresh, [(chunk - COPIES) * FP_KEYS])
     fp = np.concatenate([_keys(copies, FP_KEYS, 1).reshape(-1).view(np.uint32), new_fp])
@@ -232,51 +241,98 @@ def _prewarm(url: str) -> None:
             con.execute("SELECT pg_prewarm(%s)", (rel,))
 
 
-def dedup_lookup(cluster: Cluster, sizes: list[int], runs: int, chunk: int = 64) -> None:
-    """Median ms of one chunk's candidate lookup at each size (a database each, timed in
-    interleaved rounds so that other load on the machine hits every size alike); the ratio
-    largest / smallest."""
-    stores: list[PostgresStore] = []
+def _as_lists(s: PostgresStore, fp: list[int], bands: list[int], since: datetime) -> int:
+    """Migration 14's lookup as first written: the same SQL, the keys sent as Python lists
+    (psycopg adapts them element by element); how many candidates."""
+    keys = {
+        "fp": sorted({signed32(k) for k in fp}),
+        "bands": sorted({signed32(k) for k in bands}),
+        "cap": KEY_CAP,
+        "since": since.timestamp(),
+    }
+    return len(s._db.execute(CANDIDATES_PG, keys).fetchall())  # noqa: SLF001
+
+
+def _stores(
+    cluster: Cluster, name: str, sizes: list[int], keyed: int | None
+) -> list[PostgresStore]:
+    """A database per size (all keyed, over six days; or the newest ``keyed`` keyed, over
+    ``7 * size / keyed`` days, so that exactly they are in the dedup window), prewarmed."""
+    stores = []
     for n in sizes:
-        url = cluster.create_database(f"dedup{n}")
+        url = cluster.create_database(f"{name}{n}")
         PostgresStore(PgTarget(url)).close()  # migrated
         t0 = time.perf_counter()
+        k, days = (n, 6.0) if keyed is None else (min(keyed, n), 7.0 * n / min(keyed, n))
         with psycopg.connect(url, autocommit=True) as con:
-            _fill(con, 1, n + 1)
+            _fill(con, n + 1, k, days)
             size = con.execute(
                 "SELECT pg_total_relation_size('dedup_fp_keys')"
                 " + pg_total_relation_size('dedup_band_keys')"
             ).fetchone()
-        print(f"  {n} articles stored in {time.perf_counter() - t0:.0f} s, key tables"
-              f" {(size[0] if size else 0) / 2**20:.0f} MB", flush=True)  # fmt: skip
+        print(f"  {n} articles stored ({k} keyed) in {time.perf_counter() - t0:.0f} s, key"
+              f" tables {(size[0] if size else 0) / 2**20:.0f} MB", flush=True)  # fmt: skip
         stores.append(PostgresStore(PgTarget(url), owner="bench"))
     for s in stores:
         _prewarm(str(s.target.url))
+    return stores
+
+
+def _rounds(
+    stores: list[PostgresStore], keyed: list[range], runs: int, chunk: int, old: bool
+) -> dict[str, list[list[float]]]:
+    """ms per chunk, per size, of: the ids (what a worker pays per chunk), the ids and every
+    candidate's state, and (``old``) migration 14's form; interleaved rounds, so that other
+    load on the machine hits every size and form alike; the first three rounds warm up."""
     rng = np.random.default_rng(SEED)
     since = NOW - timedelta(days=7)
-    times: list[list[float]] = [[] for _ in sizes]  # the ids (what a worker pays per chunk)
-    full: list[list[float]] = [[] for _ in sizes]  # ids and every candidate's state
-    found = [0] * len(sizes)
-    for _ in range(runs + 3):  # the first three rounds warm the connections and plans
-        for i, (n, s) in enumerate(zip(sizes, stores, strict=True)):
-            fp, bands = _chunk(rng, n, chunk)
-            t1 = time.perf_counter()
-            found[i] += len(s.dedup_candidate_ids(fp, bands, since, KEY_CAP))
-            times[i].append((time.perf_counter() - t1) * 1000)
-            fp, bands = _chunk(rng, n, chunk)
+    labels = ["ids", "states", "found"] + (["old"] if old else [])
+    out: dict[str, list[list[float]]] = {k: [[] for _ in stores] for k in labels}
+    for r in range(runs + 3):
+        for i, (s, ids) in enumerate(zip(stores, keyed, strict=True)):
+            fp, bands = _chunk(rng, ids, chunk)
+            order = (["ids", "old"] if r % 2 else ["old", "ids"]) if old else ["ids"]
+            for label in order:
+                t1 = time.perf_counter()
+                if label == "ids":
+                    n = len(s.dedup_candidate_ids(fp, bands, since, KEY_CAP))
+                else:
+                    n = _as_lists(s, fp, bands, since)
+                out[label][i].append((time.perf_counter() - t1) * 1000)
+            out["found"][i].append(n)
+            fp, bands = _chunk(rng, ids, chunk)
             t1 = time.perf_counter()
             s.dedup_candidates(fp, bands, since, KEY_CAP)
-            full[i].append((time.perf_counter() - t1) * 1000)
-    medians = [statistics.median(t[3:]) for t in times]
-    for n, t, m, f, w in zip(sizes, times, medians, found, full, strict=True):
-        print(f"  dedup lookup at {n} articles: {m:.2f} ms median per chunk of {chunk}"
-              f" (p90 {np.percentile(t[3:], 90):.2f} ms; {f / len(t):.1f} candidates"
-              f" of which {COPIES} copies; with their states"
-              f" {statistics.median(w[3:]):.2f} ms)")  # fmt: skip
+            out["states"][i].append((time.perf_counter() - t1) * 1000)
+    return {k: [v[3:] for v in lists] for k, lists in out.items()}
+
+
+def dedup_lookup(
+    cluster: Cluster, sizes: list[int], runs: int, chunk: int = 64, keyed: int | None = None
+) -> None:
+    """Median ms of one chunk's candidate lookup at each size (a database each); the ratio
+    largest / smallest. ``keyed``: only the newest that many articles keyed (scenario 2)."""
+    name = "dedup" if keyed is None else "archive"
+    stores = _stores(cluster, name, sizes, keyed)
+    ranges = [
+        range(1, n + 1) if keyed is None else range(n + 1 - min(keyed, n), n + 1) for n in sizes
+    ]
+    t = _rounds(stores, ranges, runs, chunk, old=keyed is None)
+    medians = [statistics.median(x) for x in t["ids"]]
+    for i, (n, m) in enumerate(zip(sizes, medians, strict=True)):
+        old = f"; migration 14's form {statistics.median(t['old'][i]):.2f} ms" if "old" in t else ""
+        print(f"  dedup lookup at {n} articles ({len(ranges[i])} keyed): {m:.2f} ms median per"
+              f" chunk of {chunk} (p90 {np.percentile(t['ids'][i], 90):.2f} ms;"
+              f" {statistics.mean(t['found'][i]):.1f} candidates of which {COPIES} copies; with"
+              f" their states {statistics.median(t['states'][i]):.2f} ms{old})")  # fmt: skip
     for s in stores:
         s.close()
     if len(medians) > 1:
-        print(f"  ratio {sizes[-1]} / {sizes[0]}: {medians[-1] / medians[0]:.2f} (target: near 1)")
+        line = f"  ratio {sizes[-1]} / {sizes[0]}: {medians[-1] / medians[0]:.2f}"
+        if "old" in t:
+            olds = [statistics.median(x) for x in t["old"]]
+            line += f" (migration 14's form: {olds[-1] / olds[0]:.2f})"
+        print(line + " (target: near 1)")
 
 
 def main() -> None:
@@ -288,6 +344,17 @@ def main() -> None:
         "--dedup-sizes",
         default="10000,100000,1000000",
         help="stored articles for the dedup lookup, comma-separated ('': skip)",
+    )
+    ap.add_argument(
+        "--archive-sizes",
+        default="100000,1000000",
+        help="scenario 2: stored articles of which only --archive-keyed are keyed ('': skip)",
+    )
+    ap.add_argument(
+        "--archive-keyed",
+        type=int,
+        default=100_000,
+        help="scenario 2: the articles in the dedup window (7 days), whose keys retention keeps",
     )
     ap.add_argument("--dedup-runs", type=int, default=50)
     ap.add_argument("--dedup-chunk", type=int, default=64, help="new articles per lookup")
@@ -316,6 +383,12 @@ def main() -> None:
         print(f"dedup lookup (a cluster with shared_buffers {args.shared_buffers}):")
         with Cluster.start(settings={"shared_buffers": args.shared_buffers}) as cluster:
             dedup_lookup(cluster, sizes, args.dedup_runs, args.dedup_chunk)
+    archive = sorted(int(x) for x in args.archive_sizes.split(",") if x.strip())
+    if archive:
+        print(f"dedup lookup, scenario 2: an archive beyond the dedup window (the newest"
+              f" {args.archive_keyed} keyed; shared_buffers {args.shared_buffers}):")  # fmt: skip
+        with Cluster.start(settings={"shared_buffers": args.shared_buffers}) as cluster:
+            dedup_lookup(cluster, archive, args.dedup_runs, args.dedup_chunk, args.archive_keyed)
 
 
 if __name__ == "__main__":

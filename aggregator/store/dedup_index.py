@@ -70,6 +70,14 @@ def signed32(key: int) -> int:
     return key - (1 << 32) if key & 0x80000000 else key
 
 
+def int_array(values: Sequence[int]) -> str:
+    """Integers as a PostgreSQL array literal (``{1,-2,3}``), for ``CAST(? AS INT[])``: the
+    same text psycopg sends for a list, made by one join. psycopg adapts a list of ints
+    element by element (choosing the array's type from its values): ~3.9 ms for the 2,752
+    keys of a chunk of 64, against ~0.4 ms (docs/decisions.md, issue 16's lookup)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def signed64(value: int) -> int:
     """An unsigned 64-bit fingerprint as the signed 64-bit column holds it."""
     return value - (1 << 64) if value >> 63 else value
@@ -113,7 +121,7 @@ class DedupIndexStore(PollStore):
         bands = sorted({signed32(k) for k in band_keys})
         if not (fp or bands):
             return []
-        as_param = list if self.shared else json.dumps
+        as_param = int_array if self.shared else json.dumps
         rows = self._db.execute(
             self._candidates_sql,
             {"fp": as_param(fp), "bands": as_param(bands), "cap": cap,
