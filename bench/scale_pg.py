@@ -33,7 +33,8 @@ Usage::
     chunks' lookup in databases with ``--layouts``' other layouts of the key tables
     (default: also migration 14's B-tree primary key (key, article_id), which migration 15's
     hash index replaced), in the same rounds; and the same query with the keys sent as
-    Python lists (migration 14's first form). About 6 minutes.
+    Python lists in the last layout (with 14: the lookup as migration 14 first had it).
+    About 7 minutes.
 (c2) scenario 2, an archive beyond the dedup window: ``--archive-sizes`` stored articles
     (default 100,000 and 1,000,000) spread so that only the newest ``--archive-keyed``
     (100,000) fall inside the 7-day window, and only their keys stored (retention prunes
@@ -353,14 +354,15 @@ def _rounds(
 ) -> dict[str, list[list[float]]]:
     """ms per chunk, per size, of: the ids (what a worker pays per chunk) with each layout
     of ``layouts`` (the first: today's), the same chunk's ids with the keys sent as Python
-    lists (``lists``, migration 14's first form), and the ids and every candidate's state
+    lists in the last layout (``lists``: with layout 14, the lookup as migration 14 first
+    had it, before ``int_array``), and the ids and every candidate's state
     (``states``); and (``cpu <layout>``) the server's CPU time of each layout's lookup, less
     sensitive than the wall clock to other load on the machine; interleaved rounds, the
     order alternating, so that other load hits every size and form alike; the first three
     rounds warm up."""
     rng = np.random.default_rng(SEED)
     since = NOW - timedelta(days=7)
-    main = next(iter(layouts))
+    main, last = next(iter(layouts)), list(layouts)[-1]
     forms = [*layouts, "lists"]
     labels = [*forms, "states", "found", *(f"cpu {lay}" for lay in layouts)]
     out: dict[str, list[list[float]]] = {k: [[] for _ in keyed] for k in labels}
@@ -371,7 +373,7 @@ def _rounds(
         for i, ids in enumerate(keyed):
             fp, bands = _chunk(rng, ids, chunk)
             for form in forms if r % 2 else forms[::-1]:
-                s = layouts[main if form == "lists" else form][i]
+                s = layouts[last if form == "lists" else form][i]
                 c1, t1 = _cpu_ms(pids[form][i]) if form in pids else 0.0, time.perf_counter()
                 if form == "lists":
                     n = _as_lists(s, fp, bands, since)
@@ -410,7 +412,8 @@ def dedup_lookup(
         print(f"  dedup lookup at {n} articles ({len(ranges[i])} keyed): {med[main][i]:.2f} ms"
               f" median per chunk of {chunk} (p90 {np.percentile(t[main][i], 90):.2f} ms;"
               f" {statistics.mean(t['found'][i]):.1f} candidates of which {COPIES} copies; with"
-              f" their states {med['states'][i]:.2f} ms; keys as lists {med['lists'][i]:.2f} ms"
+              f" their states {med['states'][i]:.2f} ms; layout {layouts[-1]} with the keys as lists"
+              f" {med['lists'][i]:.2f} ms"
               f"{others})")  # fmt: skip
         print("    server CPU per chunk: " + ", ".join(
             f"layout {lay} {med[f'cpu {lay}'][i]:.2f} ms" for lay in layouts))  # fmt: skip
@@ -423,6 +426,7 @@ def dedup_lookup(
         line = f"  ratio {sizes[-1]} / {sizes[0]}: {med[main][-1] / med[main][0]:.2f}"
         for lay in layouts[1:]:
             line += f" (migration {lay}'s layout: {med[lay][-1] / med[lay][0]:.2f})"
+        line += f" (layout {layouts[-1]}, keys as lists: {med['lists'][-1] / med['lists'][0]:.2f})"
         print(line + " (target: near 1); server CPU: " + ", ".join(
             f"layout {lay} {med[f'cpu {lay}'][-1] / med[f'cpu {lay}'][0]:.2f}"
             for lay in layouts))  # fmt: skip
