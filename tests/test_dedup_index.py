@@ -179,6 +179,74 @@ def test_an_sqlite_state_of_version_13_is_keyed_when_the_index_loads(tmp_path: P
         assert lookup(s, text(30), None, since) == [7]
 
 
+def _at_version_14(backend: str, tmp_path: Path, pg_url: str | None, blob: bytes) -> None:
+    """A database of schema version 14 holding one decision (id 7) and its keys."""
+    from aggregator.store.migrations import postgresql
+
+    keys = stored_keys(blob)
+    article = (
+        "INSERT INTO articles (id, feed_url, key, content_hash, title, fetched_at, html, text,"
+        " story, dedup_state, dedup_fp) VALUES (7, ?, 'a', 'h', 'a', ?, '', '', '7', ?, ?)"
+    )
+    rows = [
+        (f"INSERT INTO {t} (key, article_id) VALUES (?, 7)", [(signed32(k),) for k in set(ks)])
+        for t, ks in (("dedup_fp_keys", keys.fp_keys), ("dedup_band_keys", keys.band_keys))
+    ]
+    values = (FEED, T0.timestamp(), blob, signed64(keys.fingerprint))
+    if backend == "sqlite":
+        con = sqlite3.connect(tmp_path / "a.db", isolation_level=None)
+        for number, script in enumerate(MIGRATIONS[:14], 1):
+            for statement in split_sql(script if isinstance(script, str) else script.sqlite):
+                con.execute(statement)
+            con.execute(f"PRAGMA user_version={number}")
+        con.execute(article, values)
+        for sql, params in rows:
+            con.executemany(sql, params)
+        con.close()
+        return
+    import psycopg
+
+    assert pg_url is not None
+    with psycopg.connect(pg_url, autocommit=True) as pg:
+        for script in MIGRATIONS[:14]:
+            for statement in split_sql(postgresql(script)):
+                pg.execute(statement)
+        pg.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        pg.execute("INSERT INTO schema_version (version) VALUES (14)")
+        pg.execute(article.replace("?", "%s"), values)
+        for sql, params in rows:
+            pg.cursor().executemany(sql.replace("?", "%s"), params)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_migration_15_keeps_the_keys_of_version_14(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Migration 15 changes the key tables' indexes (PostgreSQL: a hash index on the key,
+    the primary key (article_id, key)); the keys stored before it stay and are found."""
+    pg_url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    with Store(tmp_path / "scratch.db") as s:
+        decide(s, Deduper(window=WEEK), "a", text(40), T0)
+        blob = bytes(s._db.execute("SELECT dedup_state FROM articles").fetchone()[0])
+    _at_version_14(backend, tmp_path, pg_url, blob)
+    with opener(backend, tmp_path, pg_url)() as s:
+        keys = stored_keys(blob)
+        assert key_rows(s, "dedup_band_keys", 7) == sorted({signed32(k) for k in keys.band_keys})
+        assert key_rows(s, "dedup_fp_keys", 7) == sorted({signed32(k) for k in keys.fp_keys})
+        assert lookup(s, text(40), None, T0 - timedelta(days=7)) == [7]
+        if backend == "postgresql":  # looked up by a hash index; keyed by (article_id, key)
+            defs = s._db.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'dedup_band_keys'"
+            ).fetchall()
+            assert sorted(str(r[0]).split(" ON ")[1] for r in defs) == [
+                "public.dedup_band_keys USING btree (article_id, key)",
+                "public.dedup_band_keys USING hash (key)",
+            ]
+        with s.transaction():  # a key row stored twice is still refused
+            s._index_decisions([(7, keys)])
+        assert len(key_rows(s, "dedup_band_keys", 7)) == len(set(keys.band_keys))
+
+
 def test_a_state_copied_to_postgresql_is_keyed_by_the_first_worker_load(
     tmp_path: Path, pg_url: str
 ) -> None:

@@ -5,7 +5,8 @@ which stored articles a chunk of new ones may copy.
 * ``dedup_fp_keys``   the first stage's keys (simhash permuted-table keys, the URL key)
 * ``dedup_band_keys`` the second stage's LSH band keys
 
-Both are (key, article id), keyed by the key; 32-bit keys are stored as signed (the same
+Both are (key, article id), primary key (article id, key), looked up by key (migration 15:
+a hash index on PostgreSQL, a B-tree on SQLite); 32-bit keys are stored as signed (the same
 bits), the 64-bit fingerprint likewise in ``articles.dedup_fp``. The keys come from the
 stored state itself (``dedup.dbkeys.stored_keys``), so what is written with a decision and
 what a back-fill writes later are the same. A lookup (``dedup_candidates``) takes, per key,
@@ -41,10 +42,12 @@ SELECT a.id FROM articles a WHERE a.id IN (
 ) AND a.fetched_at >= :since AND a.dedup_state IS NOT NULL ORDER BY a.id
 """
 
-# PostgreSQL: per key, an index scan that stops after ``cap`` rows (the primary key's order
-# is (key, article_id)), whatever the table's size; then the articles by primary key (as
-# ``= ANY(ARRAY(...))``: ``IN (subquery)`` let the planner expect a row per key and hash-join
-# a sequential scan of every article)
+# PostgreSQL: per key, a probe of the hash index on ``key`` (one bucket page, whatever the
+# table's size; a B-tree on (key, article_id) read one more level per probe from ~30 million
+# rows, and its probes grew dearer with the table: docs/decisions.md) and the ``cap`` newest of
+# the key's rows (sorted: a key has about one row; a hot key's rows are all read, cheaply);
+# then the articles by primary key (as ``= ANY(ARRAY(...))``: ``IN (subquery)`` let the
+# planner expect a row per key and hash-join a sequential scan of every article)
 CANDIDATES_PG = """
 SELECT a.id FROM articles a WHERE a.id = ANY(ARRAY(
     SELECT f.article_id FROM unnest(CAST(:fp AS INT[])) AS q(k) CROSS JOIN LATERAL (
@@ -68,6 +71,14 @@ def stored_state(r: Sequence[object]) -> StoredState:
 def signed32(key: int) -> int:
     """An unsigned 32-bit key as the signed INT column holds it (the same bits)."""
     return key - (1 << 32) if key & 0x80000000 else key
+
+
+def int_array(values: Sequence[int]) -> str:
+    """Integers as a PostgreSQL array literal (``{1,-2,3}``), for ``CAST(? AS INT[])``: the
+    same text psycopg sends for a list, made by one join. psycopg adapts a list of ints
+    element by element (choosing the array's type from its values): ~3.9 ms for the 2,752
+    keys of a chunk of 64, against ~0.4 ms (docs/decisions.md, issue 16's lookup)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def signed64(value: int) -> int:
@@ -113,7 +124,7 @@ class DedupIndexStore(PollStore):
         bands = sorted({signed32(k) for k in band_keys})
         if not (fp or bands):
             return []
-        as_param = list if self.shared else json.dumps
+        as_param = int_array if self.shared else json.dumps
         rows = self._db.execute(
             self._candidates_sql,
             {"fp": as_param(fp), "bands": as_param(bands), "cap": cap,

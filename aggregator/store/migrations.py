@@ -288,6 +288,46 @@ MIGRATIONS: tuple[str | Dialects, ...] = (
             WHERE dedup_state IS NOT NULL AND dedup_fp IS NULL;
         """,
     ),
+    # 15: the copy index's lookup probes a constant number of pages per key whatever the
+    # size (issue 16, docs/decisions.md): on PostgreSQL a hash index on ``key`` (one bucket
+    # page per probe) replaces the B-tree primary key (key, article_id), whose probes read
+    # one more level as the table grows and miss the CPU caches more; the primary key becomes
+    # (article_id, key), which keeps the rows distinct, appends in id order and serves
+    # retention's delete by id (the BRIN index goes). SQLite gets the same primary key and a
+    # B-tree on ``key`` (a table rebuild: a WITHOUT ROWID table's key cannot be altered).
+    Dialects(
+        sqlite="""
+        CREATE TABLE dedup_fp_keys_new (
+            key             INT NOT NULL,
+            article_id      INTEGER NOT NULL,
+            PRIMARY KEY (article_id, key)
+        ) WITHOUT ROWID;
+        INSERT INTO dedup_fp_keys_new (key, article_id) SELECT key, article_id FROM dedup_fp_keys;
+        DROP TABLE dedup_fp_keys;
+        ALTER TABLE dedup_fp_keys_new RENAME TO dedup_fp_keys;
+        CREATE INDEX dedup_fp_keys_key ON dedup_fp_keys (key);
+        CREATE TABLE dedup_band_keys_new (
+            key             INT NOT NULL,
+            article_id      INTEGER NOT NULL,
+            PRIMARY KEY (article_id, key)
+        ) WITHOUT ROWID;
+        INSERT INTO dedup_band_keys_new (key, article_id)
+            SELECT key, article_id FROM dedup_band_keys;
+        DROP TABLE dedup_band_keys;
+        ALTER TABLE dedup_band_keys_new RENAME TO dedup_band_keys;
+        CREATE INDEX dedup_band_keys_key ON dedup_band_keys (key);
+        """,
+        postgresql="""
+        ALTER TABLE dedup_fp_keys DROP CONSTRAINT dedup_fp_keys_pkey;
+        DROP INDEX dedup_fp_keys_article;
+        ALTER TABLE dedup_fp_keys ADD PRIMARY KEY (article_id, key);
+        CREATE INDEX dedup_fp_keys_key ON dedup_fp_keys USING HASH (key);
+        ALTER TABLE dedup_band_keys DROP CONSTRAINT dedup_band_keys_pkey;
+        DROP INDEX dedup_band_keys_article;
+        ALTER TABLE dedup_band_keys ADD PRIMARY KEY (article_id, key);
+        CREATE INDEX dedup_band_keys_key ON dedup_band_keys USING HASH (key);
+        """,
+    ),
 )
 
 # PostgreSQL's words for SQLite's, in order (whole words; ``INTEGER PRIMARY KEY`` first).

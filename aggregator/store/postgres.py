@@ -25,7 +25,7 @@ from typing import Self
 from aggregator.dedup.dbkeys import IndexKeys
 from aggregator.errors import StoreError
 from aggregator.store import postgres_db as pgdb
-from aggregator.store.dedup_index import CANDIDATES_PG, stored_state
+from aggregator.store.dedup_index import CANDIDATES_PG, int_array, stored_state
 from aggregator.store.facts import StoreFacts, read_facts
 from aggregator.store.postgres_db import POOLS, PgDb, Result, conninfo, migrate_pg
 from aggregator.store.records import ArticleRow, RawArticle
@@ -273,11 +273,12 @@ class PostgresStore(Store):
             super()._index_decisions(batch)
 
     def _insert_keys(self, table: str, rows: list[tuple[int, int]]) -> None:
-        """One statement for all of a decision's keys (not one round trip per key)."""
+        """One statement for all of a decision's keys (not one round trip per key); the
+        arrays as literals (``int_array``: a chunk of 400 writes 17,200 keys)."""
         self._write(
             f"INSERT INTO {table} (key, article_id) SELECT * FROM"
             " unnest(CAST(? AS INT[]), CAST(? AS BIGINT[])) ON CONFLICT DO NOTHING",
-            ([k for k, _ in rows], [i for _, i in rows]),
+            (int_array([k for k, _ in rows]), int_array([i for _, i in rows])),
         )
 
     def release_enrichment(self) -> None:
