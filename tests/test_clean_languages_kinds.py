@@ -14,20 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.enrich.clean import Block, clean_structured
-
-P1 = (
-    "Der Stadtrat hat am Dienstag den Haushalt für das kommende Jahr beschlossen. Die größten "
-    "Posten sind die Sanierung von drei Schulen und der Ausbau der Radwege am Hafen."
-)
-P2 = (
-    "Die Opposition kritisierte, dass die Gebühren für Kitas erneut steigen. Der Kämmerer "
-    "verwies auf höhere Personalkosten und die Inflation der vergangenen zwei Jahre."
-)
-P3 = (
-    "Im Frühjahr soll ein Bürgerforum über die Verteilung der übrigen Mittel beraten. Der "
-    "Termin wird noch bekannt gegeben, teilte die Verwaltung am Abend mit."
-)
+from tests.support.articles import P1, P2, P3, removed
 
 # (language, boilerplate block): removed at the tail of an article
 TAIL = [
@@ -171,13 +158,9 @@ REPORTING = [
 ]
 
 
-def _removed(blocks: list[str]) -> dict[str, str]:
-    return {t: r for r, t in clean_structured([Block(b) for b in blocks], model=None).removed}
-
-
 @pytest.mark.parametrize(("lang", "block"), TAIL)
 def test_boilerplate_kinds_are_removed_at_the_tail(lang: str, block: str) -> None:
-    got = _removed([P1, P2, P3, block])
+    got = removed([P1, P2, P3, block])
     assert block in got, lang
     assert len(got) == 1
 
@@ -185,4 +168,4 @@ def test_boilerplate_kinds_are_removed_at_the_tail(lang: str, block: str) -> Non
 @pytest.mark.parametrize("block", REPORTING)
 def test_reporting_with_the_same_words_is_kept(block: str) -> None:
     for blocks in ([block, P1, P2, P3], [P1, P2, P3, block], [P1, block, P2, P3]):
-        assert _removed(blocks) == {}
+        assert removed(blocks) == {}

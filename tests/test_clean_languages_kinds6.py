@@ -19,19 +19,7 @@ from __future__ import annotations
 import pytest
 
 from aggregator.enrich.clean import Block, clean_structured
-
-P1 = (
-    "Der Stadtrat hat am Dienstag den Haushalt für das kommende Jahr beschlossen. Die größten "
-    "Posten sind die Sanierung von drei Schulen und der Ausbau der Radwege am Hafen."
-)
-P2 = (
-    "Die Opposition kritisierte, dass die Gebühren für Kitas erneut steigen. Der Kämmerer "
-    "verwies auf höhere Personalkosten und die Inflation der vergangenen zwei Jahre."
-)
-P3 = (
-    "Im Frühjahr soll ein Bürgerforum über die Verteilung der übrigen Mittel beraten. Der "
-    "Termin wird noch bekannt gegeben, teilte die Verwaltung am Abend mit."
-)
+from tests.support.articles import P1, P2, P3, removed
 
 # (language, boilerplate block): removed at the tail of an article
 TAIL = [
@@ -149,20 +137,16 @@ KEEP_AT_TAIL = [
 ]
 
 
-def _removed(blocks: list[str]) -> dict[str, str]:
-    return {t: r for r, t in clean_structured([Block(b) for b in blocks], model=None).removed}
-
-
 @pytest.mark.parametrize(("lang", "block"), TAIL + MIDDLE)
 def test_boilerplate_kinds_are_removed_at_the_tail(lang: str, block: str) -> None:
-    got = _removed([P1, P2, P3, block])
+    got = removed([P1, P2, P3, block])
     assert block in got, lang
     assert len(got) == 1
 
 
 @pytest.mark.parametrize(("lang", "block"), MIDDLE)
 def test_self_promotion_is_removed_between_paragraphs(lang: str, block: str) -> None:
-    got = _removed([P1, P2, block, P3])
+    got = removed([P1, P2, block, P3])
     assert block in got, lang
     assert len(got) == 1
 
@@ -170,12 +154,12 @@ def test_self_promotion_is_removed_between_paragraphs(lang: str, block: str) -> 
 @pytest.mark.parametrize("sentence", REPORTING)
 def test_reporting_with_the_same_words_is_kept(sentence: str) -> None:
     for blocks in ([sentence, P1, P2, P3], [P1, P2, sentence, P3], [P1, P2, P3, sentence]):
-        assert _removed(blocks) == {}, sentence
+        assert removed(blocks) == {}, sentence
 
 
 @pytest.mark.parametrize(("lang", "lines"), KEEP_AT_TAIL)
 def test_sign_offs_and_introduced_lines_are_kept(lang: str, lines: list[str]) -> None:
-    assert _removed([P1, P2, P3, *lines]) == {}, lang
+    assert removed([P1, P2, P3, *lines]) == {}, lang
     # with the shipped classifier too
     got = clean_structured([Block(b) for b in [P1, P2, P3, *lines]])
     assert not got.removed, lang

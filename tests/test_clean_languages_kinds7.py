@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.enrich.clean import Block, clean_structured
+from tests.support.articles import removed
 
 P1 = (
     "El Ayuntamiento aprobó ayer el presupuesto para el próximo año. Las partidas más "
@@ -124,20 +124,16 @@ REPORTING = [
 ]
 
 
-def _removed(blocks: list[str]) -> dict[str, str]:
-    return {t: r for r, t in clean_structured([Block(b) for b in blocks], model=None).removed}
-
-
 @pytest.mark.parametrize(("lang", "block"), MIDDLE)
 def test_mid_article_kinds_are_removed_between_paragraphs(lang: str, block: str) -> None:
-    got = _removed([P1, P2, block, P3])
+    got = removed([P1, P2, block, P3])
     assert block in got, lang
     assert len(got) == 1
 
 
 @pytest.mark.parametrize(("lang", "block"), MIDDLE)
 def test_mid_article_kinds_are_removed_at_the_tail(lang: str, block: str) -> None:
-    got = _removed([P1, P2, P3, block])
+    got = removed([P1, P2, P3, block])
     assert block in got, lang
     assert len(got) == 1
 
@@ -145,7 +141,7 @@ def test_mid_article_kinds_are_removed_at_the_tail(lang: str, block: str) -> Non
 @pytest.mark.parametrize(("lang", "heading"), AUTHOR_BOX)
 def test_author_box_headings_are_removed_at_the_tail(lang: str, heading: str) -> None:
     bio = "Giornalista, scrive di scuola e trasporti."
-    got = _removed([P1, P2, P3, heading, bio])
+    got = removed([P1, P2, P3, heading, bio])
     assert set(got) == {heading, bio}, lang
 
 
@@ -153,11 +149,11 @@ def test_author_box_headings_are_removed_at_the_tail(lang: str, heading: str) ->
 def test_headed_lists_are_removed_between_paragraphs(
     lang: str, heading: str, entries: list[str]
 ) -> None:
-    got = _removed([P1, heading, *entries, P2, P3])
+    got = removed([P1, heading, *entries, P2, P3])
     assert set(got) == {heading, *entries}, lang
 
 
 @pytest.mark.parametrize("sentence", REPORTING)
 def test_reporting_with_the_same_words_is_kept(sentence: str) -> None:
     for blocks in ([sentence, P1, P2, P3], [P1, P2, sentence, P3], [P1, P2, P3, sentence]):
-        assert _removed(blocks) == {}, sentence
+        assert removed(blocks) == {}, sentence

@@ -12,19 +12,7 @@ import pytest
 
 from aggregator.enrich import cues
 from aggregator.enrich.clean import Block, classify, clean_structured
-
-P1 = (
-    "Der Stadtrat hat am Dienstag den Haushalt für das kommende Jahr beschlossen. Die größten "
-    "Posten sind die Sanierung von drei Schulen und der Ausbau der Radwege am Hafen."
-)
-P2 = (
-    "Die Opposition kritisierte, dass die Gebühren für Kitas erneut steigen. Der Kämmerer "
-    "verwies auf höhere Personalkosten und die Inflation der vergangenen zwei Jahre."
-)
-P3 = (
-    "Im Frühjahr soll ein Bürgerforum über die Verteilung der übrigen Mittel beraten. Der "
-    "Termin wird noch bekannt gegeben, teilte die Verwaltung am Abend mit."
-)
+from tests.support.articles import P1, P2, P3, removed
 
 CALLS = [
     "Kein Update mehr verpassen: Holen Sie sich unseren Eilmeldungs-Kanal auf Telegram.",
@@ -130,13 +118,9 @@ def test_reporting_with_the_same_words_is_kept_at_the_edges(text: str) -> None:
     assert len(clean_structured(blocks, model=None).kept) == 5
 
 
-def _removed(blocks: list[Block]) -> dict[str, str]:
-    return {t: r for r, t in clean_structured(blocks, model=None).removed}
-
-
 @pytest.mark.parametrize("text", TEASERS)
 def test_a_teaser_is_removed_between_paragraphs(text: str) -> None:
-    got = _removed([Block(P1), Block(text), Block(P2), Block(P3)])
+    got = removed([Block(P1), Block(text), Block(P2), Block(P3)])
     assert text in got and len(got) == 1
 
 
@@ -148,15 +132,15 @@ CUE_NAMES = {name for name, _, strong in cues.SIGNAL_TESTS if not strong}
 @pytest.mark.parametrize("text", CALLS + BOXES)
 def test_calls_and_boxes_go_at_the_tail_only(text: str) -> None:
     # (a phrase of the tables may still remove one anywhere: only the cues are weak)
-    assert _removed([Block(P1), Block(text), Block(P2), Block(P3)]).get(text) not in CUE_NAMES
-    assert _removed([Block(text), Block(P1), Block(P2), Block(P3)]).get(text) not in CUE_NAMES
-    assert text in _removed([Block(P1), Block(P2), Block(P3), Block(text)])
+    assert removed([Block(P1), Block(text), Block(P2), Block(P3)]).get(text) not in CUE_NAMES
+    assert removed([Block(text), Block(P1), Block(P2), Block(P3)]).get(text) not in CUE_NAMES
+    assert text in removed([Block(P1), Block(P2), Block(P3), Block(text)])
 
 
 @pytest.mark.parametrize("text", NOTICES)
 def test_notices_go_at_the_edges_only(text: str) -> None:
-    assert _removed([Block(P1), Block(text), Block(P2), Block(P3)]).get(text) not in CUE_NAMES
-    assert text in _removed([Block(P1), Block(P2), Block(P3), Block(text)])
+    assert removed([Block(P1), Block(text), Block(P2), Block(P3)]).get(text) not in CUE_NAMES
+    assert text in removed([Block(P1), Block(P2), Block(P3), Block(text)])
 
 
 def test_a_list_of_steps_is_no_call_to_action() -> None:

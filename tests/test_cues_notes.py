@@ -13,19 +13,7 @@ import pytest
 
 from aggregator.enrich import cues, notes
 from aggregator.enrich.clean import Block, clean_structured
-
-P1 = (
-    "Der Stadtrat hat am Dienstag den Haushalt für das kommende Jahr beschlossen. Die größten "
-    "Posten sind die Sanierung von drei Schulen und der Ausbau der Radwege am Hafen."
-)
-P2 = (
-    "Die Opposition kritisierte, dass die Gebühren für Kitas erneut steigen. Der Kämmerer "
-    "verwies auf höhere Personalkosten und die Inflation der vergangenen zwei Jahre."
-)
-P3 = (
-    "Im Frühjahr soll ein Bürgerforum über die Verteilung der übrigen Mittel beraten. Der "
-    "Termin wird noch bekannt gegeben, teilte die Verwaltung am Abend mit."
-)
+from tests.support.articles import P1, P2, P3, removed
 
 PROVENANCE = [
     "Dieser Beitrag erschien zuerst im Magazin der Wochenendausgabe.",
@@ -96,7 +84,7 @@ def test_subscriber_notes(text: str) -> None:
 @pytest.mark.parametrize("text", PROMOS)
 def test_house_promos_go_anywhere(text: str) -> None:
     assert cues.is_house_promo(text)
-    got = _removed([Block(P1), Block(text), Block(P2), Block(P3)])
+    got = removed([Block(P1), Block(text), Block(P2), Block(P3)])
     assert list(got) == [text]
 
 
@@ -105,20 +93,16 @@ def test_more_calls_to_action(text: str) -> None:
     assert cues.is_call_to_action(text)
 
 
-def _removed(blocks: list[Block]) -> dict[str, str]:
-    return {t: r for r, t in clean_structured(blocks, model=None).removed}
-
-
 @pytest.mark.parametrize(("name", "text"), LINES)
 def test_comment_credit_and_player_lines(name: str, text: str) -> None:
-    assert _removed([Block(P1), Block(P2), Block(P3), Block(text)]).get(text) == name
+    assert removed([Block(P1), Block(P2), Block(P3), Block(text)]).get(text) == name
 
 
 @pytest.mark.parametrize("text", PROVENANCE + SUBSCRIBER)
 def test_notes_go_at_the_edges_and_stay_in_the_middle(text: str) -> None:
-    assert text in _removed([Block(P1), Block(P2), Block(P3), Block(text)])
+    assert text in removed([Block(P1), Block(P2), Block(P3), Block(text)])
     # a phrase of boilerplate.toml may take a note anywhere ("Déjà abonné ?"); these tests not
-    middle = _removed([Block(P1), Block(text), Block(P2), Block(P3)])
+    middle = removed([Block(P1), Block(text), Block(P2), Block(P3)])
     assert middle.get(text) not in {"provenance_signals", "subscriber_signals"}
 
 

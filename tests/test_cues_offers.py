@@ -13,19 +13,7 @@ import pytest
 
 from aggregator.enrich import cues, signals, stamps
 from aggregator.enrich.clean import Block, classify, clean_structured
-
-P1 = (
-    "Der Stadtrat hat am Dienstag den Haushalt für das kommende Jahr beschlossen. Die größten "
-    "Posten sind die Sanierung von drei Schulen und der Ausbau der Radwege am Hafen."
-)
-P2 = (
-    "Die Opposition kritisierte, dass die Gebühren für Kitas erneut steigen. Der Kämmerer "
-    "verwies auf höhere Personalkosten und die Inflation der vergangenen zwei Jahre."
-)
-P3 = (
-    "Im Frühjahr soll ein Bürgerforum über die Verteilung der übrigen Mittel beraten. Der "
-    "Termin wird noch bekannt gegeben, teilte die Verwaltung am Abend mit."
-)
+from tests.support.articles import P1, P2, P3, removed
 
 PAYWALL = [
     "Jetzt weiterlesen mit dem Digital-Abo: die ersten vier Wochen für 0,99 €.",
@@ -128,15 +116,11 @@ def test_reporting_with_the_same_words_is_kept_at_the_edges(text: str) -> None:
     assert len(clean_structured(blocks, model=None).kept) == 5
 
 
-def _removed(blocks: list[Block]) -> dict[str, str]:
-    return {t: r for r, t in clean_structured(blocks, model=None).removed}
-
-
 @pytest.mark.parametrize("text", PAYWALL)
 def test_a_paywall_offer_goes_at_the_tail_only(text: str) -> None:
     names = {name for name, _, _ in cues.SIGNAL_TESTS}
-    assert _removed([Block(text), Block(P1), Block(P2), Block(P3)]).get(text) not in names
-    assert text in _removed([Block(P1), Block(P2), Block(P3), Block(text)])
+    assert removed([Block(text), Block(P1), Block(P2), Block(P3)]).get(text) not in names
+    assert text in removed([Block(P1), Block(P2), Block(P3), Block(text)])
 
 
 EMBEDS = [
@@ -158,12 +142,12 @@ def test_a_quoted_tweet_is_kept() -> None:
     tweet = (
         "Wir haben gewonnen! Danke an alle Fans #Heimsieg — SV Beispiel (@sv_beispiel) 3. März 2024"
     )
-    assert tweet not in _removed([Block(P1), Block(tweet, "quote"), Block(P2), Block(P3)])
+    assert tweet not in removed([Block(P1), Block(tweet, "quote"), Block(P2), Block(P3)])
 
 
 @pytest.mark.parametrize("text", EMBEDS)
 def test_embeds_and_consent_placeholders_go_anywhere(text: str) -> None:
-    got = _removed([Block(P1), Block(text, "quote"), Block(P2), Block(P3)])
+    got = removed([Block(P1), Block(text, "quote"), Block(P2), Block(P3)])
     assert got.get(text) == "embed" and len(got) == 1
 
 
@@ -189,12 +173,12 @@ EDGE_NOTES = [
 
 @pytest.mark.parametrize(("name", "text"), EDGE_NOTES)
 def test_disclaimers_corrections_and_disclosures_at_the_edges(name: str, text: str) -> None:
-    assert _removed([Block(P1), Block(P2), Block(P3), Block(text)]).get(text) == name
+    assert removed([Block(P1), Block(P2), Block(P3), Block(text)]).get(text) == name
 
 
 @pytest.mark.parametrize(("name", "text"), EDGE_NOTES[:5])
 def test_disclaimers_and_corrections_stay_in_the_middle(name: str, text: str) -> None:
-    assert text not in _removed([Block(P1), Block(text), Block(P2), Block(P3)])
+    assert text not in removed([Block(P1), Block(text), Block(P2), Block(P3)])
 
 
 LINES = [
@@ -207,7 +191,7 @@ LINES = [
 
 @pytest.mark.parametrize(("name", "text"), LINES)
 def test_ad_breaks_and_reading_times_go_anywhere(name: str, text: str) -> None:
-    assert _removed([Block(P1), Block(text), Block(P2), Block(P3)]).get(text) == name
+    assert removed([Block(P1), Block(text), Block(P2), Block(P3)]).get(text) == name
 
 
 def test_a_comment_prompt_may_point_to_the_bottom_of_the_page() -> None:
@@ -216,7 +200,7 @@ def test_a_comment_prompt_may_point_to_the_bottom_of_the_page() -> None:
 
 def test_a_topic_dash_channel_line_goes_at_the_tail() -> None:
     line = "Главные новости региона — в нашем Telegram-канале «Город»."
-    assert line in _removed([Block(P1), Block(P2), Block(P3), Block(line)])
+    assert line in removed([Block(P1), Block(P2), Block(P3), Block(line)])
 
 
 def test_glued_editor_stamps_are_split_off() -> None:
