@@ -24,7 +24,6 @@ from aggregator.dedup.linkage import pair_sims
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
-B = npt.NDArray[np.bool_]
 
 
 _SIM_BITS = 30  # similarities ranked to 2^-28 (values up to 4): one uint64 key per pair
@@ -32,13 +31,10 @@ _SIM_SCALE = float(1 << 28)
 _ROW_BITS = 17  # rows per area up to 131,072 for the one-key sort (else a lexsort)
 
 
-def nearest(
-    rows: I64, terms: U32, weights: F32, n: int, k: int, only: B | None = None
-) -> tuple[I64, I64, F32]:
+def nearest(rows: I64, terms: U32, weights: F32, n: int, k: int) -> tuple[I64, I64, F32]:
     """Each row's ``k`` most similar other rows, as (row, neighbour, similarity) triples
     sorted by row then rank (similarity descending, ties towards the lower neighbour); pairs
-    below ``CONS_EDGE_MIN`` or sharing only very common terms are never neighbours; with
-    ``only``, the neighbours of those rows alone.
+    below ``CONS_EDGE_MIN`` or sharing only very common terms are never neighbours.
 
     Similarities are ranked (and returned) to 2^-28: each directed pair is one uint64 key
     (row, inverted similarity, neighbour) and one sort of values orders them, 15 ms for
@@ -46,12 +42,8 @@ def nearest(
     ea, eb, sims = pair_sims(rows, terms, weights, n)
     a = np.concatenate((ea, eb)).astype(np.uint64)
     b = np.concatenate((eb, ea)).astype(np.uint64)
-    both = np.concatenate((sims, sims))
-    if only is not None:
-        sel = only[a]
-        a, b, both = a[sel], b[sel], both[sel]
     top = np.uint64((1 << _SIM_BITS) - 1)
-    q = np.minimum(np.round(both * _SIM_SCALE), float(top))
+    q = np.minimum(np.round(np.concatenate((sims, sims)) * _SIM_SCALE), float(top))
     inv = top - q.astype(np.uint64)
     if n <= 1 << _ROW_BITS:
         key = (a << np.uint64(_SIM_BITS + _ROW_BITS)) | (inv << np.uint64(_ROW_BITS)) | b
