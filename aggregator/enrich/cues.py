@@ -37,7 +37,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from aggregator.enrich import notes, signals
-from aggregator.enrich.signals import _CJK_YOU, _WORD, _YOU, _YOU_FORMAL
+from aggregator.enrich.signals import _CJK_YOU, _WORD, addresses_reader
 from aggregator.sentences import width
 
 
@@ -62,7 +62,7 @@ _ACTION_STEMS = _alt(
     "tritt", "treten sie", "beitreten", "teile", "teilen sie", "kommentier", "schreib", "schick",
     "meld dich", "melden sie sich", "lade dir", "anmeld", "trag dich", "tragen sie sich", "hör", "reinhör",
     "markier", "aktivier", "hol dir", "holen sie sich", "bewert", "pin mich", "pinne", "merk dir",
-    "merken sie sich", "kontaktier", "senden sie", "sende uns", "erzähl", "merk dir", "merk ihn", "merk sie", "merk es",
+    "merken sie sich", "kontaktier", "senden sie", "sende uns", "erzähl", "merk ihn", "merk sie", "merk es",
     "merke dir",
     # fr
     "suiv", "abonn", "télécharg", "install", "rejoign", "partag", "comment", "écriv", "envoy",
@@ -93,7 +93,7 @@ _ACTION_STEMS = _alt(
 _ACTION = re.compile(rf"(?<![^\W\d_])(?:{_ACTION_STEMS})", re.I)
 _CJK_ACTION = ("关注", "订阅", "下载", "加入", "分享", "评论", "留言", "扫码", "扫描", "添加",
                "点赞", "收藏", "转发", "收听", "联系我们", "报料", "關注", "訂閱", "下載", "追蹤",
-               "分享", "評論", "按讚", "收聽", "點個", "点个")  # fmt: skip
+               "評論", "按讚", "收聽", "點個", "点个")  # fmt: skip
 _CHANNEL = re.compile(
     r"newsletter|infolettre|\blettres? (?:d['’]info\w*|du|de la|hebdo\w*|quotidienne)|boletín|rundbrief|gartenbrief|рассылк|mailing|postfach|inbox"
     r"|boîte (?:mail|aux lettres)|e-?mail|\bapps?\b|\bappli\b|applica|aplicaci|aplicativo"
@@ -178,8 +178,6 @@ _REPORTED = re.compile(
     r"|表示|称|介绍|指出|提醒",
     re.I,
 )
-# the you-words of signals.py but German "du", which is also French "du" (of the)
-_CTA_YOU = _YOU - {"du"}
 CTA_MAX_WIDTH = 260
 # pictographs and arrows before a prompt ("📲 Receba as notícias...", "👉 Folgen Sie uns")
 _LEADING_SYMBOLS = re.compile(r"^[^\w¿¡«„\"'“(]+")
@@ -229,10 +227,7 @@ def is_call_to_action(text: str, kind: str = "p") -> bool:
     channels = _spans(_CHANNEL, text)
     if not any(e <= a or s >= b for a, b in actions for s, e in channels):
         return False
-    raw = _WORD.findall(text)
-    words = {w.casefold() for w in raw}
-    you = bool(words & _CTA_YOU or _YOU_FORMAL.intersection(raw))
-    return you or periodic_offer or _imperative(text)
+    return addresses_reader(_WORD.findall(text)) or periodic_offer or _imperative(text)
 
 
 _QUOTES = re.compile(r"[\"“”„«»‹›「」『』]")
@@ -270,7 +265,7 @@ def is_house_promo(text: str, kind: str = "p") -> bool:
     words = {w.casefold() for w in raw}
     # the writer's own page, the piece, a like: an imperative addresses the reader enough
     mine = bool(words & _ME or notes._SELF.search(text) or _LIKE_ASK.search(text))
-    you = bool(words & _CTA_YOU or _YOU_FORMAL.intersection(raw) or _YOU_GLUED.search(text))
+    you = addresses_reader(raw) or bool(_YOU_GLUED.search(text))
     you = you or (mine and _imperative(_LEADING_SYMBOLS.sub("", text)))
     return you and (mine or bool(words & signals._WE)) and is_call_to_action(text, kind)
 
@@ -561,9 +556,7 @@ def is_paywall_offer(text: str) -> bool:
         return False
     if not (_PRICE.search(text) and _OFFER.search(text) and _ACCESS.search(text)):
         return False
-    raw = _WORD.findall(text)
-    words = {w.casefold() for w in raw}
-    you = bool(words & _CTA_YOU or _YOU_FORMAL.intersection(raw))
+    you = addresses_reader(_WORD.findall(text))
     return you or bool(_PAYWALL_ADDRESS.search(text)) or _imperative(text)
 
 

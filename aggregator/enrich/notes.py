@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from aggregator.enrich.signals import _WORD, _YOU, _YOU_FORMAL
+from aggregator.enrich.signals import _WORD, addresses_reader
 from aggregator.sentences import width
 
 NOTE_MAX_WIDTH = 260
@@ -117,8 +117,7 @@ def is_subscriber_note(text: str) -> bool:
         return False
     if not (_SUBSCRIBER.search(text) and _READ_OR_LOGIN.search(text)):
         return False
-    raw = _WORD.findall(text)
-    you = bool({w.casefold() for w in raw} & (_YOU - {"du"}) or _YOU_FORMAL.intersection(raw))
+    you = addresses_reader(_WORD.findall(text))
     return you or "?" in text or bool(_SELF.search(text) or _LOGIN_NOW.search(text))
 
 

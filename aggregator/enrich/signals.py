@@ -13,7 +13,7 @@ middle, where reporting may legitimately talk about readers, members and money.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
@@ -39,6 +39,16 @@ _YOU = _words(
 )
 # German formal address is capitalised ("Sie", "Ihre"): looked for before lower-casing
 _YOU_FORMAL = _words("Sie Ihnen Ihr Ihre Ihren Ihrem Ihrer")
+# the you-words but German "du", which is also French "du" (of the): prompts and notes
+_YOU_NOT_DU = _YOU - {"du"}
+
+
+def addresses_reader(raw: Sequence[str]) -> bool:
+    """The reader addressed in words as written (``_WORD.findall``): a you-word but "du"
+    (``_YOU_NOT_DU``), or German formal address (capitalised)."""
+    return bool({w.casefold() for w in raw} & _YOU_NOT_DU or _YOU_FORMAL.intersection(raw))
+
+
 _WE = _words(
     "we our ours us we're we've we'll "
     "wir uns unser unsere unseren unserem unserer "
