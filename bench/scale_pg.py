@@ -63,7 +63,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aggregator.dedup.thresholds import KEY_CAP  # noqa: E402
-from aggregator.store.dedup_index import CANDIDATES_PG, int_array, signed32  # noqa: E402
+from aggregator.store.dedup_index import CANDIDATES_PG, candidate_params, int_array  # noqa: E402
 from aggregator.store.postgres import PostgresStore  # noqa: E402
 from aggregator.store.target import PgTarget  # noqa: E402
 from tests.support.httpd import FixtureHTTPServer  # noqa: E402
@@ -276,12 +276,9 @@ def _prewarm(url: str, layout: str) -> None:
 def _as_lists(s: PostgresStore, fp: list[int], bands: list[int], since: datetime) -> int:
     """Migration 14's lookup as first written: the same SQL, the keys sent as Python lists
     (psycopg adapts them element by element); how many candidates."""
-    keys = {
-        "fp": sorted({signed32(k) for k in fp}),
-        "bands": sorted({signed32(k) for k in bands}),
-        "cap": KEY_CAP,
-        "since": since.timestamp(),
-    }
+    keys = candidate_params(fp, bands, since, KEY_CAP, list)
+    if keys is None:
+        return 0
     return len(s._db.execute(CANDIDATES_PG, keys).fetchall())  # noqa: SLF001
 
 
@@ -290,12 +287,7 @@ def _probes(s: PostgresStore, keyed: range) -> str:
     fp, bands = _chunk(np.random.default_rng(SEED), keyed, 64)
     sql = CANDIDATES_PG.replace(":fp", "%(fp)s").replace(":bands", "%(bands)s")
     sql = sql.replace(":cap", "%(cap)s").replace(":since", "%(since)s")
-    keys = {
-        "fp": int_array(sorted({signed32(k) for k in fp})),
-        "bands": int_array(sorted({signed32(k) for k in bands})),
-        "cap": KEY_CAP,
-        "since": (NOW - timedelta(days=7)).timestamp(),
-    }
+    keys = candidate_params(fp, bands, NOW - timedelta(days=7), KEY_CAP, int_array)
     with psycopg.connect(str(s.target.url), autocommit=True) as con:
         plan = [str(r[0]) for r in con.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, keys)]
     used = sorted({w.split(" using ")[1].split()[0] for w in plan if " using " in w})

@@ -17,7 +17,7 @@ then those inside the window, with their states: one query per chunk.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from aggregator.dedup.dbkeys import IndexKeys, stored_keys
@@ -81,6 +81,22 @@ def int_array(values: Sequence[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+def candidate_params(
+    fp_keys: Sequence[int],
+    band_keys: Sequence[int],
+    since: datetime,
+    cap: int,
+    as_param: Callable[[list[int]], object],
+) -> dict[str, object] | None:
+    """The lookup's parameters (``CANDIDATES_PG`` / ``_CANDIDATES_SQLITE``): each key list
+    signed, distinct and sorted, passed through ``as_param``; None when there is no key."""
+    fp = sorted({signed32(k) for k in fp_keys})
+    bands = sorted({signed32(k) for k in band_keys})
+    if not (fp or bands):
+        return None
+    return {"fp": as_param(fp), "bands": as_param(bands), "cap": cap, "since": since.timestamp()}
+
+
 def signed64(value: int) -> int:
     """An unsigned 64-bit fingerprint as the signed 64-bit column holds it."""
     return value - (1 << 64) if value >> 63 else value
@@ -120,17 +136,12 @@ class DedupIndexStore(PollStore):
         first-stage key (``fp_keys``) or a band key (``band_keys``) with it, the ``cap``
         newest per key, of those fetched since ``since``; their ids, ascending. One query,
         whatever the chunk's size."""
-        fp = sorted({signed32(k) for k in fp_keys})
-        bands = sorted({signed32(k) for k in band_keys})
-        if not (fp or bands):
+        params = candidate_params(
+            fp_keys, band_keys, since, cap, int_array if self.shared else json.dumps
+        )
+        if params is None:
             return []
-        as_param = int_array if self.shared else json.dumps
-        rows = self._db.execute(
-            self._candidates_sql,
-            {"fp": as_param(fp), "bands": as_param(bands), "cap": cap,
-             "since": since.timestamp()},
-        ).fetchall()  # fmt: skip
-        return [int(r[0]) for r in rows]
+        return [int(r[0]) for r in self._db.execute(self._candidates_sql, params).fetchall()]
 
     def dedup_states_of(self, article_ids: Sequence[int]) -> list[StoredState]:
         """(id, state, fetched_at, story) of the given decided articles, by id."""
