@@ -96,6 +96,33 @@ def test_fetch_status_export(setup: Path) -> None:
     assert r.returncode == 2
 
 
+def test_a_cut_off_feed_is_read_and_shown_as_malformed_until_it_is_fixed(
+    setup: Path, httpd: FixtureHTTPServer
+) -> None:
+    whole = rss(httpd.base_url)
+    httpd.static("/city.xml", whole[: whole.index(b"</item>") + 7])  # cut off mid-channel
+    r = run("fetch", config=setup)
+    assert r.returncode == 0, r.stderr
+    assert "City Desk\tok" in r.stdout and "new=1" in r.stdout
+    assert "error=feed is not well-formed" in r.stdout and "read 1 entry" in r.stdout
+
+    def city() -> dict[str, object]:
+        report = json.loads(run("status", "--json", config=setup).stdout)
+        (feed,) = [f for f in report["feeds"] if f["name"] == "City Desk"]
+        return feed
+
+    assert city()["health"] == "malformed" and "not well-formed" in str(city()["error"])
+    assert "malformed" in run("status", config=setup).stdout
+    run("fetch", config=setup)  # the same bytes again (a 304): still the same broken document
+    assert city()["health"] == "malformed" and city()["result"] == "not_modified"
+    httpd.static("/city.xml", whole)  # the publisher fixes the feed
+    r = run("fetch", config=setup)
+    assert "error=" not in r.stdout.splitlines()[0]
+    assert city()["health"] == "ok" and city()["error"] is None
+    (rec,) = [json.loads(x) for x in run("export", config=setup).stdout.splitlines()]
+    assert rec["title"] == "Council approves cycling network"  # stored once, not doubled
+
+
 def test_opml_round_trip_via_cli(setup: Path, tmp_path: Path) -> None:
     r = run("export-opml", config=setup)
     assert r.returncode == 0 and "<opml" in r.stdout

@@ -131,3 +131,18 @@ def test_future_dates_not_believed_and_nul_bytes_stripped() -> None:
 def test_parsing_never_raises_anything_but_parse_error(data: bytes) -> None:
     with contextlib.suppress(ParseError):
         parse_feed(data, url="https://fuzz.example/", now=NOW)
+
+
+def test_a_charset_disagreement_or_a_text_html_type_is_no_warning() -> None:
+    # feedparser calls both "bozo"; neither says the document is broken, so the feed must not
+    # show as malformed in status for them
+    body = (FEEDS / "rss20.xml").read_bytes()
+    served_as_html = parse_feed(body, url="https://e.test/f", headers={"Content-Type": "text/html"})
+    latin = parse_feed(
+        body.replace(b"Harbour Gazette", "Harbour Gazétte".encode()),
+        url="https://e.test/f", headers={"Content-Type": "text/xml; charset=us-ascii"},
+    )  # fmt: skip
+    assert served_as_html.entries and served_as_html.warning is None
+    assert latin.entries and latin.warning is None
+    cut = parse_feed(body[: body.index(b"</item>") + 20], url="https://e.test/f")
+    assert cut.entries and cut.warning is not None

@@ -148,7 +148,7 @@ def decide_poll(
     unchanged = PollIntent(
         url=state.url, checked_at=now,
         outcome="not_modified" if fetched.outcome is Outcome.NOT_MODIFIED else "unchanged",
-        status=fetched.status, error=None, next_check_at=nxt, error_streak=0, gone=False,
+        status=fetched.status, error=_still_malformed(state), next_check_at=nxt, error_streak=0, gone=False,
         etag=fetched.etag, last_modified=fetched.last_modified,
         body_hash=_or(body_hash(fetched), state.body_hash), title=state.title,
         redirect_url=_or(permanent, state.redirect_url), last_success_at=now,
@@ -162,8 +162,8 @@ def decide_poll(
     new, changed, skipped, deferred = plan_entries(feed.url, parsed.entries, lookup)
     forget = deferred > 0  # fetch and parse the same document again next time
     return PollIntent(
-        url=state.url, checked_at=now, outcome="ok", status=fetched.status, error=None,
-        next_check_at=nxt, error_streak=0, gone=False,
+        url=state.url, checked_at=now, outcome="ok", status=fetched.status,
+        error=malformed_note(parsed), next_check_at=nxt, error_streak=0, gone=False,
         etag=None if forget else fetched.etag,
         last_modified=None if forget else fetched.last_modified,
         body_hash="" if forget else unchanged.body_hash,
@@ -171,6 +171,28 @@ def decide_poll(
         last_success_at=now, new_entries=tuple(new), changed_entries=tuple(changed),
         skipped=skipped + parsed.skipped_entries,
     )  # fmt: skip
+
+
+MALFORMED = "feed is not well-formed"
+
+
+def malformed_note(parsed: ParsedFeed) -> str | None:
+    """What a poll of a broken XML document says (cut off, an unescaped "&"): the tolerant
+    parser read what it could, and entries may be missing or garbled until the publisher
+    fixes the feed. The poll is still a success: the entries read are stored."""
+    if parsed.warning is None:
+        return None
+    n = len(parsed.entries)
+    return (
+        f"{MALFORMED} ({parsed.warning}); the tolerant parser read {n} "
+        f"entr{'y' if n == 1 else 'ies'}, others may be missing or garbled"
+    )
+
+
+def _still_malformed(state: FeedState) -> str | None:
+    """An unchanged body is the same broken document: its note stays until a new body parses."""
+    err = state.last_error
+    return err if err is not None and err.startswith(MALFORMED) else None
 
 
 def plan_entries(

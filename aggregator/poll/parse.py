@@ -34,6 +34,9 @@ from aggregator.types import Enclosure, LeadImage, Media, ParsedEntry, ParsedFee
 MAX_FUTURE_SKEW = timedelta(days=1)
 
 _JSONFEED_MARK = "jsonfeed.org/version/"
+# feedparser's "bozo" notes that say nothing about the document's structure: a charset header
+# that disagrees with the XML declaration, a feed served as text/html or text/plain
+_BENIGN = frozenset({"CharacterEncodingOverride", "NonXMLContentType"})
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -129,9 +132,9 @@ def parse_feed(
     if isinstance(ttl_raw, str) and ttl_raw.strip().isdigit():
         ttl = int(ttl_raw.strip())
     warning = None
-    if d.get("bozo"):
-        exc = d.get("bozo_exception")
-        warning = f"{type(exc).__name__}: {exc}" if exc else "feed is not well-formed"
+    exc = d.get("bozo_exception")
+    if d.get("bozo") and type(exc).__name__ not in _BENIGN:
+        warning = f"{type(exc).__name__}: {exc}" if exc else "not well-formed XML"
     return ParsedFeed(
         title=_clean_str(feed.get("title")),
         link=_clean_str(feed.get("link")),
