@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypedDict
 
 from aggregator.config import Config
@@ -246,6 +246,24 @@ def _digest_rows(
     return list(recipients.values())
 
 
+def _short(iso: str | None, now: datetime | None = None) -> str:
+    """A time for the table, in UTC: "14:32" today, "Dec 08 07:00" this year, else the date
+    and time (the JSON keeps the full ISO form, which an 80-column terminal folds in three)."""
+    if not iso:
+        return "-"
+    try:
+        t = datetime.fromisoformat(iso)
+        if t.tzinfo is None:
+            return f"{t:%Y-%m-%d %H:%M}"
+        t = t.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a time, or before year 1 in UTC
+        return iso
+    now = now or datetime.now(UTC)
+    if t.date() == now.date():
+        return f"{t:%H:%M}"
+    return f"{t:%b %d %H:%M}" if t.year == now.year else f"{t:%Y-%m-%d %H:%M}"
+
+
 def render_status_table(report: StatusReport) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -255,17 +273,18 @@ def render_status_table(report: StatusReport) -> None:
         console.print(
             f"[bold red]config error (last good config in force):[/] {report['config_error']}"
         )
-    table = Table(title=f"feeds ({len(report['feeds'])})", expand=False)
+    table = Table(title=f"feeds ({len(report['feeds'])}); times in UTC", expand=False)
     for col in ("feed", "health", "last fetch", "result", "next check", "errors", "error"):
         table.add_column(col, overflow="fold")
-    colors = {"ok": "green", "new": "cyan", "failing": "red", "gone": "magenta"}
+    colors = {"ok": "green", "new": "cyan", "failing": "red", "gone": "magenta",
+              "malformed": "yellow"}  # fmt: skip
     for f in report["feeds"]:
         table.add_row(
             f["name"],
             f"[{colors.get(f['health'], 'white')}]{f['health']}[/]",
-            f["last_fetch"] or "-",
+            _short(f["last_fetch"]),
             f"{f['result'] or '-'} {f['status'] or ''}".strip(),
-            f["next_check"] or "-",
+            _short(f["next_check"]),
             str(f["error_streak"]),
             (f["error"] or "")[:120],
         )
@@ -274,11 +293,11 @@ def render_status_table(report: StatusReport) -> None:
     for col in ("profile", "recipient", "last sent", "last attempt", "status", "next", "error"):
         dt.add_column(col, overflow="fold")
     for d in report["digest"]:
-        retry = f" (retry {d['retry_at']})" if d.get("retry_at") else ""
+        retry = f" (retry {_short(d['retry_at'])})" if d.get("retry_at") else ""
         dt.add_row(
-            d.get("profile") or "-", d["recipient"], d.get("last_sent") or "-",
-            d.get("last_attempt") or "-", (d.get("last_status") or "-") + retry,
-            d.get("next") or "-", (d.get("last_error") or "")[:120],
+            d.get("profile") or "-", d["recipient"], _short(d.get("last_sent")),
+            _short(d.get("last_attempt")), (d.get("last_status") or "-") + retry,
+            _short(d.get("next")), (d.get("last_error") or "")[:120],
         )  # fmt: skip
     console.print(dt)
     if report.get("digest_retry_at"):
@@ -295,12 +314,12 @@ def render_status_table(report: StatusReport) -> None:
         for a in aside[-20:]:
             at.add_row(
                 str(a["id"]), a["title"][:60], str(a["attempts"]), a["state"],
-                a["retry_at"] or "-", a["error"][:120],
+                _short(a["retry_at"]), a["error"][:120],
             )  # fmt: skip
         console.print(at)
     waiting = report.get("articles_waiting") or 0
     console.print(
-        f"{report['articles']} articles stored in {report['database']}"
+        f"{report['articles']} article{'' if report['articles'] == 1 else 's'} stored in {report['database']}"
         + (
             f" ({waiting} waiting for cleaning and dedup: the next poll does them)"
             if waiting
