@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track where a click came from; they never select content.
 TRACKING_PARAMS = frozenset(
@@ -104,3 +105,30 @@ def site_of(url: str | None) -> str:
     except ValueError:
         return ""
     return host[4:] if host.startswith("www.") else host
+
+
+_SLUG_ID = re.compile(r"^(?:.*\d.*|index|article|story|post|amp)$", re.I)
+_SLUG_EXT = re.compile(r"\.(?:s?html?|php|aspx?|jsp|cms)$", re.I)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def title_from_url(url: str | None) -> str | None:
+    """A headline for an entry that has neither title nor text: the words of the URL's slug
+    ("/2026/12/07/severn-barriers-fail.html" -> "Severn barriers fail"), else None. Tokens
+    with digits (dates, ids) and words like "index" are dropped; three words are needed (or
+    four CJK characters), so a section path such as "/news/world-europe-123" is no slug."""
+    if not url:
+        return None
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    for segment in reversed([s for s in path.split("/") if s]):
+        words = re.split(r"[-_+.\s]+", _SLUG_EXT.sub("", unquote(segment)))
+        words = [w for w in words if w and not _SLUG_ID.match(w)]
+        while words and len(words[-1]) == 1:  # "...-haushalt-a-1234abcd" leaves an "a"
+            words.pop()
+        if len(words) >= 3 or len(_CJK.findall("".join(words))) >= 4:
+            text = " ".join(words)
+            return text[:1].upper() + text[1:]
+    return None

@@ -143,6 +143,31 @@ def test_empty_title_alone_falls_back_to_text() -> None:
     assert story.topics[0].stories[0].headline == "Officials confirmed the bridge reopened."
 
 
+@pytest.mark.parametrize(
+    ("url", "headline"),
+    [
+        ("https://e.example/2026/12/07/river-severn-flood-defences-fail.html",
+         "River severn flood defences fail"),
+        ("https://e.example/politik/bundestag-beschliesst-haushalt-a-1234abcd-5678.html",
+         "Bundestag beschliesst haushalt"),
+        ("https://e.example/news/world-europe-68123456", "(untitled)"),  # a section, no slug
+        ("https://e.example/a/123456", "(untitled)"),
+        ("https://e.example/<b>alert-me-now", "<b>alert me now"),  # plain text, escaped later
+    ],
+)  # fmt: skip
+def test_no_title_and_no_text_takes_the_links_slug(url: str, headline: str) -> None:
+    story = build([cand(1, title="", text="", url=url)]).topics[0].stories[0]
+    assert story.headline == headline
+
+
+@given(st.text(max_size=200))
+def test_a_slug_headline_never_fails(path: str) -> None:
+    from aggregator.urls import title_from_url
+
+    got = title_from_url(f"https://e.example/{path}")
+    assert got is None or (got.strip() != "" and re.search(r"\d", got) is None)
+
+
 def test_short_acronym_title_is_not_shouting() -> None:
     d = build([cand(1, "a", title="NASA WINS", text="x " * 100), cand(2, "a", title="Other")])
     assert d.topics[0].stories[0].headline == "NASA WINS"

@@ -61,7 +61,7 @@ from aggregator.types import (
     FailingFeed,
     TopicRule,
 )
-from aggregator.urls import strip_tracking
+from aggregator.urls import strip_tracking, title_from_url
 
 GENERAL_TOPIC = "General"
 
@@ -285,7 +285,7 @@ def _build_story(
     best_title = min((plain_text(c.title) for c in ordered), key=_headline_quality)
     # the summary is needed here only when no title is usable; else only if shown in full
     summary = "" if best_title else summarize(canonical.text, title=canonical.title)
-    headline = best_title or cut(summary, 120) or "(untitled)"
+    headline = best_title or cut(summary, 120) or title_from_url(canonical.url) or "(untitled)"
     # one source per feed: its original article (not a copy), else its earliest
     per_feed: dict[str, DigestCandidate] = {canonical.feed_url: canonical}
     for c in sorted(ordered, key=lambda c: (c.duplicate_of is not None, _when(c), c.article_id)):
