@@ -95,7 +95,7 @@ _END_AT_END = re.compile(
     rf"(?:[.!?…。！？．｡।॥؟۔։]|(?<=[\u0370-\u03ff\u1f00-\u1fff]);"
     rf"|(?<=[\u0531-\u0587]):)[{_CLOSE}]*\s*$"
 )
-_WIDE_CHARS = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+WIDE_CHARS = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
                          r"\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
                          r"\uffe0-\uffe6\U00020000-\U0003fffd]")  # fmt: skip
 # Where a CJK line may be cut without splitting a word: after clause punctuation
@@ -103,10 +103,10 @@ _CJK_CLAUSE = "，、；：,;:"
 
 
 def width(text: str) -> int:
-    """Length with wide characters (``_WIDE_CHARS``) counted ``WIDE_WEIGHT`` times."""
+    """Length with wide characters (``WIDE_CHARS``) counted ``WIDE_WEIGHT`` times."""
     if text.isascii():
         return len(text)
-    return len(text) + (WIDE_WEIGHT - 1) * len(_WIDE_CHARS.findall(text))
+    return len(text) + (WIDE_WEIGHT - 1) * len(WIDE_CHARS.findall(text))
 
 
 def ends_sentence(text: str) -> bool:
@@ -123,7 +123,7 @@ def _is_boundary(text: str, start: int, m: re.Match[str]) -> bool:
     # Every look is anchored at the match, never a copy of the rest of the text: a long
     # paragraph (an entry of megabytes) stays linear in its number of sentence marks.
     mark = m.group()
-    if mark[-1] in _CLOSE and m.group("w") is None and _WIDE_CHARS.match(text, m.end()):
+    if mark[-1] in _CLOSE and m.group("w") is None and WIDE_CHARS.match(text, m.end()):
         return False  # “行动！”他说 / 「…！」と述べた: the quote goes on into its sentence
     if m.group("w") is not None and mark.startswith("."):
         before = text[max(start, m.start() - _WORD_LOOKBACK) : m.start() + 1].split()
@@ -155,7 +155,7 @@ def join(parts: list[str]) -> str:
     """Sentences joined as written: with a space, none after a CJK end mark."""
     out = ""
     for p in parts:
-        wide_end = bool(out) and _WIDE_CHARS.match(out[-1]) is not None
+        wide_end = bool(out) and WIDE_CHARS.match(out[-1]) is not None
         out = p if not out else out + ("" if wide_end else " ") + p
     return out
 
@@ -192,6 +192,6 @@ def _wide_boundary(text: str, n: int) -> int:
         return clause + 1
     for i in range(n, 0, -1):
         nxt = text[i] if i < len(text) else ""
-        if nxt == " " or _WIDE_CHARS.match(nxt) or _WIDE_CHARS.match(text[i - 1]):
+        if nxt == " " or WIDE_CHARS.match(nxt) or WIDE_CHARS.match(text[i - 1]):
             return i
     return 0

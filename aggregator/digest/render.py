@@ -42,6 +42,7 @@ import css_inline
 import jinja2
 
 from aggregator.digest.build import build_digest, safe_url
+from aggregator.digest.wide_wrap import columns, wrap_wide
 from aggregator.errors import TemplateError
 from aggregator.types import Digest, DigestCandidate, Enclosure, FailingFeed
 
@@ -148,13 +149,16 @@ def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
     out: list[str] = []
     for line in text.splitlines():
         line = line.rstrip()
-        if len(line) <= width:
+        if columns(line) <= width:
             out.append(line)
             continue
         m = _BULLET.match(line)
         assert m is not None  # the pattern matches the empty string
         indent, bullet = m.group(1), m.group(2) or ""
         hanging = indent + " " * len(bullet)
+        if columns(line) != len(line):  # wide characters: by display columns, see wide_wrap
+            out.extend(wrap_wide(line[m.end() :], width, indent + bullet, hanging) or [line])
+            continue
         body = _split_long_tokens(line[m.end() :], width - len(hanging))
         wrapper = textwrap.TextWrapper(
             width=width,
