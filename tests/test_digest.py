@@ -377,6 +377,29 @@ def test_summary_skips_title_dateline_and_agency_prefix() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        ("新华社北京12月7日电（记者 张三）国家统计局发布数据。其中城市上涨。",
+         "国家统计局发布数据。其中城市上涨。"),
+        ("中新网上海12月7日电 上海今日降温。", "上海今日降温。"),
+        ("央视网消息：会议在京召开。", "会议在京召开。"),
+        ("МОСКВА, 7 декабря. /ТАСС/. Банк сохранил ставку.", "Банк сохранил ставку."),
+        ("МОСКВА, 7 дек — РИА Новости. Банк сохранил ставку.", "Банк сохранил ставку."),
+        ("Berlin (dpa) - Der Bundestag hat den Haushalt beschlossen.",
+         "Der Bundestag hat den Haushalt beschlossen."),
+        ("MADRID, 7 Dic. (EUROPA PRESS) - El Gobierno aprobó el presupuesto.",
+         "El Gobierno aprobó el presupuesto."),
+        ("Lisboa, 7 dez (Lusa) - O Governo aprovou o orçamento.", "O Governo aprovou o orçamento."),
+        # not datelines: a date inside a sentence, a name with an agency in brackets
+        ("北京时间12月7日电视台报道称，比赛结束。", "北京时间12月7日电视台报道称，比赛结束。"),
+        ("The mayor (AP) said nothing.", "The mayor (AP) said nothing."),
+    ],
+)  # fmt: skip
+def test_summary_skips_agency_datelines_in_other_languages(text: str, summary: str) -> None:
+    assert summarize(text) == summary
+
+
 def test_summary_cut_at_word_boundary_with_ellipsis() -> None:
     long_sentence = "The committee " + "deliberated extensively " * 30 + "today."
     s = summarize(long_sentence)

@@ -121,6 +121,19 @@ _DATELINE = re.compile(
 _DATELINE_PREFIX = re.compile(
     r"^[A-Z][A-Z .,'\-]{1,40}(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?\s*\([^)]{1,30}\)\s*[-–—:]+\s+"
 )
+# The same in other languages' agency style: "新华社北京12月7日电（记者 张三）", "本报讯",
+# "央视网消息：", "МОСКВА, 7 декабря. /ТАСС/.", "МОСКВА, 7 дек — РИА Новости.",
+# "Berlin (dpa) - ", "MADRID, 7 Dic. (EUROPA PRESS) - ", "Lisboa, 7 dez (Lusa) - "
+_DATELINE_PREFIX_INTL = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,8}(?:社|网|报|台|新闻)[\u4e00-\u9fff]{0,8}\d{1,2}月\d{1,2}日(?:电|讯)"
+    r"|本报讯|[\u4e00-\u9fff]{2,6}消息[：:])(?:[（(][^）)]{1,30}[）)])?\s*"
+    r"|^[А-ЯЁ][А-ЯЁ\- ]{1,30},\s*\d{1,2}\s+[а-яё]{3,9}\.?\s*"
+    r"(?:/[^/\n]{1,20}/\.?|[-–—]\s*[^.\n]{1,30}\.)\s+"
+    r"|^[A-ZÀ-ÞА-ЯЁ][\w .'\-]{1,40}(?:,\s*\d{1,2}\s+\w{3,10}\.?(?:\s+\d{4})?)?"
+    r"\s*\((?:dpa|AFP|AP|Reuters|EFE|ANSA|Lusa|KNA|epd|APA|SDA|Belga|ATS|Adnkronos|"
+    r"Agência Brasil|Europa Press|EUROPA PRESS|ТАСС|РИА Новости|Интерфакс)[^)]{0,20}\)"
+    r"\s*[-–—:.]+\s*"
+)
 _URL_BAD_CHARS = re.compile(r"[\s\x00-\x1f]")
 _NON_ALNUM = re.compile(r"[\W_]+")  # what str.isalnum() rejects (and "_")
 
@@ -188,6 +201,7 @@ def summarize(text: str, limit: int = SUMMARY_LIMIT, *, title: str = "") -> str:
     if not lines:
         return ""
     first = _DATELINE_PREFIX.sub("", lines[0], count=1)
+    first = _DATELINE_PREFIX_INTL.sub("", first, count=1) or first
     paragraphs = [first, *lines[1:3]]
     pieces = [s for p in paragraphs for s in sentences(p)]
     chosen: list[str] = []
