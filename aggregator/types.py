@@ -306,6 +306,16 @@ class DigestSource:
 
 
 @dataclass(frozen=True)
+class DigestLink:
+    """Another article of a story from a feed already among its sources (an outlet's second
+    report, a podcast's next episode grouped with the first): its own headline and link."""
+
+    headline: str
+    url: str | None
+    source: str
+
+
+@dataclass(frozen=True)
 class TopicRule:
     """``topics:`` in the config: a story whose title or text matches any pattern goes to
     the section ``name`` (the first rule that matches wins)."""
@@ -331,6 +341,8 @@ class DigestStory:
     reports: int = 0  # other outlets' independent write-ups of the same story
     enclosures: tuple[Enclosure, ...] = ()  # the lead's files (podcast, video), else a sibling's
     image: LeadImage | None = None  # shown only with digest.images
+    # independent articles of the story whose feed is already a source (one source per feed)
+    also: tuple[DigestLink, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,25 @@ def test_one_entry_per_story_with_sources_and_copies() -> None:
     assert sorted(story_a.article_ids) == [1, 2, 3]
 
 
+def test_a_second_article_of_one_feed_in_a_story_keeps_its_own_link() -> None:
+    # one source per feed, but no article's link is hidden by the grouping: an outlet's second
+    # report (or a podcast's next episode grouped with the first) is listed under the story
+    ep41 = cand(1, feed="pod", title="Episode 41: The housing market", text="")
+    ep42 = cand(2, feed="pod", title="Episode 42: Inflation and you", text="",
+                url="https://pod.example/ep42")  # fmt: skip
+    wire = cand(3, feed="wire", title="Housing market cools")
+    repost = cand(4, feed="pod", title="Episode 41: The housing market", duplicate_of=1, text="")
+    story = build([ep41, ep42, wire, repost]).topics[0].stories[0]
+    assert sorted(s.name for s in story.sources) == ["Pod", "Wire"]
+    (also,) = story.also  # the copy is no "also"; the episode not shown as Pod's source is
+    shown = {s.url for s in story.sources}
+    assert also.source == "Pod" and also.url not in shown
+    assert shown | {also.url} == {ep41.url, ep42.url, wire.url}
+    titles = {ep41.url: ep41.title, ep42.url: ep42.title}
+    assert also.headline == titles[also.url]
+    assert build([ep41, wire]).topics[0].stories[0].also == ()
+
+
 def test_prefer_feed_wins_over_longer_text_but_not_as_a_copy() -> None:
     base = [
         cand(1, "a", feed="wire", text="Long wire text. " * 20),

@@ -286,6 +286,24 @@ def test_hostile_content_is_neutralised_in_both_parts() -> None:
     check_text(r.text)
 
 
+def test_an_outlets_second_report_is_listed_with_its_link_in_both_parts() -> None:
+    hostile = '<script>x()</script>Second <b onclick="y()">report</b>'
+    d = make_digest([
+        cand(1, "s", feed="desk", text="The lead, the longest text of the three. " * 9),
+        cand(2, "s", feed="desk", title=hostile, url="https://desk.example/second"),
+        cand(3, "s", feed="desk", title="A third", url="javascript:alert(1)"),
+    ])  # fmt: skip
+    r = render(d, sender=SENDER)
+    hrefs = [a.get("href") for t, a in parse(r.html).tags if t == "a"]
+    assert "https://desk.example/second" in hrefs and not any("javascript" in h for h in hrefs)
+    visible = " ".join(" ".join(check_mail_html(r.html).text).split())
+    assert "Also from Desk News: Second report" in visible
+    assert "Also from Desk News: A third" in visible  # named, not linked
+    assert "Also from Desk News: Second report\n  https://desk.example/second" in r.text
+    assert "<script" not in r.html.lower() and "onclick" not in r.html.lower()
+    check_text(r.text)
+
+
 def test_data_and_javascript_links_become_plain_text() -> None:
     d = make_digest(hostile_candidates())
     r = render(d, sender=SENDER)

@@ -55,6 +55,7 @@ from aggregator.types import (
     DEFAULT_PROFILE,
     Digest,
     DigestCandidate,
+    DigestLink,
     DigestSource,
     DigestStory,
     DigestTopic,
@@ -77,6 +78,11 @@ SUMMARY_LIMIT = 300
 # the longest headlines in the ECB+ story set (../shared/data/dedup) are well under 150 chars;
 # anything far beyond is junk (a whole paragraph pasted into <title>).
 HEADLINE_LIMIT = 200
+
+# A story's other articles from a feed already among its sources, listed under it with their
+# own links (so grouping never hides an article's link). Not tuned: a readability cap; a
+# story with more of them than this from one outlet is a live blog's stream.
+MAX_ALSO = 5
 
 # A title counts as "shouting" when at least this share of its letters are capitals and it
 # has at least MIN_CAPS_LETTERS letters (so "NASA", "EU" and "G7 SUMMIT" style short titles
@@ -312,6 +318,12 @@ def _build_story(
         DigestSource(name=plain_text(c.feed_name), url=safe_url(c.url), feed_url=c.feed_url)
         for c in (canonical, *others)
     ]
+    shown = {c.article_id for c in per_feed.values()}
+    also = tuple(
+        DigestLink(_link_headline(c), safe_url(c.url), plain_text(c.feed_name))
+        for c in sorted(ordered, key=lambda c: (_when(c), c.article_id))
+        if c.article_id not in shown and c.duplicate_of is None
+    )[:MAX_ALSO]
     story = DigestStory(
         story_id=canonical.story,
         headline=cut(headline, HEADLINE_LIMIT),
@@ -326,8 +338,18 @@ def _build_story(
         image=next((c.media.image for c in ordered if c.media.image), None),
         copies=sum(1 for c in ordered[1:] if c.duplicate_of is not None),
         reports=sum(1 for c in ordered[1:] if c.duplicate_of is None),
+        also=also,
     )
     return _Entry(story_topic(group, rules), story, max(map(_when, group)), canonical)
+
+
+def _link_headline(c: DigestCandidate) -> str:
+    """A headline for one article: its title, else its first sentence, else its link's slug."""
+    title = plain_text(c.title)
+    if _norm(title):
+        return cut(title, HEADLINE_LIMIT)
+    summary = summarize(c.text, title=c.title)
+    return cut(summary, HEADLINE_LIMIT) or title_from_url(c.url) or "(untitled)"
 
 
 def _topic_rank(topics_order: Sequence[str]) -> dict[str, int]:
