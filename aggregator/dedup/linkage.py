@@ -25,7 +25,7 @@ _DENSE_MAX_ROWS = 2896  # a component up to this size merges in a dense float64 
 _DENSE_COMPACT_MIN = 64  # a dense matrix of this many rows or more shrinks as groups merge
 
 
-def _term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.intp]:
+def term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.intp]:
     """``np.lexsort((rows, terms))``.  When the rows come in order (as ``consolidate``
     passes them), one sort of uint64 keys (term, position) gives the same order: a sort of
     values, not lexsort's two indirect sorts (26 -> 18 ms for 400,000 entries)."""
@@ -39,66 +39,77 @@ def _term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.i
     return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
 
 
+def _posting_pairs(
+    r: npt.NDArray[np.int32], t: U32
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """The entries (positions in term order) of the posting lists of 2 to
+    ``CONS_POSTING_MAX`` rows, and how many entries follow each one in its list (its
+    pairs)."""
+    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1]))).astype(np.int32)
+    sizes = np.diff(np.append(starts, np.int32(len(t)))).astype(np.int32)
+    ok = (sizes >= 2) & (sizes <= CONS_POSTING_MAX)
+    starts, sizes = starts[ok], sizes[ok]
+    # the kept lists' entries in order: each list's start, then +1 per entry
+    first = np.cumsum(sizes, dtype=np.int32) - sizes
+    entry = np.repeat(starts - first, sizes)
+    entry += np.arange(len(entry), dtype=np.int32)
+    cnt = np.repeat(starts + sizes, sizes) - entry - 1
+    return entry, cnt
+
+
 def pair_sims(
-    rows: npt.NDArray[np.int64], terms: U32, weights: F32, n: int
+    rows: npt.NDArray[np.int64],
+    terms: U32,
+    weights: F32,
+    n: int,
+    order: npt.NDArray[np.intp] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Sparse similarities of ``average_link``'s rows (a term at most once per row): the
     pairs (a < b) whose dot product over shared terms (posting lists of 2 to
     ``CONS_POSTING_MAX`` rows) reaches ``CONS_EDGE_MIN``, sorted by (a, b).
 
-    A pair's products are summed in float64 in term order.  The pairs are generated
-    band by band of ``a`` (the posting entries, not the pairs, are sorted by band) and each
-    band is summed into a dense block of ``_SIM_BLOCK_CELLS`` cells: no sort of the pairs."""
+    A pair's products are summed in float64 in term order.  The posting entries are
+    ordered by band of ``a`` (stable: term order within a band); each band's pairs are
+    generated and summed into a dense block of ``_SIM_BLOCK_CELLS`` cells on their own, so
+    that its arrays stay in cache: no sort of the pairs.  ``order``: ``term_row_order`` of
+    the entries, if the caller has it already."""
     empty = np.zeros(0, dtype=np.int64)
     if n < 2 or len(rows) == 0:
         return empty, empty, np.zeros(0)
-    order = _term_row_order(rows, terms)
+    if order is None:
+        order = term_row_order(rows, terms)
     # positions and row numbers in int32 (half the memory traffic of the pair arrays)
-    r, t, w = rows[order].astype(np.int32), terms[order], weights[order]
-    starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1]))).astype(np.int32)
-    sizes = np.diff(np.append(starts, np.int32(len(t)))).astype(np.int32)
-    ok = (sizes >= 2) & (sizes <= CONS_POSTING_MAX)
-    # each entry of a kept posting list pairs with the entries after it (higher rows)
-    keep = np.repeat(ok, sizes)
-    entry = np.flatnonzero(keep).astype(np.int32)
-    cnt = np.repeat(starts + sizes, sizes)[keep] - entry - 1
+    r, w = rows[order].astype(np.int32), weights[order]
+    entry, cnt = _posting_pairs(r, terms[order])
+    if not cnt.any():
+        return empty, empty, np.zeros(0)
     per = max(1, _SIM_BLOCK_CELLS // n)  # rows `a` per dense block
     nblk = (n - 1) // per + 1
     band = r[entry] // per
-    total = int(cnt.sum(dtype=np.int64))
-    if total == 0:
-        return empty, empty, np.zeros(0)
     bounds = np.zeros(nblk + 1, dtype=np.int64)
-    np.cumsum(np.bincount(band, weights=cnt, minlength=nblk).astype(np.int64), out=bounds[1:])
+    np.cumsum(np.bincount(band, minlength=nblk), out=bounds[1:])
     if nblk > 1:  # stable: within a band, entries stay in term order
         o = np.argsort(band.astype(np.uint8 if nblk <= 256 else np.int32), kind="stable")
         entry, cnt = entry[o], cnt[o]
-    # the partner of each pair: its entry's position + 1 + its rank among the entry's pairs
-    # (int32 positions while they fit: half the memory traffic)
-    shift = np.cumsum(cnt, dtype=np.int64) - cnt - entry
-    second: npt.NDArray[np.int32] | npt.NDArray[np.int64]
-    if total < 2**31:
-        second = np.arange(1, total + 1, dtype=np.int32)
-        second -= np.repeat(shift.astype(np.int32), cnt)
-    else:
-        second = np.arange(1, total + 1, dtype=np.int64)
-        second -= np.repeat(shift, cnt)
-    lo, hi = np.repeat(r[entry], cnt), r[second]
-    prod = np.repeat(w[entry], cnt)
-    prod *= w[second]
-    prod = prod.astype(np.float64)
-    del second
     ea, eb, sims = [], [], []
     for b, (s, e) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
-        if s == e:
+        c = cnt[s:e]
+        total = int(c.sum(dtype=np.int64))
+        if total == 0:
             continue
+        ent = entry[s:e]
         # the block holds the upper triangle's part only: rows a0.., columns a0..n-1
         a0 = b * per
         width = n - a0
-        cell = lo[s:e].astype(np.int64) * width
-        cell += hi[s:e]
-        cell -= a0 * (width + 1)
-        acc = np.bincount(cell, weights=prod[s:e], minlength=min(per, width) * width)
+        # the partner of each pair: its entry's position + 1 + its rank among the entry's
+        # pairs; the cell (a - a0) * width + b - a0 (below max(2^17, n): int32)
+        second = np.arange(1, total + 1, dtype=np.int64)
+        second -= np.repeat(np.cumsum(c, dtype=np.int64) - c - ent, c)
+        cell = np.repeat((r[ent] - a0) * width - a0, c)
+        cell += r[second]
+        prod = np.repeat(w[ent], c)
+        prod *= w[second]  # float32 products, summed in float64 by bincount
+        acc = np.bincount(cell, weights=prod, minlength=min(per, width) * width)
         nz = np.flatnonzero(acc >= CONS_EDGE_MIN)
         ea.append(nz // width + a0)
         eb.append(nz % width + a0)

@@ -20,10 +20,11 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.dedup.features import F32, U32
-from aggregator.dedup.linkage import pair_sims
+from aggregator.dedup.linkage import pair_sims, term_row_order
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
+IP = npt.NDArray[np.intp]
 
 
 _SIM_BITS = 30  # similarities ranked to 2^-28 (values up to 4): one uint64 key per pair
@@ -31,15 +32,18 @@ _SIM_SCALE = float(1 << 28)
 _ROW_BITS = 17  # rows per area up to 131,072 for the one-key sort (else a lexsort)
 
 
-def nearest(rows: I64, terms: U32, weights: F32, n: int, k: int) -> tuple[I64, I64, F32]:
+def nearest(
+    rows: I64, terms: U32, weights: F32, n: int, k: int, order: IP | None = None
+) -> tuple[I64, I64, F32]:
     """Each row's ``k`` most similar other rows, as (row, neighbour, similarity) triples
     sorted by row then rank (similarity descending, ties towards the lower neighbour); pairs
     below ``CONS_EDGE_MIN`` or sharing only very common terms are never neighbours.
+    ``order``: the entries' term order, if known (``pair_sims``).
 
     Similarities are ranked (and returned) to 2^-28: each directed pair is one uint64 key
     (row, inverted similarity, neighbour) and one sort of values orders them, 15 ms for
     770,000 keys against 220 ms for the three indirect sorts of a lexsort."""
-    ea, eb, sims = pair_sims(rows, terms, weights, n)
+    ea, eb, sims = pair_sims(rows, terms, weights, n, order)
     a = np.concatenate((ea, eb)).astype(np.uint64)
     b = np.concatenate((eb, ea)).astype(np.uint64)
     top = np.uint64((1 << _SIM_BITS) - 1)
@@ -69,23 +73,30 @@ def smooth(
     times the similarity-weighted vectors of its ``k`` nearest rows, L2-normalised; rows come
     in order, each term once per row.  ``rows`` must be sorted (``_cons_vectors`` gives them
     so); ``k`` = 0 or ``alpha`` = 0 returns the input.  Otherwise a neighbour's term that
-    would add less than ``floor`` is left out, and so is a smoothed weight below ``floor``."""
+    would add less than ``floor`` is left out, and so is a smoothed weight below ``floor``.
+
+    A cell's sum is the row's own weight, then its neighbours' additions by rank (float64)."""
     if k <= 0 or alpha <= 0 or not len(rows):
         return rows, terms, weights
-    a, b, s = nearest(rows, terms, weights, n, k)
+    # terms numbered in order (an area has some 20,000 distinct ones) from the term order
+    # that the pair similarities sort the entries in anyway (no second sort)
+    order = term_row_order(rows, terms)
+    st = terms[order]
+    new = np.concatenate(([True], st[1:] != st[:-1]))
+    vocab = st[new]
+    tid = np.empty(len(rows), dtype=np.int64)
+    tid[order] = np.cumsum(new) - 1
+    a, b, s = nearest(rows, terms, weights, n, k, order)
     # the entries of each neighbour b, credited to row a
     start = np.searchsorted(rows, np.arange(n + 1))
     size = (start[b + 1] - start[b]).astype(np.int64)
     total = int(size.sum())
     offset = np.repeat(start[b] - np.cumsum(size) + size, size) + np.arange(total)
-    # terms numbered in order (an area has some 20,000 distinct ones) on the own entries
-    vocab, tid = np.unique(terms, return_inverse=True)
     add: F64 = weights[offset].astype(np.float64) * np.repeat(alpha * s.astype(np.float64), size)
     big = add >= floor
-    nr = np.concatenate((rows, np.repeat(a, size)[big]))
-    nid = np.concatenate((tid, tid[offset[big]]))
-    nw: F64 = np.concatenate((weights.astype(np.float64), add[big]))
-    out_r, out_id, w = _sum_by_cell(nr, nid.astype(np.int64), nw, len(vocab))
+    own = (rows, tid, weights.astype(np.float64))
+    nbr = (np.repeat(a, size)[big], tid[offset[big]], add[big])
+    out_r, out_id, w = _sum_by_cell(own, nbr, n, len(vocab))
     out_t = vocab[out_id]
     norm = np.sqrt(np.bincount(out_r, weights=w**2, minlength=n))
     out_w = (w / np.maximum(norm[out_r], 1e-12)).astype(np.float32)
@@ -95,24 +106,37 @@ def smooth(
     return out_r, out_t, out_w
 
 
-def _sum_by_cell(rows: I64, ids: I64, weights: F64, nids: int) -> tuple[I64, I64, F64]:
-    """The weights summed per (row, id), sorted by row then id.  When (row, id) and the
-    entry's position fit one uint64, one sort of values replaces ``np.unique``'s indirect
-    sort (35 against 100 ms for 1.5 million entries)."""
-    cell = rows.astype(np.uint64) * np.uint64(max(nids, 1)) + ids.astype(np.uint64)
-    if (int(rows.max(initial=0)) + 1) * nids < 1 << 32 and len(rows) < 1 << 32:
-        packed = (cell << np.uint64(32)) | np.arange(len(rows), dtype=np.uint64)
-        packed.sort()
-        cell = packed >> np.uint64(32)
-        weights = weights[(packed & np.uint64(0xFFFFFFFF)).astype(np.intp)]
+def _sum_by_cell(
+    own: tuple[I64, I64, F64], nbr: tuple[I64, I64, F64], n: int, nids: int
+) -> tuple[I64, I64, F64]:
+    """The weights of ``own`` and then ``nbr`` (rows, ids < ``nids``, weights; rows below
+    ``n``) summed per (row, id) in that order, sorted by row then id.  When (row, id) and
+    the entry's position fit one uint64, one sort of values replaces an indirect sort (the
+    cell as row << id bits | id: shifts, no multiplications)."""
+    m, total = len(own[0]), len(own[0]) + len(nbr[0])
+    bits = max(int(nids - 1).bit_length(), 1)
+    if n << bits <= 1 << 32 and total < 1 << 32:
+        key = np.empty(total, dtype=np.uint64)
+        for (r, i, _), part in zip((own, nbr), (key[:m], key[m:]), strict=True):
+            np.left_shift(r.astype(np.uint64), np.uint64(bits), out=part)
+            part |= i.astype(np.uint64)
+        key <<= np.uint64(32)
+        key |= np.arange(total, dtype=np.uint64)
+        key.sort()
+        pos = (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
+        key >>= np.uint64(32)
+        cell = key
+        weights = np.concatenate((own[2], nbr[2]))[pos]
     else:
+        cell = np.concatenate((own[0], nbr[0])).astype(np.uint64) << np.uint64(bits)
+        cell |= np.concatenate((own[1], nbr[1])).astype(np.uint64)
         order = np.argsort(cell, kind="stable")
-        cell, weights = cell[order], weights[order]
+        cell, weights = cell[order], np.concatenate((own[2], nbr[2]))[order]
     first = np.flatnonzero(np.concatenate(([True], cell[1:] != cell[:-1])))
     w = np.add.reduceat(weights, first) if len(first) else weights[:0]
     c = cell[first]
     return (
-        (c // np.uint64(max(nids, 1))).astype(np.int64),
-        (c % np.uint64(max(nids, 1))).astype(np.int64),
+        (c >> np.uint64(bits)).astype(np.int64),
+        (c & np.uint64((1 << bits) - 1)).astype(np.int64),
         w,
     )
