@@ -211,3 +211,22 @@ def test_smoothing_gives_the_plain_sums_bit_for_bit(
     want = plain_smooth(t, n, k, alpha, floor)
     for g, x in zip(got, want, strict=True):
         assert g.tolist() == x.tolist()
+
+
+def test_smoothing_with_cells_too_wide_for_uint32_equals_the_narrow_path() -> None:
+    """Row numbers spread out to 2^22 and 2,000 distinct terms (cells need 33 bits: the
+    uint64 path and the indirect sort): the same vectors as the same rows numbered 0..n-1
+    (the order of rows, hence every tie, is kept)."""
+    rng = np.random.default_rng(5)
+    n, private = 40, 50
+    shared = rng.random((n, 30)) ** 3 * (rng.random((n, 30)) < 0.3)
+    own = np.zeros((n, n * private))
+    for i in range(n):  # terms of one row only, so that there are many distinct terms
+        own[i, i * private : (i + 1) * private] = rng.random(private) * 0.1
+    t = triples(np.hstack((shared, own)))
+    spread = 2**22 // n
+    narrow = smooth(*t, n, 3, 1.5, 0.02)
+    wide = smooth(t[0] * spread, t[1], t[2], 2**22, 3, 1.5, 0.02)
+    assert (wide[0] // spread).tolist() == narrow[0].tolist()
+    assert wide[1].tolist() == narrow[1].tolist()
+    assert wide[2].tolist() == narrow[2].tolist()

@@ -92,7 +92,8 @@ def pair_sims(
         o = np.argsort(band.astype(np.uint8 if nblk <= 256 else np.int32), kind="stable")
         entry, cnt = entry[o], cnt[o]
     ea, eb, sims = [], [], []
-    for b, (s, e) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
+    for b in np.flatnonzero(bounds[1:] > bounds[:-1]).tolist():
+        s, e = int(bounds[b]), int(bounds[b + 1])
         c = cnt[s:e]
         total = int(c.sum(dtype=np.int64))
         if total == 0:

@@ -25,6 +25,7 @@ from aggregator.dedup.linkage import pair_sims, term_row_order
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 IP = npt.NDArray[np.intp]
+UC = npt.NDArray[np.uint32 | np.uint64]  # cells row << bits | term number
 
 
 _SIM_BITS = 30  # similarities ranked to 2^-28 (values up to 4): one uint64 key per pair
@@ -75,29 +76,37 @@ def smooth(
     so); ``k`` = 0 or ``alpha`` = 0 returns the input.  Otherwise a neighbour's term that
     would add less than ``floor`` is left out, and so is a smoothed weight below ``floor``.
 
-    A cell's sum is the row's own weight, then its neighbours' additions by rank (float64)."""
+    A cell's sum is the row's own weight, then its neighbours' additions by rank (float64).
+    Entries are cells ``row << bits | term number``: uint32 while they fit (an area of
+    4,500 rows and 20,000 terms needs 28 bits), so the arrays moved are half as big."""
     if k <= 0 or alpha <= 0 or not len(rows):
         return rows, terms, weights
-    # terms numbered in order (an area has some 20,000 distinct ones) from the term order
-    # that the pair similarities sort the entries in anyway (no second sort)
+    # terms numbered in order from the term order that the pair similarities sort the
+    # entries in anyway (no second sort)
     order = term_row_order(rows, terms)
     st = terms[order]
     new = np.concatenate(([True], st[1:] != st[:-1]))
     vocab = st[new]
-    tid = np.empty(len(rows), dtype=np.int64)
-    tid[order] = np.cumsum(new) - 1
+    bits = max(int(len(vocab) - 1).bit_length(), 1)
+    ct = np.dtype(np.uint32 if n << bits <= 1 << 32 else np.uint64)
+    cell: UC = np.empty(len(rows), dtype=ct)
+    cell[order] = np.cumsum(new, dtype=ct) - 1
+    cell |= rows.astype(ct) << bits
     a, b, s = nearest(rows, terms, weights, n, k, order)
-    # the entries of each neighbour b, credited to row a
+    # the entries of each neighbour b, credited to row a: b's cells moved by (a - b) << bits
+    # (modulo 2^32 or 2^64: the sums are a's cells)
     start = np.searchsorted(rows, np.arange(n + 1))
-    size = (start[b + 1] - start[b]).astype(np.int64)
-    total = int(size.sum())
-    offset = np.repeat(start[b] - np.cumsum(size) + size, size) + np.arange(total)
-    add: F64 = weights[offset].astype(np.float64) * np.repeat(alpha * s.astype(np.float64), size)
+    size = start[b + 1] - start[b]
+    offset = np.repeat(start[b] - np.cumsum(size) + size, size)
+    offset += np.arange(len(offset))
+    add: F64 = weights[offset].astype(np.float64)
+    add *= np.repeat(alpha * s.astype(np.float64), size)
+    ncell = cell[offset]
+    ncell += np.repeat((a - b).astype(ct) << bits, size)
     big = add >= floor
-    own = (rows, tid, weights.astype(np.float64))
-    nbr = (np.repeat(a, size)[big], tid[offset[big]], add[big])
-    out_r, out_id, w = _sum_by_cell(own, nbr, n, len(vocab))
-    out_t = vocab[out_id]
+    c, w = _sum_by_cell(cell, ncell[big], weights.astype(np.float64), add[big])
+    out_r = (c >> bits).astype(np.int64)
+    out_t = vocab[c & ((1 << bits) - 1)]
     norm = np.sqrt(np.bincount(out_r, weights=w**2, minlength=n))
     out_w = (w / np.maximum(norm[out_r], 1e-12)).astype(np.float32)
     if floor > 0:
@@ -106,37 +115,24 @@ def smooth(
     return out_r, out_t, out_w
 
 
-def _sum_by_cell(
-    own: tuple[I64, I64, F64], nbr: tuple[I64, I64, F64], n: int, nids: int
-) -> tuple[I64, I64, F64]:
-    """The weights of ``own`` and then ``nbr`` (rows, ids < ``nids``, weights; rows below
-    ``n``) summed per (row, id) in that order, sorted by row then id.  When (row, id) and
-    the entry's position fit one uint64, one sort of values replaces an indirect sort (the
-    cell as row << id bits | id: shifts, no multiplications)."""
-    m, total = len(own[0]), len(own[0]) + len(nbr[0])
-    bits = max(int(nids - 1).bit_length(), 1)
-    if n << bits <= 1 << 32 and total < 1 << 32:
+def _sum_by_cell(cell: UC, ncell: UC, w: F64, nw: F64) -> tuple[UC, F64]:
+    """The weights ``w`` and then ``nw`` summed per cell (``cell``, then ``ncell``), in
+    that order; the cells sorted.  uint32 cells and their positions fit one uint64: one sort
+    of values instead of an indirect sort."""
+    m, total = len(cell), len(cell) + len(ncell)
+    if cell.dtype == np.uint32 and total < 1 << 32:
         key = np.empty(total, dtype=np.uint64)
-        for (r, i, _), part in zip((own, nbr), (key[:m], key[m:]), strict=True):
-            np.left_shift(r.astype(np.uint64), np.uint64(bits), out=part)
-            part |= i.astype(np.uint64)
+        key[:m], key[m:] = cell, ncell
         key <<= np.uint64(32)
         key |= np.arange(total, dtype=np.uint64)
         key.sort()
         pos = (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
-        key >>= np.uint64(32)
-        cell = key
-        weights = np.concatenate((own[2], nbr[2]))[pos]
+        c = (key >> np.uint64(32)).astype(np.uint32)
     else:
-        cell = np.concatenate((own[0], nbr[0])).astype(np.uint64) << np.uint64(bits)
-        cell |= np.concatenate((own[1], nbr[1])).astype(np.uint64)
-        order = np.argsort(cell, kind="stable")
-        cell, weights = cell[order], np.concatenate((own[2], nbr[2]))[order]
-    first = np.flatnonzero(np.concatenate(([True], cell[1:] != cell[:-1])))
-    w = np.add.reduceat(weights, first) if len(first) else weights[:0]
-    c = cell[first]
-    return (
-        (c >> np.uint64(bits)).astype(np.int64),
-        (c & np.uint64((1 << bits) - 1)).astype(np.int64),
-        w,
-    )
+        c = np.concatenate((cell, ncell))
+        pos = np.argsort(c, kind="stable")
+        c = c[pos]
+    weights = np.concatenate((w, nw))[pos]
+    first = np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1])))
+    sums = np.add.reduceat(weights, first) if len(first) else weights[:0]
+    return c[first], sums
