@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from aggregator.dedup import linkage
 from aggregator.dedup.linkage import average_link
-from aggregator.dedup.smoothing import nearest, smooth
+from aggregator.dedup.smoothing import nearest, smooth, smoothed_pairs
 from aggregator.dedup.thresholds import CONS_EDGE_MIN, CONS_POSTING_MAX
 
 Triples = tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.float32]]
@@ -230,3 +230,34 @@ def test_smoothing_with_cells_too_wide_for_uint32_equals_the_narrow_path() -> No
     assert (wide[0] // spread).tolist() == narrow[0].tolist()
     assert wide[1].tolist() == narrow[1].tolist()
     assert wide[2].tolist() == narrow[2].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 40),
+    k=st.integers(0, 6),
+    alpha=st.sampled_from([0.0, 0.5, 1.5]),
+    density=st.sampled_from([0.05, 0.2, 0.5]),
+    floor=st.sampled_from([0.0, 0.02, 0.1]),
+    spread=st.sampled_from([1, 2**22 // 40]),
+)
+def test_smoothed_pairs_equal_the_pairs_of_the_smoothed_vectors(
+    seed: int, n: int, k: int, alpha: float, density: float, floor: float, spread: int
+) -> None:
+    """``smoothed_pairs`` (one key per entry, or term numbers when cells need more than 32
+    bits: rows spread out to 2^22) gives ``pair_sims`` of ``smooth``'s output bit for bit."""
+    rng = np.random.default_rng(seed)
+    dense = rng.random((n, 30)) ** 3 * (rng.random((n, 30)) < density)
+    rows, terms, w = triples(dense)
+    if spread > 1:  # many distinct terms too, so that cells need more than 32 bits
+        private = np.arange(len(rows), dtype=np.uint32) + 1000
+        rows, terms, w = np.repeat(rows, 2), np.stack((terms, private), 1).ravel(), np.repeat(w, 2)
+        w = w / np.sqrt(np.bincount(rows, weights=w.astype(np.float64) ** 2))[rows]
+        w = w.astype(np.float32)
+    m = n * spread
+    got = smoothed_pairs(rows * spread, terms, w, m, k, alpha, floor)
+    want = linkage.pair_sims(*smooth(rows * spread, terms, w, m, k, alpha, floor), m)
+    for g, x in zip(got, want, strict=True):
+        assert g.dtype == x.dtype
+        assert g.tolist() == x.tolist()

@@ -40,7 +40,7 @@ def term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.in
 
 
 def _posting_pairs(
-    r: npt.NDArray[np.int32], t: U32
+    r: npt.NDArray[np.int32], t: npt.NDArray[np.uint32] | npt.NDArray[np.uint64]
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """The entries (positions in term order) of the posting lists of 2 to
     ``CONS_POSTING_MAX`` rows, and how many entries follow each one in its list (its
@@ -66,23 +66,40 @@ def pair_sims(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Sparse similarities of ``average_link``'s rows (a term at most once per row): the
     pairs (a < b) whose dot product over shared terms (posting lists of 2 to
-    ``CONS_POSTING_MAX`` rows) reaches ``CONS_EDGE_MIN``, sorted by (a, b).
+    ``CONS_POSTING_MAX`` rows) reaches ``CONS_EDGE_MIN``, sorted by (a, b); see
+    ``sorted_pair_sims``.  ``order``: ``term_row_order`` of the entries, if the caller has
+    it already."""
+    if n < 2 or len(rows) == 0:
+        return _no_pairs()
+    if order is None:
+        order = term_row_order(rows, terms)
+    # row numbers in int32 (half the memory traffic of the pair arrays)
+    return sorted_pair_sims(rows[order].astype(np.int32), terms[order], weights[order], n)
+
+
+def _no_pairs() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    empty = np.zeros(0, dtype=np.int64)
+    return empty, empty, np.zeros(0)
+
+
+def sorted_pair_sims(
+    r: npt.NDArray[np.int32],
+    t: npt.NDArray[np.uint32] | npt.NDArray[np.uint64],
+    w: F32,
+    n: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """``pair_sims`` of entries given in term order, rows ascending within a term (``t``
+    only compared for equality: any numbering of the terms in order will do).
 
     A pair's products are summed in float64 in term order.  The posting entries are
     ordered by band of ``a`` (stable: term order within a band); each band's pairs are
     generated and summed into a dense block of ``_SIM_BLOCK_CELLS`` cells on their own, so
-    that its arrays stay in cache: no sort of the pairs.  ``order``: ``term_row_order`` of
-    the entries, if the caller has it already."""
-    empty = np.zeros(0, dtype=np.int64)
-    if n < 2 or len(rows) == 0:
-        return empty, empty, np.zeros(0)
-    if order is None:
-        order = term_row_order(rows, terms)
-    # positions and row numbers in int32 (half the memory traffic of the pair arrays)
-    r, w = rows[order].astype(np.int32), weights[order]
-    entry, cnt = _posting_pairs(r, terms[order])
+    that its arrays stay in cache: no sort of the pairs."""
+    if n < 2 or len(r) == 0:
+        return _no_pairs()
+    entry, cnt = _posting_pairs(r, t)
     if not cnt.any():
-        return empty, empty, np.zeros(0)
+        return _no_pairs()
     per = max(1, _SIM_BLOCK_CELLS // n)  # rows `a` per dense block
     nblk = (n - 1) // per + 1
     band = r[entry] // per
@@ -116,7 +133,7 @@ def pair_sims(
         eb.append(nz % width + a0)
         sims.append(acc[nz])
     if not ea:
-        return empty, empty, np.zeros(0)
+        return _no_pairs()
     return np.concatenate(ea), np.concatenate(eb), np.concatenate(sims)
 
 
@@ -407,8 +424,18 @@ def average_link(
     clustered on its own, over its inner pairs only (weaker pairs to other components can
     never add up to a merge, unless float rounding lifts a sum of pairs that all lie within
     an ulp of ``threshold``), densely when it has at most ``_DENSE_MAX_ROWS`` rows."""
+    return average_link_pairs(n, *pair_sims(rows, terms, weights, n), threshold)
+
+
+def average_link_pairs(
+    n: int,
+    ea: npt.NDArray[np.int64],
+    eb: npt.NDArray[np.int64],
+    sims: F64,
+    threshold: float,
+) -> npt.NDArray[np.int64]:
+    """``average_link`` of ``n`` rows given their pair similarities (``pair_sims``)."""
     labels = np.arange(n, dtype=np.int64)
-    ea, eb, sims = pair_sims(rows, terms, weights, n)
     strong = sims >= threshold
     if not strong.any():
         return labels

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aggregator.dedup.features import F32, U32
-from aggregator.dedup.linkage import pair_sims, term_row_order
+from aggregator.dedup.linkage import pair_sims, sorted_pair_sims, term_row_order
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -76,11 +76,44 @@ def smooth(
     so); ``k`` = 0 or ``alpha`` = 0 returns the input.  Otherwise a neighbour's term that
     would add less than ``floor`` is left out, and so is a smoothed weight below ``floor``.
 
-    A cell's sum is the row's own weight, then its neighbours' additions by rank (float64).
-    Entries are cells ``row << bits | term number``: uint32 while they fit (an area of
-    4,500 rows and 20,000 terms needs 28 bits), so the arrays moved are half as big."""
+    A cell's sum is the row's own weight, then its neighbours' additions by rank (float64)."""
     if k <= 0 or alpha <= 0 or not len(rows):
         return rows, terms, weights
+    cells, w, bits, vocab = _smoothed_cells(rows, terms, weights, n, (k, alpha, floor))
+    return (cells >> bits).astype(np.int64), vocab[cells & ((1 << bits) - 1)], w
+
+
+def smoothed_pairs(
+    rows: I64, terms: U32, weights: F32, n: int, k: int, alpha: float, floor: float = 0.0
+) -> tuple[I64, I64, F64]:
+    """``pair_sims(*smooth(rows, terms, weights, n, k, alpha, floor), n)``, the same pairs
+    and sums, without unpacking the smoothed cells: each entry (term number, row, float32
+    weight) is one uint64 key, and one sort of values gives the term order with the rows
+    and weights in it (each (term, row) once, so the weight bits never decide the order)."""
+    if k <= 0 or alpha <= 0 or not len(rows):
+        return pair_sims(rows, terms, weights, n)
+    cells, w, bits, _ = _smoothed_cells(rows, terms, weights, n, (k, alpha, floor))
+    tmask = (1 << bits) - 1
+    if cells.dtype != np.uint32:  # too wide
+        tid = (cells & tmask).astype(np.uint32)
+        return pair_sims((cells >> bits).astype(np.int64), tid, w, n)
+    rbits = max(int(n - 1).bit_length(), 1)  # (n << bits) <= 2^32: rbits + bits <= 32
+    key = ((cells & tmask) << rbits | cells >> bits).astype(np.uint64) << np.uint64(32)
+    key |= w.view(np.uint32)
+    key.sort()
+    r = ((key >> np.uint64(32)) & np.uint64((1 << rbits) - 1)).astype(np.int32)
+    t = (key >> np.uint64(32 + rbits)).astype(np.uint32)
+    ws: F32 = key.astype(np.uint32).view(np.float32)
+    return sorted_pair_sims(r, t, ws, n)
+
+
+def _smoothed_cells(
+    rows: I64, terms: U32, weights: F32, n: int, how: tuple[int, float, float]
+) -> tuple[UC, F32, int, U32]:
+    """``smooth``'s vectors as sorted cells ``row << bits | term number``, their weights,
+    ``bits`` and the terms by number.  Cells are uint32 while they fit (an area of 4,500
+    rows and 20,000 terms needs 28 bits; uint64 beyond), so the arrays moved are small."""
+    k, alpha, floor = how
     # terms numbered in order from the term order that the pair similarities sort the
     # entries in anyway (no second sort)
     order = term_row_order(rows, terms)
@@ -105,14 +138,12 @@ def smooth(
     ncell += np.repeat((a - b).astype(ct) << bits, size)
     big = add >= floor
     c, w = _sum_by_cell(cell, ncell[big], weights.astype(np.float64), add[big])
-    out_r = (c >> bits).astype(np.int64)
-    out_t = vocab[c & ((1 << bits) - 1)]
-    norm = np.sqrt(np.bincount(out_r, weights=w**2, minlength=n))
-    out_w = (w / np.maximum(norm[out_r], 1e-12)).astype(np.float32)
+    norm = np.sqrt(np.bincount((c >> bits).astype(np.intp), weights=w**2, minlength=n))
+    out_w = (w / np.maximum(norm[c >> bits], 1e-12)).astype(np.float32)
     if floor > 0:
         big = out_w >= floor
-        return out_r[big], out_t[big], out_w[big]
-    return out_r, out_t, out_w
+        return c[big], out_w[big], bits, vocab
+    return c, out_w, bits, vocab
 
 
 def _sum_by_cell(cell: UC, ncell: UC, w: F64, nw: F64) -> tuple[UC, F64]:
