@@ -124,8 +124,10 @@ def plain_pair_sums(t: Triples, n: int) -> dict[tuple[int, int], float]:
 
 def plain_smooth(t: Triples, n: int, k: int, alpha: float, floor: float) -> Triples:
     """``smooth`` stated plainly: neighbours ranked by similarity to 2^-28 (ties to the lower
-    row); per row a dict of float64 sums, its own weights first, then each neighbour's
-    additions by rank; normalised by the root of the squares summed in term order."""
+    row); per row and term the float64 values in order (its own weight, then each
+    neighbour's addition by rank), summed as ``np.add.reduceat`` does for a short segment
+    (the first value plus the sum of the others from 0.0); normalised by the root of the
+    squares summed in term order."""
     rows, terms, w = t
     sims = {p: v for p, v in plain_pair_sums(t, n).items() if v >= CONS_EDGE_MIN}
     nbrs: dict[int, list[tuple[int, int]]] = {i: [] for i in range(n)}
@@ -138,14 +140,19 @@ def plain_smooth(t: Triples, n: int, k: int, alpha: float, floor: float) -> Trip
         entries[r].append((term, x))
     out_r, out_t, out_w = [], [], []
     for i in range(n):
-        acc = {term: x for term, x in entries[i]}
+        vals: dict[int, list[float]] = {term: [x] for term, x in entries[i]}
         for negq, j in sorted(nbrs[i])[:k]:
             s = float(np.float32(-negq / 2.0**28))
             for term, x in entries[j]:
                 add = x * (alpha * s)
                 if add >= floor:
-                    acc[term] = acc.get(term, 0.0) + add
-        cells = sorted(acc.items())
+                    vals.setdefault(term, []).append(add)
+        cells = []
+        for term, xs in sorted(vals.items()):
+            rest = 0.0
+            for x in xs[1:]:
+                rest += x
+            cells.append((term, xs[0] + rest if len(xs) > 1 else xs[0]))
         sq = 0.0
         for _, x in cells:
             sq += x**2

@@ -43,28 +43,32 @@ def nearest(
 
     Similarities are ranked (and returned) to 2^-28: each directed pair is one uint64 key
     (row, inverted similarity, neighbour) and one sort of values orders them, 15 ms for
-    770,000 keys against 220 ms for the three indirect sorts of a lexsort."""
+    770,000 keys against 220 ms for the three indirect sorts of a lexsort; only the
+    ``k`` first keys of each row are unpacked."""
     ea, eb, sims = pair_sims(rows, terms, weights, n, order)
-    a = np.concatenate((ea, eb)).astype(np.uint64)
-    b = np.concatenate((eb, ea)).astype(np.uint64)
     top = np.uint64((1 << _SIM_BITS) - 1)
-    q = np.minimum(np.round(np.concatenate((sims, sims)) * _SIM_SCALE), float(top))
-    inv = top - q.astype(np.uint64)
+    inv = top - np.minimum(np.round(sims * _SIM_SCALE), float(top)).astype(np.uint64)
     if n <= 1 << _ROW_BITS:
-        key = (a << np.uint64(_SIM_BITS + _ROW_BITS)) | (inv << np.uint64(_ROW_BITS)) | b
+        half = inv << np.uint64(_ROW_BITS)
+        lo, hi = ea.astype(np.uint64), eb.astype(np.uint64)
+        up = np.uint64(_SIM_BITS + _ROW_BITS)
+        key = np.concatenate(((lo << up) | half | hi, (hi << up) | half | lo))
         key.sort()
-        a = key >> np.uint64(_SIM_BITS + _ROW_BITS)
+        a = (key >> up).astype(np.int64)
+        rank = np.arange(len(a)) - np.searchsorted(a, np.arange(n))[a]
+        key = key[rank < k]
+        ak = (key >> up).astype(np.int64)
         inv = (key >> np.uint64(_ROW_BITS)) & top
-        b = key & np.uint64((1 << _ROW_BITS) - 1)
+        bk = (key & np.uint64((1 << _ROW_BITS) - 1)).astype(np.int64)
     else:
-        order = np.lexsort((b, inv, a))
-        a, b, inv = a[order], b[order], inv[order]
-    ai = a.astype(np.int64)
-    starts = np.searchsorted(ai, np.arange(n))
-    rank = np.arange(len(ai)) - starts[ai]
-    keep = rank < k
-    s = (top - inv[keep]).astype(np.float64) / _SIM_SCALE
-    return ai[keep], b[keep].astype(np.int64), s.astype(np.float32)
+        a, b = np.concatenate((ea, eb)), np.concatenate((eb, ea))
+        inv = np.concatenate((inv, inv))
+        o = np.lexsort((b, inv, a))
+        a, b, inv = a[o], b[o], inv[o]
+        keep = np.arange(len(a)) - np.searchsorted(a, np.arange(n))[a] < k
+        ak, bk, inv = a[keep], b[keep], inv[keep]
+    s = (top - inv).astype(np.float64) / _SIM_SCALE
+    return ak, bk, s.astype(np.float32)
 
 
 def smooth(
@@ -76,7 +80,8 @@ def smooth(
     so); ``k`` = 0 or ``alpha`` = 0 returns the input.  Otherwise a neighbour's term that
     would add less than ``floor`` is left out, and so is a smoothed weight below ``floor``.
 
-    A cell's sum is the row's own weight, then its neighbours' additions by rank (float64)."""
+    A cell's values (the row's own weight, then its neighbours' additions by rank; float64)
+    are summed by ``np.add.reduceat``: the first plus the sum of the others."""
     if k <= 0 or alpha <= 0 or not len(rows):
         return rows, terms, weights
     cells, w, bits, vocab = _smoothed_cells(rows, terms, weights, n, (k, alpha, floor))
@@ -94,11 +99,13 @@ def smoothed_pairs(
         return pair_sims(rows, terms, weights, n)
     cells, w, bits, _ = _smoothed_cells(rows, terms, weights, n, (k, alpha, floor))
     tmask = (1 << bits) - 1
-    if cells.dtype != np.uint32:  # too wide
+    if n << bits > 1 << 32:  # too wide
         tid = (cells & tmask).astype(np.uint32)
         return pair_sims((cells >> bits).astype(np.int64), tid, w, n)
     rbits = max(int(n - 1).bit_length(), 1)  # (n << bits) <= 2^32: rbits + bits <= 32
-    key = ((cells & tmask) << rbits | cells >> bits).astype(np.uint64) << np.uint64(32)
+    key = (cells & np.uint64(tmask)) << np.uint64(rbits)
+    key |= cells >> np.uint64(bits)
+    key <<= np.uint64(32)
     key |= w.view(np.uint32)
     key.sort()
     r = ((key >> np.uint64(32)) & np.uint64((1 << rbits) - 1)).astype(np.int32)
@@ -148,8 +155,9 @@ def _smoothed_cells(
 
 def _sum_by_cell(cell: UC, ncell: UC, w: F64, nw: F64) -> tuple[UC, F64]:
     """The weights ``w`` and then ``nw`` summed per cell (``cell``, then ``ncell``), in
-    that order; the cells sorted.  uint32 cells and their positions fit one uint64: one sort
-    of values instead of an indirect sort."""
+    that order (``np.add.reduceat``: for a short segment, the first value plus the others
+    summed from 0.0, not left to right); the cells sorted.  uint32 cells and their
+    positions fit one uint64: one sort of values instead of an indirect sort."""
     m, total = len(cell), len(cell) + len(ncell)
     if cell.dtype == np.uint32 and total < 1 << 32:
         key = np.empty(total, dtype=np.uint64)
@@ -157,8 +165,9 @@ def _sum_by_cell(cell: UC, ncell: UC, w: F64, nw: F64) -> tuple[UC, F64]:
         key <<= np.uint64(32)
         key |= np.arange(total, dtype=np.uint64)
         key.sort()
-        pos = (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
-        c = (key >> np.uint64(32)).astype(np.uint32)
+        pos = (key & np.uint64(0xFFFFFFFF)).view(np.intp)  # below 2^32: the same values
+        c: UC = key
+        c >>= np.uint64(32)  # the cells, as uint64
     else:
         c = np.concatenate((cell, ncell))
         pos = np.argsort(c, kind="stable")
