@@ -23,6 +23,7 @@ F64 = npt.NDArray[np.float64]
 _SIM_BLOCK_CELLS = 1 << 17  # pair sums accumulate in dense blocks of this many float64
 _DENSE_MAX_ROWS = 2896  # a component up to this size merges in a dense float64 matrix (64 MiB)
 _DENSE_COMPACT_MIN = 64  # a dense matrix of this many rows or more shrinks as groups merge
+_SMALL_MAX_ROWS = 64  # a component up to this size merges in plain Python (dicts)
 
 
 def term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.intp]:
@@ -184,6 +185,49 @@ def _live_heap(heap: Heap, alive: list[bool], ver: list[int], pos: list[int]) ->
     ]
     heapq.heapify(out)
     return out
+
+
+def _merge_small(
+    k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
+) -> list[int]:
+    """``_merge_dense`` for a small component, in plain Python (numpy's per-call costs
+    outweigh the work below some dozens of rows): each group's summed similarities in a
+    dict, kept up to date on both sides.  The same sums (a missing cell is 0.0, and
+    0.0 + x is x), the same averages (Python floats are float64; the sizes are exact) and
+    the same heap entries, so the same pops.  Returns each row's merge parent."""
+    rows: list[dict[int, float]] = [{} for _ in range(k)]
+    for a, b, x in zip(ea.tolist(), eb.tolist(), sims.tolist(), strict=True):
+        rows[a][b] = x
+        rows[b][a] = x
+    heap = _first_heap(ea, eb, sims, threshold)
+    size = [1] * k
+    ver = [0] * k
+    alive = [True] * k
+    parent = list(range(k))
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        _, a, b, va, vb = pop(heap)
+        if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
+            continue
+        na = rows[a]
+        del na[b]
+        for x, sim in rows[b].items():
+            if x != a:
+                na[x] = na.get(x, 0.0) + sim
+        alive[b] = False
+        parent[b] = a
+        size[a] += size[b]
+        ver[a] += 1
+        sa = size[a]
+        for x, sim in na.items():
+            nx = rows[x]
+            nx.pop(b, None)
+            nx[a] = sim
+            avg = sim / (sa * size[x])
+            if avg >= threshold:
+                lo, hi = (a, x) if a < x else (x, a)
+                push(heap, (-avg, lo, hi, ver[lo], ver[hi]))
+    return parent
 
 
 def _merge_dense(
@@ -466,7 +510,10 @@ def average_link_pairs(
             labels[rows_c[1]] = rows_c[0]
             continue
         s, e = int(bounds[ci]), int(ends[ci])
-        merge = _merge_dense if k <= _DENSE_MAX_ROWS else _merge_sparse
+        if k <= _SMALL_MAX_ROWS:
+            merge = _merge_small
+        else:
+            merge = _merge_dense if k <= _DENSE_MAX_ROWS else _merge_sparse
         parent = merge(k, local[ea[s:e]], local[eb[s:e]], sims[s:e], threshold)
         # follow merge pointers to the surviving (smallest) row
         for i in range(k):
