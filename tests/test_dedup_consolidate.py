@@ -233,7 +233,14 @@ def random_vectors(
     return rows.astype(np.int64), terms.astype(np.uint32), dense[rows, terms].astype(np.float32)
 
 
-def test_average_link_gives_the_reference_labels_on_random_vectors() -> None:
+@pytest.mark.parametrize("small_rows", [None, 0])
+def test_average_link_gives_the_reference_labels_on_random_vectors(
+    small_rows: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Components in plain Python up to ``_SMALL_MAX_ROWS`` (default), or all of them in
+    the dense loop (0)."""
+    if small_rows is not None:
+        monkeypatch.setattr(linkage, "_SMALL_MAX_ROWS", small_rows)
     rng = np.random.default_rng(17)
     for trial in range(60):
         n = int(rng.integers(2, 400))
@@ -276,7 +283,8 @@ def test_pair_sums_in_small_blocks_equal_the_plain_sums() -> None:
 
 def test_dense_and_sparse_merge_loops_agree() -> None:
     """Components above ``_DENSE_MAX_ROWS`` take the dict loop (then the dense one once the
-    groups left fit): same merges as the dense loop alone."""
+    groups left fit), those up to ``_SMALL_MAX_ROWS`` the plain-Python loop: same merges as
+    the dense loop alone."""
     rng = np.random.default_rng(8)
     for trial in range(30):
         k = int(rng.integers(2, 120))
@@ -291,6 +299,7 @@ def test_dense_and_sparse_merge_loops_agree() -> None:
         dense = linkage._merge_dense(k, ea, eb, sims, thr)
         sparse = linkage._merge_sparse(k, ea, eb, sims, thr, dense_rows=0)
         assert dense == sparse, trial
+        assert linkage._merge_small(k, ea, eb, sims, thr) == dense, trial
         for rows in (1, k // 2, k - 1):
             assert linkage._merge_sparse(k, ea, eb, sims, thr, dense_rows=rows) == dense, trial
 

@@ -14,9 +14,9 @@ import numpy.typing as npt
 
 from aggregator.dedup.columns import F16
 from aggregator.dedup.features import F32, U32
-from aggregator.dedup.linkage import average_link
+from aggregator.dedup.linkage import average_link_pairs
 from aggregator.dedup.sets import unique
-from aggregator.dedup.smoothing import smooth
+from aggregator.dedup.smoothing import smoothed_pairs
 from aggregator.dedup.stories import Story, StoryBook, story_hash
 from aggregator.dedup.thresholds import (
     CONS_IDF_POWER,
@@ -59,10 +59,11 @@ class StoryConsolidation(StoryBook):
         if not len(rows):
             return {}
         rr, tt, ww = self._cons_vectors(rows, now)
-        rr, tt, ww = smooth(
+        # average_link over the smoothed vectors (smoothing.smooth), from their pairs
+        pairs = smoothed_pairs(
             rr, tt, ww, len(rows), CONS_SMOOTH_K, CONS_SMOOTH_ALPHA, CONS_SMOOTH_FLOOR
         )
-        labels = average_link(rr, tt, ww, len(rows), CONS_MIN_SIMILARITY)
+        labels = average_link_pairs(len(rows), *pairs, CONS_MIN_SIMILARITY)
         return self._rename(rows, labels)
 
     def _cons_area(self, pending: Sequence[int], now: float) -> npt.NDArray[np.int64]:

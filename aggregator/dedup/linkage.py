@@ -23,9 +23,10 @@ F64 = npt.NDArray[np.float64]
 _SIM_BLOCK_CELLS = 1 << 17  # pair sums accumulate in dense blocks of this many float64
 _DENSE_MAX_ROWS = 2896  # a component up to this size merges in a dense float64 matrix (64 MiB)
 _DENSE_COMPACT_MIN = 64  # a dense matrix of this many rows or more shrinks as groups merge
+_SMALL_MAX_ROWS = 64  # a component up to this size merges in plain Python (dicts)
 
 
-def _term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.intp]:
+def term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.intp]:
     """``np.lexsort((rows, terms))``.  When the rows come in order (as ``consolidate``
     passes them), one sort of uint64 keys (term, position) gives the same order: a sort of
     values, not lexsort's two indirect sorts (26 -> 18 ms for 400,000 entries)."""
@@ -39,72 +40,101 @@ def _term_row_order(rows: npt.NDArray[np.int64], terms: U32) -> npt.NDArray[np.i
     return (key & np.uint64(0xFFFFFFFF)).astype(np.intp)
 
 
-def pair_sims(
-    rows: npt.NDArray[np.int64], terms: U32, weights: F32, n: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    """Sparse similarities of ``average_link``'s rows (a term at most once per row): the
-    pairs (a < b) whose dot product over shared terms (posting lists of 2 to
-    ``CONS_POSTING_MAX`` rows) reaches ``CONS_EDGE_MIN``, sorted by (a, b).
-
-    A pair's products are summed in float64 in term order.  The pairs are generated
-    band by band of ``a`` (the posting entries, not the pairs, are sorted by band) and each
-    band is summed into a dense block of ``_SIM_BLOCK_CELLS`` cells: no sort of the pairs."""
-    empty = np.zeros(0, dtype=np.int64)
-    if n < 2 or len(rows) == 0:
-        return empty, empty, np.zeros(0)
-    order = _term_row_order(rows, terms)
-    # positions and row numbers in int32 (half the memory traffic of the pair arrays)
-    r, t, w = rows[order].astype(np.int32), terms[order], weights[order]
+def _posting_pairs(
+    r: npt.NDArray[np.int32], t: npt.NDArray[np.uint32] | npt.NDArray[np.uint64]
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """The entries (positions in term order) of the posting lists of 2 to
+    ``CONS_POSTING_MAX`` rows, and how many entries follow each one in its list (its
+    pairs)."""
     starts = np.flatnonzero(np.concatenate(([True], t[1:] != t[:-1]))).astype(np.int32)
     sizes = np.diff(np.append(starts, np.int32(len(t)))).astype(np.int32)
     ok = (sizes >= 2) & (sizes <= CONS_POSTING_MAX)
-    # each entry of a kept posting list pairs with the entries after it (higher rows)
-    keep = np.repeat(ok, sizes)
-    entry = np.flatnonzero(keep).astype(np.int32)
-    cnt = np.repeat(starts + sizes, sizes)[keep] - entry - 1
+    starts, sizes = starts[ok], sizes[ok]
+    # the kept lists' entries in order: each list's start, then +1 per entry
+    first = np.cumsum(sizes, dtype=np.int32) - sizes
+    entry = np.repeat(starts - first, sizes)
+    entry += np.arange(len(entry), dtype=np.int32)
+    cnt = np.repeat(starts + sizes, sizes) - entry - 1
+    return entry, cnt
+
+
+def pair_sims(
+    rows: npt.NDArray[np.int64],
+    terms: U32,
+    weights: F32,
+    n: int,
+    order: npt.NDArray[np.intp] | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Sparse similarities of ``average_link``'s rows (a term at most once per row): the
+    pairs (a < b) whose dot product over shared terms (posting lists of 2 to
+    ``CONS_POSTING_MAX`` rows) reaches ``CONS_EDGE_MIN``, sorted by (a, b); see
+    ``sorted_pair_sims``.  ``order``: ``term_row_order`` of the entries, if the caller has
+    it already."""
+    if n < 2 or len(rows) == 0:
+        return _no_pairs()
+    if order is None:
+        order = term_row_order(rows, terms)
+    # row numbers in int32 (half the memory traffic of the pair arrays)
+    return sorted_pair_sims(rows[order].astype(np.int32), terms[order], weights[order], n)
+
+
+def _no_pairs() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    empty = np.zeros(0, dtype=np.int64)
+    return empty, empty, np.zeros(0)
+
+
+def sorted_pair_sims(
+    r: npt.NDArray[np.int32],
+    t: npt.NDArray[np.uint32] | npt.NDArray[np.uint64],
+    w: F32,
+    n: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """``pair_sims`` of entries given in term order, rows ascending within a term (``t``
+    only compared for equality: any numbering of the terms in order will do).
+
+    A pair's products are summed in float64 in term order.  The posting entries are
+    ordered by band of ``a`` (stable: term order within a band); each band's pairs are
+    generated and summed into a dense block of ``_SIM_BLOCK_CELLS`` cells on their own, so
+    that its arrays stay in cache: no sort of the pairs."""
+    if n < 2 or len(r) == 0:
+        return _no_pairs()
+    entry, cnt = _posting_pairs(r, t)
+    if not cnt.any():
+        return _no_pairs()
     per = max(1, _SIM_BLOCK_CELLS // n)  # rows `a` per dense block
     nblk = (n - 1) // per + 1
     band = r[entry] // per
-    total = int(cnt.sum(dtype=np.int64))
-    if total == 0:
-        return empty, empty, np.zeros(0)
     bounds = np.zeros(nblk + 1, dtype=np.int64)
-    np.cumsum(np.bincount(band, weights=cnt, minlength=nblk).astype(np.int64), out=bounds[1:])
+    np.cumsum(np.bincount(band, minlength=nblk), out=bounds[1:])
     if nblk > 1:  # stable: within a band, entries stay in term order
         o = np.argsort(band.astype(np.uint8 if nblk <= 256 else np.int32), kind="stable")
         entry, cnt = entry[o], cnt[o]
-    # the partner of each pair: its entry's position + 1 + its rank among the entry's pairs
-    # (int32 positions while they fit: half the memory traffic)
-    shift = np.cumsum(cnt, dtype=np.int64) - cnt - entry
-    second: npt.NDArray[np.int32] | npt.NDArray[np.int64]
-    if total < 2**31:
-        second = np.arange(1, total + 1, dtype=np.int32)
-        second -= np.repeat(shift.astype(np.int32), cnt)
-    else:
-        second = np.arange(1, total + 1, dtype=np.int64)
-        second -= np.repeat(shift, cnt)
-    lo, hi = np.repeat(r[entry], cnt), r[second]
-    prod = np.repeat(w[entry], cnt)
-    prod *= w[second]
-    prod = prod.astype(np.float64)
-    del second
     ea, eb, sims = [], [], []
-    for b, (s, e) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)):
-        if s == e:
+    for b in np.flatnonzero(bounds[1:] > bounds[:-1]).tolist():
+        s, e = int(bounds[b]), int(bounds[b + 1])
+        c = cnt[s:e]
+        total = int(c.sum(dtype=np.int64))
+        if total == 0:
             continue
+        ent = entry[s:e]
         # the block holds the upper triangle's part only: rows a0.., columns a0..n-1
         a0 = b * per
         width = n - a0
-        cell = lo[s:e].astype(np.int64) * width
-        cell += hi[s:e]
-        cell -= a0 * (width + 1)
-        acc = np.bincount(cell, weights=prod[s:e], minlength=min(per, width) * width)
+        # the partner of each pair: its entry's position + 1 + its rank among the entry's
+        # pairs; the cell (a - a0) * width + b - a0 (below max(2^17, n): int32)
+        second = np.arange(1, total + 1, dtype=np.int64)
+        second -= np.repeat(np.cumsum(c, dtype=np.int64) - c - ent, c)
+        cell = np.repeat((r[ent] - a0) * width - a0, c)
+        cell += r[second]
+        prod = np.repeat(w[ent], c)
+        prod *= w[second]  # float32 products, summed in float64 by bincount
+        acc = np.bincount(cell, weights=prod, minlength=min(per, width) * width)
         nz = np.flatnonzero(acc >= CONS_EDGE_MIN)
         ea.append(nz // width + a0)
         eb.append(nz % width + a0)
         sims.append(acc[nz])
     if not ea:
-        return empty, empty, np.zeros(0)
+        return _no_pairs()
     return np.concatenate(ea), np.concatenate(eb), np.concatenate(sims)
 
 
@@ -155,6 +185,49 @@ def _live_heap(heap: Heap, alive: list[bool], ver: list[int], pos: list[int]) ->
     ]
     heapq.heapify(out)
     return out
+
+
+def _merge_small(
+    k: int, ea: npt.NDArray[np.int64], eb: npt.NDArray[np.int64], sims: F64, threshold: float
+) -> list[int]:
+    """``_merge_dense`` for a small component, in plain Python (numpy's per-call costs
+    outweigh the work below some dozens of rows): each group's summed similarities in a
+    dict, kept up to date on both sides.  The same sums (a missing cell is 0.0, and
+    0.0 + x is x), the same averages (Python floats are float64; the sizes are exact) and
+    the same heap entries, so the same pops.  Returns each row's merge parent."""
+    rows: list[dict[int, float]] = [{} for _ in range(k)]
+    for a, b, x in zip(ea.tolist(), eb.tolist(), sims.tolist(), strict=True):
+        rows[a][b] = x
+        rows[b][a] = x
+    heap = _first_heap(ea, eb, sims, threshold)
+    size = [1] * k
+    ver = [0] * k
+    alive = [True] * k
+    parent = list(range(k))
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        _, a, b, va, vb = pop(heap)
+        if not (alive[a] and alive[b]) or ver[a] != va or ver[b] != vb:
+            continue
+        na = rows[a]
+        del na[b]
+        for x, sim in rows[b].items():
+            if x != a:
+                na[x] = na.get(x, 0.0) + sim
+        alive[b] = False
+        parent[b] = a
+        size[a] += size[b]
+        ver[a] += 1
+        sa = size[a]
+        for x, sim in na.items():
+            nx = rows[x]
+            nx.pop(b, None)
+            nx[a] = sim
+            avg = sim / (sa * size[x])
+            if avg >= threshold:
+                lo, hi = (a, x) if a < x else (x, a)
+                push(heap, (-avg, lo, hi, ver[lo], ver[hi]))
+    return parent
 
 
 def _merge_dense(
@@ -395,8 +468,18 @@ def average_link(
     clustered on its own, over its inner pairs only (weaker pairs to other components can
     never add up to a merge, unless float rounding lifts a sum of pairs that all lie within
     an ulp of ``threshold``), densely when it has at most ``_DENSE_MAX_ROWS`` rows."""
+    return average_link_pairs(n, *pair_sims(rows, terms, weights, n), threshold)
+
+
+def average_link_pairs(
+    n: int,
+    ea: npt.NDArray[np.int64],
+    eb: npt.NDArray[np.int64],
+    sims: F64,
+    threshold: float,
+) -> npt.NDArray[np.int64]:
+    """``average_link`` of ``n`` rows given their pair similarities (``pair_sims``)."""
     labels = np.arange(n, dtype=np.int64)
-    ea, eb, sims = pair_sims(rows, terms, weights, n)
     strong = sims >= threshold
     if not strong.any():
         return labels
@@ -427,7 +510,10 @@ def average_link(
             labels[rows_c[1]] = rows_c[0]
             continue
         s, e = int(bounds[ci]), int(ends[ci])
-        merge = _merge_dense if k <= _DENSE_MAX_ROWS else _merge_sparse
+        if k <= _SMALL_MAX_ROWS:
+            merge = _merge_small
+        else:
+            merge = _merge_dense if k <= _DENSE_MAX_ROWS else _merge_sparse
         parent = merge(k, local[ea[s:e]], local[eb[s:e]], sims[s:e], threshold)
         # follow merge pointers to the surviving (smallest) row
         for i in range(k):
