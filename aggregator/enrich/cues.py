@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from aggregator.enrich import notes, signals
+from aggregator.enrich import desk, notes, signals
 from aggregator.enrich.signals import _CJK_YOU, _WORD, addresses_reader
 from aggregator.sentences import width
 
@@ -583,6 +583,7 @@ SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
         lambda text, kind: kind != "item" and notes.is_subscriber_note(text),
         False,
     ),
+    *desk.DESK_TESTS,
 )
 # the names among them that count at the tail only (with clean's own author_bio, disclosure)
 TAIL_ONLY = frozenset(
