@@ -6,7 +6,8 @@ never one phrase:
   avec l'aide d'une intelligence artificielle", "Текст переведён с помощью нейросети",
   "本文部分内容由机器翻译"): the piece itself (a demonstrative and a kind of piece, or a line
   opening with "text") + a making verb (translated, written, generated, edited) + an AI or
-  machine word. Weak (edges only).
+  machine word as the means ("mithilfe von KI", "由机器翻译"; not a text *about* AI). Weak
+  (edges only).
 * **Tip lines** ("Haben Sie Hinweise zu diesem Thema? Die Redaktion ist vertraulich
   erreichbar", "¿Tienes más información? Escríbenos", "Fai una segnalazione alla redazione",
   "新闻线索报料通道：..."): a tip word (information, tip, witness, something to tell) + the
@@ -14,13 +15,14 @@ never one phrase:
   imperative). A police appeal for witnesses names the police, not us: it stays. Weak.
 * **Podcast prompts** ("Escucha el pódcast 'X': cada mañana...", "Zeit für Klima – der
   Podcast. Jeden Donnerstag neu, überall, wo es Podcasts gibt.", "Слушайте подкаст «X» на всех
-  площадках"): a podcast or episode word + a listen imperative opening the line, or where to
-  listen (every platform, wherever podcasts are) or a new-episode rhythm. Strong (a promo box
-  between paragraphs), but never with reported speech.
+  площадках"): a listen imperative opening the line with a podcast or episode word, or a
+  podcast word with where to listen (every platform, wherever podcasts are) or a new episode;
+  a platform's name counts only with *our* show offered to *you* (the most-heard podcast on
+  Spotify is news). Strong (a promo box between paragraphs), never with reported speech.
 * **Appeals of an outlet that needs its readers** ("Нам нужна ваша помощь, чтобы и дальше
   рассказывать правду", "Sin socios, no hay periodismo"): we need *your* help or support + to
   go on (or journalism named), or "without members/readers there is no journalism". Strong,
-  but never in quotation marks or reported speech (a charity's director may say it).
+  but never inside an open quotation or with reported speech (a charity's director may say it).
 
 Reported speech (said, selon, сказал, 表示) makes any of them reporting.
 """
@@ -39,10 +41,11 @@ DESK_MAX_WIDTH = 300
 _REPORTED = re.compile(
     r"\b(?:said|says|according to|told|sagte|sagt|erklärte|laut|zufolge|a déclaré|a indiqué"
     r"|selon|dijo|afirmó|según|explicó|disse|afirmou|segundo|ha detto|ha spiegato|secondo"
-    r"|ha dichiarato|сказал\w*|заявил\w*|сообщил\w*|по словам|пояснил\w*)\b|表示|指出|介绍",
+    r"|ha dichiarato|сказал\w*|заявил\w*|сообщил\w*|по словам|пояснил\w*|schrieb|schreibt"
+    r"|hieß es|heißt es|a écrit|écrit|escribió|escreveu|ha scritto|scrive|написал\w*|пишет"
+    r"|говорит|говорится|отметил\w*|a affirmé|afirma|aseguró|ha affermato)\b|表示|指出|介绍",
     re.I,
 )
-_QUOTES = re.compile(r"[\"“”„«»‹›「」『』]")
 
 # --- machine notes ---------------------------------------------------------------------------
 _TEXT_FIRST = re.compile(
@@ -65,7 +68,7 @@ _MADE = re.compile(
 )
 _MACHINE = re.compile(
     r"(?<![\w-])(?-i:KI|AI|IA|ИИ)(?![\w])|-(?-i:KI|AI|IA)\b|\b(?-i:KI|AI)-"
-    r"|\b(?:künstlicher? intelligenz|artificial intelligence|machine translation|intelligence"
+    r"|\b(?:künstliche[rn]? intelligenz|artificial intelligence|machine translation|intelligence"
     r" artificielle|traduction automatique|inteligencia artificial|traducción automática"
     r"|inteligência artificial|tradução automática|intelligenza artificiale|traduzione"
     r" automatica|нейросет\w*|искусственн\w* интеллект\w*|машинн\w* перевод\w*|deepl"
@@ -75,12 +78,27 @@ _MACHINE = re.compile(
 )
 
 
+_BY_MEANS = re.compile(
+    r"\b(?:with the (?:help|aid|support) of|using|by|mit ?hilfe|mithilfe|mit unterstützung"
+    r"|unter (?:zuhilfenahme|verwendung)|durch|von|avec l'aide|à l'aide|avec|grâce à|par|con la"
+    r" ayuda|con (?:el )?apoyo|con ayuda|mediante|por|com (?:o )?(?:auxílio|apoio|ajuda|recurso)"
+    r"|com|através|con l'ausilio|con l'aiuto|con il supporto|tramite|con|с помощью|при помощи"
+    r"|с использованием)\b[^,.;:]{0,50}|(?:由|借助|使用|经|經)[^，。；]{0,12}",
+    re.I,
+)
+
+
 def is_machine_note(text: str) -> bool:
     """A note that this piece was translated, written or edited with AI (module docstring)."""
     if width(text) > DESK_MAX_WIDTH or _REPORTED.search(text) or not _MACHINE.search(text):
         return False
     piece = _SELF.search(text) or _PIECE.search(text) or _TEXT_FIRST.match(text)
-    return bool(_MADE.search(text) and piece)
+    if not (piece and _MADE.search(text)):
+        return False
+    # the machine as the means ("mithilfe von KI", "con apoyo de herramientas de inteligencia
+    # artificial", "由机器翻译"): not a text that is about AI ("rédigé par la Commission, encadre
+    # l'usage de l'IA")
+    return any(_MACHINE.search(m.group(0)) for m in _BY_MEANS.finditer(text))
 
 
 # --- tip lines -------------------------------------------------------------------------------
@@ -142,10 +160,9 @@ def is_tip_line(text: str) -> bool:
 
 
 # --- podcast prompts -------------------------------------------------------------------------
-_PODCAST = re.compile(
-    r"\b(?:podcasts?|pódcasts?|episode|episódio|episodio|épisode|подкаст\w*|выпуск\w*)\b|播客",
-    re.I,
-)
+_PODCAST = re.compile(r"\b(?:podcasts?|pódcasts?|подкаст\w*)\b|播客", re.I)
+# an episode is a podcast's only with a listen imperative (a TV series has episodes too)
+_EPISODE = re.compile(r"\b(?:episode|episódio|episodio|épisode|выпуск\w*|folge)\b", re.I)
 _LISTEN_FIRST = re.compile(
     r"^\W*(?:listen|hören sie|hör|hört|écoutez|écoute|escucha|escuche|escuchá|ouça|ouve|oiça"
     r"|ascolta|ascoltate|слушайте|послушайте|收听)\b",
@@ -154,20 +171,28 @@ _LISTEN_FIRST = re.compile(
 _WHERE_TO_LISTEN = re.compile(
     r"\b(?:wherever you get|überall,? wo es podcasts gibt|auf allen (?:gängigen )?plattformen"
     r"|sur toutes les plateformes|en todas las plataformas|em todas as plataformas"
-    r"|su tutte le piattaforme|на всех (?:площадках|платформах)|apple podcasts|spotify"
-    r"|deezer|яндекс музык\w*|jeden (?:montag|dienstag|mittwoch|donnerstag|freitag|samstag"
-    r"|sonntag) neu|chaque (?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
-    r"|cada (?:lunes|martes|miércoles|jueves|viernes|mañana)|toda (?:segunda|terça|quarta"
-    r"|quinta|sexta)|ogni (?:lunedì|martedì|mercoledì|giovedì|venerdì|mattina))\b",
+    r"|su tutte le piattaforme|на всех (?:площадках|платформах)|jeden (?:montag|dienstag"
+    r"|mittwoch|donnerstag|freitag|samstag|sonntag) neu|neue folge|nouvel épisode|nuevo episodio"
+    r"|novo episódio|nuovo episodio|новый выпуск)\b",
     re.I,
 )
+_PLATFORM = re.compile(r"\b(?:apple podcasts|spotify|deezer|podimo|яндекс музык\w*)\b", re.I)
 
 
 def is_podcast_prompt(text: str) -> bool:
     """A promotion of a podcast: listen, or where and when to (module docstring)."""
-    if width(text) > DESK_MAX_WIDTH or _REPORTED.search(text) or not _PODCAST.search(text):
+    if width(text) > DESK_MAX_WIDTH or _REPORTED.search(text):
         return False
-    return bool(_LISTEN_FIRST.match(text) or _WHERE_TO_LISTEN.search(text))
+    if _LISTEN_FIRST.match(text) and (_PODCAST.search(text) or _EPISODE.search(text)):
+        return True
+    if not _PODCAST.search(text):
+        return False
+    if _WHERE_TO_LISTEN.search(text):
+        return True
+    # a platform named: only the outlet's own show offered to the reader ("our podcast on Spotify")
+    raw = _WORD.findall(text)
+    ours = bool({w.casefold() for w in raw} & _WE)
+    return bool(_PLATFORM.search(text)) and ours and addresses_reader(raw)
 
 
 # --- appeals ---------------------------------------------------------------------------------
@@ -203,10 +228,8 @@ def is_outlet_appeal(text: str) -> bool:
         return False
     if _NO_JOURNALISM.match(text):
         return True
-    need = _NEED_YOU.search(text)
-    if need is None or _quoted(text[: need.start()]) or not _GO_ON.search(text):
-        return False
-    return bool({w.casefold() for w in _WORD.findall(text)} & _WE or "我们" in text)
+    need = _NEED_YOU.search(text)  # "we need your help" says the we itself
+    return need is not None and not _quoted(text[: need.start()]) and bool(_GO_ON.search(text))
 
 
 def _quoted(before: str) -> bool:
