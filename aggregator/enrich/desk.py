@@ -105,7 +105,9 @@ def is_machine_note(text: str) -> bool:
 _TIP = re.compile(
     r"\b(?:tips?|hinweis\w*|tipps?|informationen|witness|témoins?|alerter|informations?"
     r"|pistas?|información|informaciones|informação|informações|segnalazion\w*|segnalar\w*"
-    r"|informazioni|рассказать|информаци\w*|сообщить|что рассказать)\b|线索|線索|爆料|报料|報料",
+    r"|informazioni|рассказать|информаци\w*|сообщить|что рассказать|know more|wissen mehr"
+    r"|en savez plus|sabes? más|sabe mais|ne sai di più|ne sapete di più|знаете больше)\b"
+    r"|线索|線索|爆料|报料|報料",
     re.I,
 )
 # whom to tell: the newsroom, or us ("écrivez-nous", "escríbenos", "envie-nos", "scrivici")
