@@ -264,7 +264,9 @@ def is_house_promo(text: str, kind: str = "p") -> bool:
     raw = _WORD.findall(text)
     words = {w.casefold() for w in raw}
     # the writer's own page, the piece, a like: an imperative addresses the reader enough
-    mine = bool(words & _ME or notes._SELF.search(text) or _LIKE_ASK.search(text))
+    # (a capitalised my-word inside the line names something: "o aplicativo Meu INSS")
+    me = {w.casefold() for i, w in enumerate(raw) if i == 0 or not w[:1].isupper()} & _ME
+    mine = bool(me or notes._SELF.search(text) or _LIKE_ASK.search(text))
     you = addresses_reader(raw) or bool(_YOU_GLUED.search(text))
     you = you or (mine and _imperative(_LEADING_SYMBOLS.sub("", text)))
     return you and (mine or bool(words & signals._WE)) and is_call_to_action(text, kind)
