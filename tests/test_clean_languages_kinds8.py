@@ -158,6 +158,18 @@ MIDDLE = [
     ("zh", "（本文来自示例新闻，更多原创资讯请下载“示例新闻”APP）"),
     ("zh", "扫码下载客户端"),
     ("it", "Riproduzione vietata"),
+    # a second probe round, German-led
+    ("de", "Umfrage: Was halten Sie von der neuen Grundsteuer?"),
+    ("es", "Encuesta: ¿Estás de acuerdo con cerrar el centro a los coches?"),
+    ("ru", "Опрос: вы поддерживаете продление линии метро?"),
+    ("de", "Artikel vorlesen lassen"),
+    ("de", "Zum Kommentarbereich"),
+    ("de", "Mit Plus weiterlesen"),
+    ("de", "Liveticker: Alle Entwicklungen im Überblick"),
+    ("de", "Schlagworte"),
+    ("de", "Mehr aus Hamburg"),
+    ("de", "mit dpa"),
+    ("it", "Video: Reuters"),
 ]
 
 # (sentence, stamp) glued at a paragraph's end: the stamp is split off
@@ -205,6 +217,10 @@ REPORTING = [
     "Actualizado el censo, la ciudad supera por primera vez el millón de habitantes.",
     "Por redacción del contrato se entiende también cada anexo firmado por las partes.",
     "下载量最高的应用中，有三款来自本地企业。",
+    "Umfrage: Wie viele Deutsche würden sie heute noch wählen?",
+    "Merken Sie sich den Termin: Am 12. März beginnt die Anmeldung.",
+    "Themen der Sitzung waren die Schulen und der Hafen.",
+    "Video zeigt, wie das Wasser in die Tiefgarage läuft.",
 ]
 
 
