@@ -170,6 +170,27 @@ MIDDLE = [
     ("de", "Mehr aus Hamburg"),
     ("de", "mit dpa"),
     ("it", "Video: Reuters"),
+    # a third probe round: buttons, live labels, datelines, headings, partner labels
+    ("fr", "Lire plus tard"),
+    ("es", "Guardar artículo"),
+    ("ru", "В закладки"),
+    ("pt", "Ir para os comentários"),
+    ("fr", "Voir les 12 commentaires"),
+    ("zh", "进入评论区"),
+    ("es", "Escuchar artículo"),
+    ("es", "Directo | Última hora del temporal"),
+    ("ru", "Срочно"),
+    ("zh", "突发"),
+    ("fr", "Envoyée spéciale à Gaza"),
+    ("ru", "Специальный корреспондент в Харькове"),
+    ("ru", "Другие новости Москвы"),
+    ("zh", "更多上海新闻"),
+    ("zh", "本文标签：经济"),
+    ("fr", "Contenu partenaire"),
+    ("pt", "Conteúdo de marca"),
+    ("ru", "На правах рекламы"),
+    ("zh", "品牌内容"),
+    ("fr", "Cet article vous est proposé par notre partenaire"),
 ]
 
 # (sentence, stamp) glued at a paragraph's end: the stamp is split off
@@ -221,6 +242,12 @@ REPORTING = [
     "Merken Sie sich den Termin: Am 12. März beginnt die Anmeldung.",
     "Themen der Sitzung waren die Schulen und der Hafen.",
     "Video zeigt, wie das Wasser in die Tiefgarage läuft.",
+    "Guardar silencio fue la estrategia de la defensa durante todo el juicio.",
+    "Enviado especial a Kiev, el ministro se reunió con su homólogo ucraniano.",
+    "Más noticias llegaron por la tarde: el puerto reabrirá el lunes.",
+    "La corresponsal en Bruselas del diario fue premiada por su cobertura de la cumbre.",
+    "广告投放量今年下降了百分之十。",
+    "Срочно эвакуировать жителей потребовал глава района.",
 ]
 
 
