@@ -124,6 +124,7 @@ MIDDLE = [
     ("es", "Necesitamos tu apoyo para seguir haciendo periodismo independiente."),
     ("ru", "Нам нужна ваша поддержка, чтобы и дальше работать независимо."),
     ("fr", "Sans lecteurs, pas de journalisme libre."),
+    ("de", "Der „Tagesbote“ bleibt frei lesbar. Wir brauchen Ihre Hilfe, um weiter zu berichten."),
     ("de", "Aktivieren Sie Push-Benachrichtigungen, um keine Eilmeldung zu verpassen"),
     ("zh", "更多精彩內容，盡在示例新聞App"),
     ("pt", "Cadastre-se gratuitamente para continuar lendo"),

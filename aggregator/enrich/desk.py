@@ -224,6 +224,10 @@ _NO_JOURNALISM = re.compile(
 )
 
 
+# a quotation opened and closed: «...», „...“, “...”, "...", 「...」, 『...』, ‹...›
+_CLOSED_QUOTE = re.compile(r'«[^»]*»|„[^“”]*[“”]|“[^”]*”|"[^"]*"|「[^」]*」|『[^』]*』|‹[^›]*›')
+
+
 def is_outlet_appeal(text: str) -> bool:
     """An outlet telling its readers it needs them (module docstring)."""
     if width(text) > DESK_MAX_WIDTH or _REPORTED.search(text):
@@ -236,9 +240,8 @@ def is_outlet_appeal(text: str) -> bool:
 
 def _quoted(before: str) -> bool:
     """A quotation is open at the end of ``before`` (an outlet's name in quotes is closed)."""
-    opened = sum(before.count(q) for q in "«“„‹「『")
-    closed = sum(before.count(q) for q in "»”‹›」』") - before.count("‹")
-    return opened > closed or before.count('"') % 2 == 1
+    rest = _CLOSED_QUOTE.sub("", before)
+    return any(q in rest for q in '«„“"「『‹')
 
 
 # (name, test of (text, block kind), strong?) as cues.SIGNAL_TESTS holds them
