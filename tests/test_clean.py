@@ -167,6 +167,17 @@ POSITIVE: list[tuple[str, str]] = [
     ("subscriber_signals", "Это материал для подписчиков. Войдите, чтобы читать дальше."),
     ("credit", "Imagen de portada: Archivo municipal"),
     ("media", "Riproduci video"),
+    # (more in tests/test_clean_languages_kinds8.py)
+    ("machine_note_signals", "Dieser Artikel wurde mithilfe von KI aus dem Spanischen übersetzt."),
+    ("tip_line_signals", "Sie wissen mehr? Schreiben Sie unserer Redaktion vertraulich."),
+    (
+        "podcast_signals",
+        "Der Podcast zur Stadtpolitik: jeden Freitag neu, überall, wo es Podcasts gibt.",
+    ),
+    (
+        "outlet_appeal_signals",
+        "Wir brauchen Ihre Unterstützung, damit wir weiter berichten können.",
+    ),
 ]
 
 

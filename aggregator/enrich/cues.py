@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from aggregator.enrich import notes, signals
+from aggregator.enrich import desk, notes, signals
 from aggregator.enrich.signals import _CJK_YOU, _WORD, addresses_reader
 from aggregator.sentences import width
 
@@ -264,7 +264,9 @@ def is_house_promo(text: str, kind: str = "p") -> bool:
     raw = _WORD.findall(text)
     words = {w.casefold() for w in raw}
     # the writer's own page, the piece, a like: an imperative addresses the reader enough
-    mine = bool(words & _ME or notes._SELF.search(text) or _LIKE_ASK.search(text))
+    # (a capitalised my-word inside the line names something: "o aplicativo Meu INSS")
+    me = {w.casefold() for i, w in enumerate(raw) if i == 0 or not w[:1].isupper()} & _ME
+    mine = bool(me or notes._SELF.search(text) or _LIKE_ASK.search(text))
     you = addresses_reader(raw) or bool(_YOU_GLUED.search(text))
     you = you or (mine and _imperative(_LEADING_SYMBOLS.sub("", text)))
     return you and (mine or bool(words & signals._WE)) and is_call_to_action(text, kind)
@@ -583,6 +585,7 @@ SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
         lambda text, kind: kind != "item" and notes.is_subscriber_note(text),
         False,
     ),
+    *desk.DESK_TESTS,
 )
 # the names among them that count at the tail only (with clean's own author_bio, disclosure)
 TAIL_ONLY = frozenset(
