@@ -113,14 +113,14 @@ FAULTS: list[Fault] = [
         "feed-malformed-xml",
         "feed",
         "malformed XML (tests/feeds/malformed.xml)",
-        "keeps the entries it can read",
+        "keeps the entries it can read and says the feed is not well-formed",
         "outcome=ok new=2; stored=2",
     ),
     Fault(
         "feed-truncated-xml",
         "feed",
         "XML cut off 900 bytes before the end",
-        "keeps the complete entries",
+        "keeps the complete entries and says the feed is not well-formed",
         "outcome=ok new=4; stored=4",
     ),
     Fault(
@@ -134,7 +134,7 @@ FAULTS: list[Fault] = [
         "feed-billion-laughs",
         "feed",
         "entity-expansion XML (billion laughs)",
-        "no expansion, bounded time and memory",
+        "no expansion, bounded time and memory; says the feed is not well-formed",
         "outcome=ok new=1; stored=1 expanded=no",
     ),
     Fault(
@@ -149,7 +149,7 @@ FAULTS: list[Fault] = [
         "feed-nul-bytes",
         "feed",
         "NUL bytes inside title and content",
-        "stored without NUL bytes",
+        "stored without NUL bytes; says the feed is not well-formed",
         "outcome=ok new=1; stored=1 nul_free=True",
     ),
     Fault(

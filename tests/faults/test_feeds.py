@@ -267,10 +267,12 @@ SCENARIOS: dict[str, Scenario] = {
         _static(
             "/malformed.xml", (Path(__file__).parents[1] / "feeds" / "malformed.xml").read_bytes()
         ),
+        says="feed is not well-formed",
         check=_stored("malformed"),
     ),
     "feed-truncated-xml": Scenario(
         _static("/truncated.xml", rss([article_items("trunc", 4, 4)])[:-900]),
+        says="feed is not well-formed",
         check=_stored("truncated"),
     ),
     "feed-garbage-bytes": Scenario(
@@ -278,12 +280,17 @@ SCENARIOS: dict[str, Scenario] = {
         says="not a feed",
     ),
     "feed-billion-laughs": Scenario(
-        _static("/laughs.xml", _billion_laughs()), check=_check_laughs, workers=1
+        _static("/laughs.xml", _billion_laughs()),
+        says="feed is not well-formed",
+        check=_check_laughs,
+        workers=1,
     ),
     "feed-10000-entries": Scenario(
         _static("/big.xml", _big_feed()), check=_stored("big"), workers=1
     ),
-    "feed-nul-bytes": Scenario(_static("/nul.xml", _nul_feed()), check=_check_nul),
+    "feed-nul-bytes": Scenario(
+        _static("/nul.xml", _nul_feed()), says="feed is not well-formed", check=_check_nul
+    ),
     "feed-invalid-utf8": Scenario(_static("/utf8.xml", _bad_utf8_feed()), check=_check_utf8),
     "feed-dates-9999-missing": Scenario(_static("/dates.xml", _dates_feed()), check=_check_dates),
     "feed-duplicate-guids": Scenario(
