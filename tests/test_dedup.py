@@ -171,6 +171,24 @@ def test_stories_one_event_joined_other_event_apart() -> None:
     assert d.add(item("a2copy", "Reuters -\n" + QUAKE_A2), T0 + 40).story == "a1"
 
 
+def test_title_only_entries_need_two_shared_words_to_be_one_story() -> None:
+    # podcast episodes and empty teasers: vectors of three or four title words, where one
+    # shared word ("Episode") made the cosine; the consolidation after a poll keeps them apart
+    d = Deduper()
+    got = {
+        t: d.add(item(str(i), "", title=t), T0 + i).story
+        for i, t in enumerate([
+            "Episode 41: The housing market", "Episode 42: Inflation and you", "Teaser 0",
+            "Teaser 1", "Episode 43: The housing market, part 2",
+        ])
+    }  # fmt: skip
+    renamed = d.consolidate(T0 + 10)
+    got = {t: renamed.get(s, s) for t, s in got.items()}
+    assert got["Episode 42: Inflation and you"] != got["Episode 41: The housing market"]
+    assert got["Teaser 1"] != got["Teaser 0"]
+    assert got["Episode 43: The housing market, part 2"] == got["Episode 41: The housing market"]
+
+
 def test_story_window_closes() -> None:
     d = Deduper(story_window=3600)
     d.add(item("a1", QUAKE_A1), T0)

@@ -25,6 +25,7 @@ from aggregator.dedup.thresholds import (
     POSTING_CAP,
     STORY_CANDIDATES,
     STORY_MIN_COSINE,
+    STORY_MIN_SHARED,
     STORY_QUERY_TERMS,
     STORY_TERMS,
 )
@@ -150,7 +151,11 @@ class StoryBook:
         if not ok.any():
             return id, False, None
         idx = np.minimum(np.searchsorted(feats.terms, ct2), len(feats.terms) - 1)
-        va = np.where(feats.terms[idx] == ct2, v[idx], 0.0)
+        hit = (feats.terms[idx] == ct2) & (cv2 > 0)
+        va = np.where(hit, v[idx], 0.0)
+        # one shared word is no evidence: two title-only entries ("Episode 41: ...", "Episode
+        # 42: ...") have vectors of three or four words, and one of them makes the cosine
+        ok &= np.count_nonzero(hit, axis=1) >= STORY_MIN_SHARED
         cos = np.where(ok, (va * cv2).sum(axis=1) / np.sqrt(np.where(ok, sq, 1.0)), -1.0)
         b = int(np.argmax(cos))  # the first of equals: the most hit candidate
         if cos[b] < STORY_MIN_COSINE:
