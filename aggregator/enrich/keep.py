@@ -10,6 +10,12 @@ article: stamps, bare links, credits. Two kinds of short line there are the arti
   a removed block (a "Read also:" marker) introduces nothing of the article.
 * **The writer's sign-off** closing a blog post: a greeting and a name ("x Franzi", "Liebe
   Grüße, Anna", "Bisous, Claire", "Un abrazo, Marta", "Baci, Giulia", "Обнимаю, Оля").
+* **A step of service journalism**: how to do a task with a public or third-party service's
+  app or site ("Descarga la aplicación de la Seguridad Social e identifícate ... para
+  presentar la solicitud", "Download the NHS App ... to book the vaccine"). App and share
+  prompts take the same verbs; an outlet's own prompt is about reading (news, alerts, a
+  newsletter, a subscription) or says "our", so a line that names a task (apply, book, pay,
+  request, renew ...) and none of those is the article's.
 """
 
 from __future__ import annotations
@@ -32,6 +38,49 @@ _SIGN_OFF = re.compile(
 )
 
 
+# a task done with a service, per language (stems end in \w*; case-insensitive)
+_TASK = re.compile(
+    r"\b(?:apply|applying|book(?:ing)? (?:a|an|your)|claim|request|renew|pay (?:your|the)"
+    r"|submit|check (?:your|the) (?:status|eligibility|balance)|solicit\w*|presentar la"
+    r"|tramit\w*|pedir|pagar|reservar|cita previa|renovar|requer\w*|agendar|emitir|benefício"
+    r"|cadastr\w*|demander|votre demande|déposer|payer|prendre rendez-vous|renouveler|déclar\w*"
+    r"|beantrag\w*|antrag\w*|buchen|termin|verlänger\w*|einreich\w*|richied\w*|prenot\w*"
+    r"|pagare|la domanda|rinnov\w*|подать|подайте|заявлени\w*|записат\w*|запишитесь|оплат\w*"
+    r"|госуслуг\w*)\b"
+    r"|申请|预约|办理|缴费|申报|领取",
+    re.I,
+)
+# ... with a service's app or site
+_SERVICE = re.compile(
+    r"\b(?:apps?|aplicación|aplicativo|aplicação|application|appli|applicazione|приложени\w*"
+    r"|website|site|sitio|portal|plataforma|plateforme|plattform|online|en línea|en ligne"
+    r"|internet|webseite|онлайн|сайт\w*)\b|App|客户端|网站|网上|在线|小程序",
+    re.I,
+)
+# what an outlet's own prompt is about: reading, alerts, subscribing, following, "our"
+_OWN = re.compile(
+    r"\b(?:news|noticias|notícias|notizie|nouvelles|infos|actualités|nachrichten|новост\w*"
+    r"|alerts?|alertas|alertes|notifica\w*|push|newsletter|articles?|artículos?|artigos?"
+    r"|articoli|artikel|stori(?:es|e)|read|reading|leer|lire|ler|leggere|lesen|читать|subscri\w*"
+    r"|suscri\w*|assin\w*|abonn\w*|abo|abbonam\w*|подпис\w*|follow|síguenos|siga|suivez"
+    r"|folgen|seguici|our|us|nuestr[oa]s?|noss[oa]s?|notre|nos|unser\w*|nostr[oa]|наш\w*"
+    r"|edición|edition|ausgabe|edizione|издани\w*)\b"
+    r"|新闻|资讯|订阅|阅读|关注|本报|本台|我们",
+    re.I,
+)
+STEP_MAX_WIDTH = 300
+
+
+def is_service_step(text: str) -> bool:
+    """A how-to step with some service's app or site (the module docstring)."""
+    return (
+        width(text) <= STEP_MAX_WIDTH
+        and bool(_TASK.search(text))
+        and bool(_SERVICE.search(text))
+        and not _OWN.search(text)
+    )
+
+
 class _Text(Protocol):
     @property
     def text(self) -> str: ...
@@ -48,9 +97,9 @@ def is_sign_off(text: str) -> bool:
 
 
 def kept_anyway(blocks: Sequence[_Text], k: int, hit_at: Callable[[int], object | None]) -> bool:
-    """Block ``k`` stays whatever weak evidence says: a sign-off, or a bare link introduced by
-    the (kept) sentence before it."""
-    if is_sign_off(blocks[k].text):
+    """Block ``k`` stays whatever weak evidence says: a sign-off, a service step, or a bare
+    link introduced by the (kept) sentence before it."""
+    if is_sign_off(blocks[k].text) or is_service_step(blocks[k].text):
         return True
     if k == 0 or not _BARE_LINK.match(blocks[k].text.strip()):
         return False
