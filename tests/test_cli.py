@@ -123,6 +123,39 @@ def test_a_cut_off_feed_is_read_and_shown_as_malformed_until_it_is_fixed(
     assert rec["title"] == "Council approves cycling network"  # stored once, not doubled
 
 
+def test_title_less_entries_are_headed_by_their_first_sentence_or_their_slug(
+    httpd: FixtureHTTPServer, tmp_path: Path
+) -> None:
+    # a microblog's feed (Mastodon's RSS has no item titles): the digest heads an entry by
+    # its first sentence, or by its link's slug when it has no text either
+    pier = httpd.url("/2026/12/07/harbour-north-pier-reopens")
+    ferry = httpd.url("/2026/12/07/ferry-timetable-winter-changes")
+    text = (
+        "<p>The harbour authority reopened the north pier on Monday after six months of "
+        "repairs. Fishing boats can moor there again from Wednesday.</p>"
+    )
+    httpd.static("/micro.xml", (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Micro</title>'
+        f"<item><guid>m1</guid><link>{pier}</link><description><![CDATA[{text}]]></description>"
+        f"</item><item><guid>m2</guid><link>{ferry}</link></item></channel></rss>"
+    ).encode())  # fmt: skip
+    cfg = tmp_path / "aggregator.yaml"
+    cfg.write_text(
+        f"database: state.db\nfeeds:\n  - url: {httpd.url('/micro.xml')}\n    topic: Local\n"
+        "    full_text: never\nfetch:\n  allow_private: true\n  timeout: 3s\n"
+        "digest:\n  to: [me@example.org]\n"
+    )
+    assert run("fetch", config=cfg).returncode == 0
+    out = tmp_path / "d"
+    r = run("digest", "--dry-run", "--out", str(out), config=cfg)
+    assert r.returncode == 0, r.stderr
+    digest = (out / "digest.txt").read_text()
+    assert "* The harbour authority reopened the north pier on Monday" in digest
+    assert "* Ferry timetable winter changes" in digest
+    assert "(untitled)" not in digest
+    assert {json.loads(x)["title"] for x in run("export", config=cfg).stdout.splitlines()} == {""}
+
+
 def test_opml_round_trip_via_cli(setup: Path, tmp_path: Path) -> None:
     r = run("export-opml", config=setup)
     assert r.returncode == 0 and "<opml" in r.stdout

@@ -179,6 +179,12 @@ def test_no_title_and_no_text_takes_the_links_slug(url: str, headline: str) -> N
     assert story.headline == headline
 
 
+def test_the_placeholder_older_databases_stored_is_no_title() -> None:
+    text = "Officials confirmed the bridge reopened."
+    story = build([cand(1, title="(untitled)", text=text)]).topics[0].stories[0]
+    assert story.headline == "Officials confirmed the bridge reopened."
+
+
 @given(st.text(max_size=200))
 def test_a_slug_headline_never_fails(path: str) -> None:
     from aggregator.urls import title_from_url

@@ -65,6 +65,7 @@ from aggregator.types import (
 from aggregator.urls import strip_tracking, title_from_url
 
 GENERAL_TOPIC = "General"
+UNTITLED = "(untitled)"  # the headline of an entry with no title, no text and no slug
 
 # Stories shown per topic before the rest collapse into an "N more" line. Not tuned on data:
 # a readability choice (a topic screenful on a phone is about 8-12 entries).
@@ -302,10 +303,10 @@ def _build_story(
     ordered = sorted(group, key=_canonical_key)
     canonical = ordered[0]
     # min() is stable: among equally good titles the canonical article's wins
-    best_title = min((plain_text(c.title) for c in ordered), key=_headline_quality)
+    best_title = min((_title(c) for c in ordered), key=_headline_quality)
     # the summary is needed here only when no title is usable; else only if shown in full
     summary = "" if best_title else summarize(canonical.text, title=canonical.title)
-    headline = best_title or cut(summary, 120) or title_from_url(canonical.url) or "(untitled)"
+    headline = best_title or cut(summary, 120) or title_from_url(canonical.url) or UNTITLED
     # one source per feed: its original article (not a copy), else its earliest
     per_feed: dict[str, DigestCandidate] = {canonical.feed_url: canonical}
     for c in sorted(ordered, key=lambda c: (c.duplicate_of is not None, _when(c), c.article_id)):
@@ -345,11 +346,18 @@ def _build_story(
 
 def _link_headline(c: DigestCandidate) -> str:
     """A headline for one article: its title, else its first sentence, else its link's slug."""
-    title = plain_text(c.title)
+    title = _title(c)
     if _norm(title):
         return cut(title, HEADLINE_LIMIT)
     summary = summarize(c.text, title=c.title)
-    return cut(summary, HEADLINE_LIMIT) or title_from_url(c.url) or "(untitled)"
+    return cut(summary, HEADLINE_LIMIT) or title_from_url(c.url) or UNTITLED
+
+
+def _title(c: DigestCandidate) -> str:
+    """An article's title for display; "" for none, and for the placeholder that databases
+    written before 2026-12-07 stored for a title-less entry (it hid the summary fallback)."""
+    title = plain_text(c.title)
+    return "" if title == UNTITLED else title
 
 
 def _topic_rank(topics_order: Sequence[str]) -> dict[str, int]:

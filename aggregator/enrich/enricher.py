@@ -322,7 +322,7 @@ class Enricher:
                 if prepared is not None
                 else _fallback_clean(row.html, row.title, error)[0]
             )
-            cleaned = (row.title or ext.title or "(untitled)", ext.html, ext.text)
+            cleaned = (row.title or ext.title or "", ext.html, ext.text)
         self.store.set_aside(
             row.id, error=msg, attempts=attempts, retry_at=retry_at, cleaned=cleaned
         )
@@ -498,7 +498,7 @@ class Enricher:
                 taught = {p.row.site: (p.row.feed_url, p.taught) for p in prepared if p.taught}
                 for p in prepared:
                     row, cleaned = p.row, p.cleaned
-                    title = row.title or cleaned.title or "(untitled)"
+                    title = row.title or cleaned.title or ""  # the digest heads it (build.py)
                     dedup = None
                     if row.enrich & ENRICH_KIND == ENRICH_NEW:
                         ts = row.fetched_at.timestamp()
