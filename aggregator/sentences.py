@@ -102,11 +102,14 @@ WIDE_CHARS = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\
 _CJK_CLAUSE = "，、；：,;:"
 
 
+def wide_count(text: str) -> int:
+    """How many wide characters (``WIDE_CHARS``: CJK, Hangul, full-width forms) ``text`` has."""
+    return 0 if text.isascii() else len(WIDE_CHARS.findall(text))
+
+
 def width(text: str) -> int:
     """Length with wide characters (``WIDE_CHARS``) counted ``WIDE_WEIGHT`` times."""
-    if text.isascii():
-        return len(text)
-    return len(text) + (WIDE_WEIGHT - 1) * len(WIDE_CHARS.findall(text))
+    return len(text) + (WIDE_WEIGHT - 1) * wide_count(text)
 
 
 def ends_sentence(text: str) -> bool:

@@ -149,14 +149,15 @@ def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
     out: list[str] = []
     for line in text.splitlines():
         line = line.rstrip()
-        if columns(line) <= width:
+        cols = columns(line)
+        if cols <= width:
             out.append(line)
             continue
         m = _BULLET.match(line)
         assert m is not None  # the pattern matches the empty string
         indent, bullet = m.group(1), m.group(2) or ""
         hanging = indent + " " * len(bullet)
-        if columns(line) != len(line):  # wide characters: by display columns, see wide_wrap
+        if cols != len(line):  # wide characters: by display columns, see wide_wrap
             out.extend(wrap_wide(line[m.end() :], width, indent + bullet, hanging) or [line])
             continue
         body = _split_long_tokens(line[m.end() :], width - len(hanging))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from aggregator.sentences import WIDE_CHARS as _WIDE
+from aggregator.sentences import wide_count
 
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3]")
 # no line starts with these (they close what came before) ...
@@ -23,7 +24,7 @@ _NO_END = frozenset("（「『【《〈〔“‘([{")
 
 def columns(text: str) -> int:
     """Display width: a wide character takes two columns."""
-    return len(text) + len(_WIDE.findall(text))
+    return len(text) + wide_count(text)
 
 
 def _breaks_anywhere(ch: str) -> bool:
