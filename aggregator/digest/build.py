@@ -306,7 +306,7 @@ def _build_story(
     best_title = min((_title(c) for c in ordered), key=_headline_quality)
     # the summary is needed here only when no title is usable; else only if shown in full
     summary = "" if best_title else summarize(canonical.text, title=canonical.title)
-    headline = best_title or cut(summary, 120) or title_from_url(canonical.url) or UNTITLED
+    headline = best_title or _textual_headline(canonical, summary)
     # one source per feed: its original article (not a copy), else its earliest
     per_feed: dict[str, DigestCandidate] = {canonical.feed_url: canonical}
     for c in sorted(ordered, key=lambda c: (c.duplicate_of is not None, _when(c), c.article_id)):
@@ -349,8 +349,13 @@ def _link_headline(c: DigestCandidate) -> str:
     title = _title(c)
     if _norm(title):
         return cut(title, HEADLINE_LIMIT)
-    summary = summarize(c.text, title=c.title)
-    return cut(summary, HEADLINE_LIMIT) or title_from_url(c.url) or UNTITLED
+    return _textual_headline(c, summarize(c.text, title=c.title))
+
+
+def _textual_headline(c: DigestCandidate, summary: str) -> str:
+    """The headline of an article without a usable title: the start of its summary, else its
+    link's slug, else ``UNTITLED``."""
+    return cut(summary, 120) or title_from_url(c.url) or UNTITLED
 
 
 def _title(c: DigestCandidate) -> str:
