@@ -7,7 +7,7 @@ its last call and renames the groups so that story ids stay stable (see its docs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -121,12 +121,19 @@ class StoryConsolidation(StoryBook):
 
     def _rename(self, rows: npt.NDArray[np.int64], labels: npt.NDArray[np.int64]) -> dict[str, str]:
         """Name the groups found by ``consolidate`` and apply them (see there)."""
-        c = self._c
-        story, ids = self._story, self._ids
         groups: dict[int, list[int]] = {}
         for s, lab in zip(rows.tolist(), labels.tolist(), strict=True):
             groups.setdefault(lab, []).append(s)
-        name_of = self._group_names(rows, groups)
+        return self._apply_groups(rows, groups, self._group_names(rows, groups))
+
+    def _apply_groups(
+        self, rows: npt.NDArray[np.int64], groups: dict[int, list[int]], name_of: dict[int, str]
+    ) -> dict[str, str]:
+        """Give each group (root slots ascending, together ``rows``) its name and rebuild the
+        story objects of ``rows``; copies follow their root. {article id: new story id} of
+        every article whose story changed."""
+        c = self._c
+        story, ids = self._story, self._ids
         # a group that starts with exactly the members of an old story object (its first
         # st.size slots hold that story's number, which no other row holds) keeps that
         # centroid and joins only the rest: members always join in slot order, so
@@ -216,20 +223,51 @@ class StoryConsolidation(StoryBook):
                 changed[ids[s]] = changed[r]
 
     def _held_outside(self, rows: npt.NDArray[np.int64], names: set[str]) -> set[str]:
-        """Of ``names``, those that live articles other than ``rows`` have as their story
-        (a vectorised scan of the story-hash column through a bitmap of the names' hashes;
-        hits checked by string)."""
+        """Of ``names``, those that live articles other than ``rows`` have as their story."""
         c = self._c
-        n = c.n
+        out = c.alive[: c.n].copy()
+        out[rows] = False
+        story = self._story
+        return {story[s] for s in self._with_story(out, names)}
+
+    def _with_story(self, mask: npt.NDArray[np.bool_], names: set[str]) -> list[int]:
+        """The slots of ``mask`` whose story is one of ``names`` (a vectorised scan of the
+        story-hash column through a bitmap of the names' hashes; hits checked by string)."""
+        c = self._c
         h = np.fromiter((story_hash(x) for x in names), dtype=np.uint32, count=len(names))
         bits = np.zeros(1 << 20, dtype=bool)
         bits[h >> np.uint32(12)] = True
-        out = c.alive[:n].copy()
-        out[rows] = False
-        out &= bits[c.shash[:n] >> np.uint32(12)]
-        hit = np.flatnonzero(out).tolist()
+        hit = np.flatnonzero(mask & bits[c.shash[: c.n] >> np.uint32(12)]).tolist()
         story = self._story
-        return {story[s] for s in hit if story[s] in names}
+        return [s for s in hit if story[s] in names]
+
+    def restory(self, stories: Mapping[str, str]) -> int:
+        """Take the stories another worker's consolidation gave articles this one holds
+        ({article id: story id}, as stored): every story object of a name involved (old or
+        new) is rebuilt from its members here, as ``consolidate`` rebuilds its area; copies
+        follow their root. Returns how many held articles changed story."""
+        self._flush()
+        c = self._c
+        story = self._story
+        moved: dict[int, str] = {}
+        for aid, sid in stories.items():
+            s = self._by_id.get(aid)
+            if s is not None and c.alive[s] and story[s] != sid:
+                moved[s] = sid
+        count = len(moved)
+        for s in [s for s in moved if not c.is_root[s]]:  # a copy: its name only
+            story[s] = moved.pop(s)
+            c.shash[s] = story_hash(story[s])
+        if moved:
+            names = {story[s] for s in moved} | set(moved.values())
+            n = c.n
+            rows = np.array(self._with_story(c.alive[:n] & c.is_root[:n], names), dtype=np.int64)
+            by_name: dict[str, list[int]] = {}
+            for s in rows.tolist():
+                by_name.setdefault(moved.get(s, story[s]), []).append(s)
+            groups = dict(enumerate(by_name.values()))
+            self._apply_groups(rows, groups, dict(enumerate(by_name)))
+        return count
 
     def _set_cons(self, slot: int, terms: U32, vals: F16 | F32, pending: bool = True) -> None:
         """Store a root row's consolidation vector (its heaviest terms, log-tf weights);

@@ -33,7 +33,12 @@ from aggregator.enrich import extract
 from aggregator.enrich.language import decide_language
 from aggregator.enrich.learning import SiteLearning, apply_learned, learn_job
 from aggregator.enrich.repeats import BlockRules
-from aggregator.enrich.shared_index import catch_up, chunk_keys, load_index
+from aggregator.enrich.shared_index import (
+    catch_up,
+    chunk_keys,
+    consolidate_shared,
+    load_index,
+)
 from aggregator.errors import ExtractError, StoreError
 from aggregator.feeds import feed_index
 from aggregator.poll.fetch import HTML_ACCEPT, Fetcher
@@ -173,20 +178,27 @@ class Enricher:
 
     def consolidate(self) -> None:
         """Revise stories around this poll's new articles (``Deduper.consolidate``) and
-        store the changes.  A crash before the write leaves the online stories, which are
-        valid too; the in-memory state is reloaded if the write fails."""
+        store the changes (with other workers: ``shared_index.consolidate_shared``).  A crash
+        before the write leaves the online stories, which are valid too; the in-memory state
+        is reloaded if the write fails."""
         now = self.clock().timestamp()
         deduper = self.deduper
-        deduper.evict(now)
-        changes = deduper.consolidate(now)
-        if not changes:
-            return
         try:
-            self.store.set_stories({int(k): v for k, v in changes.items()})
+            if self.store.shared:
+                self._seen, changes = consolidate_shared(self.store, deduper, self._seen, now)
+            else:
+                deduper.evict(now)
+                changes = deduper.consolidate(now)
+                if changes:
+                    self.store.set_stories({int(k): v for k, v in changes.items()})
         except StoreError as e:
             log.error("dedup consolidation not stored: %s", e)
             self._deduper = None
-        else:
+            return
+        except BaseException:
+            self._deduper = None
+            raise
+        if changes:
             log.info("dedup consolidated stories changed=%d", len(changes))
 
     async def run(

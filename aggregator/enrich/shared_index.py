@@ -8,7 +8,10 @@ store's dedup lock (``own_for_decision``), after restoring:
 
 * every decision numbered above the worker's watermark (``dedup_changes``): the numbers are
   given in commit order under that lock, so nothing is skipped; a worker sees its own
-  decisions come back and ignores them. This keeps the story stage exact (its document
+  decisions come back and ignores them. A consolidation (``Enricher.consolidate``) runs
+  under the same lock after the same catch-up and numbers the articles whose story it
+  changed again: a worker holding one of them takes its new story (``Deduper.restory``),
+  so a copy decided later gets its root's current story, whichever worker consolidated. This keeps the story stage exact (its document
   frequencies and story index count every article, not only the copy candidates).
 * every stored article the chunk may copy that the memory lacks, found in the database's
   copy index (``dedup_candidate_ids``: the chunk's fingerprint, URL and band keys, one
@@ -103,11 +106,34 @@ def catch_up(
                 missing[state[0]] = state
                 looked_up += 1
     n = 0
+    moved: dict[str, str] = {}  # held articles another worker's consolidation moved
     for article_id, blob, added_at, story in sorted(missing.values(), key=lambda s: s[0]):
         if str(article_id) not in deduper:
             n += deduper.restore(str(article_id), blob, added_at, story=story)
-    if n:
-        log.debug("dedup caught up with other workers restored=%d", n)
+        elif story is not None:
+            moved[str(article_id)] = story
+    restoried = deduper.restory(moved) if moved else 0
+    if n or restoried:
+        log.debug("dedup caught up with other workers restored=%d moved=%d", n, restoried)
     if looked_up:
         log.info("dedup copy index lookup restored=%d not numbered above the watermark", looked_up)
     return max((c[0] for c in changes), default=seen), n
+
+
+def consolidate_shared(
+    store: Store, deduper: Deduper, seen: int, now: float
+) -> tuple[int, dict[str, str]]:
+    """``Deduper.consolidate`` with other workers on the database: under the dedup lock,
+    after catching up with their decisions (so a copy another worker decided follows its
+    root's new story), stored with the changed articles numbered again for the others (they
+    take the new stories in ``catch_up``). (The new watermark, the changes.)"""
+    with store.transaction():
+        store.own_for_decision([])
+        seen = catch_up(store, deduper, seen)[0]
+        deduper.evict(now)
+        changes = deduper.consolidate(now)
+        if changes:
+            ids = {int(k): v for k, v in changes.items()}
+            store.set_stories(ids)
+            store.publish_decisions(sorted(ids))
+    return seen, changes
