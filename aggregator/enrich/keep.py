@@ -81,6 +81,12 @@ def is_service_step(text: str) -> bool:
     )
 
 
+def about_the_outlet(text: str) -> bool:
+    """The text names what an outlet's own prompt is about (reading, alerts, subscribing,
+    following, "our"; ``_OWN``)."""
+    return _OWN.search(text) is not None
+
+
 class _Text(Protocol):
     @property
     def text(self) -> str: ...

@@ -156,6 +156,20 @@ def appeal_signals(text: str) -> int:
     return sum(_appeal_evidence(text))
 
 
+def speaks_as_outlet(text: str) -> bool:
+    """The text speaks as "we", to "you" or of a community of readers (an outlet speaking of
+    itself or to its reader). German "du" (French "of the") and the capitalised "Sie" (also
+    "she", "they") do not count."""
+    raw = _WORD.findall(text)
+    words = {w.casefold().replace("’", "'") for w in raw}
+    if words & _WE or words & _YOU_NOT_DU or _has(text, _CJK_WE + _CJK_YOU):
+        return True
+    stems = {_stem(w) for w in words}
+    return bool(words & _COMMUNITY or stems & _COMMUNITY or _INDEPENDENCE.search(text)) or _has(
+        text, _CJK_COMMUNITY
+    )
+
+
 def _stem(word: str) -> str:
     """Crude English suffix stripping, enough for "keeps", "joining", "backed"."""
     for suffix in ("ing", "ed", "s"):

@@ -22,9 +22,11 @@ import html as html_lib
 import re
 from collections.abc import Sequence
 
-from aggregator.enrich.clean import Block
+from aggregator.enrich.clean import Block, Strength, classify
+from aggregator.enrich.keep import about_the_outlet
 from aggregator.enrich.patterns import PATTERNS
-from aggregator.sentences import width
+from aggregator.enrich.signals import speaks_as_outlet
+from aggregator.sentences import sentences, width
 
 DETECTOR = "stamp"
 # Text before a stamp must be at least this wide (a CJK character counts 3) to be a sentence.
@@ -67,6 +69,70 @@ def trailing_stamp(text: str) -> tuple[str, str] | None:
     return None
 
 
+# A prompt glued after a paragraph's last sentence ("... the mayor said. Subscribe to our
+# newsletter for more local news.", "...农村上涨0.3%。关注我们的微信公众号，获取更多财经资讯。"):
+# the cleaner removes it as a block of its own (a strong hit), but glued it took the whole
+# paragraph with it, or stayed when the paragraph was too long for the pattern. The last
+# sentence (or two) is split off when it alone is a strong hit and what stands before it is
+# a sentence of no evidence at all (strong or weak) that neither speaks as the outlet (we,
+# our readers) nor names what an outlet's prompts are about (reading, subscribing, following:
+# keep.py).
+PROMPT_SENTENCES = 2
+# The detectors of prompts (an ask to the reader). A "Read more" or "Related:" glued to a
+# paragraph makes it a teaser of another article, and split off it would start a tail cut
+# (clean.py) inside the article: it is left to the whole block. An embedded post's
+# attribution ("— Name (@handle) date") or a copyright line ends a block that is an embed or
+# a footer as a whole, and goes with it. A credit ("Foto: dpa", "Quelle: ...") after one or
+# two sentences ends a caption (captions go whole); after a paragraph of three or more (a
+# chart's source under its text, a legal news item's "Quelle:"), it is split off too.
+PROMPT_KINDS = frozenset(
+    {
+        "donation", "comments", "newsletter", "share", "cta", "scraper_stamp",
+        "appeal_signals", "prompt_signals", "cta_signals", "paywall_signals",
+        "subscriber_signals", "tip_line_signals", "podcast_signals", "outlet_appeal_signals",
+    }
+)  # fmt: skip
+# what stands before a prompt is a sentence of the article: this wide, ending a statement
+# (a question leads into the ask: "Want more from ...?", "Have a tip?", "Co zrobić z malin?"),
+# with no contact (an e-mail address, a handle, a link: a tip line or an author's box)
+PROMPT_MIN_HEAD = 60
+_PROMPT_HEAD_END = ".!…。！\"'”’»)）]】"
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|(?<!\w)@\w{2,}|https?://|\bwww\.", re.I)
+CREDIT_KINDS = frozenset({"caption", "credit"})
+# a credit opens with its label ("Quelle:", "Photo by:", "Bild:", "©"), not inside a sentence
+# ("... wird diskutiert: Die elektronische Patientenakte (ePA)" is no EPA photo credit)
+_CREDIT_LABEL = re.compile(r"[(\[]?\s*(?:©|[^\W\d_][\w .'’-]{0,24}:)")
+CREDIT_HEAD_SENTENCES = 3
+
+
+def trailing_prompt(text: str) -> tuple[str, str] | None:
+    """``(sentences, prompt)`` when the last one or two sentences of ``text`` are a strong
+    hit of a prompt detector (``PROMPT_KINDS``, or a credit after a paragraph) and the
+    sentences before them no hit at all, else None."""
+    parts = sentences(text)
+    for k in range(1, min(PROMPT_SENTENCES, len(parts) - 1) + 1):
+        hit = classify(Block(" ".join(parts[-k:])), strong_only=True)
+        if hit is None or hit[1] is not Strength.STRONG:
+            continue
+        credit = (
+            hit[0] in CREDIT_KINDS
+            and len(parts) - k >= CREDIT_HEAD_SENTENCES
+            and _CREDIT_LABEL.match(parts[-k]) is not None
+        )
+        if hit[0] not in PROMPT_KINDS and not credit:
+            return None
+        at = text.rfind(parts[-k])
+        head, tail = text[:at].rstrip(), text[at:].strip()
+        if at <= 0 or width(head) < PROMPT_MIN_HEAD or head[-1] not in _PROMPT_HEAD_END:
+            return None
+        if _CONTACT.search(head) or classify(Block(head)) is not None:
+            return None
+        if speaks_as_outlet(head) or about_the_outlet(head):
+            return None  # the whole paragraph is the outlet's (an appeal): it goes as one
+        return head, tail
+    return None
+
+
 def _trimmed_html(block: Block, head: str, stamp: str) -> str:
     """The block's HTML without the stamp (rebuilt from ``head`` when the stamp is not the
     HTML's last text)."""
@@ -81,11 +147,11 @@ def _trimmed_html(block: Block, head: str, stamp: str) -> str:
 
 
 def split_stamps(blocks: Sequence[Block]) -> list[Block]:
-    """``blocks`` with each trailing stamp split off into a block of its own (after its
-    sentence); blocks without one are passed through unchanged."""
+    """``blocks`` with each trailing stamp or prompt split off into a block of its own (after
+    its sentence); blocks without one are passed through unchanged."""
     out: list[Block] = []
     for b in blocks:
-        cut = trailing_stamp(b.text) if b.kind in _KINDS else None
+        cut = (trailing_stamp(b.text) or trailing_prompt(b.text)) if b.kind in _KINDS else None
         if cut is None:
             out.append(b)
             continue
