@@ -103,7 +103,7 @@ _REPORTED = re.compile(
     r"|表示|指出|介绍|呼吁|提醒",
     re.I,
 )
-REPORTED_MIN_WIDTH = 90
+REPORTED_MIN_WIDTH = 60
 _END = re.compile(r"[.!?…»”\"'。！？]\s*$")
 # the tables whose strong phrases a reported call repeats
 VETOED = frozenset({"donation", "newsletter", "share", "cta"})
