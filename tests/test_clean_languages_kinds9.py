@@ -3,7 +3,10 @@ each kind as patterns across languages (metered paywall counts and remainders,
 subscriber-only labels, gifted articles, live-blog buttons, button rows, ad-skip buttons,
 edition pickers, the piece in another language, media no longer available, gallery counters
 and links, "more news from" links, related topics and sections, messenger follow lines,
-live-feed provenance, signup boxes between paragraphs, "follow the score in our app"), and
+live-feed provenance, signup boxes between paragraphs, "follow the score in our app"; then a
+probe round: the rest for subscribers, reading times, players, read-later buttons, consent
+placeholders, error reports, print buttons, edition labels, live prompts, gallery labels,
+bracketed credits, sponsor labels, lone load-more and ad-skip buttons), and
 what must stay: reported calls (someone else asks for a donation or a subscription) against
 the strong tables, and a "Mehr von NAME" link that is no bio box.
 
@@ -128,6 +131,34 @@ MIDDLE = [
     ),
     ("app", "Siga os resultados ao vivo no aplicativo Esporte Exemplo"),
     ("app", "Suivez le match en direct dans l'application Sport Exemple"),
+    # a probe round after dev8: the rest for subscribers, reading times, players, read later
+    ("rest", "La suite de cet article est accessible aux abonnés"),
+    ("rest", "El resto de este artículo es solo para suscriptores."),
+    ("rest", "Der Rest dieses Artikels ist nur für Abonnenten sichtbar."),
+    ("rest", "Дальнейший текст доступен только подписчикам."),
+    ("remainder", "Il vous reste 45 % de l'article à découvrir"),
+    ("signup", "Ricevi la nostra newsletter quotidiana"),
+    ("reading time", "Temps de lecture estimé : 7 minutes"),
+    ("reading time", "Время чтения: 6 минут"),
+    ("player", "Artikel anhören (4 Min.)"),
+    ("later", "Salvar para ler depois"),
+    ("consent", "Um diesen Inhalt anzuzeigen, benötigen wir Ihre Zustimmung."),
+    ("consent", "Per visualizzare questo contenuto devi accettare i cookie."),
+    ("error", "¿Ves algún error? Avísanos"),
+    ("error", "发现错误？点此反馈"),
+    ("print", "Imprimer cette page"),
+    ("print", "Распечатать статью"),
+    ("edition", "Edizione Torino"),
+    ("edition", "Региональная версия: Екатеринбург"),
+    ("live", "Acompanhe em tempo real"),
+    ("live", "Todas las noticias en directo"),
+    ("live", "实时更新"),
+    ("gallery", "Fotostrecke: 18 Bilder"),
+    ("gallery", "组图（共8张）"),
+    ("credit", "(Foto: Stadt Zürich)"),
+    ("sponsor", "Contenido patrocinado por Banco Ejemplo"),
+    ("buttons", "Cargar más"),
+    ("ad skip", "Passer la pub"),
 ]
 
 # reporting with the same words: kept at the head, in the middle and at the tail
@@ -154,6 +185,22 @@ REPORTING = [
     "市民可关注官方LINE账号获取停水通知，水务局表示。",
     "La chaîne a annoncé que l'émission en direct sera rediffusée dimanche.",
     "Este artículo de la Constitución fue reformado en 1992, recordó el magistrado.",
+    # the probe round's words in reporting
+    "Noch 30 Prozent der Artikel im Handel sind reduziert, teilte der Verband mit.",
+    "Il vous reste trois jours pour vous inscrire sur les listes électorales, rappelle la préfecture.",
+    "La suite du procès est prévue jeudi devant le tribunal.",
+    "El resto de los abonados del Metro pagará la tarifa de siempre.",
+    "Der Rest des Artikels 5 wurde vom Parlament gestrichen.",
+    "Le temps de lecture moyen d'un article a baissé de 20 %, selon une étude.",
+    "Tous les matchs seront diffusés en direct sur France 2.",
+    "Édition 2025 du salon de l'agriculture : les exposants se préparent.",
+    "Die Ausgabe der Lebensmittel an Bedürftige beginnt um 10 Uhr.",
+    "Die Fotostrecke entlang des Rheins lockt jährlich viele Wanderer.",
+    "El ministro encontró un error en el decreto y pidió corregirlo.",
+    "Präsentiert wurde das Modell von Autohaus-Chef Maier auf der Messe.",
+    "Patrocinado por la Unión Europea, el proyecto costó 3 millones de euros.",
+    "Um diesen Inhalt zu verstehen, muss man die Vorgeschichte kennen.",
+    "Pour afficher ce contenu sur les écrans du métro, la RATP a dû accepter les conditions de l'annonceur.",
 ]
 
 # sentences of reporting with a third party's call, which the strong tables' phrases repeat
