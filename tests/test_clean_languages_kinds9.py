@@ -255,3 +255,9 @@ def test_a_more_from_link_is_no_bio_box() -> None:
     )
     got = removed([P1, P2, "Mehr von Lena Vogt", para])
     assert got == {"Mehr von Lena Vogt": "related"}
+
+
+@pytest.mark.parametrize("cell", ["5/5", "8/10", "4.5/5"])
+def test_a_rating_is_no_gallery_counter(cell: str) -> None:
+    # a review's score table (WCXB: "Invoicing" / "5/5") is the article's
+    assert removed([P1, "Invoicing", cell, P2]) == {}
