@@ -532,7 +532,7 @@ def clean_structured(
     probs = scorer.score(blocks, title) if scorer is not None and blocks else None
     # Strong evidence is checked everywhere; weak evidence only where it can matter (the edges
     # and tails), lazily: that keeps cleaning cheap on long articles.
-    strong = [classify(b, strong_only=True) for b in blocks]
+    strong = [keep.unless_reported(classify(b, strong_only=True), b.text) for b in blocks]
     memo: dict[int, tuple[str, Strength] | None] = {}
 
     def hit_at(k: int) -> tuple[str, Strength] | None:

@@ -174,7 +174,7 @@ _REPORTED = re.compile(
     r"\b(?:said|says|according to|told|sagte|sagt|teilte|erklärte|laut|zufolge|a déclaré"
     r"|a indiqué|selon|explique|dijo|afirmó|según|explicó|disse|afirmou|segundo|informou"
     r"|ha detto|ha spiegato|secondo|ha dichiarato|diceva|recitava|сказал\w*|заявил\w*|сообщил\w*"
-    r"|по словам|пояснил\w*|уточнил\w*)\b"
+    r"|по словам|пояснил\w*|уточнил\w*|annunciato|a annoncé|anunció|anunciou|объявил\w*)\b"
     r"|表示|称|介绍|指出|提醒",
     re.I,
 )

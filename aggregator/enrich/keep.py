@@ -16,13 +16,22 @@ article: stamps, bare links, credits. Two kinds of short line there are the arti
   prompts take the same verbs; an outlet's own prompt is about reading (news, alerts, a
   newsletter, a subscription) or says "our", so a line that names a task (apply, book, pay,
   request, renew ...) and none of those is the article's.
+
+And one block *strong* evidence must not take (issue 19, languages-dev8):
+
+* **A reported call**: a sentence of reporting in which someone else asks for a donation, a
+  subscription or a download ("L'échevin a appelé les visiteurs à faire un don sur place",
+  "В АТОР сказали, что подписчики их рассылки уже получили ..."). An outlet's box addresses
+  the reader itself and quotes nobody; the phrases the donation, newsletter, share and
+  call-to-action tables look for are the same, so their strong hits yield to a long sentence
+  with a reporting verb (said, a appelé, pidió, сказали, 呼吁 ...).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from aggregator.sentences import width
 
@@ -85,6 +94,42 @@ def about_the_outlet(text: str) -> bool:
     """The text names what an outlet's own prompt is about (reading, alerts, subscribing,
     following, "our"; ``_OWN``)."""
     return _OWN.search(text) is not None
+
+
+# reporting verbs of a third party (past or third person: "a appelé", not "appelez")
+_REPORTED = re.compile(
+    r"\b(?:said|says|told|urged|according to|sagte|sagt|erklärte|kündigte|forderte|betonte"
+    r"|teilte|riet|laut|zufolge|hieß es|a (?:déclaré|dit|indiqué|annoncé|appelé|invité|demandé"
+    r"|rappelé|précisé|expliqué|affirmé)|ont (?:appelé|demandé|indiqué|annoncé)|selon|dijo"
+    r"|afirmó|explicó|anunció|pidió|llamó|instó|recordó|aseguró|según|indicó|señaló|informó"
+    r"|disse|afirmou|explicou|anunciou|pediu|apelou|lembrou|informou|segundo|garantiu"
+    r"|ha (?:detto|spiegato|annunciato|chiesto|invitato|ricordato|dichiarato|aggiunto)"
+    r"|hanno (?:chiesto|detto|invitato)|secondo|сказал\w*|заявил\w*|сообщил\w*|пояснил\w*"
+    r"|уточнил\w*|призвал\w*|попросил\w*|напомнил\w*|объявил\w*|отметил\w*|по словам)\b"
+    r"|表示|指出|介绍|呼吁|提醒",
+    re.I,
+)
+REPORTED_MIN_WIDTH = 60
+_END = re.compile(r"[.!?…»”\"'。！？]\s*$")
+# the tables whose strong phrases a reported call repeats
+VETOED = frozenset({"donation", "newsletter", "share", "cta"})
+
+
+def is_reported_call(text: str) -> bool:
+    """A sentence of reporting, long enough to be one, with a third party's reporting verb."""
+    text = text.strip()
+    return width(text) >= REPORTED_MIN_WIDTH and bool(_END.search(text) and _REPORTED.search(text))
+
+
+_Hit = TypeVar("_Hit", bound=tuple[str, object])
+
+
+def unless_reported(hit: _Hit | None, text: str) -> _Hit | None:
+    """A hit of the tables a reported call repeats (only strong ones: their names are pattern
+    detectors'), dropped for a reported call (module docstring)."""
+    if hit is not None and hit[0] in VETOED and is_reported_call(text):
+        return None
+    return hit
 
 
 class _Text(Protocol):
