@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from aggregator.config import FeedConfig
 from aggregator.urls import site_of
@@ -30,6 +31,21 @@ def feed_index(feeds: Iterable[FeedConfig]) -> FeedIndex:
     return FeedIndex(by_url, frozenset(by_url))
 
 
+# a feed known by its URL alone is shown as site and path, cut to this many characters
+URL_LABEL_MAX = 60
+
+
 def display_name(url: str, name: str | None = None, title: str | None = None) -> str:
-    """The configured name, else the feed's own title, else its site, else its URL."""
-    return name or title or site_of(url) or url
+    """The configured name, else the feed's own title, else its site and path (several
+    feeds of one site that never answered are told apart), else its URL."""
+    if name or title:
+        return name or title or ""
+    site = site_of(url)
+    if not site:
+        return url
+    try:
+        path = urlsplit(url).path.rstrip("/")
+    except ValueError:
+        path = ""
+    label = site + path
+    return label if len(label) <= URL_LABEL_MAX else label[: URL_LABEL_MAX - 1] + "…"

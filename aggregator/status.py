@@ -264,6 +264,13 @@ def _short(iso: str | None, now: datetime | None = None) -> str:
     return f"{t:%b %d %H:%M}" if t.year == now.year else f"{t:%Y-%m-%d %H:%M}"
 
 
+ERROR_CHARS = 100  # of a feed's error in the table (`status --json` has all of it)
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 def render_status_table(report: StatusReport) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -286,7 +293,7 @@ def render_status_table(report: StatusReport) -> None:
             f"{f['result'] or '-'} {f['status'] or ''}".strip(),
             _short(f["next_check"]),
             str(f["error_streak"]),
-            (f["error"] or "")[:120],
+            _cut(f["error"] or "", ERROR_CHARS),
         )
     console.print(table)
     dt = Table(title="digest")

@@ -104,7 +104,7 @@ def test_a_cut_off_feed_is_read_and_shown_as_malformed_until_it_is_fixed(
     r = run("fetch", config=setup)
     assert r.returncode == 0, r.stderr
     assert "City Desk\tok" in r.stdout and "new=1" in r.stdout
-    assert "error=feed is not well-formed" in r.stdout and "read 1 entry" in r.stdout
+    assert "error=feed is not well-formed (line " in r.stdout and "1 entry read" in r.stdout
 
     def city() -> dict[str, object]:
         report = json.loads(run("status", "--json", config=setup).stdout)
@@ -113,6 +113,10 @@ def test_a_cut_off_feed_is_read_and_shown_as_malformed_until_it_is_fixed(
 
     assert city()["health"] == "malformed" and "not well-formed" in str(city()["error"])
     assert "malformed" in run("status", config=setup).stdout
+    dry = setup.parent / "dry"
+    assert run("digest", "--dry-run", "--out", str(dry), config=setup).returncode == 0
+    text = (dry / "digest.txt").read_text()
+    assert "1 feed malformed" in text and "City Desk: feed is not well-formed (line" in text
     run("fetch", config=setup)  # the same bytes again (a 304): still the same broken document
     assert city()["health"] == "malformed" and city()["result"] == "not_modified"
     httpd.static("/city.xml", whole)  # the publisher fixes the feed

@@ -169,6 +169,7 @@ def test_dates_from_1970_to_2100_and_odd_texts_all_come_through(
         ("uk", "Новини дня", "Київ отримав нову партію обладнання для енергетики. " * 8, None),
         ("zh", "新闻", "北京今天宣布了新的经济政策，旨在支持中小企业的发展。" * 8, None),
         ("empty", "Empty entry", "", None),
+        ("blank", "", "", None),  # a CMS's blank item: nothing to show but its link
         ("huge", "Huge entry", prose(7, sentences=1500), None),
     ]
     httpd.static("/m.xml", rss("Messy", items))
@@ -189,6 +190,9 @@ def test_dates_from_1970_to_2100_and_odd_texts_all_come_through(
         assert head in txt
     for head in ("Epoch", "Old news"):
         assert head not in txt
+    # the blank item is left out (digest.empty_reason), not mailed as "(untitled)"; the one
+    # with a title but no text is mailed under its title
+    assert "(untitled)" not in txt and "/blank" not in txt and "Empty entry" in txt
 
 
 def _config(tmp_path: Path, urls: list[str]) -> Config:

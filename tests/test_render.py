@@ -371,3 +371,22 @@ def test_dates_carry_the_year_when_it_is_not_the_digests() -> None:
     d = make_digest([cand(1, "old", published=datetime(2019, 3, 1, 10, 0, tzinfo=UTC))])
     text = render(d, sender=SENDER).text
     assert "1 Mar 2019" in text
+
+
+def test_a_malformed_feed_is_listed_without_failed_attempts() -> None:
+    """A feed whose last document was broken XML answered (no failed attempt) but may have
+    lost entries: it is listed under the feeds in trouble and counted apart."""
+    failing = [
+        FailingFeed("Flaky", "https://flaky.example/rss", "HTTP 503", 2, NOW),
+        FailingFeed(
+            "Cut Off", "https://cut.example/rss",
+            "feed is not well-formed (line 1, column 93: no element found); 0 entries read,"
+            " others may be missing or garbled", 0, None,
+        ),
+    ]  # fmt: skip
+    r = render(make_digest(failing=failing), sender=SENDER)
+    html_text = " ".join(" ".join(parse(r.html).text).split())
+    for text in (" ".join(r.text.split()), html_text):
+        assert "1 feed failing" in text and "1 feed malformed" in text
+        assert "(2 failed attempts)" in text and "0 failed attempts" not in text
+        assert "Cut Off" in text and "feed is not well-formed (line 1, column 93" in text

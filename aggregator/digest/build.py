@@ -60,6 +60,7 @@ from aggregator.types import (
     DigestStory,
     DigestTopic,
     FailingFeed,
+    Media,
     TopicRule,
 )
 from aggregator.urls import strip_tracking, title_from_url
@@ -281,6 +282,17 @@ def held_reason(published: datetime | None, first_seen: datetime, max_age: float
         f"max_age: published {_aware(published):%Y-%m-%d}, first seen"
         f" {_aware(first_seen):%Y-%m-%d}, older than digest.max_age ({max_age / 86400:g}d)"
     )
+
+
+def empty_reason(title: str | None, text: str | None, media: Media, url: str | None) -> str | None:
+    """Why an entry with nothing to show is never mailed: no title (or the old placeholder),
+    no text, no enclosure and no link whose slug reads as a headline (a CMS's blank item,
+    "/a/w10"); a slug that reads ("/2026/12/07/ferry-timetable-winter-changes") heads it."""
+    if (title or "").strip() not in ("", UNTITLED) or (text or "").strip():
+        return None
+    if media.enclosures or media.image is not None or title_from_url(url):
+        return None
+    return "empty: no title, no text, no media and no readable link"
 
 
 def story_topic(group: Sequence[DigestCandidate], rules: Sequence[TopicRule]) -> str:

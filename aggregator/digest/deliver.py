@@ -30,9 +30,16 @@ from aggregator import failpoints
 from aggregator.config import Config
 from aggregator.config.model import ProfileConfig
 from aggregator.digest import archive, filters, mail, render
-from aggregator.digest.build import build_digest, for_profile, held_reason, only_topics
+from aggregator.digest.build import (
+    build_digest,
+    empty_reason,
+    for_profile,
+    held_reason,
+    only_topics,
+)
 from aggregator.errors import AggregatorError, TemplateError
 from aggregator.feeds import display_name, feed_index
+from aggregator.poll.decide import MALFORMED
 from aggregator.store import DigestRecord, Store
 from aggregator.types import DEFAULT_PROFILE, Digest, DigestCandidate, FailingFeed
 
@@ -108,7 +115,9 @@ def digest_candidates(
     pending = store.pending_for(recipient, configured.urls, profile=reader.name, since=since)
     for p in pending:
         a = p.article
-        why = held_reason(a.published, a.fetched_at, config.digest.max_age)
+        why = held_reason(a.published, a.fetched_at, config.digest.max_age) or empty_reason(
+            a.title, a.text, a.media, a.url
+        )
         if why is not None:
             held[a.id] = why
             continue
@@ -145,6 +154,8 @@ def digest_candidates(
 
 
 def failing_feeds(config: Config, store: Store) -> list[FailingFeed]:
+    """Feeds the reader should look at: failing (errors in a row, gone) and malformed (the
+    last poll read a broken document: entries may be missing); these have no failed attempt."""
     configured = feed_index(config.feeds).by_url
     return [
         FailingFeed(
@@ -152,10 +163,10 @@ def failing_feeds(config: Config, store: Store) -> list[FailingFeed]:
             url=s.url,
             error=s.last_error or (s.last_outcome or "error"),
             error_streak=s.error_streak,
-            since=s.last_success_at,
+            since=s.last_success_at if s.error_streak > 0 or s.gone else None,
         )
         for s in store.feed_states(configured)
-        if s.gone or s.error_streak > 0
+        if s.gone or s.error_streak > 0 or (s.last_error or "").startswith(MALFORMED)
     ]
 
 

@@ -184,8 +184,8 @@ def malformed_note(parsed: ParsedFeed) -> str | None:
         return None
     n = len(parsed.entries)
     return (
-        f"{MALFORMED} ({parsed.warning}); the tolerant parser read {n} "
-        f"entr{'y' if n == 1 else 'ies'}, others may be missing or garbled"
+        f"{MALFORMED} ({parsed.warning}); {n} entr{'y' if n == 1 else 'ies'} read, others"
+        " may be missing or garbled"
     )
 
 

@@ -134,7 +134,7 @@ def parse_feed(
     warning = None
     exc = d.get("bozo_exception")
     if d.get("bozo") and type(exc).__name__ not in _BENIGN:
-        warning = f"{type(exc).__name__}: {exc}" if exc else "not well-formed XML"
+        warning = _xml_problem(exc)
     return ParsedFeed(
         title=_clean_str(feed.get("title")),
         link=_clean_str(feed.get("link")),
@@ -171,6 +171,22 @@ def _declared_language(raw: Mapping[str, object], feed_language: str | None) -> 
         if lang:
             return lang
     return normalise_code(feed_language)
+
+
+def _xml_problem(exc: object) -> str:
+    """Where and what the XML parser stopped at, as a reader can look it up: "line 1,
+    column 93: no element found" (an expat error), else the exception's own words."""
+    if exc is None:
+        return "not well-formed XML"
+    line, col, msg = (
+        getattr(exc, a, None) for a in ("getLineNumber", "getColumnNumber", "getMessage")
+    )
+    if callable(line) and callable(col) and callable(msg):
+        try:
+            return f"line {line()}, column {col()}: {msg()}"
+        except Exception:  # a partly built exception: its plain words below
+            pass
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _entry_from_feedparser(
