@@ -77,16 +77,25 @@ def test_a_read_also_line_without_a_link_before_the_next_sentence() -> None:
     assert [b.text for b in blocks] == [piece, f"{before} {after}"]
 
 
-@pytest.mark.parametrize("marker", ["CONTINUA DEPOIS DA PUBLICIDADE", "Реклама"])
-def test_an_advertising_marker_between_two_sentences_goes(marker: str) -> None:
+@pytest.mark.parametrize(
+    ("marker", "second"),
+    [
+        ("CONTINUA DEPOIS DA PUBLICIDADE", "Analistas esperam nova alta de juros em janeiro."),
+        ("Реклама", "Аналитики ждут повышения ставки в январе."),
+        # a bare label in capitals before a sentence that opens with a one-letter article
+        ("VEJA TAMBÉM", "O Banco Central deve subir os juros em janeiro."),
+    ],
+)
+def test_an_advertising_marker_between_two_sentences_goes(marker: str, second: str) -> None:
     first = "A inflação de serviços subiu 0,6% no mês, puxada por aluguéis e planos de saúde."
-    second = "Analistas esperam nova alta de juros em janeiro."
     text, removed = _clean(f"{first} {marker} {second}")
     assert f"{first} {second}" in text
     assert removed == [marker]
 
 
 NO_INSERT: list[str] = [
+    # a label in capitals before more capitals is a heading of its own, left whole
+    "LIRE AUSSI SUR NOTRE SITE >> Réforme des retraites : ce qui change en janvier",
     # a label inside a sentence is no insert
     "Der Anwalt riet den Mietern, lesen Sie auch das Kleingedruckte, bevor Sie unterschreiben.",
     # reporting about reading and advertising

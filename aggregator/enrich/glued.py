@@ -16,17 +16,22 @@ a whole, the paragraph loses its reporting; kept, it leaks the boilerplate.
   that opens the next sentence ("... des animations Des séances ..."). The insert alone must
   be a strong hit (``related``, a teaser, an ``embed`` marker), so the cleaner removes it;
 * a **trailing note** (:func:`trailing_note`): the last one or two sentences when they are a
-  hit (weak or strong) of a note kind, after reporting that passes the guards of
-  :func:`stamps.trailing_prompt` (a statement of 60 columns or more, no contact, no evidence
-  of its own, not the outlet's voice, not about reading or subscribing): prompts and
-  shares (a promo or a promo line only in the outlet's voice: "our newsletter", not "the
-  ministry urged citizens to download the app"), a correction note, a contact line of the
-  author or the newsroom; a credit or a copyright line after two sentences of 100 columns
-  or more (one short sentence with a credit is a caption, and captions go whole; a
-  ``caption`` block is never split); a disclaimer that is a sentence of its own.
+  strong hit of a note kind (or a correction note, whose weak evidence is an editorial label:
+  "Erramos:", "Fe de errores:", "Cet article a été modifié"), after reporting that passes
+  the guards of :func:`stamps.trailing_prompt` (a statement of 60 columns or more, no
+  evidence of its own, not about reading or subscribing; contact data or the outlet's voice
+  before the note stop the split altogether): prompts and shares, a correction note, a
+  contact line of the author or the newsroom; a promo only when it names the outlet's own
+  channel ("notre newsletter", "наш канал"; not "the ministry urged citizens to download
+  the app", "you can track your food with an app"); a credit or a strong copyright line
+  after two sentences of 100 columns or more (one short sentence with a credit is a
+  caption, and captions go whole; a ``caption`` block is never split); a disclaimer that
+  is a sentence of its own. When one sentence is no note but two are, the two go.
 
-A weak note split off is removed only where the cleaner peels (at the text's edges): in
-the middle of the text it stays, as the whole paragraph did before.
+Weak evidence of a prompt is not split off: on the English dumps it took how-to sentences
+("You can download such apps from the App Store") from the text's end, where the cleaner
+peels. A correction note split off is weak: it goes where the cleaner peels (at the text's
+edges) and stays in the middle, as the whole paragraph did before.
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ READ_ALSO = re.compile(
 AD_MARKER = re.compile(
     r"(?:CONTINUA (?:APÓS A|DEPOIS DA) PUBLICIDADE|PUBLICIDADE|PUBLICIDAD|ANZEIGE|PUBBLICITÀ|"
     r"РЕКЛАМА|Реклама|LEIA TAMBÉM|LEIA MAIS|VEJA TAMBÉM|LEE TAMBIÉN|LIRE AUSSI|"
-    r"LEGGI ANCHE|ЧИТАЙТЕ ТАКЖЕ)(?=\s+[A-ZÀ-ÖØ-ÞА-ЯЁ][a-zà-öø-ÿа-яё]|\s*$)"
+    r"LEGGI ANCHE|ЧИТАЙТЕ ТАКЖЕ)(?=\s+[A-ZÀ-ÖØ-ÞА-ЯЁ](?:[a-zà-öø-ÿа-яё]|\s)|\s*$)"
 )
 # a capitalised article or preposition after a lower-case word: the next sentence starts
 _NEXT_SENTENCE = re.compile(
