@@ -40,8 +40,9 @@ import html as html_lib
 import re
 from collections.abc import Sequence
 
-from aggregator.enrich.clean import Block, Strength, classify
+from aggregator.enrich.clean import Block, Strength, _squash, classify
 from aggregator.enrich.keep import about_the_outlet
+from aggregator.enrich.patterns import COMPILED
 from aggregator.enrich.signals import speaks_as_outlet
 from aggregator.enrich.stamps import (
     _CONTACT,
@@ -50,6 +51,7 @@ from aggregator.enrich.stamps import (
     PROMPT_MIN_HEAD,
     PROMPT_SENTENCES,
     split_stamps,
+    strong_hit,
 )
 from aggregator.sentences import sentences, width
 
@@ -96,6 +98,7 @@ _OWN_CHANNEL = re.compile(
 # a weak hit of these is an editorial label ("Erramos:", "Fe de errores:", "Cet article a
 # été modifié"), not how-to wording ("you can download the app"): split off without more
 LABELLED_NOTES = frozenset({"correction"})
+_CORRECTION = COMPILED["correction"][1]  # the weak patterns of the correction detector
 VOICE_KINDS = frozenset({"promo_signals", "promo_line"})
 PROSE_KINDS = frozenset({"caption", "credit", "byline"})
 # a credit or byline after reporting: at least this many sentences and columns before it
@@ -223,22 +226,30 @@ def _note_fits(hit: tuple[str, Strength], tail: str, head_parts: Sequence[str], 
     return after_prose and _CREDIT_OPEN.match(tail) is not None
 
 
+def _note_hit(tail: str) -> tuple[str, Strength] | None:
+    """A strong hit on ``tail``, or a correction note's weak one (other weak evidence is not
+    split off, and looking for all of it on every paragraph's last sentences doubled the
+    time of this step)."""
+    hit = strong_hit(tail)
+    if hit is not None and hit[1] is Strength.STRONG:
+        return hit
+    if _CORRECTION is not None and _CORRECTION(_squash(tail)):
+        return "correction", Strength.WEAK
+    return None
+
+
 def trailing_note(text: str) -> tuple[str, str] | None:
     """``(reporting, note)`` when the last one or two sentences of ``text`` are a note glued
     to reporting (module docstring), else None."""
     parts = sentences(text)
     for k in range(1, min(PROMPT_SENTENCES, len(parts) - 1) + 1):
         tail_parts = parts[-k:]
-        hit = classify(Block(" ".join(tail_parts)))
+        hit = _note_hit(" ".join(tail_parts))
         if hit is None:
             continue
         at = text.rfind(tail_parts[0])
         head, tail = text[:at].rstrip(), text[at:].strip()
         if at <= 0 or not _note_fits(hit, tail, parts[:-k], head):
-            continue
-        if hit[1] is not Strength.STRONG and hit[0] not in LABELLED_NOTES:
-            # weak evidence of a prompt is also how-to wording ("You can download such apps
-            # from the App Store"): split off, it peeled reporting at the text's end
             continue
         reporting = _head_is_reporting(head)
         if reporting is False and hit[0] not in LABELLED_NOTES:
