@@ -58,9 +58,9 @@ from aggregator.enrich.clean import (
     clean_structured,
     learnable_hashes,
 )
+from aggregator.enrich.glued import split_glued
 from aggregator.enrich.repeats import BlockRules, apply_rules
 from aggregator.enrich.sanitize import ALLOWED_TAGS, element_text, html_to_text, sanitize_html
-from aggregator.enrich.stamps import split_stamps
 from aggregator.errors import ExtractError
 
 if TYPE_CHECKING:  # trafilatura is imported where it runs: it is slow to import
@@ -311,7 +311,7 @@ def extracted_from_document(
         blocks += blocks_from_body(comments)
     if not blocks:
         raise ExtractError("extracted page has no text blocks")
-    blocks = mark_author_names(split_stamps(blocks))
+    blocks = mark_author_names(split_glued(blocks))
     result = clean_structured(blocks, learned=learned, title=doc.title or None, model=model)
     if rules:
         result = apply_rules(blocks, result, rules)
@@ -558,7 +558,7 @@ def clean_feed_html(
     rules: BlockRules | None = None,
 ) -> Extracted:
     """Clean feed-provided HTML content the same way as extracted pages (never raises)."""
-    blocks = mark_author_names(split_stamps(feed_blocks(html)))
+    blocks = mark_author_names(split_glued(feed_blocks(html)))
     result = clean_structured(blocks, learned=learned)
     if rules:
         result = apply_rules(blocks, result, rules)

@@ -18,6 +18,7 @@ kept blocks are always a subsequence of its input.
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 from collections.abc import Sequence
@@ -105,13 +106,20 @@ _CREDIT_LABEL = re.compile(r"[(\[]?\s*(?:©|[^\W\d_][\w .'’-]{0,24}:)")
 CREDIT_HEAD_SENTENCES = 3
 
 
+@functools.lru_cache(maxsize=4096)
+def strong_hit(text: str) -> tuple[str, Strength] | None:
+    """``classify(Block(text), strong_only=True)``, cached: a paragraph's last sentences are
+    classified here and again by :func:`glued.trailing_note`."""
+    return classify(Block(text), strong_only=True)
+
+
 def trailing_prompt(text: str) -> tuple[str, str] | None:
     """``(sentences, prompt)`` when the last one or two sentences of ``text`` are a strong
     hit of a prompt detector (``PROMPT_KINDS``, or a credit after a paragraph) and the
     sentences before them no hit at all, else None."""
     parts = sentences(text)
     for k in range(1, min(PROMPT_SENTENCES, len(parts) - 1) + 1):
-        hit = classify(Block(" ".join(parts[-k:])), strong_only=True)
+        hit = strong_hit(" ".join(parts[-k:]))
         if hit is None or hit[1] is not Strength.STRONG:
             continue
         credit = (
