@@ -11,7 +11,7 @@ from aggregator.digest.schedule import next_scheduled
 from aggregator.feeds import display_name, feed_index
 from aggregator.metrics.collect import FactsReport, facts_report
 from aggregator.metrics.collect import recipients as recipients_of
-from aggregator.poll.decide import MALFORMED
+from aggregator.poll.decide import is_malformed
 from aggregator.store import Store
 from aggregator.types import FeedState, LearnedBlock
 
@@ -126,7 +126,7 @@ def _health(s: FeedState) -> str:
         return "login failing"  # a login missing or refused: not a broken feed
     if s.error_streak:
         return "failing"
-    return "malformed" if s.last_error and s.last_error.startswith(MALFORMED) else "ok"
+    return "malformed" if is_malformed(s.last_error) else "ok"
 
 
 def _learned_by(store: Store) -> tuple[dict[str, LearnedReport], list[SiteLearnedReport]]:

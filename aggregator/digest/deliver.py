@@ -39,7 +39,7 @@ from aggregator.digest.build import (
 )
 from aggregator.errors import AggregatorError, TemplateError
 from aggregator.feeds import display_name, feed_index
-from aggregator.poll.decide import MALFORMED
+from aggregator.poll.decide import is_malformed
 from aggregator.store import DigestRecord, Store
 from aggregator.types import DEFAULT_PROFILE, Digest, DigestCandidate, FailingFeed
 
@@ -166,7 +166,7 @@ def failing_feeds(config: Config, store: Store) -> list[FailingFeed]:
             since=s.last_success_at if s.error_streak > 0 or s.gone else None,
         )
         for s in store.feed_states(configured)
-        if s.gone or s.error_streak > 0 or (s.last_error or "").startswith(MALFORMED)
+        if s.gone or s.error_streak > 0 or is_malformed(s.last_error)
     ]
 
 

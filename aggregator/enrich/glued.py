@@ -18,7 +18,7 @@ a whole, the paragraph loses its reporting; kept, it leaks the boilerplate.
 * a **trailing note** (:func:`trailing_note`): the last one or two sentences when they are a
   strong hit of a note kind (or a correction note, whose weak evidence is an editorial label:
   "Erramos:", "Fe de errores:", "Cet article a été modifié"), after reporting that passes
-  the guards of :func:`stamps.trailing_prompt` (a statement of 60 columns or more, no
+  the guards of :func:`stamps.head_is_reporting` (a statement of 60 columns or more, no
   evidence of its own, not about reading or subscribing; contact data or the outlet's voice
   before the note stop the split altogether): prompts and shares, a correction note, a
   contact line of the author or the newsroom; a promo only when it names the outlet's own
@@ -41,15 +41,11 @@ import re
 from collections.abc import Sequence
 
 from aggregator.enrich.clean import Block, Strength, _squash, classify
-from aggregator.enrich.keep import about_the_outlet
 from aggregator.enrich.patterns import COMPILED
-from aggregator.enrich.signals import speaks_as_outlet
 from aggregator.enrich.stamps import (
-    _CONTACT,
-    _PROMPT_HEAD_END,
     PROMPT_KINDS,
-    PROMPT_MIN_HEAD,
     PROMPT_SENTENCES,
+    head_is_reporting,
     split_stamps,
     strong_hit,
 )
@@ -193,21 +189,6 @@ def split_insert(block: Block) -> list[Block]:
     ]
 
 
-def _head_is_reporting(head: str) -> bool | None:
-    """What stands before a note is a sentence of the article (the guards of
-    :func:`stamps.trailing_prompt`): True; False when contact data (an author's box, a tip
-    line) or the outlet's voice (an appeal) stand before it: no split at all; None when the
-    head fails otherwise (too short, a question, evidence of its own, about reading or
-    subscribing): the note may be one sentence longer, try that."""
-    if _CONTACT.search(head) or speaks_as_outlet(head):
-        return False
-    if width(head) < PROMPT_MIN_HEAD or head[-1] not in _PROMPT_HEAD_END:
-        return None
-    if about_the_outlet(head) or classify(Block(head)) is not None:
-        return None
-    return True
-
-
 def _note_fits(hit: tuple[str, Strength], tail: str, head_parts: Sequence[str], head: str) -> bool:
     """A hit on the trailing ``tail`` is a note glued to reporting."""
     kind = hit[0]
@@ -251,7 +232,7 @@ def trailing_note(text: str) -> tuple[str, str] | None:
         head, tail = text[:at].rstrip(), text[at:].strip()
         if at <= 0 or not _note_fits(hit, tail, parts[:-k], head):
             continue
-        reporting = _head_is_reporting(head)
+        reporting = head_is_reporting(head)
         if reporting is False and hit[0] not in LABELLED_NOTES:
             return None  # (a correction note may speak as the newsroom: try it longer)
         if reporting:

@@ -139,9 +139,7 @@ def _appeal_evidence(text: str) -> Iterator[bool]:
         words & _YOU or words & _WE or _YOU_FORMAL.intersection(raw) or _ASK_FIRST.search(text)
     ) or _has(text, _CJK_YOU + _CJK_WE)
     stems = {_stem(w) for w in words}
-    yield bool(words & _COMMUNITY or stems & _COMMUNITY or _INDEPENDENCE.search(text)) or _has(
-        text, _CJK_COMMUNITY
-    )
+    yield _names_community(text, words, stems)
     yield bool(stems & _ASK or words & _ASK) or _has(text, _CJK_ASK)
     yield bool(_MONEY.search(text))
 
@@ -164,7 +162,12 @@ def speaks_as_outlet(text: str) -> bool:
     words = {w.casefold().replace("’", "'") for w in raw}
     if words & _WE or words & _YOU_NOT_DU or _has(text, _CJK_WE + _CJK_YOU):
         return True
-    stems = {_stem(w) for w in words}
+    return _names_community(text, words, {_stem(w) for w in words})
+
+
+def _names_community(text: str, words: set[str], stems: set[str]) -> bool:
+    """A community of readers named (``words``: the text's case-folded words, ``stems``
+    theirs)."""
     return bool(words & _COMMUNITY or stems & _COMMUNITY or _INDEPENDENCE.search(text)) or _has(
         text, _CJK_COMMUNITY
     )

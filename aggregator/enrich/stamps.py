@@ -131,14 +131,24 @@ def trailing_prompt(text: str) -> tuple[str, str] | None:
             return None
         at = text.rfind(parts[-k])
         head, tail = text[:at].rstrip(), text[at:].strip()
-        if at <= 0 or width(head) < PROMPT_MIN_HEAD or head[-1] not in _PROMPT_HEAD_END:
-            return None
-        if _CONTACT.search(head) or classify(Block(head)) is not None:
-            return None
-        if speaks_as_outlet(head) or about_the_outlet(head):
-            return None  # the whole paragraph is the outlet's (an appeal): it goes as one
+        if at <= 0 or head_is_reporting(head) is not True:
+            return None  # (an appeal, a tip line: the whole paragraph goes as one)
         return head, tail
     return None
+
+
+def head_is_reporting(head: str) -> bool | None:
+    """What stands before a prompt or note is a sentence of the article: True; False when
+    contact data (an author's box, a tip line) or the outlet's voice (an appeal) stand before
+    it; None when it fails otherwise (too short, a question, evidence of its own, about
+    reading or subscribing), where ``glued.trailing_note`` tries a longer note."""
+    if _CONTACT.search(head) or speaks_as_outlet(head):
+        return False
+    if width(head) < PROMPT_MIN_HEAD or head[-1] not in _PROMPT_HEAD_END:
+        return None
+    if about_the_outlet(head) or classify(Block(head)) is not None:
+        return None
+    return True
 
 
 def _trimmed_html(block: Block, head: str, stamp: str) -> str:

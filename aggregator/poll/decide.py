@@ -189,10 +189,14 @@ def malformed_note(parsed: ParsedFeed) -> str | None:
     )
 
 
+def is_malformed(error: str | None) -> bool:
+    """The error is ``malformed_note``'s: the feed answered with a broken document."""
+    return error is not None and error.startswith(MALFORMED)
+
+
 def _still_malformed(state: FeedState) -> str | None:
     """An unchanged body is the same broken document: its note stays until a new body parses."""
-    err = state.last_error
-    return err if err is not None and err.startswith(MALFORMED) else None
+    return state.last_error if is_malformed(state.last_error) else None
 
 
 def plan_entries(
