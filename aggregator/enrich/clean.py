@@ -53,7 +53,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from aggregator.enrich import cues, keep
+from aggregator.enrich import cues, hant, keep
 from aggregator.enrich.classifier import ParagraphModel, shipped_model
 from aggregator.enrich.patterns import (
     COMPILED,
@@ -290,7 +290,8 @@ def _signal_detector(test: Callable[[str, str], bool], strong: bool) -> Detector
     def detect(block: Block, text: str, strong_only: bool = False) -> Strength | None:
         if strong_only and not strong:
             return None
-        return strength if test(text, block.kind) else None
+        hit = test(text, block.kind) or ((f := hant.fold(text)) is not text and test(f, block.kind))
+        return strength if hit else None
 
     return detect
 

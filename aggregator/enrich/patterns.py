@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from aggregator.enrich import hant
 from aggregator.enrich.firstchars import first_chars
 
 # PATTERNS[detector][language] = (strong patterns, weak patterns). Patterns are searched
@@ -150,6 +151,13 @@ class Matcher:
         return cls(join(anchored, re.I), join(floating, 0), triggers)
 
     def __call__(self, text: str) -> bool:
+        """The text, or its traditional Chinese folded to simplified (:mod:`hant`), matches."""
+        if self._hit(text):
+            return True
+        folded = hant.fold(text)
+        return folded is not text and self._hit(folded)
+
+    def _hit(self, text: str) -> bool:
         if self.anchored is not None and self.anchored.match(text):
             return True
         if self.floating is None:
@@ -285,7 +293,15 @@ def _open_gates(low: str) -> frozenset[str]:
 
 
 def pattern_hit(dispatch: Dispatch, text: str) -> str | None:
-    """The first detector whose patterns (of the dispatch's strength) match ``text``."""
+    """The first detector whose patterns (of the dispatch's strength) match ``text``, or else
+    its traditional Chinese folded to simplified (:mod:`hant`)."""
+    hit = _pattern_hit(dispatch, text)
+    if hit is None and (folded := hant.fold(text)) is not text:
+        hit = _pattern_hit(dispatch, folded)
+    return hit
+
+
+def _pattern_hit(dispatch: Dispatch, text: str) -> str | None:
     entries, anchored = dispatch.for_text(text)
     low = text.lower()
     gates = _open_gates(low)
