@@ -86,8 +86,25 @@ def _pages(data: Path) -> Iterator[dict[str, object]]:
                "with": item["with"], "without": item["without"]}  # fmt: skip
 
 
+LANG_SETS = ROOT / "tests" / "fixtures"
+
+
+def language_pages(names: Sequence[str]) -> Iterator[dict[str, object]]:
+    """The labelled pages of the language development sets (``tests/fixtures/<name>``, issue
+    19), as snippet-labelled pages (set ``lg``): content lines are ``with`` snippets, boilerplate
+    and chrome lines ``without`` ones. Each page is its own site (its URL's host)."""
+    for name in names:
+        for meta in sorted((LANG_SETS / name).glob("*/[0-9]*.json")):
+            item = json.loads(meta.read_text(encoding="utf-8"))
+            yield {"set": "lg", "id": f"{name}/{meta.parent.name}/{meta.stem}",
+                   "path": str(meta.with_suffix(".html")), "url": item.get("url"),
+                   "truth": None, "lang": meta.parent.name, "with": item["content"],
+                   "without": [*item["boilerplate"], *item.get("chrome", [])]}  # fmt: skip
+
+
 def _extract(page: dict[str, object]) -> dict[str, object]:
-    raw = gzip.decompress(Path(str(page["path"])).read_bytes())
+    data = Path(str(page["path"])).read_bytes()
+    raw = gzip.decompress(data) if str(page["path"]).endswith(".gz") else data
     url = page["url"] if isinstance(page["url"], str) else None
     site = _host(url)
     if not site:
@@ -126,7 +143,17 @@ def _blocks_of(doc) -> list[list[object]]:  # noqa: ANN001 - trafilatura Documen
     return [[b.text, b.kind, b.link_chars] for b in found]
 
 
-def collect(data: Path, workers: int) -> list[dict[str, object]]:
+def collect(data: Path, workers: int, languages: Sequence[str] = ()) -> list[dict[str, object]]:
+    """Every page's blocks (the extraction sets cached in ``CACHE``; the language sets, small
+    and edited often, extracted on every run)."""
+    lang = list(language_pages(languages))
+    if lang:
+        with Pool(workers) as pool:
+            lang = pool.map(_extract, lang, chunksize=8)
+    return _collect_sets(data, workers) + lang
+
+
+def _collect_sets(data: Path, workers: int) -> list[dict[str, object]]:
     if CACHE.exists():
         with gzip.open(CACHE, "rt", encoding="utf-8") as fh:
             return [json.loads(line) for line in fh]
@@ -240,7 +267,7 @@ def label_page(page: dict[str, object], hand: dict[str, str]) -> list[str]:
     for i, (lab, (text, _k, _l)) in enumerate(zip(auto_label(page), page["blocks"], strict=True)):  # type: ignore[arg-type]
         if lab == 0:
             out.append("C")
-        elif page["set"] == "te":
+        elif page["set"] in ("te", "lg"):
             out.append("N" if lab == 1 else "")
         else:
             letter = hand.get(block_key(page, i, str(text)), "")
@@ -396,7 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--c", type=float, default=1.0)
     ap.add_argument("--write", action="store_true")
-    ap.add_argument("--exclude", choices=("sh", "wc", "te"), action="append", default=[],
+    ap.add_argument("--languages", default="",
+                    help="comma-separated language development sets under tests/fixtures "
+                         "(e.g. languages-dev,languages-dev2) whose labelled pages join the "
+                         "data as set 'lg' (never the blind tests/fixtures/languages)")  # fmt: skip
+    ap.add_argument("--exclude", choices=("sh", "wc", "te", "lg"), action="append", default=[],
                     help="train the written model without this data set (for a held-out "
                          "bench/extraction.py run); use with --out")  # fmt: skip
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
@@ -412,7 +443,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.exists():
         print(f"no data at {args.data}", file=sys.stderr)
         return 2
-    pages = collect(args.data, args.workers)
+    languages = [n for n in args.languages.split(",") if n]
+    if "languages" in languages:
+        print("the blind set tests/fixtures/languages is never trained on", file=sys.stderr)
+        return 2
+    pages = collect(args.data, args.workers, languages)
     d = featurize(pages, manual_labels())
     print(f"{len(pages)} pages, {len(set(d.sites))} sites, {len(d.y)} labelled blocks "
           f"({int(d.y.sum())} boilerplate)")  # fmt: skip
@@ -454,7 +489,12 @@ def evaluate(d: Data, folds: int, c: float) -> None:
         print(f"\nheld out by site, {head}:")
         tt = t[label]
         print(report("all", p, d.y, tt))
-        for s, name in (("sh", "ScrapingHub"), ("wc", "WCXB dev"), ("te", "trafilatura-eval")):
+        for s, name in (
+            ("sh", "ScrapingHub"),
+            ("wc", "WCXB dev"),
+            ("te", "trafilatura-eval"),
+            ("lg", "language dev sets"),
+        ):
             m = d.sets == s
             print(report(name, p[m], d.y[m], tt[m]))
         issue = np.isin(d.letters, list(ISSUE_KINDS)) | (d.y == 0)
