@@ -256,6 +256,15 @@ def _inline_html(el: etree._Element) -> str:
     return "".join(out)
 
 
+_EDGE_BREAKS = re.compile(r"^(\s*<br>)+|(<br>\s*)+$")
+
+
+def _block_html(el: etree._Element) -> str:
+    """:func:`_inline_html` without line breaks at the block's edges: they show nothing, and a
+    block cleaned twice must come out the same (the second pass would drop them)."""
+    return _EDGE_BREAKS.sub("", _inline_html(el))
+
+
 def _head_tag(el: etree._Element) -> str:
     rend = (el.get("rend") or "h2").lower()
     return rend if rend in {"h1", "h2", "h3", "h4", "h5", "h6"} else "h2"
@@ -333,7 +342,7 @@ def _leaf(el: etree._Element, tag: str) -> Iterator[Block]:
         return
     if tag == "head":
         t = _head_tag(el)
-        yield Block(text, "head", _link_chars(el), f"<{t}>{_inline_html(el)}</{t}>")
+        yield Block(text, "head", _link_chars(el), f"<{t}>{_block_html(el)}</{t}>")
     elif tag == "quote":
         hrefs = [r.get("target", "") for r in el.iter("ref") if r.get("target")]
         if is_embed(text, hrefs):
@@ -341,8 +350,8 @@ def _leaf(el: etree._Element, tag: str) -> Iterator[Block]:
             if post is not None:
                 yield post
             return
-        yield Block(text, "quote", _link_chars(el), f"<blockquote>{_inline_html(el)}</blockquote>")
+        yield Block(text, "quote", _link_chars(el), f"<blockquote>{_block_html(el)}</blockquote>")
     elif tag == "code":
         yield Block(text, "p", 0, f"<pre>{html_lib.escape(text)}</pre>")
     else:
-        yield Block(text, "p", _link_chars(el), f"<p>{_inline_html(el)}</p>")
+        yield Block(text, "p", _link_chars(el), f"<p>{_block_html(el)}</p>")

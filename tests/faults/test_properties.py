@@ -186,6 +186,9 @@ def test_cleaning_adds_no_text(html: str) -> None:
 @settings(max_examples=150, deadline=None)
 @example("<p ><a ></a> a</p>")
 @example("<figcaption >a</figcaption>")
+@example("<span >a <br ></br></span>")  # a break closing an inline run: dropped at once
+@example('<span >a <br onclick="x()"></br></span>')
+@example("<td ><br >a</br></td>")  # and one that opens it
 @given(fragment)
 def test_cleaning_is_idempotent(html: str) -> None:
     once = clean_feed_html(html, "https://base.example/a")
