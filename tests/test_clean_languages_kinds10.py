@@ -121,3 +121,22 @@ def test_a_topic_link_is_no_author_box() -> None:
     line = "Все новости по теме «Снегопад в Приморье»"
     got = removed([P1, P2, line, para, P3])
     assert got == {line: "related"}
+
+
+def test_a_sign_off_stays_against_the_models_strong_score() -> None:
+    # a model that is sure of every block holding the sign-off's words: the rules' keep of a
+    # writer's sign-off ("Euer HansEhrlich") holds at the strong threshold too, as at the edges
+    from aggregator.enrich.classifier import ParagraphModel, word_buckets
+    from aggregator.enrich.clean import Block, clean_structured
+
+    sign_off = "Euer HansEhrlich"
+    sure = dict.fromkeys(word_buckets(sign_off), 50.0)
+    model = ParagraphModel(weights={}, words=sure, bias=-10.0, scale=1.0, strong=0.9, edge=0.5)
+    blocks = [Block(P1), Block(P2), Block(sign_off), Block(P3)]
+    assert model.score(blocks)[2] > 0.99 > model.score(blocks)[0]
+    assert clean_structured(blocks, model=model).removed == ()
+    # the same model takes a line that is no sign-off
+    other = "HansEhrlich Euer Abo"
+    blocks = [Block(P1), Block(P2), Block(other), Block(P3)]
+    assert model.score(blocks)[2] > 0.9
+    assert [t for _, t in clean_structured(blocks, model=model).removed] == [other]

@@ -384,9 +384,8 @@ def _is_prose(block: Block) -> bool:
     )
 
 
-# The classifier removes lines, teasers, prompts and credits at the edges; a sentence of this
-# length or more is left to the rules (real reporting at the end of an article reads like an
-# appeal too often for a learned score alone to remove it).
+# The classifier removes lines, teasers, prompts and credits at the edges; a sentence this long
+# is left to the rules (reporting at the end reads like an appeal too often for a score alone).
 CLASSIFIER_SENTENCE_CHARS = 40
 
 
@@ -571,8 +570,9 @@ def clean_structured(
         elif learned_set and len(b.text) >= LEARN_MIN_CHARS and block_hash(b.text) in learned_set:
             reason[i] = "learned"
         elif probs is not None and scorer and probs[i] >= scorer.strong:
-            # removed anywhere; named after a rule when one also has (weak) evidence
-            reason[i] = (hit_at(i) or ("classifier", Strength.WEAK))[0]
+            # removed anywhere (a sign-off stays); named after a rule with (weak) evidence too
+            kept_anyway = keep.kept_anyway(blocks, i, hit_at)
+            reason[i] = None if kept_anyway else (hit_at(i) or ("classifier", Strength.WEAK))[0]
     # a site's learned blocks never take the whole article (a site of one template, numbers
     # aside), nor does the classifier (a one-paragraph article of calls to action is one)
     if all(r is not None for r in reason):

@@ -40,7 +40,7 @@ _BARE_LINK = re.compile(r"^(?:https?://|www\.)\S+$")
 
 _UPPER = "A-ZÀ-ÖØ-ÞА-ЯЁ"
 _SIGN_OFF = re.compile(
-    r"^(?i:x{1,3}|xo|xoxo|liebe grüße|viele grüße|lg|alles liebe|eure?|deine?|bisous|gros bisous"
+    r"^(?i:x{1,3}|xo|xoxo|liebe grüße|viele grüße|lg|alles liebe|eure?|euer|deine?|bisous|gros bisous"
     r"|à bientôt|besos|un abrazo|abrazos|saludos|beijos|beijinhos|abraços|baci|un abbraccio"
     r"|cheers|love|hugs|xx|обнимаю|целую|ваша|ваш|твоя|твой)[,!]?\s+"
     rf"[{_UPPER}][\w'’.-]*(?:\s+[{_UPPER}][\w'’.-]*)?\s*[!.♥❤️😀😘]*(?:<3)?$"
