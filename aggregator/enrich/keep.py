@@ -143,8 +143,15 @@ def introduces(text: str) -> bool:
     return text.endswith(":") and width(text) >= INTRO_MIN_WIDTH
 
 
+# a Chinese report's closing line: "记者将持续关注。" (the reporter will follow the story)
+_FOLLOW_UP = re.compile(
+    r"^(记者|本报|本台|本网|我们)(将|会)(持续|继续|进一步)(关注|跟进|追踪)[^。！？]{0,8}[。！]?$"
+)
+
+
 def is_sign_off(text: str) -> bool:
-    return width(text) <= 40 and bool(_SIGN_OFF.match(text.strip()))
+    t = text.strip()
+    return width(t) <= 40 and bool(_SIGN_OFF.match(t) or _FOLLOW_UP.match(t))
 
 
 def kept_anyway(blocks: Sequence[_Text], k: int, hit_at: Callable[[int], object | None]) -> bool:
