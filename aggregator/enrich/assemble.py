@@ -256,13 +256,22 @@ def _inline_html(el: etree._Element) -> str:
     return "".join(out)
 
 
-_EDGE_BREAKS = re.compile(r"^(\s*<br>)+|(<br>\s*)+$")
+# line breaks that open or end a run of HTML, inside its inline tags or not: they show nothing
+_EDGE_BREAKS = re.compile(
+    r"^((?:\s*<[a-z0-9]+\b[^>]*>)*)(?:\s*<br\b[^>]*>)+|(?:<br\b[^>]*>\s*)+((?:</[a-z0-9]+>\s*)*)$",
+    re.I,
+)
+
+
+def trim_edge_breaks(html: str) -> str:
+    """``html`` without line breaks at its edges (``<span>a<br></span>`` -> ``<span>a</span>``):
+    a block cleaned twice must come out the same, and a second pass would drop them."""
+    return _EDGE_BREAKS.sub(lambda m: m[1] or m[2] or "", html)
 
 
 def _block_html(el: etree._Element) -> str:
-    """:func:`_inline_html` without line breaks at the block's edges: they show nothing, and a
-    block cleaned twice must come out the same (the second pass would drop them)."""
-    return _EDGE_BREAKS.sub("", _inline_html(el))
+    """:func:`_inline_html` without line breaks at the block's edges."""
+    return trim_edge_breaks(_inline_html(el))
 
 
 def _head_tag(el: etree._Element) -> str:

@@ -290,8 +290,7 @@ def _signal_detector(test: Callable[[str, str], bool], strong: bool) -> Detector
     def detect(block: Block, text: str, strong_only: bool = False) -> Strength | None:
         if strong_only and not strong:
             return None
-        hit = test(text, block.kind) or ((f := hant.fold(text)) is not text and test(f, block.kind))
-        return strength if hit else None
+        return strength if hant.or_folded(lambda t: test(t, block.kind), text) else None
 
     return detect
 

@@ -48,6 +48,7 @@ from aggregator.enrich.assemble import (
     embed_block,
     is_embed,
     separate_glued_inlines,
+    trim_edge_breaks,
 )
 from aggregator.enrich.clean import (
     SHIPPED,
@@ -182,11 +183,6 @@ CJK_MIN_EXTRACTED_SIZE = 84
 # a page is CJK when this many of the first CJK_PROBE_CHARS characters of its HTML are
 CJK_PAGE_MIN_CHARS = 100
 CJK_PROBE_CHARS = 40_000
-# line breaks that open or end a run of inline HTML, inside its tags or not: they show nothing
-_END_BREAKS = re.compile(
-    r"^((?:\s*<[a-z0-9]+\b[^>]*>)*)(?:\s*<br\b[^>]*>)+|(?:<br\b[^>]*>\s*)+((?:</[a-z0-9]+>\s*)*)$",
-    re.I,
-)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
@@ -498,7 +494,7 @@ class _FeedWalker:
             ]
         )
         run.clear()
-        frag = _END_BREAKS.sub(lambda m: m[1] or m[2] or "", frag)  # "<span>a<br></span>"
+        frag = trim_edge_breaks(frag)  # "<span>a<br></span>" -> "<span>a</span>"
         if not frag.strip():
             return
         # html_to_text(frag), parsing once for the text and the link count

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from importlib import resources
+from typing import TypeVar
+
+T = TypeVar("T")
 
 DATA_FILE = "hant.tsv"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -37,3 +41,13 @@ def fold(text: str) -> str:
         return text
     folded = text.translate(_table())
     return text if folded == text else folded
+
+
+def or_folded(test: Callable[[str], T], text: str) -> T:
+    """``test(text)``; when that is falsy and the text has traditional characters, ``test`` of
+    the text folded to simplified (the one retry every table lookup makes)."""
+    first = test(text)
+    if first:
+        return first
+    folded = fold(text)
+    return first if folded is text else test(folded)

@@ -152,10 +152,7 @@ class Matcher:
 
     def __call__(self, text: str) -> bool:
         """The text, or its traditional Chinese folded to simplified (:mod:`hant`), matches."""
-        if self._hit(text):
-            return True
-        folded = hant.fold(text)
-        return folded is not text and self._hit(folded)
+        return hant.or_folded(self._hit, text)
 
     def _hit(self, text: str) -> bool:
         if self.anchored is not None and self.anchored.match(text):
@@ -295,10 +292,7 @@ def _open_gates(low: str) -> frozenset[str]:
 def pattern_hit(dispatch: Dispatch, text: str) -> str | None:
     """The first detector whose patterns (of the dispatch's strength) match ``text``, or else
     its traditional Chinese folded to simplified (:mod:`hant`)."""
-    hit = _pattern_hit(dispatch, text)
-    if hit is None and (folded := hant.fold(text)) is not text:
-        hit = _pattern_hit(dispatch, folded)
-    return hit
+    return hant.or_folded(lambda t: _pattern_hit(dispatch, t), text)
 
 
 def _pattern_hit(dispatch: Dispatch, text: str) -> str | None:
