@@ -163,6 +163,10 @@ POSITIVE: list[tuple[str, str]] = [
     ("correction", "Erratum : une première version de cet article donnait un autre chiffre."),
     # (more in tests/test_cues_notes.py)
     ("promo_signals", "Sie mögen unsere Reportagen? Folgen Sie uns auf Instagram."),
+    (
+        "offer_signals",
+        "Lust auf mehr Nachrichten aus Kassel? Unser Newsletter kommt jeden Freitag – gratis.",
+    ),
     ("provenance_signals", "Questa intervista è uscita sul numero di maggio della rivista."),
     ("subscriber_signals", "Это материал для подписчиков. Войдите, чтобы читать дальше."),
     ("credit", "Imagen de portada: Archivo municipal"),

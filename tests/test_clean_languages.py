@@ -242,9 +242,10 @@ def test_chinese_paragraphs_after_a_related_box_are_prose() -> None:
 # (tests/fixtures/languages-dev), each example worded afresh for this test.
 IDIOMS: list[tuple[str, str, str]] = [
     # app download prompts, follow and messenger channel prompts
+    # (the reader addressed about the app, and "free": an offer, strong, named before "share")
     (
         "de",
-        "share",
+        "offer_signals",
         "Immer informiert: Laden Sie sich jetzt die kostenlose Hafenblick-App herunter.",
     ),
     ("de", "share", "Unser Telegram-Kanal: Eilmeldungen aus der Region direkt aufs Handy."),

@@ -46,15 +46,17 @@ via ``bench/extraction.py``.
 from __future__ import annotations
 
 import enum
-import functools
-import hashlib
 import re
-import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from aggregator.enrich import cues, hant, keep
 from aggregator.enrich.classifier import ParagraphModel, shipped_model
+from aggregator.enrich.hashing import LEARN_MIN_ARTICLES as LEARN_MIN_ARTICLES
+from aggregator.enrich.hashing import LEARN_MIN_CHARS as LEARN_MIN_CHARS
+from aggregator.enrich.hashing import block_hash as block_hash
+from aggregator.enrich.hashing import learnable_hashes as learnable_hashes
+from aggregator.enrich.hashing import normalise as normalise
 from aggregator.enrich.patterns import (
     COMPILED,
     PATTERNS,
@@ -68,13 +70,6 @@ from aggregator.sentences import width
 
 # ---- thresholds ------------------------------------------------------------------------------
 
-# A block seen verbatim in this many distinct articles of one site is boilerplate for the site.
-# 3 rather than 2: two articles may legitimately quote the same statement; by three the block
-# is template text. (Fixture site of 12 articles; not tunable on the benchmarks, which hold one
-# page per site.)
-LEARN_MIN_ARTICLES: int = 3
-# Blocks shorter than this are not hashed for learning (section headings, "Photo", "Share").
-LEARN_MIN_CHARS: int = 25
 # Sensitivity of the thresholds below, measured on the whole ScrapingHub (181) + WCXB dev (711)
 # sets (bench/out sweep over cached trafilatura output; SH F1 / WCXB `with` recall / leaked):
 #   base values                0.9717 / 0.8619 / 55
@@ -115,6 +110,7 @@ PROSE_MIN_CHARS: int = 200
 # After an author box heading ("About the author", "Author Profile"), this many blocks of up to
 # WEAK_MAX_CHARS, up to the next heading, are the box (name, bio, links), prose or not.
 BIO_BOX_BLOCKS: int = 3
+LABEL_MAX_CHARS: int = 40
 
 
 class Strength(enum.Enum):
@@ -145,52 +141,6 @@ class CleanResult:
     @property
     def texts(self) -> tuple[str, ...]:
         return tuple(b.text for b in self.kept)
-
-
-# ---- normalised hashing ----------------------------------------------------------------------
-
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_DIGITS = re.compile(r"\d+")
-
-
-# ASCII text needs neither NFKC nor the regexes: letters lower-cased, digits to "0", every
-# other character (the ASCII part of ``[\W_]``) to a space.
-_ASCII_FOLD = str.maketrans(
-    {c: chr(c).lower() if chr(c).isalnum() else " " for c in range(128)}
-    | {ord(d): "0" for d in "0123456789"}
-)
-
-
-def normalise(text: str) -> str:
-    """Case-folded, digits collapsed to ``0``, punctuation and whitespace collapsed."""
-    if text.isascii():  # same result as below, ~3x faster (NFKC and casefold are no-ops)
-        t = text.translate(_ASCII_FOLD)
-        while "00" in t:  # a run of digits, now of "0"s, becomes one "0"
-            t = t.replace("00", "0")
-        while "  " in t:  # and a run of spaces one space
-            t = t.replace("  ", " ")
-        return t.strip(" ")
-    t = unicodedata.normalize("NFKC", text).casefold()
-    t = _DIGITS.sub("0", t)
-    return _NON_WORD.sub(" ", t).strip()
-
-
-@functools.lru_cache(maxsize=4096)
-def block_hash(block: str) -> str:
-    """Short hash of the normalised block text (case, whitespace, digits, punctuation ignored).
-
-    Cached: a block is hashed for learning and again for the learned check, and a site's
-    boilerplate recurs across its entries."""
-    return hashlib.blake2b(normalise(block).encode("utf-8"), digest_size=8).hexdigest()
-
-
-def learnable_hashes(blocks: Sequence[str]) -> tuple[str, ...]:
-    """Distinct hashes of the blocks long enough to be learned (what the store counts)."""
-    seen: dict[str, None] = {}
-    for b in blocks:
-        if len(b) >= LEARN_MIN_CHARS:
-            seen.setdefault(block_hash(b), None)
-    return tuple(seen)
 
 
 _WS = re.compile(r"\s+")
@@ -438,7 +388,15 @@ def _cut_tails(
     n = len(blocks)
     i = 0
     while i < n:
-        if reason[i] is not None and TAIL_MARKER.match(_squash(blocks[i].text)):
+        marker = reason[i] is not None and TAIL_MARKER.match(_squash(blocks[i].text))
+        if not marker and reason[i] in LABEL_REASONS and _is_label(blocks[i]):
+            # a "read also" label removed anywhere: the headline links right after it go too
+            j = i + 1
+            while j < n and (reason[j] is not None or _is_link_headline(blocks[j])):
+                reason[j] = reason[j] or f"tail:{reason[i]}"
+                j += 1
+            i = j
+        elif marker:
             # an author box ("About the author", "Author Profile") holds a bio of a paragraph
             # or a few; it ends at the next heading
             box = BIO_BOX_BLOCKS if reason[i] == "author_bio" else 0
@@ -458,6 +416,24 @@ def _cut_tails(
             i = j
         else:
             i += 1
+
+
+_LABEL_END = re.compile(r"[.!?…。！？]\s*$")
+LABEL_REASONS = frozenset({"related", "teaser_signals"})
+
+
+def _is_label(block: Block) -> bool:
+    text = block.text.strip()
+    return width(text) <= LABEL_MAX_CHARS and not _LABEL_END.search(text)
+
+
+def _is_link_headline(block: Block) -> bool:
+    text = block.text.strip()
+    return (
+        block.link_density >= LINK_DENSE
+        and width(text) <= TAIL_LINE_MAX_CHARS
+        and not (text.endswith(".") and text.count(" ") >= LINKED_SENTENCE_MIN_WORDS - 1)
+    )
 
 
 def _is_bio_line(block: Block) -> bool:

@@ -36,17 +36,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from aggregator.enrich import desk, notes, signals
+from aggregator.enrich import desk, notes, offers, signals
 from aggregator.enrich.signals import _CJK_YOU, _WORD, addresses_reader
+from aggregator.enrich.teasers import LEADING_SYMBOLS as _LEADING_SYMBOLS
+from aggregator.enrich.teasers import has_cjk as _has_cjk
+from aggregator.enrich.teasers import is_teaser
 from aggregator.sentences import width
 
 
 def _alt(*stems: str) -> str:
     return "|".join(stems)
-
-
-def _has_cjk(text: str) -> bool:
-    return any("\u3400" <= c <= "\u9fff" for c in text[:200])
 
 
 # ---- calls to action -------------------------------------------------------------------------
@@ -139,14 +138,6 @@ _RECEIVE_FIRST = re.compile(
     r"|recebe|ricevi|ricevete|получайте|получите)\b",
     re.I,
 )
-_PERIODIC = re.compile(
-    r"\b(?:every|each|jeden|jede|jeder|chaque|tous les|toutes les|cada|todos os|todas as|toda"
-    r"|todo|ogni|tutti i|tutte le|каждое|каждый|каждую|каждые)\s+[^\W\d_]+"
-    r"|\b(?:täglich|wöchentlich|daily|weekly|quotidien\w*|hebdomadaire|diariamente|semanal\w*"
-    r"|diári\w*|quotidian\w*|settimanal\w*|ежедневн\w*|еженедельн\w*|do dia|del día|du jour"
-    r"|del giorno|des tages|of the day|дня)\b|每天|每周|每日",
-    re.I,
-)
 _CJK_CHANNEL = ("微信", "公众号", "微博", "App", "APP", "app", "客户端", "评论区", "留言",
                 "热线", "视频号", "抖音", "播客", "点赞", "收藏", "关注我", "LINE", "Line", "臉書",
                 "粉絲團", "粉丝团", "頻道", "频道", "在看", "訂閱", "按讚")  # fmt: skip
@@ -169,18 +160,7 @@ _NOT_IMPERATIVE = re.compile(
 )
 _NOW_FIRST = re.compile(r"^(?:jetzt|now|maintenant|ahora|agora|ora|сейчас)\b", re.I)
 _CJK_ADDRESS = ("记得", "欢迎", "请", "請", "快来", "赶快", "立即", "马上", "記得", "歡迎")
-# Reported speech: advice quoted from someone else is reporting, not the outlet's prompt.
-_REPORTED = re.compile(
-    r"\b(?:said|says|according to|told|sagte|sagt|teilte|erklärte|laut|zufolge|a déclaré"
-    r"|a indiqué|selon|explique|dijo|afirmó|según|explicó|disse|afirmou|segundo|informou"
-    r"|ha detto|ha spiegato|secondo|ha dichiarato|diceva|recitava|сказал\w*|заявил\w*|сообщил\w*"
-    r"|по словам|пояснил\w*|уточнил\w*|annunciato|a annoncé|anunció|anunciou|объявил\w*)\b"
-    r"|表示|称|介绍|指出|提醒",
-    re.I,
-)
 CTA_MAX_WIDTH = 260
-# pictographs and arrows before a prompt ("📲 Receba as notícias...", "👉 Folgen Sie uns")
-_LEADING_SYMBOLS = re.compile(r"^[^\w¿¡«„\"'“(]+")
 
 
 def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
@@ -207,7 +187,7 @@ def is_call_to_action(text: str, kind: str = "p") -> bool:
     """A short block that addresses the reader, names an action and a channel or object, and
     quotes nobody (module docstring). Not a list item: a list of steps ("Download the app",
     "Sign up") is the article's own."""
-    if kind == "item" or width(text) > CTA_MAX_WIDTH or _REPORTED.search(text):
+    if kind == "item" or width(text) > CTA_MAX_WIDTH or signals.REPORTED.search(text):
         return False
     text = _LEADING_SYMBOLS.sub("", text)
     if _has_cjk(text):
@@ -218,7 +198,7 @@ def is_call_to_action(text: str, kind: str = "p") -> bool:
         )
     actions = _spans(_ACTION, text)
     opening = _RECEIVE_FIRST.match(text)
-    periodic_offer = opening is not None and bool(_PERIODIC.search(text))
+    periodic_offer = opening is not None and bool(signals.PERIODIC.search(text))
     if opening is not None and periodic_offer:
         actions.append(opening.span())
     if not actions:
@@ -272,105 +252,6 @@ def is_house_promo(text: str, kind: str = "p") -> bool:
     return you and (mine or bool(words & signals._WE)) and is_call_to_action(text, kind)
 
 
-# ---- read-also teasers -----------------------------------------------------------------------
-
-# Words a teaser prefix is made of; the markers among them must occur at least once.
-_MARKERS = signals._words(
-    """also too more related further topic same interesting interested
-    auch ebenfalls mehr weitere weiteres dazu thema passend interessant verwandte
-    aussi également plus encore même thème sujet intéresser
-    también además más relacionado relacionados relacionadas tema mismo interesar
-    também mais relacionado relacionadas relacionados mesmo
-    anche pure inoltre più correlati correlato stesso argomento interessarti interessare
-    также еще ещё тоже теме интересно
-    też także więcej ook meer"""
-)
-_TEASER_WORDS = _MARKERS | signals._words(
-    """read see on this the in to from our you may might like check out watch listen
-    lesen lies sie zum zur könnte dich interessieren zu diesem unsere hören sehen siehe
-    schon gelesen empfohlen lesenswert
-    lire lisez à a voir sur le la même ce dans notre nos vous découvrir pourriez aimerez
-    lee lea leer ver vea mira te puede sobre el este descubre mirá leé conocé descubrí enterate
-    leia ler veja confira saiba pode você o
-    leggi leggere vedi guarda potrebbe ti da sullo sulla questo questa
-    читайте читать по смотрите см материалы этой вам может быть
-    czytaj zobacz lees bekijk"""
-)
-# "Lire notre enquête : ...", "Lesen Sie unseren Kommentar: ...": a read verb and a kind of
-# piece stand in for the marker.
-_READ_VERBS = signals._words(
-    "read lesen lies lire lisez lee lea leer leia ler leggi leggere читайте"
-)
-_PIECES = signals._words(
-    """interview analysis investigation explainer review kommentar bericht hintergrund analyse
-    reportage porträt enquête entretien décryptage dossier portrait chronique tribune éditorial
-    reportaje análisis entrevista crónica reportagem análise crônica inchiesta intervista
-    analisi approfondimento интервью репортаж расследование анализ"""
-)
-_TEASER_WORDS = (
-    _TEASER_WORDS
-    | _PIECES
-    | signals._words(
-        "unseren unser notre nuestro nuestra nosso nossa nostro nostra il наше наш нашу"
-    )
-)
-# "En Xataka | ¿Por qué ...?": a preposition, the site's name, a bar, a headline.
-_SITE_TEASER = re.compile(
-    r"^(?:en|in|em|su|sur|auf|bei|on|на|в)\s+[A-ZÀ-ÖØ-ÞА-ЯЁ0-9][\w.'’-]*(?:\s+[\w.'’-]+){0,3}"
-    r"\s\|\s([^|]+)$",
-    re.I,
-)
-_TEASER_SEP = re.compile(r"\s*(?:[:|»>→–—]|\s-\s)\s*")
-_CJK_MARKERS = ("相关", "延伸", "更多", "推荐", "还", "也", "阅读")
-_CJK_TEASER_PREFIX = re.compile(r"^([\u3400-\u9fff]{2,8})(?:\s*[:：|]\s*|\s+)(\S.*)$")
-TEASER_MAX_WIDTH = 200
-TEASER_PREFIX_WORDS = (2, 5)
-
-
-def _headline_like(rest: str) -> bool:
-    """A fragment that reads as a headline: 12+ wide, capitalised (or a digit, a quote, CJK),
-    no closing period."""
-    rest = rest.strip()
-    if width(rest) < 12 or rest.endswith((".", "。")):
-        return False
-    first = rest[0]
-    return first.isupper() or first.isdigit() or first in "«„\"'“‘¿¡" or _has_cjk(first)
-
-
-def is_teaser(text: str) -> bool:
-    """A read-also line: a prefix of teaser words with a marker, then a headline (module
-    docstring)."""
-    text = _LEADING_SYMBOLS.sub("", text)
-    if width(text) > TEASER_MAX_WIDTH:
-        return False
-    if _has_cjk(text[:8]):
-        m = _CJK_TEASER_PREFIX.match(text)
-        return bool(m and any(k in m.group(1) for k in _CJK_MARKERS) and _headline_like(m[2]))
-    site = _SITE_TEASER.match(text)
-    if site is not None and text.split(" ", 2)[1][0].isupper() and _headline_like(site[1]):
-        return True
-    words = text.split(" ")
-    low, high = TEASER_PREFIX_WORDS
-    for n in range(low, min(high, len(words) - 1) + 1):
-        prefix = " ".join(words[:n])
-        tokens = [w.casefold() for w in _WORD.findall(prefix)]
-        if len(tokens) != n or not set(tokens) <= _TEASER_WORDS:
-            return False  # a word that is not a teaser word: no longer prefix will do
-        bare = prefix.rstrip(":|»>→–—")
-        sep = _TEASER_SEP.match(text, len(bare))
-        # without a separator the prefix must end on a marker ("Lee además El bono ...")
-        if not (sep or (tokens[-1] in _MARKERS and words[n - 1].isalpha())):
-            continue
-        rest = text[sep.end() :] if sep else text[len(prefix) :]
-        # (a row of "Read Review | NordVPN Review | ..." is a menu, not a teaser: WCXB dev)
-        marked = _MARKERS.intersection(tokens) or (
-            _READ_VERBS.intersection(tokens) and _PIECES.intersection(tokens) and "|" not in rest
-        )
-        if marked and _headline_like(rest):
-            return True
-    return False
-
-
 # ---- author boxes ----------------------------------------------------------------------------
 
 _CAREER = re.compile(
@@ -420,7 +301,7 @@ def is_author_box(text: str, kind: str = "p") -> bool:
     author label, or a name line marked as a box's (:func:`author_name_lines`). Tail only."""
     if kind == AUTHOR_KIND:
         return True
-    if kind not in ("p", "item") or width(text) > BOX_MAX_WIDTH or _REPORTED.search(text):
+    if kind not in ("p", "item") or width(text) > BOX_MAX_WIDTH or signals.REPORTED.search(text):
         return False
     if _AUTHOR_LABEL.match(text):
         return True
@@ -554,7 +435,7 @@ def is_paywall_offer(text: str) -> bool:
     access or a subscription, and the reader addressed (a you-word, "now", an imperative) or
     the text reserved for subscribers; no reported speech. Weak, tail only: reporting on a
     price rise states prices too."""
-    if width(text) > PAYWALL_MAX_WIDTH or _REPORTED.search(text):
+    if width(text) > PAYWALL_MAX_WIDTH or signals.REPORTED.search(text):
         return False
     if not (_PRICE.search(text) and _OFFER.search(text) and _ACCESS.search(text)):
         return False
@@ -568,6 +449,7 @@ def is_paywall_offer(text: str) -> bool:
 SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
     ("teaser_signals", lambda text, kind: is_teaser(text), True),
     ("promo_signals", is_house_promo, True),
+    ("offer_signals", lambda text, kind: kind != "item" and offers.is_reader_offer(text), True),
     ("appeal_signals", lambda text, kind: signals.is_appeal(text), False),
     ("bio_signals", lambda text, kind: signals.is_bio(text), False),
     ("prompt_signals", lambda text, kind: signals.is_comment_prompt(text), False),

@@ -275,3 +275,24 @@ def is_comment_prompt(text: str) -> bool:
     you = bool(words & _YOU or _YOU_FORMAL.intersection(raw)) or _has(text, _CJK_YOU)
     respond = bool(words & _RESPOND) or _has(text, ("告诉", "分享", "留言", "评论"))
     return you and respond and bool(_WHERE.search(text))
+
+
+# "Every morning", "jeden Werktag", "每天": a newsletter's or a channel's period (cues, offers)
+PERIODIC = re.compile(
+    r"\b(?:every|each|jeden|jede|jeder|chaque|tous les|toutes les|cada|todos os|todas as|toda"
+    r"|todo|ogni|tutti i|tutte le|каждое|каждый|каждую|каждые)\s+[^\W\d_]+"
+    r"|\b(?:täglich|wöchentlich|daily|weekly|quotidien\w*|hebdomadaire|diariamente|semanal\w*"
+    r"|diári\w*|quotidian\w*|settimanal\w*|ежедневн\w*|еженедельн\w*|do dia|del día|du jour"
+    r"|del giorno|des tages|of the day|дня)\b|每天|每周|每日",
+    re.I,
+)
+
+# Reported speech: advice quoted from someone else is reporting, not the outlet's prompt.
+REPORTED = re.compile(
+    r"\b(?:said|says|according to|told|sagte|sagt|teilte|erklärte|laut|zufolge|a déclaré"
+    r"|a indiqué|selon|explique|dijo|afirmó|según|explicó|disse|afirmou|segundo|informou"
+    r"|ha detto|ha spiegato|secondo|ha dichiarato|diceva|recitava|сказал\w*|заявил\w*|сообщил\w*"
+    r"|по словам|пояснил\w*|уточнил\w*|annunciato|a annoncé|anunció|anunciou|объявил\w*)\b"
+    r"|表示|称|介绍|指出|提醒",
+    re.I,
+)

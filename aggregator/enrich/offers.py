@@ -1,0 +1,92 @@
+"""A reader offered one of the outlet's services, in other languages than English: strong.
+
+Between two paragraphs of a German, French or Russian article sit lines such as "Sie möchten
+unabhängigen Lokaljournalismus unterstützen? Mit einem Abo erhalten Sie Zugriff ...", "Cet
+article est réservé à nos abonnés. Profitez de notre offre : 1 € le premier mois", "Больше
+новостей Гродно — в нашем Viber-сообществе" or "订阅…电子报，每天早上为您送上当日要闻". Every
+new writer words them differently (the phrase tables of ``boilerplate.toml`` trail each one),
+but they have the same parts: the outlet's *service* (a newsletter, a subscription, the
+comment section, a messenger channel, the app) and at least two of: the reader addressed, the
+outlet speaking as "we", a price or "free", a period ("every morning"), "more news", a
+question put to the reader. Reporting names such services too ("die App der Stadtwerke",
+"leur groupe WhatsApp") but does not address the reader about them in the outlet's voice.
+
+A short line with a service and two of those families is removed anywhere (strong), unless
+it quotes someone at length or reports speech (``signals.REPORTED``). English is left out on
+purpose: English blogs and guides address the reader about apps and newsletters as their
+subject (WCXB, ScrapingHub), and English has its own tuned tables.
+
+Chosen on the labelled lines of tests/fixtures/languages-dev … dev14 (boilerplate lines that
+no strong rule took: 23 more; content lines: none) and the English reference paragraphs of
+ScrapingHub and WCXB (none); held-out figures in docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aggregator.enrich import signals
+from aggregator.sentences import width
+
+OFFER_MAX_WIDTH = 220
+OFFER_MIN_FAMILIES = 2
+
+_SERVICE = re.compile(
+    r"newsletter|infolettre|boletín|rundbrief|рассылк|\babo\b|abonnement|abonnier|abonn[ée]"
+    r"|suscrip|suscrib|assinatur|assinante|assine|abbonament|abbonat|abbona|подписк|подпиш"
+    r"|подписчик|kommentarspalte|kommentarbereich|kommentare\b|commentaires|comentarios?\b"
+    r"|comentários?|commenti\b|commento\b|комментари|telegram|телеграм|whatsapp|viber|wechat"
+    r"|\bvk\b|вконтакте|\bline\b|\bapp\b|\bappli\b|aplicativo|приложени|canal de|kanal|chaîne"
+    r"|канал|сообществ|\bpush\b",
+    re.I,
+)
+_CJK_SERVICE = ("订阅", "訂閱", "电子报", "電子報", "简报", "簡報", "公众号", "公眾號", "评论区",
+                "評論區", "客户端", "客戶端", "APP", "App", "LINE", "频道", "頻道", "社群")  # fmt: skip
+_ENGLISH = signals._words("you your yours you're you'll you've yourself we our ours us")
+# an English line (two of these words) is left to the English tables
+_ENGLISH_LINE = signals._words("the to and of for is with our your you more get every each")
+_YOU = signals._YOU_NOT_DU - _ENGLISH
+_WE = (signals._WE - _ENGLISH) | signals._words("нашем нашей нашим наших нашего")
+# German formal address, but not opening a sentence, where "Sie" is also "she" or "they"
+_FORMAL = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer)\b")
+_FREE = re.compile(
+    r"kostenlos|gratuit|gratis|grátis|бесплатн|免费|免費|\d\s?€|€\s?\d|\d+\s?(?:руб|₽|元)|R\$\s?\d",
+    re.I,
+)
+_MORE = re.compile(
+    r"\b(?:mehr (?:nachrichten|news|neuigkeiten)|plus d['’](?:infos|actualités)|más noticias"
+    r"|mais notícias|più notizie|больше новостей|все новости)|更多新闻|更多新聞|更多资讯",
+    re.I,
+)
+# a quotation of this length is someone speaking, not a newsletter's name („Bremen am Morgen“)
+_SPEECH = re.compile(r"[\"“„«「『][^\"“”„«»「」『』]{40,}[\"“”»」』]")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# a question that opens the line, put to the reader ("¿Qué opinás?", "Sie möchten ...?"); one
+# later in a teaser is the piece's own ("Doch welche App eignet sich für Einsteiger?")
+_FIRST_ASKS = re.compile(r"^[^.!。！]{0,160}[?？]")
+
+
+def families(text: str) -> frozenset[str]:
+    """The kinds of reader-offer evidence in ``text`` (each counted once)."""
+    low = {w.casefold() for w in _WORD.findall(text)}
+    if len(low & _ENGLISH_LINE) >= 2:
+        return frozenset()
+    found = {
+        "you": bool(low & _YOU or _FORMAL.search(text) or "您" in text or "你" in text),
+        "we": bool(low & _WE or "我们" in text or "我們" in text),
+        "free": bool(_FREE.search(text)),
+        "periodic": bool(signals.PERIODIC.search(text)),
+        "more": bool(_MORE.search(text)),
+        "ask": bool(_FIRST_ASKS.match(text)),
+    }
+    return frozenset(k for k, v in found.items() if v)
+
+
+def is_reader_offer(text: str) -> bool:
+    """A short line offering the outlet's service to the reader (module docstring)."""
+    text = text.strip()
+    if width(text) > OFFER_MAX_WIDTH or _SPEECH.search(text) or signals.REPORTED.search(text):
+        return False
+    if not (_SERVICE.search(text) or any(m in text for m in _CJK_SERVICE)):
+        return False
+    return len(families(text)) >= OFFER_MIN_FAMILIES
