@@ -164,6 +164,10 @@ POSITIVE: list[tuple[str, str]] = [
     # (more in tests/test_cues_notes.py)
     ("promo_signals", "Sie mögen unsere Reportagen? Folgen Sie uns auf Instagram."),
     (
+        "policy_signals",
+        "Les commentaires sont soumis à modération. Merci de respecter notre charte.",
+    ),
+    (
         "offer_signals",
         "Lust auf mehr Nachrichten aus Kassel? Unser Newsletter kommt jeden Freitag – gratis.",
     ),

@@ -251,7 +251,7 @@ IDIOMS: list[tuple[str, str, str]] = [
     ("de", "share", "Unser Telegram-Kanal: Eilmeldungen aus der Region direkt aufs Handy."),
     ("de", "share", "Folgen Sie dem Hafenblick auch auf Instagram und YouTube."),
     ("fr", "share", "Téléchargez gratuitement notre application pour suivre les matchs en direct."),
-    ("es", "share", "Descárgate la app y no te pierdas ninguna noticia de tu barrio."),
+    ("es", "offer_signals", "Descárgate la app y no te pierdas ninguna noticia de tu barrio."),
     ("es", "share", "Súmate gratis a nuestro canal de WhatsApp para recibir las alertas."),
     ("pt", "share", "Baixe o nosso aplicativo e receba alertas das principais notícias."),
     ("pt", "share", "Siga o Jornal Exemplo no Instagram e no TikTok."),

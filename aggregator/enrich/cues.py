@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from aggregator.enrich import desk, notes, offers, signals
+from aggregator.enrich import desk, notes, offers, policies, signals
 from aggregator.enrich.signals import _CJK_YOU, _WORD, addresses_reader
 from aggregator.enrich.teasers import LEADING_SYMBOLS as _LEADING_SYMBOLS
 from aggregator.enrich.teasers import has_cjk as _has_cjk
@@ -450,6 +450,7 @@ SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
     ("teaser_signals", lambda text, kind: is_teaser(text), True),
     ("promo_signals", is_house_promo, True),
     ("offer_signals", lambda text, kind: kind != "item" and offers.is_reader_offer(text), True),
+    ("policy_signals", lambda text, kind: kind != "item" and policies.is_house_policy(text), True),
     ("appeal_signals", lambda text, kind: signals.is_appeal(text), False),
     ("bio_signals", lambda text, kind: signals.is_bio(text), False),
     ("prompt_signals", lambda text, kind: signals.is_comment_prompt(text), False),

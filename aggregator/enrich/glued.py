@@ -40,6 +40,7 @@ import html as html_lib
 import re
 from collections.abc import Sequence
 
+from aggregator.enrich import teasers
 from aggregator.enrich.clean import Block, Strength, _squash, classify
 from aggregator.enrich.patterns import COMPILED
 from aggregator.enrich.stamps import (
@@ -65,6 +66,27 @@ READ_ALSO = re.compile(
     r"\s*[:：|–—-]?\s*",
     re.I,
 )
+# any other label of teaser words before a colon ("По теме:", "Ti potrebbe interessare:"):
+# up to four words, all teaser words, one a marker (teasers.is_label_words)
+_COLON = re.compile(r"\s*[:：]\s*")
+LABEL_MAX_WORDS = 4
+
+
+def _labels(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each "read also" label of ``text``: ``READ_ALSO`` or a short run of
+    teaser words from a sentence boundary to a colon."""
+    spans = [m.span() for m in READ_ALSO.finditer(text)]
+    for m in _COLON.finditer(text):
+        before = text[: m.start()]
+        words = before.split()[-LABEL_MAX_WORDS:]
+        for n in range(len(words), 0, -1):
+            start = len(before) - len(" ".join(words[-n:]))
+            if _at_boundary(text, start) and teasers.is_label_words(words[-n:]):
+                spans.append((start, m.end()))
+                break
+    return sorted(set(spans))
+
+
 # an advertising marker or a bare label in capitals, alone between two sentences
 AD_MARKER = re.compile(
     r"(?:CONTINUA (?:APÓS A|DEPOIS DA) PUBLICIDADE|PUBLICIDADE|PUBLICIDAD|ANZEIGE|PUBBLICITÀ|"
@@ -149,17 +171,17 @@ def _insert_at(block: Block) -> tuple[int, int] | None:
         if _at_boundary(text, m.start()) and hit is not None:
             return m.start(), m.end()
     links: list[str] | None = None
-    for m in READ_ALSO.finditer(text):
-        if not _at_boundary(text, m.start()):
+    for start, end in _labels(text):
+        if not _at_boundary(text, start):
             continue
         links = _link_texts(block) if links is None else links
-        head = _headline(text[m.end() :], links)
+        head = _headline(text[end:], links)
         if not head:
             continue
-        piece = text[m.start() : m.end() + len(head)]
+        piece = text[start : end + len(head)]
         hit = classify(Block(piece), strong_only=True)
         if hit is not None and hit[1] is Strength.STRONG:
-            return m.start(), m.end() + len(head)
+            return start, end + len(head)
     return None
 
 

@@ -7,8 +7,8 @@ article est réservé à nos abonnés. Profitez de notre offre : 1 € le premie
 new writer words them differently (the phrase tables of ``boilerplate.toml`` trail each one),
 but they have the same parts: the outlet's *service* (a newsletter, a subscription, the
 comment section, a messenger channel, the app) and at least two of: the reader addressed, the
-outlet speaking as "we", a price or "free", a period ("every morning"), "more news", a
-question put to the reader. Reporting names such services too ("die App der Stadtwerke",
+outlet speaking as "we", a price or "free", a period ("every morning"), "more news" or "don't
+miss", a question put to the reader, a follow or subscribe imperative opening the line. Reporting names such services too ("die App der Stadtwerke",
 "leur groupe WhatsApp") but does not address the reader about them in the outlet's voice.
 
 A short line with a service and two of those families is removed anywhere (strong), unless
@@ -37,7 +37,9 @@ _SERVICE = re.compile(
     r"|подписчик|kommentarspalte|kommentarbereich|kommentare\b|commentaires|comentarios?\b"
     r"|comentários?|commenti\b|commento\b|комментари|telegram|телеграм|whatsapp|viber|wechat"
     r"|\bvk\b|вконтакте|\bline\b|\bapp\b|\bappli\b|aplicativo|приложени|canal de|kanal|chaîne"
-    r"|канал|сообществ|\bpush\b",
+    r"|канал|сообществ|\bpush\b|google (?:news|noticias|notícias|actualités|notizie)|дзен"
+    r"|одноклассник|\b(?:alle|tous les|todos los|todas as|tutti gli|все) (?:artikel|articles"
+    r"|artículos|artigos|articoli|материалы|статьи)\b",
     re.I,
 )
 _CJK_SERVICE = ("订阅", "訂閱", "电子报", "電子報", "简报", "簡報", "公众号", "公眾號", "评论区",
@@ -45,17 +47,28 @@ _CJK_SERVICE = ("订阅", "訂閱", "电子报", "電子報", "简报", "簡報"
 _ENGLISH = signals._words("you your yours you're you'll you've yourself we our ours us")
 # an English line (two of these words) is left to the English tables
 _ENGLISH_LINE = signals._words("the to and of for is with our your you more get every each")
-_YOU = signals._YOU_NOT_DU - _ENGLISH
+# (and the object "te" / "ti" of the Romance languages: "no te pierdas", "ti aspettiamo")
+_YOU = (signals._YOU_NOT_DU - _ENGLISH) | signals._words("te ti")
 _WE = (signals._WE - _ENGLISH) | signals._words("нашем нашей нашим наших нашего")
 # German formal address, but not opening a sentence, where "Sie" is also "she" or "they"
 _FORMAL = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer)\b")
 _FREE = re.compile(
-    r"kostenlos|gratuit|gratis|grátis|бесплатн|免费|免費|\d\s?€|€\s?\d|\d+\s?(?:руб|₽|元)|R\$\s?\d",
+    r"kostenlos|gratuit|gratis|grátis|бесплатн|免费|免費|\d\s?€|€\s?\d|\d+\s?(?:руб|₽|元)|R\$\s?\d"
+    r"|\d\s?(?:euro|eur)\b",
     re.I,
 )
 _MORE = re.compile(
     r"\b(?:mehr (?:nachrichten|news|neuigkeiten)|plus d['’](?:infos|actualités)|más noticias"
-    r"|mais notícias|più notizie|больше новостей|все новости)|更多新闻|更多新聞|更多资讯",
+    r"|mais notícias|più notizie|больше новостей|все новости|свежие новости|últimas noticias"
+    r"|no te pierdas|ne manquez|non perdere|verpassen sie|nicht mehr verpassen|não perca"
+    r"|не пропустите)|更多新闻|更多新聞|更多资讯",
+    re.I,
+)
+# a follow, read or subscribe imperative opening the line: "Sigue a ...", "Читайте «...» во ..."
+_ACT_FIRST = re.compile(
+    r"^\W*(?:sigue|siga|sigam|síguenos|seguinos|folgen sie|folge|suivez|retrouvez|segui|seguici"
+    r"|читайте|подписывайтесь|подпишитесь|следите|присоединяйтесь|abonnez|abonniere|suscríbete"
+    r"|suscribite|assine|iscriviti)\b|^\W*(?:关注|關注|订阅|訂閱)",
     re.I,
 )
 # a quotation of this length is someone speaking, not a newsletter's name („Bremen am Morgen“)
@@ -78,6 +91,7 @@ def families(text: str) -> frozenset[str]:
         "periodic": bool(signals.PERIODIC.search(text)),
         "more": bool(_MORE.search(text)),
         "ask": bool(_FIRST_ASKS.match(text)),
+        "act": bool(_ACT_FIRST.match(text)),
     }
     return frozenset(k for k, v in found.items() if v)
 

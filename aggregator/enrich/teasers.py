@@ -99,15 +99,22 @@ LABEL_MAX_WORDS = 5
 LABEL_MAX_CHARS = 40
 
 
+def is_label_words(words: list[str]) -> bool:
+    """Words (as split on spaces) that can make a "read also" label: teaser words only, a
+    marker or a read or see verb among them, not all English (``_bare_label``)."""
+    tokens = {w.casefold() for w in _WORD.findall(" ".join(words))}
+    if not tokens or len(_WORD.findall(" ".join(words))) != len(words):
+        return False
+    if tokens - _LABEL_WORDS <= _ENGLISH_TEASER or not tokens <= _TEASER_WORDS | _LABEL_WORDS:
+        return False
+    return bool(tokens & (_MARKERS | _READ_VERBS | _SEE_VERBS))
+
+
 def _bare_label(text: str) -> bool:
-    tokens = {w.casefold() for w in _WORD.findall(text)}
-    if len(text) > LABEL_MAX_CHARS or text.rstrip()[-1:] in ".!?" or len(tokens) < 2:
+    words = text.split()
+    if len(text) > LABEL_MAX_CHARS or text.rstrip()[-1:] in ".!?" or len(words) < 2:
         return False
-    if len(_WORD.findall(text)) > LABEL_MAX_WORDS or tokens - _LABEL_WORDS <= _ENGLISH_TEASER:
-        return False
-    return tokens <= _TEASER_WORDS | _LABEL_WORDS and bool(
-        tokens & (_MARKERS | _READ_VERBS | _SEE_VERBS)
-    )
+    return len(words) <= LABEL_MAX_WORDS and is_label_words(words)
 
 
 def is_teaser(text: str) -> bool:

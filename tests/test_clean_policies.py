@@ -1,0 +1,99 @@
+"""An outlet's statements about its own pages (aggregator/enrich/policies.py), machine notes
+as strong evidence (desk.is_machine_note), and a "read also" label of teaser words glued
+into a paragraph (glued._labels): removed anywhere; reporting with the same words stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from aggregator.enrich import desk, policies
+from aggregator.enrich.clean import Block, clean_structured
+from aggregator.enrich.glued import split_glued
+
+POLICIES = [
+    "Die Kommentare werden moderiert. Beleidigende Beiträge löschen wir ohne Rückfrage.",
+    "Les commentaires sont modérés. Tout propos insultant sera supprimé.",
+    "Los comentarios son responsabilidad de sus autores; el medio se reserva el derecho de "
+    "eliminarlos.",
+    "Ao comentar, aceita as regras da comunidade. Comentários ofensivos serão removidos.",
+    "I commenti sono moderati: non saranno pubblicati messaggi offensivi o discriminatori.",
+    "Комментарии проходят модерацию. Оскорбления будут удалены.",
+    "Las opiniones de este artículo son responsabilidad exclusiva del autor y no "
+    "necesariamente reflejan la línea de la redacción.",
+    "Мнение автора может не совпадать с позицией редакции.",
+    "Um diesen Inhalt zu sehen, müssen Sie Cookies von Drittanbietern akzeptieren.",
+    "Pour afficher ce contenu, vous devez accepter les cookies.",
+    "此影片由YouTube提供。",
+    "Atualização às 14h20: a prefeitura confirmou o fechamento da via.",
+    "Обновлено в 18:40: добавлен комментарий министерства.",
+]
+
+REPORTING = [
+    "Die Stadt hat die Kommentarfunktion auf ihrer Seite abgeschaltet, teilte ein Sprecher mit.",
+    "Le réseau social a supprimé des milliers de commentaires haineux, selon le rapport.",
+    "Per vedere la partita i tifosi dovevano accettare i cookie di terze parti, denunciano le "
+    "associazioni.",
+    "Actualizado a las 18:05, el parte médico indica que el paciente sigue estable.",
+    "Update 2019-01-26: the day after posting this I spilled water on my laptop.",
+    "La opinión de los vecinos es clara: el autor del proyecto debe rectificar.",
+]
+
+
+@pytest.mark.parametrize("text", POLICIES)
+def test_house_policy_is_recognised(text: str) -> None:
+    assert policies.is_house_policy(text)
+
+
+@pytest.mark.parametrize("text", REPORTING)
+def test_reporting_is_no_house_policy(text: str) -> None:
+    assert not policies.is_house_policy(text)
+
+
+P1 = Block(
+    "Il consiglio comunale ha approvato martedì il piano per il nuovo ponte sul fiume, con un "
+    "investimento di 40 milioni di euro distribuito su cinque anni."
+)
+P2 = Block("I lavori dovrebbero iniziare in primavera, secondo l'assessore ai trasporti.")
+
+
+def test_machine_note_goes_from_the_middle() -> None:
+    note = (
+        "Il sommario in apertura è stato scritto con l’aiuto di uno strumento di intelligenza "
+        "artificiale e verificato dalla redazione."
+    )
+    assert desk.is_machine_note(note)
+    got = clean_structured([P1, Block(note), P2])
+    assert [b.text for b in got.kept] == [P1.text, P2.text]
+
+
+def test_reporting_about_ai_stays_in_the_middle() -> None:
+    text = "La Commissione ha scritto una guida sull'uso dell'intelligenza artificiale a scuola."
+    assert not desk.is_machine_note(text)
+    got = clean_structured([P1, Block(text), P2])
+    assert text in [b.text for b in got.kept]
+
+
+def _html(before: str, label: str, headline: str) -> Block:
+    text = f"{before} {label} {headline}"
+    return Block(
+        text,
+        "p",
+        len(headline),
+        f'<p>{before} <br> <strong>{label}</strong> <a href="/x">{headline}</a></p>',
+    )
+
+
+def test_a_label_of_teaser_words_glued_after_reporting_is_split_off() -> None:
+    before = "Стоимость работ составила 312 миллионов рублей из областного бюджета."
+    block = _html(before, "По теме:", "В Калининграде выбрали пять территорий для парков")
+    got = split_glued([block])
+    assert [b.text for b in got] == [
+        "По теме: В Калининграде выбрали пять территорий для парков",
+        before,
+    ]
+
+
+def test_a_colon_after_ordinary_words_is_no_label() -> None:
+    before = "Стоимость работ составила 312 миллионов рублей."
+    block = _html(before, "Глава района:", "Работы закончат к осени")
+    assert [b.text for b in split_glued([block])] == [block.text]
