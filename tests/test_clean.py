@@ -160,7 +160,8 @@ POSITIVE: list[tuple[str, str]] = [
     # (more in tests/test_cues_offers.py)
     ("paywall_signals", "Alle Artikel lesen, schon ab 2,99 € im Monat."),
     ("disclaimer", "Keine Anlageberatung: Die Inhalte dienen ausschließlich der Information."),
-    ("correction", "Erratum : une première version de cet article donnait un autre chiffre."),
+    # (a correction that names the earlier version is policy_signals, strong: below)
+    ("correction", "Erratum : le nom du maire a été corrigé."),
     # (more in tests/test_cues_notes.py)
     ("promo_signals", "Sie mögen unsere Reportagen? Folgen Sie uns auf Instagram."),
     (

@@ -288,7 +288,8 @@ IDIOMS: list[tuple[str, str, str]] = [
         "newsletter",
         "Cet article vous est offert par la rédaction, abonnez-vous pour lire la suite.",
     ),
-    ("fr", "newsletter", "Chaque vendredi, le meilleur de la semaine dans votre boîte mail."),
+    # (the mailbox, the reader and the period: an offer, strong, named before "newsletter")
+    ("fr", "offer_signals", "Chaque vendredi, le meilleur de la semaine dans votre boîte mail."),
     ("es", "newsletter", "Suscríbete por 2 euros al mes y lee sin límites."),
     ("pt", "newsletter", "Assine por R$ 9,90 e leia sem limites."),
     ("it", "newsletter", "Abbonati ora: il primo mese costa solo 1 euro."),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from aggregator.enrich import desk, policies
+from aggregator.enrich import desk, offers, policies
 from aggregator.enrich.clean import Block, clean_structured
 from aggregator.enrich.glued import split_glued
 
@@ -26,6 +26,11 @@ POLICIES = [
     "此影片由YouTube提供。",
     "Atualização às 14h20: a prefeitura confirmou o fechamento da via.",
     "Обновлено в 18:40: добавлен комментарий министерства.",
+    "Korrektur: In einer früheren Fassung stand, die Brücke sei 40 Meter lang.",
+    "Alguns links deste texto são de afiliados: se comprar por eles, recebo uma pequena comissão.",
+    "Cet article est publié à titre informatif et ne remplace pas l'avis d'un médecin.",
+    "(Con información de la agencia EFE)",
+    "12:04 / 38:10",
 ]
 
 REPORTING = [
@@ -36,6 +41,11 @@ REPORTING = [
     "Actualizado a las 18:05, el parte médico indica que el paciente sigue estable.",
     "Update 2019-01-26: the day after posting this I spilled water on my laptop.",
     "La opinión de los vecinos es clara: el autor del proyecto debe rectificar.",
+    "Der Arzt betonte, eine App ersetzt keine ärztliche Untersuchung, sie könne aber helfen.",
+    "Korrektur der Prognose: Die Bundesbank erwartet nun 0,8 Prozent Wachstum.",
+    "Les liens entre le club et son sponsor rapportent une commission au maire, selon l'enquête.",
+    "(Source: Power BI Dashboard Templates)",
+    "Il match è finito 2:1 / 3:0 ai rigori.",
 ]
 
 
@@ -97,3 +107,35 @@ def test_a_colon_after_ordinary_words_is_no_label() -> None:
     before = "Стоимость работ составила 312 миллионов рублей."
     block = _html(before, "Глава района:", "Работы закончат к осени")
     assert [b.text for b in split_glued([block])] == [block.text]
+
+
+DEALS = [
+    "Per i lettori di Quinta Esempio: biglietti ridotti a 18 euro con il codice QE25.",
+    "Читателям «Сцены» – скидка 10% на билеты по промокоду SCENA10.",
+    "Anzeige · Jetzt zu OstalbStrom wechseln und 50 Euro Neukundenbonus sichern.",
+    "贊助內容｜樂齡理財講座，名額有限，立即登記。",
+]
+NO_DEALS = [
+    "Los lectores del diario votaron el mejor bar; el ganador ofrece un descuento a jubilados, "
+    "dijo su dueño.",
+    "Werbung für Tabak ist in Deutschland weitgehend verboten.",
+]
+
+
+@pytest.mark.parametrize("text", DEALS)
+def test_reader_deals_and_advertising_lines_are_promotions(text: str) -> None:
+    assert offers.is_promotion(text)
+
+
+@pytest.mark.parametrize("text", NO_DEALS)
+def test_reporting_about_discounts_and_advertising_is_not(text: str) -> None:
+    assert not offers.is_promotion(text)
+
+
+def test_a_source_line_glued_to_reporting_is_split_off() -> None:
+    before = (
+        "O técnico do Goiás elogiou a reação e disse que a conversa no intervalo foi dura, mas "
+        "necessária para o time."
+    )
+    block = Block(f"{before} (Com informações da Agência Estado)", "p", 0, "")
+    assert [b.text for b in split_glued([block])] == [before, "(Com informações da Agência Estado)"]

@@ -154,10 +154,6 @@ def test_embeds_and_consent_placeholders_go_anywhere(text: str) -> None:
 EDGE_NOTES = [
     ("disclaimer", "Keine Anlageberatung: Der Beitrag gibt die Meinung des Autors wieder."),
     (
-        "disclaimer",
-        "Este artículo tiene carácter meramente informativo y no sustituye a un médico.",
-    ),
-    (
         "correction",
         "Rettifica: nella prima versione dell'articolo il sindaco era indicato come Rossi.",
     ),
@@ -176,9 +172,22 @@ def test_disclaimers_corrections_and_disclosures_at_the_edges(name: str, text: s
     assert removed([Block(P1), Block(P2), Block(P3), Block(text)]).get(text) == name
 
 
-@pytest.mark.parametrize(("name", "text"), EDGE_NOTES[:5])
+@pytest.mark.parametrize(("name", "text"), EDGE_NOTES[:4])
 def test_disclaimers_and_corrections_stay_in_the_middle(name: str, text: str) -> None:
     assert text not in removed([Block(P1), Block(text), Block(P2), Block(P3)])
+
+
+# A disclaimer that says the piece itself does not replace a doctor, and a correction that
+# names the earlier version, are strong (policies.py): they go from the middle too.
+STRONG_NOTES = [
+    "Este artículo tiene carácter meramente informativo y no sustituye a un médico.",
+    "Correção: numa versão anterior deste texto, o nome do autarca estava errado.",
+]
+
+
+@pytest.mark.parametrize("text", STRONG_NOTES)
+def test_self_declared_disclaimers_and_corrections_go_from_the_middle(text: str) -> None:
+    assert removed([Block(P1), Block(text), Block(P2), Block(P3)]) == {text: "policy_signals"}
 
 
 LINES = [

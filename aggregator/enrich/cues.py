@@ -449,7 +449,7 @@ def is_paywall_offer(text: str) -> bool:
 SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
     ("teaser_signals", lambda text, kind: is_teaser(text), True),
     ("promo_signals", is_house_promo, True),
-    ("offer_signals", lambda text, kind: kind != "item" and offers.is_reader_offer(text), True),
+    ("offer_signals", lambda text, kind: kind != "item" and offers.is_promotion(text), True),
     ("policy_signals", lambda text, kind: kind != "item" and policies.is_house_policy(text), True),
     ("appeal_signals", lambda text, kind: signals.is_appeal(text), False),
     ("bio_signals", lambda text, kind: signals.is_bio(text), False),

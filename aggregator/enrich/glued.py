@@ -40,7 +40,7 @@ import html as html_lib
 import re
 from collections.abc import Sequence
 
-from aggregator.enrich import teasers
+from aggregator.enrich import policies, teasers
 from aggregator.enrich.clean import Block, Strength, _squash, classify
 from aggregator.enrich.patterns import COMPILED
 from aggregator.enrich.stamps import (
@@ -103,7 +103,7 @@ _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 # kinds of a trailing note; a promo only in the outlet's voice
-NOTE_KINDS = PROMPT_KINDS | {"share", "cta", "correction", "author_bio"}
+NOTE_KINDS = PROMPT_KINDS | {"share", "cta", "correction", "author_bio", "policy_signals"}
 # a promo names the outlet's own channel: "notre newsletter", "unseren Newsletter", "nuestra
 # app", "наш канал" ("we hope to inspire you", "you can track your food with an app": how-to
 # and blog wording, not an ask of the outlet)
@@ -131,6 +131,8 @@ _CREDIT_OPEN = re.compile(
 # a disclaimer or copyright sentence of its own ("特别声明：以上文章内容仅代表作者本人观点。")
 DISCLAIMER_MIN = 60
 _HANDLE = re.compile(r"(?<!\w)@\w{2,}")
+# a bracketed line at a paragraph's end (a source line, policies.is_source_line)
+_END_BRACKET = re.compile(r"\s*([(（][^()（）]{2,70}[)）])\s*$")
 
 
 def _link_texts(block: Block) -> list[str]:
@@ -244,6 +246,11 @@ def _note_hit(tail: str) -> tuple[str, Strength] | None:
 def trailing_note(text: str) -> tuple[str, str] | None:
     """``(reporting, note)`` when the last one or two sentences of ``text`` are a note glued
     to reporting (module docstring), else None."""
+    end = _END_BRACKET.search(text)  # "... (Com informações da Agência Estado)", "。（综合…报道）"
+    if end is not None and policies.is_source_line(end.group(1)):
+        head = text[: end.start()].rstrip()
+        if head and head_is_reporting(head):
+            return head, end.group(1)
     parts = sentences(text)
     for k in range(1, min(PROMPT_SENTENCES, len(parts) - 1) + 1):
         tail_parts = parts[-k:]

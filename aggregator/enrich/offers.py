@@ -39,11 +39,14 @@ _SERVICE = re.compile(
     r"|\bvk\b|вконтакте|\bline\b|\bapp\b|\bappli\b|aplicativo|приложени|canal de|kanal|chaîne"
     r"|канал|сообществ|\bpush\b|google (?:news|noticias|notícias|actualités|notizie)|дзен"
     r"|одноклассник|\b(?:alle|tous les|todos los|todas as|tutti gli|все) (?:artikel|articles"
-    r"|artículos|artigos|articoli|материалы|статьи)\b",
+    r"|artículos|artigos|articoli|материалы|статьи)\b|\blettre\b|postfach|posteingang"
+    r"|boîte (?:mail|de réception)|bandeja de entrada|caixa de entrada|casella di posta"
+    r"|почтовый ящик",
     re.I,
 )
 _CJK_SERVICE = ("订阅", "訂閱", "电子报", "電子報", "简报", "簡報", "公众号", "公眾號", "评论区",
-                "評論區", "客户端", "客戶端", "APP", "App", "LINE", "频道", "頻道", "社群")  # fmt: skip
+                "評論區", "客户端", "客戶端", "APP", "App", "LINE", "频道", "頻道", "社群", "邮箱",
+                "信箱")  # fmt: skip
 _ENGLISH = signals._words("you your yours you're you'll you've yourself we our ours us")
 # an English line (two of these words) is left to the English tables
 _ENGLISH_LINE = signals._words("the to and of for is with our your you more get every each")
@@ -61,12 +64,14 @@ _MORE = re.compile(
     r"\b(?:mehr (?:nachrichten|news|neuigkeiten)|plus d['’](?:infos|actualités)|más noticias"
     r"|mais notícias|più notizie|больше новостей|все новости|свежие новости|últimas noticias"
     r"|no te pierdas|ne manquez|non perdere|verpassen sie|nicht mehr verpassen|não perca"
-    r"|не пропустите)|更多新闻|更多新聞|更多资讯",
+    r"|не пропустите|enterate|entérate|fique por dentro|restez informé\w*|bleiben sie informiert"
+    r"|resta aggiornat\w|будьте в курсе|узнавайте первыми)|更多新闻|更多新聞|更多资讯",
     re.I,
 )
 # a follow, read or subscribe imperative opening the line: "Sigue a ...", "Читайте «...» во ..."
 _ACT_FIRST = re.compile(
-    r"^\W*(?:sigue|siga|sigam|síguenos|seguinos|folgen sie|folge|suivez|retrouvez|segui|seguici"
+    r"^\W*(?:sigue|seguí|siga|sigam|síguenos|seguinos|folgen sie|folge|suivez|retrouvez|segui"
+    r"|seguici"
     r"|читайте|подписывайтесь|подпишитесь|следите|присоединяйтесь|abonnez|abonniere|suscríbete"
     r"|suscribite|assine|iscriviti)\b|^\W*(?:关注|關注|订阅|訂閱)",
     re.I,
@@ -104,3 +109,47 @@ def is_reader_offer(text: str) -> bool:
     if not (_SERVICE.search(text) or any(m in text for m in _CJK_SERVICE)):
         return False
     return len(families(text)) >= OFFER_MIN_FAMILIES
+
+
+# ---- reader deals and advertising lines ------------------------------------------------------
+
+# a discount or a code for the outlet's readers: "Per i lettori di Quinta Parete: biglietti
+# ridotti ...", "Читателям «Сцены и времени» – скидка 10% ... по промокоду", "Les abonnés ont
+# 15 % de réduction avec le code ..."; a readers' giveaway ("Jeu-concours lecteurs")
+_DEAL = re.compile(
+    r"\b(?:rabatt\w*|gutschein\w*|ermäßig\w*|réduction|remise|code promo|tarif réduit|descuento"
+    r"|código|desconto|cupom|cupão|sconto|codice|ridott[ioae]|скидк\w*|промокод\w*|jeu-concours"
+    r"|gewinnspiel|verlosung|sorteo|sorteio|concorso|розыгрыш\w*)\b|优惠|折扣|優惠|抽奖|抽獎",
+    re.I,
+)
+_READERS = re.compile(
+    r"\b(?:leser\w*|abonnent\w*|lecteur\w*|lectrice\w*|abonné\w*|lector\w*|suscriptor\w*"
+    r"|leitor\w*|assinante\w*|lettor\w*|abbonat\w*|читател\w*|подписчик\w*)\b|读者|讀者|订户|訂戶",
+    re.I,
+)
+DEAL_MAX_WIDTH = 260
+# an advertising label, a separator, the advertisement: "Anzeige · Die Stadtwerke empfehlen
+# ...", "Publireportage · ...", "Contenuto sponsorizzato · Conto Sereno ...", "贊助內容｜..."
+_AD_LINE = re.compile(
+    r"^\W{0,3}(?:anzeige|werbung|sponsored|publicité|publireportage|contenu sponsorisé"
+    r"|publicidad|contenido patrocinado|publicidade|conteúdo patrocinado|pubblicità"
+    r"|contenuto sponsorizzato|реклама|партнёрский материал|партнерский материал|广告|推广"
+    r"|廣告|贊助內容|赞助内容)\s*[·|｜:：–—-]\s*\S",
+    re.I,
+)
+AD_LINE_MAX_WIDTH = 300
+
+
+def is_reader_deal(text: str) -> bool:
+    if width(text) > DEAL_MAX_WIDTH or signals.REPORTED.search(text):
+        return False
+    return bool(_DEAL.search(text) and _READERS.search(text))
+
+
+def is_ad_line(text: str) -> bool:
+    return width(text) <= AD_LINE_MAX_WIDTH and bool(_AD_LINE.match(text))
+
+
+def is_promotion(text: str) -> bool:
+    """A reader offer, a reader deal or an advertising line (this module)."""
+    return is_reader_offer(text) or is_reader_deal(text) or is_ad_line(text)

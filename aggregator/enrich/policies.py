@@ -67,10 +67,17 @@ _LIMIT = re.compile(
     r"|ne reflète\w*|non riflett\w*|nicht unbedingt|n.engage\w* que|vinculam)\b|不代表",
     re.I,
 )
-_COOKIES = re.compile(r"cookie|куки|файлы cookie", re.I)
+# cookies, or the privacy policy a player's consent refers to ("akzeptieren Sie die
+# Datenschutzerklärung von YouTube")
+_COOKIES = re.compile(
+    r"cookie|куки|datenschutz\w*|privacy|confidentialité|privacidad|privacidade"
+    r"|конфиденциальност\w*|隐私|隱私",
+    re.I,
+)
 _CONSENT = re.compile(
     r"\b(?:accept\w*|akzeptier\w*|aceit\w*|acept\w*|accett\w*|zustimm\w*|einwillig\w*|согла\w*"
-    r"|разреш\w*|aktivier\w*|consent\w*)\b|同意|接受",
+    r"|разреш\w*|aktivier\w*|consent\w*|acconsent\w*|consentit\w*|préférences|preferencias"
+    r"|preferências|preferenze|einstellungen|настройк\w*)\b|同意|接受|设置|設定",
     re.I,
 )
 # ... said to the reader about this embed: "Para ver esta publicación necesitas aceptar",
@@ -80,6 +87,7 @@ _TO_READER = re.compile(
     r"\b(?:ce contenu|cette vidéo|ce post|este contenido|esta publicación|este vídeo|este video"
     r"|este conteúdo|esta publicação|questo contenuto|questo video|diesen inhalt|dieses video"
     r"|diesen beitrag|этот контент|это видео|этот материал|vous|tu|usted|você|sie|вы|вам"
+    r"|il contenuto|le contenu|el contenido|o conteúdo|den inhalt|des videos|il video|hai|non hai"
     r"|necesitas|necesita|devi|deve|debes|precisa|müssen sie|en cliquant|al hacer clic"
     r"|cliccando|clicando|klicken sie|нажимая)\b|此內容|此内容|此影片|此视频|觀看|观看|請|请|您",
     re.I,
@@ -97,6 +105,103 @@ _UPDATE = re.compile(
     r"(?:[^:：]|[:：](?=\d)){0,20}[:：](?!\d)",
     re.I,
 )
+
+
+# a correction: its label opening the line, and the earlier version it corrects
+_CORRECTION_LABEL = re.compile(
+    r"^\W{0,3}(?:korrektur|berichtigung|correction|rectificatif|erratum|corrección|fe de errores"
+    r"|correção|correcção|erramos|correzione|rettifica|исправлено|исправление|уточнение|更正"
+    r"|订正|勘误)\b",
+    re.I,
+)
+_EARLIER = re.compile(
+    r"\b(?:früheren|ersten|vorherigen) (?:version|fassung)|version (?:précédente|antérieure"
+    r"|initiale)|première version|versión (?:anterior|previa|original)|versão (?:anterior"
+    r"|inicial|original)|versione (?:precedente|originale|iniziale)|(?:первоначальной|предыдущей"
+    r"|ранней) верси\w*|较早前版本|較早前版本|此前版本|原文",
+    re.I,
+)
+# an affiliate note: the links, a commission or a partner link, and a purchase
+_LINKS = re.compile(
+    r"\b(?:links?|liens?|enlaces?|ligações|collegament\w*|ссылк\w*)\b|链接|連結", re.I
+)
+_COMMISSION = re.compile(
+    r"\b(?:provision|affiliate\w*|affili\w*|commission|comisión|comissão|commissione|percentuale"
+    r"|porcentaje|percentagem|процент\w*|комисси\w*|партнёрск\w*|партнерск\w*|partnerlink\w*)\b"
+    r"|佣金|推广链接|推廣連結|分润",
+    re.I,
+)
+_BUY = re.compile(
+    r"\b(?:kauf\w*|bestell\w*|achat\w*|achète\w*|achetez|command\w*|compr\w*|купит\w*|покупк\w*"
+    r"|купите)\b|购买|購買|下单",
+    re.I,
+)
+# advice that does not replace a professional's
+_NOT_REPLACE = re.compile(
+    r"\b(?:ersetzt? (?:keine|nicht)|ne remplace pas|no sustituye|no reemplaza|não substitui"
+    r"|non sostituisce|не заменяет|не является (?:заменой|рекомендаци\w*)|n.est pas un conseil"
+    r"|não constitui|no constituye|non costituisce|stellt keine)\b|不能替代|不构成|不構成",
+    re.I,
+)
+_ADVISER = re.compile(
+    r"\b(?:arzt|ärzt\w*|médecin|pharmacien|médico|farmacéutico|medico|farmacista|врач\w*"
+    r"|anlageberatung|conseil en investissement|asesoramiento|recomendação de investimento"
+    r"|recomendación de inversión|consulenza|инвестиционн\w*|fachleute|professionnel\w*"
+    r"|profesional\w*|profissional\w*|professionista|специалист\w*)\b|医生|醫生|投资建议|投資建議",
+    re.I,
+)
+# a source line in brackets: "(Com informações da Agência Estado)", "（综合新华社报道）"
+_SOURCE_LINE = re.compile(
+    r"^[(（\[]\s*(?:com informações|con información|con informaci[oó]n|avec|mit material|con"
+    r" fonti|по материалам|по данным|综合|據|据|来源|來源|quelle|fuente|fonte)[^()（）]{2,70}"
+    r"[)）\]]$",
+    re.I,
+)
+# a player's leftovers: its clock ("00:00 / 41:26"), "loading", "unavailable"
+_PLAYER = re.compile(
+    r"^\d{1,2}:\d{2}(?::\d{2})?\s*/\s*\d{1,2}:\d{2}(?::\d{2})?$|^(?:视频|視頻|影片)(?:加载|載入|加載)中"
+    r"|^(?:该|該)(?:视频|視頻|影片)(?:暂时)?无法播放",
+)
+# ... said of the piece itself or of its purpose ("Cet article est publié à titre informatif",
+# "este conteúdo tem caráter educativo"; not "eine App ersetzt keine ärztliche Untersuchung",
+# reporting)
+_THIS_PIECE = re.compile(
+    r"\b(?:(?:dieser|diese[rsm]?) (?:artikel|beitrag|text|inhalt|ratgeber)|informativ\w*|informatif"
+    r"|informativ[oa]|educativ[oa]|(?:cet|ce) (?:article|contenu|texte)|(?:este|esta) (?:artículo"
+    r"|contenido|conteúdo|texto|nota|matéria)|questo (?:articolo|contenuto|testo)|(?:эта|этот|данн\w+)"
+    r" (?:статья|материал|публикаци\w*)|информационн\w*|scopo informativo)\b|本文|仅供参考|僅供參考",
+    re.I,
+)
+SOURCE_MAX_WIDTH = 90
+NOTE_MAX_WIDTH = 400
+
+
+def is_correction_note(text: str) -> bool:
+    return width(text) <= NOTE_MAX_WIDTH and bool(
+        _CORRECTION_LABEL.match(text) and _EARLIER.search(text)
+    )
+
+
+def is_affiliate_note(text: str) -> bool:
+    if width(text) > NOTE_MAX_WIDTH or signals.REPORTED.search(text):
+        return False
+    return bool(_LINKS.search(text) and _COMMISSION.search(text) and _BUY.search(text))
+
+
+def is_advice_disclaimer(text: str) -> bool:
+    if width(text) > NOTE_MAX_WIDTH or signals.REPORTED.search(text):
+        return False
+    if not (_NOT_REPLACE.search(text) and _ADVISER.search(text)):
+        return False
+    return bool(_THIS_PIECE.search(text))
+
+
+def is_source_line(text: str) -> bool:
+    return width(text) <= SOURCE_MAX_WIDTH and bool(_SOURCE_LINE.match(text.strip()))
+
+
+def is_player_debris(text: str) -> bool:
+    return bool(_PLAYER.match(text.strip()))
 
 
 def is_comment_rules(text: str) -> bool:
@@ -126,10 +231,15 @@ def is_update_note(text: str) -> bool:
 
 
 def is_house_policy(text: str) -> bool:
-    """One of the four kinds of the module docstring."""
+    """One of the kinds of the module docstring."""
     return (
         is_comment_rules(text)
         or is_opinion_disclaimer(text)
         or is_consent_placeholder(text)
         or is_update_note(text)
+        or is_correction_note(text)
+        or is_affiliate_note(text)
+        or is_advice_disclaimer(text)
+        or is_source_line(text)
+        or is_player_debris(text)
     )
