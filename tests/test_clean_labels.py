@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from aggregator.enrich import teasers
 from aggregator.enrich.clean import Block, clean_structured
 
 P1 = Block(
@@ -46,3 +47,16 @@ def test_without_a_label_a_headline_link_between_paragraphs_stays() -> None:
     teaser = link("Região metropolitana perde 12% dos passageiros")
     got = clean_structured([P1, teaser, P2])
     assert teaser.text in [b.text for b in got.kept]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Lisez aussi", "À voir en vidéo", "Seguí leyendo: Expensas: cuánto aumentan en octubre"],
+)
+def test_labels_of_teaser_words_are_teasers(line: str) -> None:
+    assert teasers.is_teaser(line)
+
+
+@pytest.mark.parametrize("line", ["See more photos:", "Watch the video", "Sigue la lluvia"])
+def test_english_labels_and_other_words_are_not(line: str) -> None:
+    assert not teasers.is_teaser(line)

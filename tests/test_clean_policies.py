@@ -31,6 +31,13 @@ POLICIES = [
     "Cet article est publié à titre informatif et ne remplace pas l'avis d'un médecin.",
     "(Con información de la agencia EFE)",
     "12:04 / 38:10",
+    "Video: Hochwasser an der Mosel | 3 Min | Verfügbar bis 01.10.2027",
+    "Hier steht ein Inhalt eines Drittanbieters. Wenn Sie ihn laden, werden personenbezogene "
+    "Daten übermittelt.",
+    "(ANSA)",
+    "— Avec l'Agence France-Presse",
+    "Ce billet n'est pas sponsorisé : j'ai tout payé de ma poche.",
+    "＊本文所有費用自付，並無收取任何贊助。",
 ]
 
 REPORTING = [
@@ -46,6 +53,8 @@ REPORTING = [
     "Les liens entre le club et son sponsor rapportent une commission au maire, selon l'enquête.",
     "(Source: Power BI Dashboard Templates)",
     "Il match è finito 2:1 / 3:0 ai rigori.",
+    "(NASA/GSFC)",
+    "Le sponsor du club a payé les maillots, selon le président.",
 ]
 
 
@@ -74,6 +83,17 @@ def test_machine_note_goes_from_the_middle() -> None:
     assert desk.is_machine_note(note)
     got = clean_structured([P1, Block(note), P2])
     assert [b.text for b in got.kept] == [P1.text, P2.text]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Статья переведена с латышского языка с помощью машинного перевода и отредактирована.",
+        "以上内容由AI辅助整理，经编辑审核后发布。",
+    ],
+)
+def test_machine_notes_in_russian_and_chinese(note: str) -> None:
+    assert desk.is_machine_note(note)
 
 
 def test_reporting_about_ai_stays_in_the_middle() -> None:
@@ -114,11 +134,16 @@ DEALS = [
     "Читателям «Сцены» – скидка 10% на билеты по промокоду SCENA10.",
     "Anzeige · Jetzt zu OstalbStrom wechseln und 50 Euro Neukundenbonus sichern.",
     "贊助內容｜樂齡理財講座，名額有限，立即登記。",
+    "Jobs bei Beispielwelt: Wir suchen eine Redakteurin oder einen Redakteur (m/w/d).",
+    "Suscríbete al Diario del Ejemplo por $49 al mes y lee sin límites en tu celular.",
+    "記得Follow我哋專頁，睇更多香港周末好去處！",
 ]
 NO_DEALS = [
     "Los lectores del diario votaron el mejor bar; el ganador ofrece un descuento a jubilados, "
     "dijo su dueño.",
     "Werbung für Tabak ist in Deutschland weitgehend verboten.",
+    "Die Klinik sucht dringend Pflegekräfte (m/w/d), sagte der Geschäftsführer.",
+    "А мы предлагаем вам выбрать самого крутого фудблогера Instagram по версии журнала!",
 ]
 
 

@@ -49,7 +49,8 @@ _REPORTED = re.compile(
 
 # --- machine notes ---------------------------------------------------------------------------
 _TEXT_FIRST = re.compile(
-    r"^\W{0,3}(?:text|texte|texto|testo|текст|перевод|译文|本文|文中|this text"
+    r"^\W{0,3}(?:text|texte|texto|testo|текст|статья|материал|перевод|译文|本文|文中|以上内容"
+    r"|this text"
     r"|transparenzhinweis\s*:|(?:il|el|le|o|die) (?:sommario|resumen|résumé|resumo"
     r"|zusammenfassung)\b)",
     re.I,
@@ -66,7 +67,7 @@ _MADE = re.compile(
     r"|produite?s?|traducid[oa]s?|redactad[oa]s?|generad[oa]s?|escrit[oa]s?|elaborad[oa]s?"
     r"|editad[oa]s?|traduzid[oa]s?|redigid[oa]s?|gerad[oa]s?|produzid[oa]s?|tradott[oa]"
     r"|scritt[oa]|generat[oa]|redatt[oa]|realizzat[oa]|переведен\w*|переведён\w*|написан\w*"
-    r"|создан\w*|сгенерирован\w*|подготовлен\w*)\b|翻译|翻譯|生成|撰写|撰寫|编写|編寫|转写|轉寫",
+    r"|создан\w*|сгенерирован\w*|подготовлен\w*)\b|翻译|翻譯|生成|撰写|撰寫|编写|編寫|转写|轉寫|整理",
     re.I,
 )
 _MACHINE = re.compile(

@@ -33,7 +33,7 @@ OFFER_MIN_FAMILIES = 2
 
 _SERVICE = re.compile(
     r"newsletter|infolettre|boletín|rundbrief|рассылк|\babo\b|abonnement|abonnier|abonn[ée]"
-    r"|suscrip|suscrib|assinatur|assinante|assine|abbonament|abbonat|abbona|подписк|подпиш"
+    r"|suscrip|suscrib|suscríb|assinatur|assinante|assine|abbonament|abbonat|abbona|подписк|подпиш"
     r"|подписчик|kommentarspalte|kommentarbereich|kommentare\b|commentaires|comentarios?\b"
     r"|comentários?|commenti\b|commento\b|комментари|telegram|телеграм|whatsapp|viber|wechat"
     r"|\bvk\b|вконтакте|\bline\b|\bapp\b|\bappli\b|aplicativo|приложени|canal de|kanal|chaîne"
@@ -46,7 +46,7 @@ _SERVICE = re.compile(
 )
 _CJK_SERVICE = ("订阅", "訂閱", "电子报", "電子報", "简报", "簡報", "公众号", "公眾號", "评论区",
                 "評論區", "客户端", "客戶端", "APP", "App", "LINE", "频道", "頻道", "社群", "邮箱",
-                "信箱")  # fmt: skip
+                "信箱", "留言", "專頁", "专页")  # fmt: skip
 _ENGLISH = signals._words("you your yours you're you'll you've yourself we our ours us")
 # an English line (two of these words) is left to the English tables
 _ENGLISH_LINE = signals._words("the to and of for is with our your you more get every each")
@@ -57,7 +57,8 @@ _WE = (signals._WE - _ENGLISH) | signals._words("нашем нашей наши�
 _FORMAL = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer)\b")
 _FREE = re.compile(
     r"kostenlos|gratuit|gratis|grátis|бесплатн|免费|免費|\d\s?€|€\s?\d|\d+\s?(?:руб|₽|元)|R\$\s?\d"
-    r"|\d\s?(?:euro|eur)\b",
+    r"|\d\s?(?:euro|eur)\b|\$\s?\d|\b(?:fr\.|chf|sfr\.?)\s?\d|(?:im )?ersten monat|premier mois"
+    r"|primer mes|primeiro mês|primo mese|первый месяц",
     re.I,
 )
 _MORE = re.compile(
@@ -65,7 +66,8 @@ _MORE = re.compile(
     r"|mais notícias|più notizie|больше новостей|все новости|свежие новости|últimas noticias"
     r"|no te pierdas|ne manquez|non perdere|verpassen sie|nicht mehr verpassen|não perca"
     r"|не пропустите|enterate|entérate|fique por dentro|restez informé\w*|bleiben sie informiert"
-    r"|resta aggiornat\w|будьте в курсе|узнавайте первыми)|更多新闻|更多新聞|更多资讯",
+    r"|resta aggiornat\w|будьте в курсе|узнавайте первыми|unbegrenzt lesen|lire sans limite"
+    r"|sin límites?|sem limites?|senza limiti|без ограничений)|更多新闻|更多新聞|更多资讯|睇更多",
     re.I,
 )
 # a follow, read or subscribe imperative opening the line: "Sigue a ...", "Читайте «...» во ..."
@@ -73,7 +75,7 @@ _ACT_FIRST = re.compile(
     r"^\W*(?:sigue|seguí|siga|sigam|síguenos|seguinos|folgen sie|folge|suivez|retrouvez|segui"
     r"|seguici"
     r"|читайте|подписывайтесь|подпишитесь|следите|присоединяйтесь|abonnez|abonniere|suscríbete"
-    r"|suscribite|assine|iscriviti)\b|^\W*(?:关注|關注|订阅|訂閱)",
+    r"|suscribite|assine|iscriviti)\b|^\W*(?:关注|關注|订阅|訂閱|記得|记得|歡迎|欢迎)",
     re.I,
 )
 # a quotation of this length is someone speaking, not a newsletter's name („Bremen am Morgen“)
@@ -91,7 +93,7 @@ def families(text: str) -> frozenset[str]:
         return frozenset()
     found = {
         "you": bool(low & _YOU or _FORMAL.search(text) or "您" in text or "你" in text),
-        "we": bool(low & _WE or "我们" in text or "我們" in text),
+        "we": bool(low & _WE or "我们" in text or "我們" in text or "我哋" in text),
         "free": bool(_FREE.search(text)),
         "periodic": bool(signals.PERIODIC.search(text)),
         "more": bool(_MORE.search(text)),
@@ -138,6 +140,18 @@ _AD_LINE = re.compile(
     re.I,
 )
 AD_LINE_MAX_WIDTH = 300
+# the outlet hiring: "Wir suchen eine Redakteurin (m/w/d)", "Nous recrutons un journaliste"
+_HIRING = re.compile(
+    r"\b(?:wir suchen|nous recrutons|on recrute|nous cherchons|buscamos|estamos contratando"
+    r"|contratamos|cerchiamo|stiamo cercando|мы ищем|ищем в команду)\b|招聘|誠徵|诚聘",
+    re.I,
+)
+_JOB = re.compile(
+    r"\((?:m/w/d|w/m/d|d/m/w|h/f|f/h|m/f|f/m)\)|\b(?:redakteur\w*|volontär\w*|journaliste|rédact\w*"
+    r"|periodista|redactor\w*|jornalista|giornalista|redattor\w*|журналист\w*|редактор\w*"
+    r"|praktik\w*|stagiaire|becari\w*|estagiári\w*|stagista)\b|记者|編輯|编辑",
+    re.I,
+)
 
 
 def is_reader_deal(text: str) -> bool:
@@ -150,6 +164,10 @@ def is_ad_line(text: str) -> bool:
     return width(text) <= AD_LINE_MAX_WIDTH and bool(_AD_LINE.match(text))
 
 
+def is_job_ad(text: str) -> bool:
+    return width(text) <= DEAL_MAX_WIDTH and bool(_HIRING.search(text) and _JOB.search(text))
+
+
 def is_promotion(text: str) -> bool:
-    """A reader offer, a reader deal or an advertising line (this module)."""
-    return is_reader_offer(text) or is_reader_deal(text) or is_ad_line(text)
+    """A reader offer, a reader deal, an advertising line or the outlet's job ad."""
+    return is_reader_offer(text) or is_reader_deal(text) or is_ad_line(text) or is_job_ad(text)

@@ -49,7 +49,8 @@ _RULES = re.compile(
     r"|offensiv\w*|insult\w*|beleidig\w*|оскорблен\w*|discrimin\w*|eliminar|eliminad\w*"
     r"|removid\w*|supprim\w*|gelöscht|lösch\w*|удален\w*|удаля\w*|rimoss\w*|cancellat\w*"
     r"|reserva el derecho|se réserve le droit|reserva-se o direito|si riserva il diritto"
-    r"|behält sich vor)\b|审核|規則|规则|删除|刪除",
+    r"|behält sich vor|sanci\w*|sanktion\w*|санкци\w*|critér\w*|criteri\w*|kriterien|reservad\w*"
+    r"|réservé\w*|riservat\w*|vorbehalten)\b|审核|規則|规则|删除|刪除",
     re.I,
 )
 _OPINION = re.compile(
@@ -71,13 +72,15 @@ _LIMIT = re.compile(
 # Datenschutzerklärung von YouTube")
 _COOKIES = re.compile(
     r"cookie|куки|datenschutz\w*|privacy|confidentialité|privacidad|privacidade"
-    r"|конфиденциальност\w*|隐私|隱私",
+    r"|конфиденциальност\w*|隐私|隱私|drittanbieter\w*|personenbezogene daten|données personnelles"
+    r"|datos personales|dados pessoais|dati personali|персональн\w* данн\w*|第三方|個人資料|个人数据",
     re.I,
 )
 _CONSENT = re.compile(
     r"\b(?:accept\w*|akzeptier\w*|aceit\w*|acept\w*|accett\w*|zustimm\w*|einwillig\w*|согла\w*"
     r"|разреш\w*|aktivier\w*|consent\w*|acconsent\w*|consentit\w*|préférences|preferencias"
-    r"|preferências|preferenze|einstellungen|настройк\w*)\b|同意|接受|设置|設定",
+    r"|preferências|preferenze|einstellungen|настройк\w*|laden|charger|cargar|carregar|caricare"
+    r"|загрузи\w*)\b|同意|接受|设置|設定|加载|載入",
     re.I,
 )
 # ... said to the reader about this embed: "Para ver esta publicación necesitas aceptar",
@@ -139,7 +142,7 @@ _BUY = re.compile(
 # advice that does not replace a professional's
 _NOT_REPLACE = re.compile(
     r"\b(?:ersetzt? (?:keine|nicht)|ne remplace pas|no sustituye|no reemplaza|não substitui"
-    r"|non sostituisce|не заменяет|не является (?:заменой|рекомендаци\w*)|n.est pas un conseil"
+    r"|non sostituisc\w*|не заменяет|не является (?:заменой|рекомендаци\w*)|n.est pas un conseil"
     r"|não constitui|no constituye|non costituisce|stellt keine)\b|不能替代|不构成|不構成",
     re.I,
 )
@@ -150,17 +153,35 @@ _ADVISER = re.compile(
     r"|profesional\w*|profissional\w*|professionista|специалист\w*)\b|医生|醫生|投资建议|投資建議",
     re.I,
 )
+# news agencies (a closed set): an acronym alone in brackets is an agency only when it is one
+_AGENCIES = (
+    "dpa|afp|ap|apa|sda|ats|keystone-sda|kna|epd|reuters|ansa|adnkronos|agi|efe|europa press"
+    "|lusa|agência brasil|belga|leta|bns|elta|err|тасс|риа новости|интерфакс|казинформ|xinhua"
+    "|新华社|中新社|中央社|路透社|法新社"
+)
 # a source line in brackets: "(Com informações da Agência Estado)", "（综合新华社报道）"
 _SOURCE_LINE = re.compile(
     r"^[(（\[]\s*(?:com informações|con información|con informaci[oó]n|avec|mit material|con"
     r" fonti|по материалам|по данным|综合|據|据|来源|來源|quelle|fuente|fonte)[^()（）]{2,70}"
-    r"[)）\]]$",
+    r"[)）\]]$"
+    # an agency's acronym alone in brackets, or "— Avec La Presse Canadienne"
+    rf"|^[(（]\s*(?:{_AGENCIES})(?:\s?[/,]\s?(?:{_AGENCIES}))*\s*[)）]$"
+    r"|^[—–-]\s*(?:avec|with|mit|con|com|с)\s+(?:la |l['’]|le |the |der |die |el |a |o |агентством"
+    r" )?(?-i:[A-ZА-ЯЁ])[\w.'’ -]{1,40}$",
     re.I,
 )
 # a player's leftovers: its clock ("00:00 / 41:26"), "loading", "unavailable"
 _PLAYER = re.compile(
     r"^\d{1,2}:\d{2}(?::\d{2})?\s*/\s*\d{1,2}:\d{2}(?::\d{2})?$|^(?:视频|視頻|影片)(?:加载|載入|加載)中"
-    r"|^(?:该|該)(?:视频|視頻|影片)(?:暂时)?无法播放",
+    r"|^(?:该|該)(?:视频|視頻|影片)(?:暂时)?无法播放"
+    # a media item's title line: "Video: ... | 2 Min | Verfügbar bis 19.09.2026"
+    r"|^(?:video|vídeo|vidéo|видео|audio|áudio|podcast)\s*:[^|]{3,120}\|\s*\d+\s?(?:min|minuten"
+    r"|minutes|minutos|minuti|мин)\b"
+    # the buttons and titles of a blocked embed: "Externer Inhalt", "Inhalt laden"
+    r"|^(?:externer inhalt|inhalt laden|contenu externe|charger le contenu|contenido externo"
+    r"|cargar contenido|conteúdo externo|carregar conteúdo|contenuto esterno|carica(?:re)?"
+    r" (?:il )?contenuto|внешний контент|загрузить контент|外部内容|外部內容|載入內容|加载内容)\W*$",
+    re.I,
 )
 # ... said of the piece itself or of its purpose ("Cet article est publié à titre informatif",
 # "este conteúdo tem caráter educativo"; not "eine App ersetzt keine ärztliche Untersuchung",
@@ -174,6 +195,24 @@ _THIS_PIECE = re.compile(
 )
 SOURCE_MAX_WIDTH = 90
 NOTE_MAX_WIDTH = 400
+
+
+# "not sponsored, I paid for everything myself"
+_SPONSOR = re.compile(
+    r"\b(?:sponsor\w*|gesponsert|patrocin\w*|реклам\w*|werbung|publicidad|publicidade|pubblicità"
+    r"|publicitaire)\b|贊助|赞助|業配|业配",
+    re.I,
+)
+_SELF_PAID = re.compile(
+    r"\b(?:de ma poche|payé moi-même|j['’]ai tout payé|selbst bezahlt|aus eigener tasche|pagado"
+    r" (?:yo|de mi bolsillo)|pagué|paguei|do meu bolso|ho pagato|di tasca mia|оплачива\w* сам\w*"
+    r"|за свой счёт|за свой счет)\b|自付|自費|自费",
+    re.I,
+)
+
+
+def is_self_paid_note(text: str) -> bool:
+    return width(text) <= NOTE_MAX_WIDTH and bool(_SPONSOR.search(text) and _SELF_PAID.search(text))
 
 
 def is_correction_note(text: str) -> bool:
@@ -242,4 +281,5 @@ def is_house_policy(text: str) -> bool:
         or is_advice_disclaimer(text)
         or is_source_line(text)
         or is_player_debris(text)
+        or is_self_paid_note(text)
     )

@@ -30,7 +30,8 @@ _MARKERS = signals._words(
     também mais relacionado relacionadas relacionados mesmo
     anche pure inoltre più correlati correlato stesso argomento interessarti interessare
     также еще ещё тоже теме интересно
-    też także więcej ook meer"""
+    też także więcej ook meer
+    seguí sigue seguir continúa continua"""
 )
 _TEASER_WORDS = _MARKERS | signals._words(
     """read see on this the in to from our you may might like check out watch listen
@@ -46,7 +47,7 @@ _TEASER_WORDS = _MARKERS | signals._words(
 # "Lire notre enquête : ...", "Lesen Sie unseren Kommentar: ...": a read verb and a kind of
 # piece stand in for the marker.
 _READ_VERBS = signals._words(
-    "read lesen lies lire lisez lee lea leer leia ler leggi leggere читайте"
+    "read lesen lies lire lisez lee lea leer leia ler leggi leggere читайте leyendo lendo"
 )
 _PIECES = signals._words(
     """interview analysis investigation explainer review kommentar bericht hintergrund analyse
@@ -57,6 +58,7 @@ _PIECES = signals._words(
 _TEASER_WORDS = (
     _TEASER_WORDS
     | _PIECES
+    | _READ_VERBS
     | signals._words(
         "unseren unser notre nuestro nuestra nosso nossa nostro nostra il наше наш нашу"
     )
