@@ -79,3 +79,27 @@ def test_a_list_item_is_never_an_offer() -> None:
     ]
     got = clean_structured(steps)
     assert OFFERS[0] in [b.text for b in got.kept]
+
+
+APPEALS = [
+    "Wir gehören keinem Verlag und zeigen keine Werbung. Wenn Ihnen unsere Recherchen etwas wert "
+    "sind, unterstützen Sie die Redaktion mit 5 Euro im Monat.",
+    "Sans publicité ni actionnaire, notre rédaction ne vit que grâce à ses lecteurs : soutenez-nous "
+    "avec un don de 10 euros par mois.",
+]
+FUNDRAISING_REPORTS = [
+    "Leur collectif a lancé une cagnotte pour financer des analyses indépendantes. En trois "
+    "semaines, près de 9 000 euros ont été collectés auprès de lecteurs et de voisins.",
+    "Die Bürgerinitiative bittet ihre Mitglieder um Spenden von 20 Euro im Monat für ein "
+    "unabhängiges Lärmgutachten.",
+]
+
+
+@pytest.mark.parametrize("text", APPEALS)
+def test_an_appeal_in_the_outlets_voice_to_the_reader_is_strong(text: str) -> None:
+    assert offers.is_reader_appeal(text)
+
+
+@pytest.mark.parametrize("text", FUNDRAISING_REPORTS)
+def test_reporting_about_a_fundraiser_is_no_appeal_to_the_reader(text: str) -> None:
+    assert not offers.is_reader_appeal(text)

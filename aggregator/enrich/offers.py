@@ -168,6 +168,27 @@ def is_job_ad(text: str) -> bool:
     return width(text) <= DEAL_MAX_WIDTH and bool(_HIRING.search(text) and _JOB.search(text))
 
 
+def is_reader_appeal(text: str) -> bool:
+    """An appeal (``signals.is_appeal``: addressed, a community, an ask, money or time) that
+    asks the reader in person (a you-word, or an ask opening a sentence) *and* speaks as the
+    outlet ("we", or what it does without: "ni publicité ni actionnaire"): reporting about a
+    fundraiser names the community, the ask and the money, but not both of these. Not
+    English (the English tables and edge rules serve it)."""
+    if not signals.is_appeal(text):
+        return False
+    fam = families(text)
+    if not fam and len({w.casefold() for w in _WORD.findall(text)} & _ENGLISH_LINE) >= 2:
+        return False
+    you = "you" in fam or bool(signals._ASK_FIRST.search(text))
+    return you and ("we" in fam or bool(signals._INDEPENDENCE.search(text)))
+
+
 def is_promotion(text: str) -> bool:
-    """A reader offer, a reader deal, an advertising line or the outlet's job ad."""
-    return is_reader_offer(text) or is_reader_deal(text) or is_ad_line(text) or is_job_ad(text)
+    """A reader offer or appeal, a reader deal, an advertising line or the outlet's job ad."""
+    return (
+        is_reader_offer(text)
+        or is_reader_appeal(text)
+        or is_reader_deal(text)
+        or is_ad_line(text)
+        or is_job_ad(text)
+    )
