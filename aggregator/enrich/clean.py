@@ -50,7 +50,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from aggregator.enrich import cues, hant, keep
+from aggregator.enrich import boxes, cues, hant, keep
 from aggregator.enrich.classifier import ParagraphModel, shipped_model
 from aggregator.enrich.hashing import LEARN_MIN_ARTICLES as LEARN_MIN_ARTICLES
 from aggregator.enrich.hashing import LEARN_MIN_CHARS as LEARN_MIN_CHARS
@@ -481,6 +481,19 @@ def _is_list_line(block: Block) -> bool:
     return block.kind in ("p", "item") and short and not _SENTENCE_END.search(text)
 
 
+def _quote_box(block: Block) -> tuple[str, Strength] | None:
+    """A quote box of boilerplate lines (:mod:`aggregator.enrich.boxes`) as a strong hit."""
+    if block.kind != "quote" or "<br" not in block.html:
+        return None
+
+    def strong_name(line: str) -> str | None:
+        hit = classify(Block(line), strong_only=True)
+        return hit[0] if hit is not None and hit[1] is Strength.STRONG else None
+
+    name = boxes.box_hit(block.html, strong_name)
+    return None if name is None else (f"box:{name}", Strength.STRONG)
+
+
 class _Shipped(enum.Enum):
     MODEL = "shipped"
 
@@ -508,6 +521,7 @@ def clean_structured(
     # Strong evidence is checked everywhere; weak evidence only where it can matter (the edges
     # and tails), lazily: that keeps cleaning cheap on long articles.
     strong = [keep.unless_reported(classify(b, strong_only=True), b.text) for b in blocks]
+    strong = [h or _quote_box(b) for h, b in zip(strong, blocks, strict=True)]
     memo: dict[int, tuple[str, Strength] | None] = {}
 
     def hit_at(k: int) -> tuple[str, Strength] | None:
