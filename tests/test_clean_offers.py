@@ -103,3 +103,16 @@ def test_an_appeal_in_the_outlets_voice_to_the_reader_is_strong(text: str) -> No
 @pytest.mark.parametrize("text", FUNDRAISING_REPORTS)
 def test_reporting_about_a_fundraiser_is_no_appeal_to_the_reader(text: str) -> None:
     assert not offers.is_reader_appeal(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a blogger's own accounts: "wir" and a bare sum are no offer
+        "Gekündigt haben wir daraufhin drei Abos und eine Fitness-App. Das allein brachte 41 Euro.",
+        # Portuguese "nos" is "in the", "do dia" a day's routine
+        "O aplicativo da escola mostra a rotina do dia e me deu paz nos primeiros dias.",
+    ],
+)
+def test_held_out_reporting_that_first_versions_took(text: str) -> None:
+    assert not offers.is_promotion(text)

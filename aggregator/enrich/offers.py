@@ -52,13 +52,22 @@ _ENGLISH = signals._words("you your yours you're you'll you've yourself we our o
 _ENGLISH_LINE = signals._words("the to and of for is with our your you more get every each")
 # (and the object "te" / "ti" of the Romance languages: "no te pierdas", "ti aspettiamo")
 _YOU = (signals._YOU_NOT_DU - _ENGLISH) | signals._words("te ti")
-_WE = (signals._WE - _ENGLISH) | signals._words("нашем нашей нашим наших нашего")
+# (not "nos": Portuguese and Spanish "in the" / "us" as often as French "our")
+_WE = (signals._WE - _ENGLISH - {"nos"}) | signals._words("нашем нашей нашим наших нашего")
 # German formal address, but not opening a sentence, where "Sie" is also "she" or "they"
 _FORMAL = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ihrer)\b")
+# a price as an offer states it: free, a first month, a price per period, "from" a price or
+# for a trial ("41 Euro" alone is reporting: "Das allein brachte 41 Euro")
+_PRICE = (
+    r"(?:\d+(?:[.,]\d+)?\s?(?:€|euros?|eur\b|руб\w*|₽|元|cent\b|centimes?|centavos|centesimi)"
+    r"|(?:€|\$|R\$|CHF|Fr\.)\s?\d+(?:[.,]\d+)?)"
+)
 _FREE = re.compile(
-    r"kostenlos|gratuit|gratis|grátis|бесплатн|免费|免費|\d\s?€|€\s?\d|\d+\s?(?:руб|₽|元)|R\$\s?\d"
-    r"|\d\s?(?:euro|eur)\b|\$\s?\d|\b(?:fr\.|chf|sfr\.?)\s?\d|(?:im )?ersten monat|premier mois"
-    r"|primer mes|primeiro mês|primo mese|первый месяц",
+    r"kostenlos|gratuit|gratis|grátis|бесплатн|免费|免費|(?:im )?ersten monat|premier mois"
+    r"|primer mes|primeiro mês|primo mese|первый месяц"
+    rf"|{_PRICE}[^.!?]{{0,20}}(?:im monat|pro monat|/\s?monat|par mois|/\s?mois|al mes|por mes"
+    r"|/\s?mes\b|por mês|ao mês|/\s?mês|al mese|/\s?mese|в месяц|/\s?мес|a month|per month)|每月"
+    rf"|\b(?:ab|dès|à partir de|desde|a partir de|da|от|für|pour|por|per|за)\s+{_PRICE}",
     re.I,
 )
 _MORE = re.compile(
