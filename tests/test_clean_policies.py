@@ -38,6 +38,8 @@ POLICIES = [
     "— Avec l'Agence France-Presse",
     "Ce billet n'est pas sponsorisé : j'ai tout payé de ma poche.",
     "＊本文所有費用自付，並無收取任何贊助。",
+    "Материал подготовлен с использованием информации ТАСС.",
+    "Mit Material von dpa und AFP.",
 ]
 
 REPORTING = [
@@ -55,6 +57,9 @@ REPORTING = [
     "Il match è finito 2:1 / 3:0 ai rigori.",
     "(NASA/GSFC)",
     "Le sponsor du club a payé les maillots, selon le président.",
+    "По информации ТАСС, в городе открыли новый парк.",
+    # a forecast with its source glued on: the paragraph is reporting (glued.py splits it)
+    "Se prevé que el frente frío se disipe a partir del jueves. Con información de Agencia NL.",
 ]
 
 

@@ -235,8 +235,34 @@ def is_advice_disclaimer(text: str) -> bool:
     return bool(_THIS_PIECE.search(text))
 
 
+# "Материал подготовлен с использованием информации ТАСС", "Mit Material von dpa", "Con
+# información de la agencia EFE": prepared with, information or material, an agency (not
+# "По информации ТАСС, ..." attributing a fact in reporting)
+_PREPARED = re.compile(
+    r"\b(?:подготовлен\w*|с использованием|по материалам|на основе|mit|unter verwendung|avec|con"
+    r"|com|with|basad[oa]|basato|basé\w*|baseado)\b",
+    re.I,
+)
+_INFO = re.compile(
+    r"\b(?:информаци\w*|материал\w*|informations?|informaç\w*|información|informazion\w*"
+    r"|material\w*|agenturmaterial)\b",
+    re.I,
+)
+_AGENCY = re.compile(
+    rf"\b(?:{_AGENCIES}|агентств\w*|пресс-служб\w*|agencia|agência|agence|agentur\w*|agenzi\w*)\b",
+    re.I,
+)
+SOURCE_NOTE_MAX_WIDTH = 160
+_INNER_SENTENCE_END = re.compile(r"[.!?。！？]\s+\S")
+
+
 def is_source_line(text: str) -> bool:
-    return width(text) <= SOURCE_MAX_WIDTH and bool(_SOURCE_LINE.match(text.strip()))
+    text = text.strip()
+    if width(text) <= SOURCE_MAX_WIDTH and _SOURCE_LINE.match(text):
+        return True
+    if width(text) > SOURCE_NOTE_MAX_WIDTH or _INNER_SENTENCE_END.search(text):
+        return False  # one sentence of its own (after reporting it is split off: glued.py)
+    return bool(_PREPARED.search(text[:40]) and _INFO.search(text) and _AGENCY.search(text))
 
 
 def is_player_debris(text: str) -> bool:
