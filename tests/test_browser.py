@@ -21,6 +21,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -104,6 +105,7 @@ class DevTools:
             stderr=subprocess.DEVNULL,
             preexec_fn=child_fds,  # safe here: the test process does not fork from threads
             pass_fds=(3, 4),
+            start_new_session=True,  # its helpers (zygote, GPU, network) share its group
         )
         for fd in (to_chrome_r, from_chrome_w, high_r, high_w):
             os.close(fd)
@@ -161,11 +163,15 @@ class DevTools:
             os.close(self._w)
         with contextlib.suppress(OSError):
             os.close(self._r)
-        self.proc.terminate()
+        # the whole group: a helper still writing into the profile after the browser exits
+        # made removing the profile fail ("Directory not empty: 'Default'")
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
 
 
@@ -173,13 +179,28 @@ class DevTools:
 def browser() -> Iterator[DevTools]:
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium not installed: apt-get install chromium")
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        tools = DevTools(profile)
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    tools = DevTools(profile)
+    try:
+        tools.attach_page()
+        yield tools
+    finally:
+        tools.close()
+        _remove_profile(profile)
+
+
+def _remove_profile(path: str) -> None:
+    """Remove the browser profile; a helper process of the killed group may still be
+    finishing a write for a moment, so a failed removal is retried for up to 2 s."""
+    for _ in range(20):
         try:
-            tools.attach_page()
-            yield tools
-        finally:
-            tools.close()
+            shutil.rmtree(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _digest(kind: str) -> Digest:
