@@ -271,6 +271,11 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
 _FEATURE_DETECTORS: tuple[tuple[str, Detector], ...] = tuple(
     (name, det) for name, det in DETECTORS if name not in PATTERNS
 )
+# the weak pass leaves out the signal detectors that only ever say STRONG (_strong_hit asked
+# them already): with the strong offers, policies and machine notes they were a third of it
+_WEAK_FEATURE_DETECTORS: tuple[tuple[str, Detector], ...] = tuple(
+    nd for nd in _FEATURE_DETECTORS if nd not in _STRONG_SIGNALS
+)
 
 
 def _strong_hit(block: Block, text: str) -> str | None:
@@ -292,7 +297,7 @@ def _weak_hit(block: Block, text: str, *, patterns: bool) -> str | None:
         name = pattern_hit(WEAK, text)
         if name is not None:
             return name
-    for name, det in _FEATURE_DETECTORS:
+    for name, det in _WEAK_FEATURE_DETECTORS:
         if det(block, text, not patterns) is Strength.WEAK:
             return name
     return None

@@ -94,7 +94,7 @@ _BY_MEANS = re.compile(
 
 def is_machine_note(text: str) -> bool:
     """A note that this piece was translated, written or edited with AI (module docstring)."""
-    if width(text) > DESK_MAX_WIDTH or _REPORTED.search(text) or not _MACHINE.search(text):
+    if width(text) > DESK_MAX_WIDTH or not _MACHINE.search(text) or _REPORTED.search(text):
         return False
     piece = _SELF.search(text) or _PIECE.search(text) or _TEXT_FIRST.match(text)
     if not (piece and _MADE.search(text)):

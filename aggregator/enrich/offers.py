@@ -44,6 +44,16 @@ _SERVICE = re.compile(
     r"|почтовый ящик",
     re.I,
 )
+# literal pieces every _SERVICE alternative contains (its gate: signals.has_any)
+_SERVICE_KEYS = (
+    "newsletter", "infolettre", "boletín", "rundbrief", "рассылк", "abo", "suscr", "suscríb",
+    "assin", "abbon", "подпис", "kommentar", "comment", "coment", "коммент", "telegram",
+    "телеграм", "whatsapp", "viber", "wechat", "vk", "вконтакте", "line", "app", "aplicativo",
+    "приложени", "canal", "kanal", "chaîne", "канал", "сообществ", "push", "google", "дзен",
+    "одноклассник", "artikel", "articles", "artículos", "artigos", "articoli", "материалы",
+    "статьи", "lettre", "postfach", "posteingang", "boîte", "bandeja", "caixa", "casella",
+    "почтов",
+)  # fmt: skip
 _CJK_SERVICE = ("订阅", "訂閱", "电子报", "電子報", "简报", "簡報", "公众号", "公眾號", "评论区",
                 "評論區", "客户端", "客戶端", "APP", "App", "LINE", "频道", "頻道", "社群", "邮箱",
                 "信箱", "留言", "專頁", "专页")  # fmt: skip
@@ -115,11 +125,14 @@ def families(text: str) -> frozenset[str]:
 def is_reader_offer(text: str) -> bool:
     """A short line offering the outlet's service to the reader (module docstring)."""
     text = text.strip()
-    if width(text) > OFFER_MAX_WIDTH or _SPEECH.search(text) or signals.REPORTED.search(text):
+    if width(text) > OFFER_MAX_WIDTH:
         return False
-    if not (_SERVICE.search(text) or any(m in text for m in _CJK_SERVICE)):
+    service = signals.has_any(text, _SERVICE_KEYS) and _SERVICE.search(text)
+    if not (service or any(m in text for m in _CJK_SERVICE)):
         return False
-    return len(families(text)) >= OFFER_MIN_FAMILIES
+    if len(families(text)) < OFFER_MIN_FAMILIES:
+        return False
+    return not (_SPEECH.search(text) or signals.REPORTED.search(text))
 
 
 # ---- reader deals and advertising lines ------------------------------------------------------
@@ -163,10 +176,24 @@ _JOB = re.compile(
 )
 
 
+_DEAL_KEYS = (
+    "rabatt", "gutschein", "ermäßig", "réduction", "remise", "code", "tarif réduit", "descuento",
+    "código", "desconto", "cupom", "cupão", "sconto", "codice", "ridott", "скидк", "промокод",
+    "concours", "gewinnspiel", "verlosung", "sorteo", "sorteio", "concorso", "розыгрыш", "优惠",
+    "折扣", "優惠", "抽奖", "抽獎",
+)  # fmt: skip
+_HIRING_KEYS = (
+    "wir suchen", "recrut", "cherchons", "buscamos", "contrat", "cerchiamo", "cercando", "ищем",
+    "招聘", "誠徵", "诚聘",
+)  # fmt: skip
+
+
 def is_reader_deal(text: str) -> bool:
-    if width(text) > DEAL_MAX_WIDTH or signals.REPORTED.search(text):
+    if width(text) > DEAL_MAX_WIDTH or not signals.has_any(text, _DEAL_KEYS):
         return False
-    return bool(_DEAL.search(text) and _READERS.search(text))
+    if not (_DEAL.search(text) and _READERS.search(text)):
+        return False
+    return not signals.REPORTED.search(text)
 
 
 def is_ad_line(text: str) -> bool:
@@ -174,7 +201,9 @@ def is_ad_line(text: str) -> bool:
 
 
 def is_job_ad(text: str) -> bool:
-    return width(text) <= DEAL_MAX_WIDTH and bool(_HIRING.search(text) and _JOB.search(text))
+    if width(text) > DEAL_MAX_WIDTH or not signals.has_any(text, _HIRING_KEYS):
+        return False
+    return bool(_HIRING.search(text) and _JOB.search(text))
 
 
 def is_reader_appeal(text: str) -> bool:
@@ -183,8 +212,12 @@ def is_reader_appeal(text: str) -> bool:
     outlet ("we", or what it does without: "ni publicité ni actionnaire"): reporting about a
     fundraiser names the community, the ask and the money, but not both of these. Not
     English (the English tables and edge rules serve it)."""
-    if not signals.is_appeal(text):
+    if not signals.APPEAL_MIN_CHARS <= signals._width(text) <= signals.APPEAL_MAX_CHARS:
         return False
+    low = {w.casefold() for w in _WORD.findall(text)}
+    addressed = low & _YOU or _FORMAL.search(text) or "您" in text or "你" in text
+    if not (addressed or signals._ASK_FIRST.search(text)) or not signals.is_appeal(text):
+        return False  # (the reader addressed first: the cheap half of the test)
     fam = families(text)
     if not fam and len({w.casefold() for w in _WORD.findall(text)} & _ENGLISH_LINE) >= 2:
         return False

@@ -212,7 +212,9 @@ _SELF_PAID = re.compile(
 
 
 def is_self_paid_note(text: str) -> bool:
-    return width(text) <= NOTE_MAX_WIDTH and bool(_SPONSOR.search(text) and _SELF_PAID.search(text))
+    if width(text) > NOTE_MAX_WIDTH or not signals.has_any(text, _SPONSOR_KEYS):
+        return False
+    return bool(_SPONSOR.search(text) and _SELF_PAID.search(text))
 
 
 def is_correction_note(text: str) -> bool:
@@ -222,17 +224,19 @@ def is_correction_note(text: str) -> bool:
 
 
 def is_affiliate_note(text: str) -> bool:
-    if width(text) > NOTE_MAX_WIDTH or signals.REPORTED.search(text):
+    if width(text) > NOTE_MAX_WIDTH or not signals.has_any(text, _LINK_KEYS):
         return False
-    return bool(_LINKS.search(text) and _COMMISSION.search(text) and _BUY.search(text))
+    if not (_LINKS.search(text) and _COMMISSION.search(text) and _BUY.search(text)):
+        return False
+    return not signals.REPORTED.search(text)
 
 
 def is_advice_disclaimer(text: str) -> bool:
-    if width(text) > NOTE_MAX_WIDTH or signals.REPORTED.search(text):
+    if width(text) > NOTE_MAX_WIDTH or not signals.has_any(text, _NOT_REPLACE_KEYS):
         return False
-    if not (_NOT_REPLACE.search(text) and _ADVISER.search(text)):
+    if not (_NOT_REPLACE.search(text) and _ADVISER.search(text) and _THIS_PIECE.search(text)):
         return False
-    return bool(_THIS_PIECE.search(text))
+    return not signals.REPORTED.search(text)
 
 
 # "Материал подготовлен с использованием информации ТАСС", "Mit Material von dpa", "Con
@@ -260,35 +264,73 @@ def is_source_line(text: str) -> bool:
     text = text.strip()
     if width(text) <= SOURCE_MAX_WIDTH and _SOURCE_LINE.match(text):
         return True
-    if width(text) > SOURCE_NOTE_MAX_WIDTH or _INNER_SENTENCE_END.search(text):
+    if width(text) > SOURCE_NOTE_MAX_WIDTH or not _PREPARED.search(text[:40]):
+        return False
+    if _INNER_SENTENCE_END.search(text):
         return False  # one sentence of its own (after reporting it is split off: glued.py)
-    return bool(_PREPARED.search(text[:40]) and _INFO.search(text) and _AGENCY.search(text))
+    return bool(_INFO.search(text) and _AGENCY.search(text))
 
 
 def is_player_debris(text: str) -> bool:
     return bool(_PLAYER.match(text.strip()))
 
 
+_OPINION_KEYS = (
+    "opini",
+    "meinung",
+    "мнени",
+    "punto de vista",
+    "posicionamento",
+    "观点",
+    "觀點",
+    "立场",
+    "立場",
+)
+_LINK_KEYS = ("link", "lien", "enlace", "ligaç", "collegament", "ссылк", "链接", "連結")
+_NOT_REPLACE_KEYS = (
+    "ersetz", "remplace", "sustituye", "reemplaza", "substitui", "sostituisc", "заменя",
+    "является", "conseil", "constitui", "costituisce", "stellt keine", "不能替代", "不构成", "不構成",
+)  # fmt: skip
+_SPONSOR_KEYS = (
+    "sponsor", "patrocin", "реклам", "werbung", "publicidad", "publicidade", "pubblicit",
+    "publicitaire", "贊助", "赞助", "業配", "业配",
+)  # fmt: skip
+_PLATFORM_KEYS = ("youtube", "vimeo", "dailymotion", "instagram", "tiktok", "facebook")
+_COMMENT_KEYS = ("comment", "kommentar", "coment", "коммент", "netiquette", "评论", "評論", "留言")
+_COOKIE_KEYS = (
+    "cookie", "куки", "datenschutz", "privacy", "confidentialit", "privacidad", "конфиденциальн",
+    "隐私", "隱私", "drittanbieter", "personenbezogen", "données personnelles", "datos personales",
+    "dados pessoais", "dati personali", "персональн", "第三方", "個人資料", "个人数据",
+)  # fmt: skip
+
+
 def is_comment_rules(text: str) -> bool:
-    if width(text) > COMMENT_RULES_MAX_WIDTH or not _COMMENTS.search(text):
+    if width(text) > COMMENT_RULES_MAX_WIDTH or not signals.has_any(text, _COMMENT_KEYS):
         return False
-    if signals.REPORTED.search(text):
+    if not _COMMENTS.search(text):
         return False
-    return len({m.group(0).casefold()[:5] for m in _RULES.finditer(text)}) >= 2
+    if len({m.group(0).casefold()[:5] for m in _RULES.finditer(text)}) < 2:
+        return False
+    return not signals.REPORTED.search(text)
 
 
 def is_opinion_disclaimer(text: str) -> bool:
-    if width(text) > OPINION_MAX_WIDTH or signals.REPORTED.search(text):
+    if width(text) > OPINION_MAX_WIDTH or not signals.has_any(text, _OPINION_KEYS):
         return False
-    return bool(_OPINION.search(text) and _HOUSE.search(text) and _LIMIT.search(text))
+    if not (_OPINION.search(text) and _HOUSE.search(text) and _LIMIT.search(text)):
+        return False
+    return not signals.REPORTED.search(text)
 
 
 def is_consent_placeholder(text: str) -> bool:
-    if width(text) > CONSENT_MAX_WIDTH or signals.REPORTED.search(text):
+    if width(text) > CONSENT_MAX_WIDTH:
         return False
-    if _COOKIES.search(text) and _CONSENT.search(text) and _TO_READER.search(text):
-        return True
-    return bool(_PROVIDED.search(text))
+    cookies = signals.has_any(text, _COOKIE_KEYS) and _COOKIES.search(text)
+    placeholder = cookies and _CONSENT.search(text) and _TO_READER.search(text)
+    provided = signals.has_any(text, _PLATFORM_KEYS) and _PROVIDED.search(text)
+    if not (placeholder or provided):
+        return False
+    return not signals.REPORTED.search(text)
 
 
 def is_update_note(text: str) -> bool:

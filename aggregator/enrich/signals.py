@@ -296,3 +296,10 @@ REPORTED = re.compile(
     r"|表示|称|介绍|指出|提醒",
     re.I,
 )
+
+
+def has_any(text: str, keys: tuple[str, ...]) -> bool:
+    """One of the (case-folded) literal ``keys`` is in ``text``: a cheap gate before a regex
+    of many alternatives (offers.py, policies.py), which costs tens of microseconds a line."""
+    low = text.casefold()
+    return any(k in low for k in keys)
