@@ -40,6 +40,14 @@ POLICIES = [
     "＊本文所有費用自付，並無收取任何贊助。",
     "Материал подготовлен с использованием информации ТАСС.",
     "Mit Material von dpa und AFP.",
+    "Com Lusa",
+    "(ANSA-red)",
+    "Umfrage: Fahren Sie mit dem Rad zur Arbeit? Stimmen Sie ab!",
+    "Transparenzhinweis: Der Hersteller hat uns das Gerät kostenlos überlassen.",
+    "（文中当事人均为化名）",
+    "Este post não é patrocinado. As opiniões são minhas.",
+    "更正啟事：本文原誤植數量為36家，特此更正。",
+    "Le opinioni espresse in questa rubrica sono personali dell'autore.",
 ]
 
 REPORTING = [
@@ -58,6 +66,9 @@ REPORTING = [
     "(NASA/GSFC)",
     "Le sponsor du club a payé les maillots, selon le président.",
     "По информации ТАСС, в городе открыли новый парк.",
+    "Die Umfrage ergab, dass 60 Prozent für das Verbot stimmen.",
+    "Der Kanzler sagte, die dpa habe falsch berichtet.",
+    "Die Namen der Straßen wurden geändert, um Verwechslungen zu vermeiden, sagte der Bürgermeister.",
     # a forecast with its source glued on: the paragraph is reporting (glued.py splits it)
     "Se prevé que el frente frío se disipe a partir del jueves. Con información de Agencia NL.",
 ]
@@ -140,6 +151,8 @@ DEALS = [
     "Anzeige · Jetzt zu OstalbStrom wechseln und 50 Euro Neukundenbonus sichern.",
     "贊助內容｜樂齡理財講座，名額有限，立即登記。",
     "Jobs bei Beispielwelt: Wir suchen eine Redakteurin oder einen Redakteur (m/w/d).",
+    "Offres d'emploi : 38 postes de chauffeurs à pourvoir sur Terres Emploi.",
+    "PUBLI-INFORMATION – Semis d'automne : découvrez la nouvelle gamme de semoirs.",
     "Suscríbete al Diario del Ejemplo por $49 al mes y lee sin límites en tu celular.",
     "記得Follow我哋專頁，睇更多香港周末好去處！",
 ]

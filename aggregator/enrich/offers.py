@@ -38,8 +38,8 @@ _SERVICE = re.compile(
     r"|comentários?|commenti\b|commento\b|комментари|telegram|телеграм|whatsapp|viber|wechat"
     r"|\bvk\b|вконтакте|\bline\b|\bapp\b|\bappli\b|aplicativo|приложени|canal de|kanal|chaîne"
     r"|канал|сообществ|\bpush\b|google (?:news|noticias|notícias|actualités|notizie)|дзен"
-    r"|одноклассник|\b(?:alle|tous les|todos los|todas as|tutti gli|все) (?:artikel|articles"
-    r"|artículos|artigos|articoli|материалы|статьи)\b|\blettre\b|postfach|posteingang"
+    r"|одноклассник|\b(?:alle|tous les|todos los|todas as|tutti gli|все) (?:artikel|berichte"
+    r"|articles|reportages|artículos|notas|artigos|reportagens|articoli|servizi|материалы|статьи)\b|\blettre\b|postfach|posteingang"
     r"|boîte (?:mail|de réception)|bandeja de entrada|caixa de entrada|casella di posta"
     r"|почтовый ящик",
     re.I,
@@ -50,7 +50,7 @@ _SERVICE_KEYS = (
     "assin", "abbon", "подпис", "kommentar", "comment", "coment", "коммент", "telegram",
     "телеграм", "whatsapp", "viber", "wechat", "vk", "вконтакте", "line", "app", "aplicativo",
     "приложени", "canal", "kanal", "chaîne", "канал", "сообществ", "push", "google", "дзен",
-    "одноклассник", "artikel", "articles", "artículos", "artigos", "articoli", "материалы",
+    "одноклассник", "artikel", "berichte", "reportages", "notas", "reportagens", "servizi", "articles", "artículos", "artigos", "articoli", "материалы",
     "статьи", "lettre", "postfach", "posteingang", "boîte", "bandeja", "caixa", "casella",
     "почтов",
 )  # fmt: skip
@@ -69,7 +69,8 @@ _FORMAL = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:Sie|Ihnen|Ihr|Ihre|Ihren|Ihrem|Ih
 # a price as an offer states it: free, a first month, a price per period, "from" a price or
 # for a trial ("41 Euro" alone is reporting: "Das allein brachte 41 Euro")
 _PRICE = (
-    r"(?:\d+(?:[.,]\d+)?\s?(?:€|euros?|eur\b|руб\w*|₽|元|cent\b|centimes?|centavos|centesimi)"
+    r"(?:\d+(?:[.,]\d+)?\s?(?:€|euros?|eur\b|руб\w*|₽|元|cent\b|centimes?|centavos|centesimi"
+    r"|francs?\b|franken\b)"
     r"|(?:€|\$|R\$|CHF|Fr\.)\s?\d+(?:[.,]\d+)?)"
 )
 _FREE = re.compile(
@@ -77,7 +78,8 @@ _FREE = re.compile(
     r"|primer mes|primeiro mês|primo mese|первый месяц"
     rf"|{_PRICE}[^.!?]{{0,20}}(?:im monat|pro monat|/\s?monat|par mois|/\s?mois|al mes|por mes"
     r"|/\s?mes\b|por mês|ao mês|/\s?mês|al mese|/\s?mese|в месяц|/\s?мес|a month|per month)|每月"
-    rf"|\b(?:ab|dès|à partir de|desde|a partir de|da|от|für|pour|por|per|за)\s+{_PRICE}",
+    rf"|\b(?:ab|dès|à partir de|desde|a partir de|da|от|für|pour|por|per|за)\s+(?:nur |seulement |solo "
+    rf"|sólo |apenas |только )?{_PRICE}",
     re.I,
 )
 _MORE = re.compile(
@@ -155,7 +157,9 @@ DEAL_MAX_WIDTH = 260
 # an advertising label, a separator, the advertisement: "Anzeige · Die Stadtwerke empfehlen
 # ...", "Publireportage · ...", "Contenuto sponsorizzato · Conto Sereno ...", "贊助內容｜..."
 _AD_LINE = re.compile(
-    r"^\W{0,3}(?:anzeige|werbung|sponsored|publicité|publireportage|contenu sponsorisé"
+    r"^\W{0,3}(?:anzeige|werbung|sponsored|publicité|publireportage|publi-information|publi-info"
+    r"|contenu sponsorisé|publirreportaje|informe publicitario|informazione pubblicitaria"
+    r"|на правах рекламы"
     r"|publicidad|contenido patrocinado|publicidade|conteúdo patrocinado|pubblicità"
     r"|contenuto sponsorizzato|реклама|партнёрский материал|партнерский материал|广告|推广"
     r"|廣告|贊助內容|赞助内容)\s*[·|｜:：–—-]\s*\S",
@@ -200,8 +204,20 @@ def is_ad_line(text: str) -> bool:
     return width(text) <= AD_LINE_MAX_WIDTH and bool(_AD_LINE.match(text))
 
 
+# a jobs box's label: "Offres d'emploi : 38 postes ...", "Stellenangebote: ..."
+_JOBS_LABEL = re.compile(
+    r"^\W{0,3}(?:offres? d['’]emploi|stellenangebote?|stellenmarkt|jobs bei \w+|ofertas? de empleo"
+    r"|bolsa de trabajo|vagas de emprego|offerte di lavoro|вакансии)\s*[:：–—]",
+    re.I,
+)
+
+
 def is_job_ad(text: str) -> bool:
-    if width(text) > DEAL_MAX_WIDTH or not signals.has_any(text, _HIRING_KEYS):
+    if width(text) > DEAL_MAX_WIDTH:
+        return False
+    if _JOBS_LABEL.match(text):
+        return True
+    if not signals.has_any(text, _HIRING_KEYS):
         return False
     return bool(_HIRING.search(text) and _JOB.search(text))
 

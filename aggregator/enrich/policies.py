@@ -65,14 +65,16 @@ _HOUSE = re.compile(
 _LIMIT = re.compile(
     r"\b(?:apenas|sólo|solo|solamente|uniquement|seulement|nur|ausschließlich|только"
     r"|exclusivamente|esclusivamente|не совпада\w*|no necesariamente|não necessariamente"
-    r"|ne reflète\w*|non riflett\w*|nicht unbedingt|n.engage\w* que|vinculam)\b|不代表",
+    r"|ne reflète\w*|non riflett\w*|nicht unbedingt|n.engage\w* que|vinculam|personal\w*"
+    r"|persönlich\w*|personnel\w*|личн\w*)\b|不代表",
     re.I,
 )
 # cookies, or the privacy policy a player's consent refers to ("akzeptieren Sie die
 # Datenschutzerklärung von YouTube")
 _COOKIES = re.compile(
     r"cookie|куки|datenschutz\w*|privacy|confidentialité|privacidad|privacidade"
-    r"|конфиденциальност\w*|隐私|隱私|drittanbieter\w*|personenbezogene daten|données personnelles"
+    r"|конфиденциальност\w*|隐私|隱私|drittanbieter\w*|datenübermittlung|an dritte|à des tiers"
+    r"|a terceros|a terceiros|a terzi|третьим лицам|personenbezogene daten|données personnelles"
     r"|datos personales|dados pessoais|dati personali|персональн\w* данн\w*|第三方|個人資料|个人数据",
     re.I,
 )
@@ -112,16 +114,17 @@ _UPDATE = re.compile(
 
 # a correction: its label opening the line, and the earlier version it corrects
 _CORRECTION_LABEL = re.compile(
-    r"^\W{0,3}(?:korrektur|berichtigung|correction|rectificatif|erratum|corrección|fe de errores"
-    r"|correção|correcção|erramos|correzione|rettifica|исправлено|исправление|уточнение|更正"
-    r"|订正|勘误)\b",
+    r"^\W{0,3}(?:korrektur|berichtigung|correction|correctif|rectificatif|erratum|corrección"
+    r"|fe de errores"
+    r"|correção|correcção|erramos|correzione|rettifica|исправлено|исправление|уточнение)\b"
+    r"|^\W{0,3}(?:更正|订正|勘误)",
     re.I,
 )
 _EARLIER = re.compile(
     r"\b(?:früheren|ersten|vorherigen) (?:version|fassung)|version (?:précédente|antérieure"
     r"|initiale)|première version|versión (?:anterior|previa|original)|versão (?:anterior"
     r"|inicial|original)|versione (?:precedente|originale|iniziale)|(?:первоначальной|предыдущей"
-    r"|ранней) верси\w*|较早前版本|較早前版本|此前版本|原文",
+    r"|ранней) верси\w*|较早前版本|較早前版本|此前版本|原文|误植|誤植",
     re.I,
 )
 # an affiliate note: the links, a commission or a partner link, and a purchase
@@ -156,7 +159,8 @@ _ADVISER = re.compile(
 # news agencies (a closed set): an acronym alone in brackets is an agency only when it is one
 _AGENCIES = (
     "dpa|afp|ap|apa|sda|ats|keystone-sda|kna|epd|reuters|ansa|adnkronos|agi|efe|europa press"
-    "|lusa|agência brasil|belga|leta|bns|elta|err|тасс|риа новости|интерфакс|казинформ|xinhua"
+    "|lusa|agência brasil|belga|leta|bns|elta|err|тасс|риа новости|интерфакс|казинформ|kazinform"
+    "|xinhua"
     "|新华社|中新社|中央社|路透社|法新社"
 )
 # a source line in brackets: "(Com informações da Agência Estado)", "（综合新华社报道）"
@@ -166,6 +170,8 @@ _SOURCE_LINE = re.compile(
     r"[)）\]]$"
     # an agency's acronym alone in brackets, or "— Avec La Presse Canadienne"
     rf"|^[(（]\s*(?:{_AGENCIES})(?:\s?[/,]\s?(?:{_AGENCIES}))*\s*[)）]$"
+    rf"|^[(（]\s*(?:{_AGENCIES})-\w{{1,6}}\s*[)）]$|^(?:[—–-]\s*)?(?:(?:com|con|avec|mit|with|с)\s+)?"
+    rf"(?:{_AGENCIES})\W*$"
     r"|^[—–-]\s*(?:avec|with|mit|con|com|с)\s+(?:la |l['’]|le |the |der |die |el |a |o |агентством"
     r" )?(?-i:[A-ZА-ЯЁ])[\w.'’ -]{1,40}$",
     re.I,
@@ -215,6 +221,48 @@ def is_self_paid_note(text: str) -> bool:
     if width(text) > NOTE_MAX_WIDTH or not signals.has_any(text, _SPONSOR_KEYS):
         return False
     return bool(_SPONSOR.search(text) and _SELF_PAID.search(text))
+
+
+# a poll put to the reader ("Umfrage: ... Stimmen Sie ab", "Sondaggio: ... Vota"), a
+# disclosure's label ("Transparenzhinweis: Der Hersteller hat uns ... überlassen"), names
+# changed by the newsroom ("（文中当事人均为化名）"), and "this post is not sponsored"
+_POLL = re.compile(
+    r"^\W{0,3}(?:umfrage|abstimmung|sondage|encuesta|enquete|sondaggio|опрос|投票|民调|民調)\s*[:：]"
+    r".{0,200}\b(?:stimmen sie|abstimm\w*|votez|vote[sz]?|votá|vota|votem|votate|голосу\w*)\b",
+    re.I,
+)
+_DISCLOSURE_LABEL = re.compile(
+    r"^\W{0,3}(?:transparenzhinweis|offenlegung|hinweis in eigener sache|transparence"
+    r"|transparencia|transparência|trasparenza)\s*[:：]",
+    re.I,
+)
+_NAMES_CHANGED = re.compile(
+    r"化名|名字已更改|\b(?:namen? (?:von der redaktion |wurden? |ist )?geändert|(?:pré)?noms? (?:ont été"
+    r" |a été )?modifiés?|nombres? (?:han sido |ha sido )?(?:cambiad|modificad)\w*|nomes? (?:foram |foi )?"
+    r"(?:alterad|trocad)\w*|nomi (?:sono stati )?(?:cambiat|modificat)\w*|имена изменены|имя изменено"
+    r"|имена героев изменены)\b",
+    re.I,
+)
+_NOT_SPONSORED = re.compile(
+    r"^\W{0,3}(?:este|esta|ce|cet|cette|dieser|diese|questo|questa|этот|эта|本文|本篇)\s?"
+    r"(?:post|artigo|texto|billet|article|artículo|beitrag|artikel|articolo|пост|материал|статья)?"
+    r"\s*(?:não é|no es|n['’]est pas|ist nicht|non è|не является|не)\s+(?:\w+\s+)?(?:patrocin\w*"
+    r"|sponsoris\w*|gesponsert|sponsorizzat\w*|реклам\w*)|^\W{0,3}(?:本文|本篇)?(?:非業配|非业配)",
+    re.I,
+)
+NAMES_MAX_WIDTH = 120
+
+
+def is_reader_poll(text: str) -> bool:
+    return width(text) <= NOTE_MAX_WIDTH and bool(_POLL.match(text))
+
+
+def is_disclosure(text: str) -> bool:
+    if width(text) > NOTE_MAX_WIDTH:
+        return False
+    if _DISCLOSURE_LABEL.match(text) or _NOT_SPONSORED.match(text):
+        return True
+    return width(text) <= NAMES_MAX_WIDTH and bool(_NAMES_CHANGED.search(text))
 
 
 def is_correction_note(text: str) -> bool:
@@ -299,7 +347,8 @@ _PLATFORM_KEYS = ("youtube", "vimeo", "dailymotion", "instagram", "tiktok", "fac
 _COMMENT_KEYS = ("comment", "kommentar", "coment", "коммент", "netiquette", "评论", "評論", "留言")
 _COOKIE_KEYS = (
     "cookie", "куки", "datenschutz", "privacy", "confidentialit", "privacidad", "конфиденциальн",
-    "隐私", "隱私", "drittanbieter", "personenbezogen", "données personnelles", "datos personales",
+    "隐私", "隱私", "drittanbieter", "datenübermittlung", "dritte", "tiers", "tercer", "terzi",
+    "третьим", "personenbezogen", "données personnelles", "datos personales",
     "dados pessoais", "dati personali", "персональн", "第三方", "個人資料", "个人数据",
 )  # fmt: skip
 
@@ -350,4 +399,6 @@ def is_house_policy(text: str) -> bool:
         or is_source_line(text)
         or is_player_debris(text)
         or is_self_paid_note(text)
+        or is_reader_poll(text)
+        or is_disclosure(text)
     )
