@@ -433,12 +433,9 @@ def _is_label(block: Block) -> bool:
 
 
 def _is_link_headline(block: Block) -> bool:
+    """A link line (:func:`detect_link_line`) within ``TAIL_LINE_MAX_CHARS`` columns."""
     text = block.text.strip()
-    return (
-        block.link_density >= LINK_DENSE
-        and width(text) <= TAIL_LINE_MAX_CHARS
-        and not (text.endswith(".") and text.count(" ") >= LINKED_SENTENCE_MIN_WORDS - 1)
-    )
+    return detect_link_line(block, text) is not None and width(text) <= TAIL_LINE_MAX_CHARS
 
 
 def _is_bio_line(block: Block) -> bool:
@@ -525,8 +522,9 @@ def clean_structured(
     probs = scorer.score(blocks, title) if scorer is not None and blocks else None
     # Strong evidence is checked everywhere; weak evidence only where it can matter (the edges
     # and tails), lazily: that keeps cleaning cheap on long articles.
-    strong = [keep.unless_reported(classify(b, strong_only=True), b.text) for b in blocks]
-    strong = [h or _quote_box(b) for h, b in zip(strong, blocks, strict=True)]
+    strong = [
+        keep.unless_reported(classify(b, strong_only=True), b.text) or _quote_box(b) for b in blocks
+    ]
     memo: dict[int, tuple[str, Strength] | None] = {}
 
     def hit_at(k: int) -> tuple[str, Strength] | None:

@@ -78,7 +78,8 @@ def _labels(text: str) -> list[tuple[int, int]]:
     spans = [m.span() for m in READ_ALSO.finditer(text)]
     for m in _COLON.finditer(text):
         before = text[: m.start()]
-        words = before.split()[-LABEL_MAX_WORDS:]
+        # (the last words only: rsplit stops after them, where split() read the whole prefix)
+        words = before.rsplit(maxsplit=LABEL_MAX_WORDS)[-LABEL_MAX_WORDS:]
         for n in range(len(words), 0, -1):
             start = len(before) - len(" ".join(words[-n:]))
             if _at_boundary(text, start) and teasers.is_label_words(words[-n:]):

@@ -107,14 +107,30 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _FIRST_ASKS = re.compile(r"^[^.!。！]{0,160}[?？]")
 
 
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text)}
+
+
+def _is_english(low: set[str]) -> bool:
+    return len(low & _ENGLISH_LINE) >= 2
+
+
+def _addresses(text: str, low: set[str]) -> bool:
+    return bool(low & _YOU or _FORMAL.search(text) or "您" in text or "你" in text)
+
+
+def _speaks_as_we(text: str, low: set[str]) -> bool:
+    return bool(low & _WE or "我们" in text or "我們" in text or "我哋" in text)
+
+
 def families(text: str) -> frozenset[str]:
     """The kinds of reader-offer evidence in ``text`` (each counted once)."""
-    low = {w.casefold() for w in _WORD.findall(text)}
-    if len(low & _ENGLISH_LINE) >= 2:
+    low = _words(text)
+    if _is_english(low):
         return frozenset()
     found = {
-        "you": bool(low & _YOU or _FORMAL.search(text) or "您" in text or "你" in text),
-        "we": bool(low & _WE or "我们" in text or "我們" in text or "我哋" in text),
+        "you": _addresses(text, low),
+        "we": _speaks_as_we(text, low),
         "free": bool(_FREE.search(text)),
         "periodic": bool(signals.PERIODIC.search(text)),
         "more": bool(_MORE.search(text)),
@@ -230,15 +246,13 @@ def is_reader_appeal(text: str) -> bool:
     English (the English tables and edge rules serve it)."""
     if not signals.APPEAL_MIN_CHARS <= signals._width(text) <= signals.APPEAL_MAX_CHARS:
         return False
-    low = {w.casefold() for w in _WORD.findall(text)}
-    addressed = low & _YOU or _FORMAL.search(text) or "您" in text or "你" in text
-    if not (addressed or signals._ASK_FIRST.search(text)) or not signals.is_appeal(text):
-        return False  # (the reader addressed first: the cheap half of the test)
-    fam = families(text)
-    if not fam and len({w.casefold() for w in _WORD.findall(text)} & _ENGLISH_LINE) >= 2:
+    low = _words(text)
+    if _is_english(low):
         return False
-    you = "you" in fam or bool(signals._ASK_FIRST.search(text))
-    return you and ("we" in fam or bool(signals._INDEPENDENCE.search(text)))
+    asks = _addresses(text, low) or bool(signals._ASK_FIRST.search(text))
+    if not asks or not signals.is_appeal(text):
+        return False  # (the reader addressed first: the cheap half of the test)
+    return _speaks_as_we(text, low) or bool(signals._INDEPENDENCE.search(text))
 
 
 def is_promotion(text: str) -> bool:

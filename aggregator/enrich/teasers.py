@@ -104,8 +104,9 @@ LABEL_MAX_CHARS = 40
 def is_label_words(words: list[str]) -> bool:
     """Words (as split on spaces) that can make a "read also" label: teaser words only, a
     marker or a read or see verb among them, not all English (``_bare_label``)."""
-    tokens = {w.casefold() for w in _WORD.findall(" ".join(words))}
-    if not tokens or len(_WORD.findall(" ".join(words))) != len(words):
+    found = _WORD.findall(" ".join(words))
+    tokens = {w.casefold() for w in found}
+    if not tokens or len(found) != len(words):
         return False
     if tokens - _LABEL_WORDS <= _ENGLISH_TEASER or not tokens <= _TEASER_WORDS | _LABEL_WORDS:
         return False
