@@ -172,6 +172,8 @@ POSITIVE: list[tuple[str, str]] = [
         "offer_signals",
         "Lust auf mehr Nachrichten aus Kassel? Unser Newsletter kommt jeden Freitag – gratis.",
     ),
+    # (more in tests/test_cues_asks.py)
+    ("ask_signals", "Le journalisme régional a un prix. Soutenez Le Courrier dès 3 € par mois."),
     ("provenance_signals", "Questa intervista è uscita sul numero di maggio della rivista."),
     ("subscriber_signals", "Это материал для подписчиков. Войдите, чтобы читать дальше."),
     ("credit", "Imagen de portada: Archivo municipal"),
