@@ -173,6 +173,7 @@ POSITIVE: list[tuple[str, str]] = [
         "Lust auf mehr Nachrichten aus Kassel? Unser Newsletter kommt jeden Freitag – gratis.",
     ),
     # (more in tests/test_cues_asks.py)
+    ("site_note_signals", "Sondage : lisez-vous la presse papier ? Oui · Non · Parfois"),
     ("ask_signals", "Le journalisme régional a un prix. Soutenez Le Courrier dès 3 € par mois."),
     ("provenance_signals", "Questa intervista è uscita sul numero di maggio della rivista."),
     ("subscriber_signals", "Это материал для подписчиков. Войдите, чтобы читать дальше."),

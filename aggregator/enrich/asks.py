@@ -45,7 +45,12 @@ _SUPPORT = re.compile(
     r"|donazion\w*|donar(?:e|mi)\b|abbonati\b|поддерж\w*|донат\w*|пожертв\w*|помоги\w*|помочь"
     r"|меценат\w*|patreon|boosty|ko-fi|cafecito|offrirmi un caff[èe]|paye[rz]?[- ]moi un café"
     r"|spendiere? mir einen kaffee|invit(?:ame|arme|ar un) (?:un )?caf\w*"
-    r"|paga(?:-me|r-me) um café)",
+    r"|paga(?:-me|r-me) um café|rejoi(?:gnez|ns|ndre)|(?:nous|me) accompagner|accompagnez"
+    r"|súmate|sumate|sumarte|(?:nos )?banca[ns]?\b|unisciti|entra nella nostra comunità"
+    r"|junte-se|junta-te|acompanh(?:ar|e|em)-nos|присоединяйтесь|a besoin de vous"
+    r"|precisa de (?:si|você|vocês)|ha bisogno di (?:te|voi)|necesita(?:mos)? (?:de )?(?:ti|vos"
+    r"|usted|ustedes)|нуждается в (?:вас|вашей)|(?:offr|pag|invit|spendier|pay)\w*[- ](?:mi |ci "
+    r"|me |nous |uns )?(?:un |einen |um )?(?:café|caffè|cafecito|kaffee|кофе))",
     re.I,
 )
 _SUPPORT_KEYS = (
@@ -53,14 +58,16 @@ _SUPPORT_KEYS = (
     "contribu", "apoy", "apóy", "aporte", "socio", "socia", "hazte", "únete", "apoi", "doaç",
     "doar", "doe", "colabor", "sosten", "sostien", "sostegno", "поддерж", "донат", "пожертв",
     "помог", "помоч", "меценат", "patreon", "boosty", "ko-fi", "cafecito", "caff", "café",
-    "kaffee", "besoin",
+    "kaffee", "besoin", "rejoi", "accompagn", "súmate", "sumate", "sumarte", "banca", "unisciti",
+    "comunità", "junte-se", "junta-te", "acompanh", "присоединяйтесь", "precisa de", "bisogno",
+    "necesit", "нуждается", "кофе",
 )  # fmt: skip
 _CJK_SUPPORT = ("支持", "捐助", "捐款", "赞助", "贊助", "打赏", "打賞", "赞赏", "贊賞", "會員",
                 "会员", "訂戶", "订户")  # fmt: skip
 # the outlet's or the writer's work as what is supported
 _WORK = re.compile(
     r"\b(?:\w*journalismus|journalism\w*|periodismo|jornalismo|giornalismo|журналистик\w*"
-    r"|redaktion|rédaction|redacción|redação|redazione|редакци\w*|blog\w*|блог\w*|portal\w*"
+    r"|redaktion|rédaction|redacción|redação|redazione|редакци\w*|blog(?:s|ue)?\b|блог(?:а|у|е|ом)?\b|portal\w*"
     r"|zeitung|journal\b|periódico|jornal\b|giornale|testata|газет\w*|издани\w*"
     r"|(?:este|nuestro|esse|este|nosso|questo) (?:medio|meio|media)\b|média\b|mídia|сми\b"
     r"|podcast\w*|подкаст\w*|newsletter|ce que (?:je|nous) fai\w*|lo que hago|o que faço"
@@ -96,7 +103,8 @@ _NO_THANKS = re.compile(
 _MONEY = re.compile(
     r"\b(?:im|pro) monat\b|\bmonatlich\w*|\bpar mois\b|\bal mes\b|\bpor mês\b"
     r"|\bal mese\b|\bв месяц\b|\bежемесячн\w*|каждый месяц|\bcaf(?:é|ecito|fè)\b|\bkaffee\b"
-    r"|\bкофе\b|每月|每個月|每个月|咖啡|\$\s?\d",
+    r"|\bкофе\b|каждый месяц|\bcada mes\b|\btodos los meses\b|\bchaque mois\b|\bogni mese\b"
+    r"|\btodos os meses\b|\bjeden monat\b|每月|每個月|每个月|咖啡|\$\s?\d",
     re.I,
 )
 # share: an imperative or a verb of passing the piece on, with what is passed on
@@ -113,11 +121,28 @@ _CJK_SHARE = ("分享", "转发", "轉發", "在看", "点赞", "點讚", "按�
 
 # the outlet thanking the reader for support: "Danke für Ihre Unterstützung", "感謝您的支持"
 _THANKS_FOR_SUPPORT = re.compile(
-    r"\b(?:danke|vielen dank|merci|gracias|obrigad[oa]|grazie|спасибо)\s+(?:für|pour|por|pelo"
+    r"\b(?:danke|vielen dank|merci|gracias|obrigad[oa]|grazie|спасибо)\s+(?:für|pour|de|por|pelo"
     r"|pela|per|за)\s+(?:ihre|deine|eure|votre|ton|vos|tu|su|vuestro|seu|sua|o seu|a sua|il tuo"
     r"|la tua|il vostro|la vostra|вашу|твою)\s+(?:unterstützung|treue|soutien|fidélité|apoyo"
     r"|fidelidad|apoio|fidelidade|sostegno|fedeltà|поддержку)\b|感謝您的支持|感谢您的支持"
     r"|謝謝你的支持|谢谢你的支持|感謝支持|感谢支持",
+    re.I,
+)
+
+
+# the outlet saying whom it does not belong to or live from: its work, as "journalism" is
+_OWNERLESS = re.compile(
+    r"\b(?:(?:no tiene|sin) dueños|n['’]appartient à aucun|sans actionnaires?|ohne (?:verlag"
+    r"|konzern|investor\w*)|(?:non ha|senza) editori|sem (?:patrões|donos|acionistas)"
+    r"|aucune subvention|sin subvenciones|sem subsídios|keine (?:staatlichen )?(?:förderung"
+    r"|subventionen)|nessun finanziamento pubblico|без (?:рекламы|инвесторов|владельц\w*"
+    r"|спонсоров|грантов))|不收政府資助|不收政府资助|不依賴|不依赖",
+    re.I,
+)
+# "if you want to (support)": the reader turned to without a you-word
+_WISH = re.compile(
+    r"\b(?:если (?:вы )?хотите|si vous (?:le )?souhaitez|si quieres|si querés|se quiser"
+    r"|se vuoi|se volete|wenn du magst|wenn sie möchten)\b",
     re.I,
 )
 
@@ -132,21 +157,30 @@ def _is_support_ask_body(text: str, low: set[str]) -> bool:
     itself; support alone narration ("Benötigen Sie psychologische Unterstützung?")."""
     if _THANKS_FOR_SUPPORT.search(text):
         return True
-    money = bool(offers._FREE.search(text) or _MONEY.search(text))
+    money = bool(offers._FREE.search(text) or _MONEY.search(text)) and not _LARGE.search(text)
     if money and signals._ASK_FIRST.search(text):
         return True
     if not (
         _WORK.search(text)
         or any(m in text for m in _CJK_WORK)
         or signals._INDEPENDENCE.search(text)
+        or _OWNERLESS.search(text)
     ):
         return False
     reader = offers._addresses(text, low) or bool(
-        _LIKED.search(text) or any(m in text for m in _CJK_LIKED)
+        _LIKED.search(text) or _WISH.search(text) or any(m in text for m in _CJK_LIKED)
     )
     return money or reader or bool(_THANKS.search(text) and not _NO_THANKS.search(text))
 
 
+# a sum no appeal asks of a reader ("900.000 Euro im Monat", "14 000 euros"): a budget
+# reported, not a price offered (years, 4 digits without a separator, are not sums)
+_BIG = r"(?:\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+(?![.,]?\d)|\d{5,}|\d+(?:[.,]\d+)? (?:mio|mrd|millions?|milliards?|millones|milhões|milioni|млн|млрд)\.?)"
+_LARGE = re.compile(
+    rf"{_BIG}\s?(?:de |di |d['’])?(?:€|euros?|eur\b|francs?|franken|chf|руб\w*|₽|元|reais|dólares|dollars?)"
+    rf"|(?:€|\$|R\$|CHF)\s?{_BIG}",
+    re.I,
+)
 # an inquit after a comma: "…, schrieb der Verein auf seiner Website", "…, écrit l'association"
 _INQUIT = re.compile(
     r"[,»“”\"]\s*(?:schrieb|schreibt (?:der|die|das)|heißt es|écri(?:t|vait)|a écrit|escribió"
@@ -210,7 +244,8 @@ _TELL = re.compile(
     r"|comente|escreva|lasciami|lasciate(?:mi|ci)?|lascia(?:te)? (?:un|il tuo|la tua|i vostri)"
     r" comment\w*|scrivi(?:mi|temi|teci)|fatemi sapere|fammi sapere|raccontate(?:mi|ci)"
     r"|raccontami|raccontaci|dimmi|ditemi|diteci|напишите|расскажите|пишите|делитесь"
-    r"|поделитесь|оставьте|оставляйте)",
+    r"|поделитесь|оставьте|оставляйте|задавайте|спрашивайте|posez(?:-nous|-moi)?|pregúnta(?:me|nos)"
+    r"|pergunte|chiedete(?:mi|ci)?|fragen sie (?:uns|mich))",
     re.I,
 )
 _PLACE = re.compile(

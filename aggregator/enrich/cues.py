@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from aggregator.enrich import asks, desk, notes, offers, policies, signals
+from aggregator.enrich import asks, desk, notes, offers, policies, signals, sitenotes
 from aggregator.enrich.signals import _CJK_YOU, _WORD, addresses_reader
 from aggregator.enrich.teasers import LEADING_SYMBOLS as _LEADING_SYMBOLS
 from aggregator.enrich.teasers import has_cjk as _has_cjk
@@ -470,6 +470,7 @@ SIGNAL_TESTS: tuple[tuple[str, Callable[[str, str], bool], bool], ...] = (
     ),
     *desk.DESK_TESTS,
     ("ask_signals", lambda text, kind: kind != "item" and asks.is_ask(text), True),
+    ("site_note_signals", lambda text, kind: kind != "item" and sitenotes.is_site_note(text), True),
 )
 # the names among them that count at the tail only (with clean's own author_bio, disclosure)
 TAIL_ONLY = frozenset(

@@ -104,7 +104,15 @@ _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _LINK = re.compile(r"<a\b[^>]*>(.*?)</a>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 # kinds of a trailing note; a promo only in the outlet's voice
-NOTE_KINDS = PROMPT_KINDS | {"share", "cta", "correction", "author_bio", "policy_signals"}
+NOTE_KINDS = PROMPT_KINDS | {
+    "share",
+    "cta",
+    "correction",
+    "author_bio",
+    "policy_signals",
+    "ask_signals",
+    "site_note_signals",
+}
 # a promo names the outlet's own channel: "notre newsletter", "unseren Newsletter", "nuestra
 # app", "наш канал" ("we hope to inspire you", "you can track your food with an app": how-to
 # and blog wording, not an ask of the outlet)

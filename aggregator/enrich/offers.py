@@ -56,7 +56,7 @@ _SERVICE_KEYS = (
 )  # fmt: skip
 _CJK_SERVICE = ("订阅", "訂閱", "电子报", "電子報", "简报", "簡報", "公众号", "公眾號", "评论区",
                 "評論區", "客户端", "客戶端", "APP", "App", "LINE", "频道", "頻道", "社群", "邮箱",
-                "信箱", "留言", "專頁", "专页")  # fmt: skip
+                "信箱", "留言", "專頁", "专页", "粉絲團", "粉丝团")  # fmt: skip
 _ENGLISH = signals._words("you your yours you're you'll you've yourself we our ours us")
 # an English line (two of these words) is left to the English tables
 _ENGLISH_LINE = signals._words("the to and of for is with our your you more get every each")
@@ -88,7 +88,8 @@ _MORE = re.compile(
     r"|no te pierdas|ne manquez|non perdere|verpassen sie|nicht mehr verpassen|não perca"
     r"|не пропустите|enterate|entérate|fique por dentro|restez informé\w*|bleiben sie informiert"
     r"|resta aggiornat\w|будьте в курсе|узнавайте первыми|unbegrenzt lesen|lire sans limite"
-    r"|sin límites?|sem limites?|senza limiti|без ограничений)|更多新闻|更多新聞|更多资讯|睇更多",
+    r"|sin límites?|sem limites?|senza limiti|без ограничений)|更多新闻|更多新聞|更多资讯|睇更多"
+    r"|不錯過|不错过|不漏接|第一時間|第一时间",
     re.I,
 )
 # a follow, read or subscribe imperative opening the line: "Sigue a ...", "Читайте «...» во ..."
@@ -96,7 +97,8 @@ _ACT_FIRST = re.compile(
     r"^\W*(?:sigue|seguí|siga|sigam|síguenos|seguinos|folgen sie|folge|suivez|retrouvez|segui"
     r"|seguici"
     r"|читайте|подписывайтесь|подпишитесь|следите|присоединяйтесь|abonnez|abonniere|suscríbete"
-    r"|suscribite|assine|iscriviti)\b|^\W*(?:关注|關注|订阅|訂閱|記得|记得|歡迎|欢迎)",
+    r"|suscribite|assine|iscriviti|téléchargez|descarga|descargá|baixe|scarica|скачайте"
+    r"|установите)\b|^\W*(?:关注|關注|订阅|訂閱|記得|记得|歡迎|欢迎|追蹤|追踪|下載|下载)",
     re.I,
 )
 # a quotation of this length is someone speaking, not a newsletter's name („Bremen am Morgen“)
@@ -159,8 +161,8 @@ def is_reader_offer(text: str) -> bool:
 # ridotti ...", "Читателям «Сцены и времени» – скидка 10% ... по промокоду", "Les abonnés ont
 # 15 % de réduction avec le code ..."; a readers' giveaway ("Jeu-concours lecteurs")
 _DEAL = re.compile(
-    r"\b(?:rabatt\w*|gutschein\w*|ermäßig\w*|réduction|remise|code promo|tarif réduit|descuento"
-    r"|código|desconto|cupom|cupão|sconto|codice|ridott[ioae]|скидк\w*|промокод\w*|jeu-concours"
+    r"\b(?:rabatt\w*|gutschein\w*|réduction|remise|code promo|descuento"
+    r"|código|desconto|cupom|cupão|sconto|codice|скидк\w*|промокод\w*|jeu-concours"
     r"|gewinnspiel|verlosung|sorteo|sorteio|concorso|розыгрыш\w*)\b|优惠|折扣|優惠|抽奖|抽獎",
     re.I,
 )
@@ -197,8 +199,8 @@ _JOB = re.compile(
 
 
 _DEAL_KEYS = (
-    "rabatt", "gutschein", "ermäßig", "réduction", "remise", "code", "tarif réduit", "descuento",
-    "código", "desconto", "cupom", "cupão", "sconto", "codice", "ridott", "скидк", "промокод",
+    "rabatt", "gutschein", "réduction", "remise", "code", "descuento",
+    "código", "desconto", "cupom", "cupão", "sconto", "codice", "скидк", "промокод",
     "concours", "gewinnspiel", "verlosung", "sorteo", "sorteio", "concorso", "розыгрыш", "优惠",
     "折扣", "優惠", "抽奖", "抽獎",
 )  # fmt: skip

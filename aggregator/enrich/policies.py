@@ -139,7 +139,8 @@ _COMMISSION = re.compile(
 )
 _BUY = re.compile(
     r"\b(?:kauf\w*|bestell\w*|achat\w*|achète\w*|achetez|command\w*|compr\w*|купит\w*|покупк\w*"
-    r"|купите)\b|购买|購買|下单",
+    r"|купите|acquist\w*|adquier\w*|abr(?:ir|e|es|a|as) (?:uma|una) (?:conta|cuenta))\b|购买|購買"
+    r"|下单",
     re.I,
 )
 # advice that does not replace a professional's
@@ -386,6 +387,38 @@ def is_update_note(text: str) -> bool:
     return width(text) <= UPDATE_MAX_WIDTH and bool(_UPDATE.match(text))
 
 
+# a broadcast note: the piece ("Reportage", "Servizio", "Сюжет", "Der Beitrag") opening the
+# line, then within a few words that it was aired ("diffusé", "andato in onda", "вышел в
+# эфир", "lief"), and where or when (a news programme, an edition, a time): "Reportage
+# diffusé dans le journal de 18h30", "Сюжет вышел в эфир в программе «Вести» 14 марта"
+BROADCAST_MAX_WIDTH = 240
+_BROADCAST = re.compile(
+    r"^\W{0,3}(?:(?:ce|cet|le|la|este|esta|esse|essa|a|o|el|la|il|lo|questo|questa|der|dieser"
+    r"|das|этот|эта)\s+)?(?:reportage|sujet|émission|séquence|reportaje|nota|informe|pieza"
+    r"|reportagem|matéria|peça|servizio|reportage|intervista|beitrag|bericht|sendung|interview"
+    r"|сюжет|репортаж|материал|передача|интервью)\s+(?:\w+\s+){0,2}?(?:a été |fue |foi |è stato "
+    r"|wurde |ist )?(?:diffusée?|emitid[oa]|transmitid[oa]|exibid[oa]|andat[oa] in onda"
+    r"|trasmess[oa]|lief|gesendet|ausgestrahlt|вышел в эфир|вышла в эфир|показан\w*"
+    r"|прозвучал\w*)\b",
+    re.I,
+)
+_ON_AIR = re.compile(
+    r"\b(?:journal|édition|jt|émission|informativo|noticiero|noticiário|jornal|telejornal"
+    r"|programa|tg|telegiornale|notiziario|edizione|trasmissione|nachrichten|sendung|magazin"
+    r"|программ\w*|выпуск\w*|эфир\w*|новост\w*)\b|\d{1,2}[:.h/]\d{1,2}|\d{1,2} ?(?:h|uhr|horas|ore)\b",
+    re.I,
+)
+
+
+def is_broadcast_note(text: str) -> bool:
+    return (
+        width(text) <= BROADCAST_MAX_WIDTH
+        and bool(_BROADCAST.match(text))
+        and bool(_ON_AIR.search(text))
+        and not signals.REPORTED.search(text)
+    )
+
+
 def is_house_policy(text: str) -> bool:
     """One of the kinds of the module docstring."""
     return (
@@ -401,4 +434,5 @@ def is_house_policy(text: str) -> bool:
         or is_self_paid_note(text)
         or is_reader_poll(text)
         or is_disclosure(text)
+        or is_broadcast_note(text)
     )
