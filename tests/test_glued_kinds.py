@@ -194,3 +194,29 @@ def test_a_figure_caption_is_never_split() -> None:
         "caption",
     )
     assert split_glued([caption]) == [caption]
+
+
+# a source stamp after one short sentence of reporting (worded for this test)
+SOURCE_STAMPS = [
+    ("Die Sperrung soll bis Freitag dauern.", "(dpa-lnw)"),
+    ("La séance reprendra lundi à 14 heures.", "(AFP)"),
+    ("O novo horário entra em vigor em março.", "Com Lusa"),
+    ("Il cantiere riaprirà a settembre.", "(ANSA)"),
+    ("Матч перенесён на воскресенье.", "Источник: пресс-служба клуба"),
+]
+# a short last sentence that names a person, not a source: reporting
+NOT_STAMPS = [
+    "Der Stadtrat tagt am Montag. Mit Peter Müller.",
+    "El concierto empieza a las nueve. Con Ana Belén.",
+    "Le film sort mercredi. Avec Juliette Binoche.",
+]
+
+
+@pytest.mark.parametrize(("head", "stamp"), SOURCE_STAMPS)
+def test_a_source_stamp_after_one_sentence_is_split_off(head: str, stamp: str) -> None:
+    assert trailing_note(f"{head} {stamp}") == (head, stamp)
+
+
+@pytest.mark.parametrize("text", NOT_STAMPS)
+def test_a_name_after_a_sentence_stays(text: str) -> None:
+    assert trailing_note(text) is None

@@ -40,9 +40,10 @@ import html as html_lib
 import re
 from collections.abc import Sequence
 
-from aggregator.enrich import policies, teasers
+from aggregator.enrich import policies, sitenotes, teasers
 from aggregator.enrich.clean import Block, Strength, _squash, classify
 from aggregator.enrich.patterns import COMPILED
+from aggregator.enrich.signals import speaks_as_outlet
 from aggregator.enrich.stamps import (
     PROMPT_KINDS,
     PROMPT_SENTENCES,
@@ -252,15 +253,46 @@ def _note_hit(tail: str) -> tuple[str, Strength] | None:
     return None
 
 
+# a source stamp after one sentence of reporting: "… atteso per le 18. (ANSA-red)", "…
+# no sábado. Com Lusa", "… 8 сентября. Источник: официальный сайт клуба"
+SOURCE_STAMP_MAX = 48
+SOURCE_HEAD_MIN = 24
+_SOURCE_KINDS = frozenset({"byline", "scraper_stamp", "policy_signals", "site_note_signals"})
+
+
+def _is_source_stamp(tail: str) -> bool:
+    """A short last sentence that only names where the report comes from."""
+    if width(tail) > SOURCE_STAMP_MAX or _HANDLE.search(tail):
+        return False
+    if policies.is_source_line(tail) or sitenotes.is_lone_credit(tail):
+        return True
+    hit = _note_hit(tail)
+    return hit is not None and hit[0] in _SOURCE_KINDS and sitenotes.names_a_source(tail)
+
+
+def _source_head(head: str) -> bool:
+    """Reporting before a source stamp: a statement (``head_is_reporting``), or one short
+    sentence ending as a sentence ends, not the outlet's voice or contact data."""
+    reporting = head_is_reporting(head)
+    if reporting is not None:
+        return reporting
+    return width(head) >= SOURCE_HEAD_MIN and head[-1] in ".!。！" and not speaks_as_outlet(head)
+
+
 def trailing_note(text: str) -> tuple[str, str] | None:
     """``(reporting, note)`` when the last one or two sentences of ``text`` are a note glued
     to reporting (module docstring), else None."""
     end = _END_BRACKET.search(text)  # "... (Com informações da Agência Estado)", "。（综合…报道）"
     if end is not None and policies.is_source_line(end.group(1)):
         head = text[: end.start()].rstrip()
-        if head and head_is_reporting(head):
+        if head and _source_head(head):
             return head, end.group(1)
     parts = sentences(text)
+    if len(parts) >= 2 and _is_source_stamp(parts[-1]):
+        at = text.rfind(parts[-1])
+        head = text[:at].rstrip()
+        if at > 0 and _source_head(head):
+            return head, text[at:].strip()
     for k in range(1, min(PROMPT_SENTENCES, len(parts) - 1) + 1):
         tail_parts = parts[-k:]
         hit = _note_hit(" ".join(tail_parts))

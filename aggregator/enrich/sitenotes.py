@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from aggregator.enrich import offers, signals
+from aggregator.enrich import offers, policies, signals
 from aggregator.sentences import width
 
 NOTE_MAX_WIDTH = 260
@@ -140,6 +140,19 @@ _SAVE = re.compile(
     r"|segnalibri|рецепт\w*|rezept\w*|recette|receta|receita|ricetta)",
     re.I,
 )
+
+
+_SOURCE_LABEL = re.compile(
+    r"^\W{0,3}(?:источник|source|quelle|fuente|fonte|来源|來源)\s*[:：]"
+    r"|^\W{0,3}(?:com|con|avec|mit|с|по материалам|según|segundo|selon|secondo)\s",
+    re.I,
+)
+
+
+def names_a_source(text: str) -> bool:
+    """ "Источник: официальный сайт клуба", "Com Lusa", "(ANSA-red)": a source label, or an
+    agency named (``policies._AGENCY``)."""
+    return bool(_SOURCE_LABEL.search(text) or policies._AGENCY.search(text))
 
 
 def is_reader_poll(text: str) -> bool:
