@@ -25,6 +25,11 @@ NOTES = [
     "Este viaje fue financiado por la oficina de turismo de Galicia.",
     "* Организация признана в России нежелательной.",
     "Salva questa ricetta nei preferiti per ritrovarla.",
+    "En cours de lecture : le journal de la mi-journée (12:04)",
+    "Chargement du lecteur vidéo…",
+    "Regardez le reportage du JT de 20 heures dans le lecteur ci-dessus.",
+    "Contenu fourni par L'Écho de Bamako",
+    "/Казахстан-Инфо/",
 ]
 BROADCAST = [
     "Reportage diffusé dans le 12/13 de France 3 Bretagne le 4 mai.",
@@ -41,6 +46,7 @@ REPORTING = [
     "Il viaggio della delegazione è stato pagato dalla Regione, ha detto l'assessore.",
     "(Die Namen wurden geändert)",
     "(dati provvisori)",
+    "Guarda il figlio giocare ogni sabato, racconta la madre, anche quando piove.",
 ]
 
 
@@ -60,3 +66,16 @@ def test_broadcast_notes(line: str) -> None:
 def test_reporting_with_the_same_words_is_kept(line: str) -> None:
     assert not sitenotes.is_site_note(line)
     assert not policies.is_broadcast_note(line)
+
+
+def test_comment_rules_of_someone_else_s_page_are_reporting() -> None:
+    line = (
+        "Il sindaco è stato denunciato per non aver rimosso dalla sua pagina Facebook decine di "
+        "commenti offensivi contro un consigliere."
+    )
+    assert not policies.is_house_policy(line)
+    assert line not in removed([P1, P2, line, P3])
+    rules = (
+        "Partecipa alla discussione. I commenti sono moderati: niente insulti o messaggi offensivi."
+    )
+    assert policies.is_comment_rules(rules)

@@ -45,7 +45,8 @@ _SUPPORT = re.compile(
     r"|donazion\w*|donar(?:e|mi)\b|abbonati\b|поддерж\w*|донат\w*|пожертв\w*|помоги\w*|помочь"
     r"|меценат\w*|patreon|boosty|ko-fi|cafecito|offrirmi un caff[èe]|paye[rz]?[- ]moi un café"
     r"|spendiere? mir einen kaffee|invit(?:ame|arme|ar un) (?:un )?caf\w*"
-    r"|paga(?:-me|r-me) um café|rejoi(?:gnez|ns|ndre)|(?:nous|me) accompagner|accompagnez"
+    r"|paga(?:-me|r-me) um café|paypal|(?:kleinen|einen) beitrag|petite contribution"
+    r"|pequeño aporte|pequena contribuição|piccolo contributo|hilfst du mir|rejoi(?:gnez|ns|ndre)|(?:nous|me) accompagner|accompagnez"
     r"|súmate|sumate|sumarte|(?:nos )?banca[ns]?\b|unisciti|entra nella nostra comunità"
     r"|junte-se|junta-te|acompanh(?:ar|e|em)-nos|присоединяйтесь|a besoin de vous"
     r"|precisa de (?:si|você|vocês)|ha bisogno di (?:te|voi)|necesita(?:mos)? (?:de )?(?:ti|vos"
@@ -60,7 +61,8 @@ _SUPPORT_KEYS = (
     "помог", "помоч", "меценат", "patreon", "boosty", "ko-fi", "cafecito", "caff", "café",
     "kaffee", "besoin", "rejoi", "accompagn", "súmate", "sumate", "sumarte", "banca", "unisciti",
     "comunità", "junte-se", "junta-te", "acompanh", "присоединяйтесь", "precisa de", "bisogno",
-    "necesit", "нуждается", "кофе",
+    "necesit", "нуждается", "кофе", "paypal", "beitrag", "contribution", "aporte", "contribuição",
+    "contributo", "hilfst",
 )  # fmt: skip
 _CJK_SUPPORT = ("支持", "捐助", "捐款", "赞助", "贊助", "打赏", "打賞", "赞赏", "贊賞", "會員",
                 "会员", "訂戶", "订户")  # fmt: skip
@@ -273,6 +275,33 @@ def is_comment_ask(text: str) -> bool:
     return not _left_alone(text, offers._words(text))
 
 
+# a tip line: news sent to the newsroom, and how ("через бот в MAX или по почте news@…")
+_TIP = re.compile(
+    r"\b(?:(?:сообщить|прислать|предложить) (?:новость|тему|информацию)|есть (?:новость|тема)"
+    r"|news-?tipp\w*|envoyez-nous vos (?:infos|informations|témoignages)"
+    r"|une info à nous (?:signaler|transmettre)|(?:tienes|tenés) una (?:noticia|denuncia)"
+    r"|envíanos tu (?:denuncia|noticia)|mande (?:sua )?(?:sugestão|denúncia) de pauta"
+    r"|invia (?:la tua )?segnalazione)",
+    re.I,
+)
+_CHANNEL = re.compile(
+    r"@|\b(?:редакци\w*|бот\w*|почт\w*|telegram|телеграм\w*|whatsapp|max|e-?mail|mail"
+    r"|redaktion|rédaction|redacción|redação|redazione|formular\w*|formulaire|formulario)\b",
+    re.I,
+)
+TIP_MAX_WIDTH = 220
+TIP_OPENING = 3
+
+
+def is_tip_ask(text: str) -> bool:
+    """ "Сообщить новость в редакцию можно через бот …": news asked of the reader, and where."""
+    tip = _TIP.search(text) if width(text) <= TIP_MAX_WIDTH else None
+    if tip is None or not _CHANNEL.search(text) or signals.REPORTED.search(text):
+        return False
+    # asked of the reader: opening the line ("Сообщить новость … можно …"), or addressed
+    return tip.start() <= TIP_OPENING or offers._addresses(text, offers._words(text))
+
+
 def is_ask(text: str) -> bool:
-    """A support, share or comment ask (the strong ``ask_signals`` of ``cues``)."""
-    return is_support_ask(text) or is_share_ask(text) or is_comment_ask(text)
+    """A support, share, comment or tip ask (the strong ``ask_signals`` of ``cues``)."""
+    return is_support_ask(text) or is_share_ask(text) or is_comment_ask(text) or is_tip_ask(text)

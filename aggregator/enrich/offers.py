@@ -86,7 +86,9 @@ _MORE = re.compile(
     r"\b(?:mehr (?:nachrichten|news|neuigkeiten)|plus d['’](?:infos|actualités)|más noticias"
     r"|mais notícias|più notizie|больше новостей|все новости|свежие новости|últimas noticias"
     r"|no te pierdas|ne manquez|non perdere|verpassen sie|nicht mehr verpassen|não perca"
-    r"|не пропустите|enterate|entérate|fique por dentro|restez informé\w*|bleiben sie informiert"
+    r"|не пропустите|следите за (?:новостями|нами)|suivez (?:l['’]actualité|nos actualités)"
+    r"|segui (?:le|tutte le) notizie|sigue (?:las noticias|toda la actualidad)|siga as notícias"
+    r"|enterate|entérate|fique por dentro|restez informé\w*|bleiben sie informiert"
     r"|resta aggiornat\w|будьте в курсе|узнавайте первыми|unbegrenzt lesen|lire sans limite"
     r"|sin límites?|sem limites?|senza limiti|без ограничений)|更多新闻|更多新聞|更多资讯|睇更多"
     r"|不錯過|不错过|不漏接|第一時間|第一时间",

@@ -161,7 +161,7 @@ _ADVISER = re.compile(
 _AGENCIES = (
     "dpa|afp|ap|apa|sda|ats|keystone-sda|kna|epd|reuters|ansa|adnkronos|agi|efe|europa press"
     "|lusa|agência brasil|belga|leta|bns|elta|err|тасс|риа новости|интерфакс|казинформ|kazinform"
-    "|xinhua"
+    "|xinhua|la presse canadienne|presse canadienne|aps|belta|белта|казтаг|kaztag|anadolu"
     "|新华社|中新社|中央社|路透社|法新社"
 )
 # a source line in brackets: "(Com informações da Agência Estado)", "（综合新华社报道）"
@@ -361,7 +361,34 @@ def is_comment_rules(text: str) -> bool:
         return False
     if len({m.group(0).casefold()[:5] for m in _RULES.finditer(text)}) < 2:
         return False
-    return not signals.REPORTED.search(text)
+    return _house_voice(text) and not signals.REPORTED.search(text)
+
+
+# the site's own comments: the reader addressed, the outlet as "we" or as the newsroom, or
+# the comments as what the line opens with ("I commenti sono benvenuti, ma ..."); a report
+# about someone's page ("… per non aver rimosso dalla sua pagina Facebook decine di commenti
+# offensivi") has none of these
+_NEWSROOM = re.compile(
+    r"\b(?:redaktion|rédaction|redacción|redação|redazione|редакци\w*|moderat(?:or|eur)\w*"
+    r"|moderador\w*|модератор\w*)\b|编辑部|編輯部",
+    re.I,
+)
+_OPENS_WITH_COMMENTS = re.compile(
+    r"(?:^|[.!?:：]\s+)\W{0,3}(?:[^\W\d_]+\s+){0,2}?(?:comment\w*|kommentar\w*|coment\w*"
+    r"|комментари\w*|netiquette)|(?:^|[。：:])(?:评论|評論|留言)",
+    re.I,
+)
+
+
+def _house_voice(text: str) -> bool:
+    low = {w.casefold() for w in signals._WORD.findall(text)}
+    if (
+        low & signals._YOU_NOT_DU
+        or low & signals._WE
+        or signals._YOU_FORMAL.intersection(text.split())
+    ):
+        return True
+    return bool(_NEWSROOM.search(text) or _OPENS_WITH_COMMENTS.search(text))
 
 
 def is_opinion_disclaimer(text: str) -> bool:

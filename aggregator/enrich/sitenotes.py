@@ -34,6 +34,7 @@ from aggregator.sentences import width
 NOTE_MAX_WIDTH = 260
 LONE_MAX_WIDTH = 60
 ERROR_OPENING = 40
+LOADING_MAX_WIDTH = 80
 
 # a question, then 2+ short answers after it, each separated by · | •
 _POLL = re.compile(r"[?？]\s*[^?？·|•]{1,40}(?:\s[·|•]\s[^?？·|•]{1,40}){2,}$")
@@ -71,7 +72,7 @@ _PLAY_CONSENT = re.compile(
 )
 # a paragraph that is only a name in brackets (no sentence end, at most six words) and names
 # an organisation: an acronym, a quoted name, an agency or a press office, "provided by"
-_LONE_BRACKETED = re.compile(r"^[(（][^()（）.!?。！？]{2,50}[)）]$")
+_LONE_BRACKETED = re.compile(r"^[(（][^()（）.!?。！？]{2,50}[)）]$|^/[^/.!?]{2,40}/\.?$")
 _ORGANISATION = re.compile(
     r"\b[A-ZА-ЯЁ]{2,}\b|[«»„“]|\b(?:агентств\w*|пресс-служб\w*|agentur|agence|agencia|agência"
     r"|agenzia|redaktion|rédaction|redacción|redação|redazione|редакци\w*)\b|提供|[报報社台網网][)）]$"
@@ -80,7 +81,11 @@ _ATTRIBUTION = re.compile(
     r"^\W{0,3}(?:об этом (?:сообща\w+|пиш\w+|рассказ\w+)|as informações são d[oae]s?"
     r"|les informations (?:proviennent|sont tirées) d|die informationen stammen"
     r"|la información (?:procede|proviene) d|le informazioni (?:provengono|sono tratte) d"
-    r"|[—–-]\s*(?:source|quelle|fuente|fonte|источник)\s*:)",
+    r"|[—–-]\s*(?:source|quelle|fuente|fonte|источник)\s*:"
+    r"|contenu fourni par|contenido (?:proporcionado|ofrecido) por|conteúdo (?:fornecido|oferecido)"
+    r" por|contenuto fornito da|inhalt (?:bereitgestellt|zur verfügung gestellt) von"
+    r"|материал(?:ы)? предоставлен\w*|[—–-]\s*(?:передаёт|передает|сообщает|пишет)\s+"
+    r"(?:корреспондент|агентство|издание|ИА|телеканал|радио))",
     re.I,
 )
 _COMMENTS = re.compile(
@@ -159,11 +164,35 @@ def is_reader_poll(text: str) -> bool:
     return width(text) <= NOTE_MAX_WIDTH and bool(_POLL.search(text))
 
 
+# a player's state ("Lecture en cours : …", "Caricamento del player in corso...") and an
+# imperative to watch the piece in the player ("Guarda il servizio del TG nel player in alto")
+_NOW_PLAYING = re.compile(
+    r"^\W{0,3}(?:lecture en cours|en cours de lecture|wird abgespielt|jetzt läuft|reproduciendo"
+    r"|em reprodução|in riproduzione|сейчас (?:играет|в эфире))\s*[:：]",
+    re.I,
+)
+_LOADING = re.compile(
+    r"\b(?:caricamento|chargement|cargando|carregando|wird geladen|загрузка)\b.{0,30}"
+    r"\b(?:player|lecteur|reproductor|leitor|vid[eé]o\w*|vídeo|плеер\w*|видео)\b|(?:视频|視頻|播放器)(?:加载|載入)中",
+    re.I,
+)
+_WATCH_PIECE = re.compile(
+    r"^\W{0,3}(?:guarda|riguarda|regardez|revoyez|mira|veja|assista|sehen sie|schauen sie"
+    r"|смотрите|слушайте|écoutez|ascolta|escucha|ouça|hören sie)\s+(?:\w+\s+){0,2}?"
+    r"(?:servizio|reportage|reportaje|reportagem|beitrag|сюжет|репортаж|intervista|interview"
+    r"|entrevista|puntata|émission|программу|выпуск)\b.{0,80}\b(?:player|lecteur|reproductor"
+    r"|in alto|ci-dessus|arriba|acima|oben|выше|tg|jt|telegiornale|journal)\b",
+    re.I,
+)
+
+
 def is_media_placeholder(text: str) -> bool:
     text = text.strip()
     if width(text) > NOTE_MAX_WIDTH:
         return False
-    if _DURATION.match(text):
+    if _DURATION.match(text) or _NOW_PLAYING.match(text) or _WATCH_PIECE.match(text):
+        return True
+    if width(text) <= LOADING_MAX_WIDTH and _LOADING.search(text):
         return True
     if _UNAVAILABLE.search(text):
         if _MEDIA.search(text):
@@ -181,6 +210,9 @@ def is_lone_credit(text: str) -> bool:
     if width(text) <= LONE_MAX_WIDTH and _LONE_BRACKETED.match(text):
         if len(text.split()) > 6 or any(c.isdigit() for c in text) or text.isascii():
             return False  # (an ASCII one may be English: "(NASA/GSFC)", a transcript's cue)
+        # (between slashes, the agencies' own convention: "/ТАСС/", "/Сибирь-Пресс/.")
+        if text.startswith("/"):
+            return text[1].isupper() and "," not in text  # (not a pronunciation: "/ˈrɛs…/")
         return bool(_ORGANISATION.search(text))
     if width(text) > 160 or not _ATTRIBUTION.match(text):
         return False
