@@ -369,19 +369,21 @@ def clean_feed_html(
 ) -> Extracted:
     """Clean feed-provided HTML content the same way as extracted pages (never raises).
 
-    A kept caption is rendered as a paragraph, and its neighbours are judged differently
-    next to a paragraph than next to a caption; so when one is kept, the rendered HTML is
-    cleaned again (at most ``RECLEAN_PASSES`` times) until it no longer changes: cleaning
-    the output again changes nothing (tests/faults/test_properties.py)."""
-    first, kept_caption = _clean_feed_once(html, url, learned, rules)
+    Some decisions depend on the neighbours: the paragraph classifier reads the blocks
+    around each one, and a kept caption is rendered as a paragraph, next to which its
+    neighbours are judged differently. When the first cleaning made such a decision, the
+    rendered HTML is cleaned again (at most ``RECLEAN_PASSES`` times) until it no longer
+    changes, so that cleaning the output again changes nothing
+    (tests/faults/test_properties.py)."""
+    first, unsettled = _clean_feed_once(html, url, learned, rules)
     out = first
-    for _ in range(RECLEAN_PASSES if kept_caption else 0):
-        again, kept_caption = _clean_feed_once(out.html, url, learned, rules)
+    for _ in range(RECLEAN_PASSES if unsettled else 0):
+        again, unsettled = _clean_feed_once(out.html, url, learned, rules)
         if again.html == out.html:
             break
         # what was removed, and the blocks to learn from, are the first pass's and more
         out = replace(again, block_hashes=first.block_hashes, removed=out.removed + again.removed)
-        if not kept_caption:
+        if not unsettled:
             break
     return out
 
@@ -392,14 +394,17 @@ RECLEAN_PASSES = 3
 def _clean_feed_once(
     html: str, url: str | None, learned: Collection[str], rules: BlockRules | None
 ) -> tuple[Extracted, bool]:
-    """One cleaning of feed HTML, and whether a kept block will read back as another kind."""
+    """One cleaning of feed HTML, and whether a decision read the neighbours: a kept
+    caption (read back as a paragraph), or a block the classifier removed."""
     blocks = mark_author_names(split_glued(feed_blocks(html)))
     result = clean_structured(blocks, learned=learned)
     if rules:
         result = apply_rules(blocks, result, rules)
-    kept_caption = any(b.kind == "caption" for b in result.kept)
+    unsettled = any(b.kind == "caption" for b in result.kept) or any(
+        reason == "classifier" for reason, _ in result.removed
+    )
     rendered = _render(result, blocks, url, title=None, author=None, date=None, language=None)
-    return rendered, kept_caption
+    return rendered, unsettled
 
 
 # ---- files -----------------------------------------------------------------------------------
