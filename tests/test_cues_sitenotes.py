@@ -30,6 +30,14 @@ NOTES = [
     "Regardez le reportage du JT de 20 heures dans le lecteur ci-dessus.",
     "Contenu fourni par L'Écho de Bamako",
     "/Казахстан-Инфо/",
+    "Das Interview wurde aus Gründen der Lesbarkeit gekürzt.",
+    "Смартфон предоставлен производителем для тестирования на две недели.",
+    "Il presente comunicato è riportato integralmente così come ricevuto dall'azienda.",
+    "© Agencia Norte, AN-2403-118/1",
+    "(BTA)",
+    "Jetzt abstimmen",
+    "Cliquez ici pour actualiser le direct",
+    "Voir la publication sur Instagram",
 ]
 BROADCAST = [
     "Reportage diffusé dans le 12/13 de France 3 Bretagne le 4 mai.",
@@ -47,6 +55,8 @@ REPORTING = [
     "(Die Namen wurden geändert)",
     "(dati provvisori)",
     "Guarda il figlio giocare ogni sabato, racconta la madre, anche quando piove.",
+    "Umfrage: Wie viele Deutsche würden sie heute noch wählen?",
+    "Der Hersteller hat das Gerät im Mai zurückgerufen, nachdem Akkus überhitzten.",
 ]
 
 

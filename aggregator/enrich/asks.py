@@ -46,7 +46,8 @@ _SUPPORT = re.compile(
     r"|меценат\w*|patreon|boosty|ko-fi|cafecito|offrirmi un caff[èe]|paye[rz]?[- ]moi un café"
     r"|spendiere? mir einen kaffee|invit(?:ame|arme|ar un) (?:un )?caf\w*"
     r"|paga(?:-me|r-me) um café|paypal|(?:kleinen|einen) beitrag|petite contribution"
-    r"|pequeño aporte|pequena contribuição|piccolo contributo|hilfst du mir|rejoi(?:gnez|ns|ndre)|(?:nous|me) accompagner|accompagnez"
+    r"|pequeño aporte|pequena contribuição|piccolo contributo|hilfst du mir|möglich machen"
+    r"|rendez possible|hacen posible|tornam possível|rendete possibile|rejoi(?:gnez|ns|ndre)|(?:nous|me) accompagner|accompagnez"
     r"|súmate|sumate|sumarte|(?:nos )?banca[ns]?\b|unisciti|entra nella nostra comunità"
     r"|junte-se|junta-te|acompanh(?:ar|e|em)-nos|присоединяйтесь|a besoin de vous"
     r"|precisa de (?:si|você|vocês)|ha bisogno di (?:te|voi)|necesita(?:mos)? (?:de )?(?:ti|vos"
@@ -62,7 +63,7 @@ _SUPPORT_KEYS = (
     "kaffee", "besoin", "rejoi", "accompagn", "súmate", "sumate", "sumarte", "banca", "unisciti",
     "comunità", "junte-se", "junta-te", "acompanh", "присоединяйтесь", "precisa de", "bisogno",
     "necesit", "нуждается", "кофе", "paypal", "beitrag", "contribution", "aporte", "contribuição",
-    "contributo", "hilfst",
+    "contributo", "hilfst", "möglich", "possible", "possível", "possibile",
 )  # fmt: skip
 _CJK_SUPPORT = ("支持", "捐助", "捐款", "赞助", "贊助", "打赏", "打賞", "赞赏", "贊賞", "會員",
                 "会员", "訂戶", "订户")  # fmt: skip

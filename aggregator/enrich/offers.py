@@ -86,7 +86,7 @@ _MORE = re.compile(
     r"\b(?:mehr (?:nachrichten|news|neuigkeiten)|plus d['’](?:infos|actualités)|más noticias"
     r"|mais notícias|più notizie|больше новостей|все новости|свежие новости|últimas noticias"
     r"|no te pierdas|ne manquez|non perdere|verpassen sie|nicht mehr verpassen|não perca"
-    r"|не пропустите|следите за (?:новостями|нами)|suivez (?:l['’]actualité|nos actualités)"
+    r"|не пропустите|первыми узнава\w+|следите за (?:новостями|нами)|suivez (?:l['’]actualité|nos actualités)"
     r"|segui (?:le|tutte le) notizie|sigue (?:las noticias|toda la actualidad)|siga as notícias"
     r"|enterate|entérate|fique por dentro|restez informé\w*|bleiben sie informiert"
     r"|resta aggiornat\w|будьте в курсе|узнавайте первыми|unbegrenzt lesen|lire sans limite"
@@ -100,7 +100,8 @@ _ACT_FIRST = re.compile(
     r"|seguici"
     r"|читайте|подписывайтесь|подпишитесь|следите|присоединяйтесь|abonnez|abonniere|suscríbete"
     r"|suscribite|assine|iscriviti|téléchargez|descarga|descargá|baixe|scarica|скачайте"
-    r"|установите)\b|^\W*(?:关注|關注|订阅|訂閱|記得|记得|歡迎|欢迎|追蹤|追踪|下載|下载)",
+    r"|установите)\b|^\W*(?:关注|關注|订阅|訂閱|記得|记得|歡迎|欢迎|追蹤|追踪|下載|下载|微信扫一扫|微信掃一掃"
+    r"|扫一扫|掃一掃)",
     re.I,
 )
 # a quotation of this length is someone speaking, not a newsletter's name („Bremen am Morgen“)

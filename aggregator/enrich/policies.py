@@ -139,7 +139,7 @@ _COMMISSION = re.compile(
 )
 _BUY = re.compile(
     r"\b(?:kauf\w*|bestell\w*|achat\w*|achète\w*|achetez|command\w*|compr\w*|купит\w*|покупк\w*"
-    r"|купите|acquist\w*|adquier\w*|abr(?:ir|e|es|a|as) (?:uma|una) (?:conta|cuenta))\b|购买|購買"
+    r"|купите|acquist\w*|adquier\w*|réserv\w*|reserv\w*|prenot\w*|buch\w*|abr(?:ir|e|es|a|as) (?:uma|una) (?:conta|cuenta))\b|购买|購買"
     r"|下单",
     re.I,
 )

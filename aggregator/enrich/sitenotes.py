@@ -238,6 +238,75 @@ def is_paid_trip(text: str) -> bool:
     return bool(_THIS.search(text) or offers._speaks_as_we(text, offers._words(text)))
 
 
+# the newsroom's notes on how the piece came about: an interview edited, a review copy or a
+# test device provided, a press release printed as received and disowned
+_INTERVIEW = re.compile(
+    r"\b(?:gespräch|interview\w*|entretien|entrevista|intervista|интервью|беседа|беседу)\b", re.I
+)
+_EDITED = re.compile(
+    r"\b(?:gekürzt|redigiert|bearbeitet|édité|condensé|raccourci|editad[ao]|condensad[ao]"
+    r"|resumid[ao]|editat[ao]|condensat[ao]|ridott[ao]|сокращ\w*|отредактирован\w*)\b",
+    re.I,
+)
+_PROVIDED = re.compile(
+    r"\b(?:предоставлен\w* (?:производителем|компанией|брендом|для тест\w*)|(?:vom hersteller|von der"
+    r" firma) (?:zur verfügung gestellt|geliehen)|(?:prêté|fourni) par (?:le fabricant|la marque)"
+    r"|(?:cedid|prestad)[oa] por (?:el fabricante|la marca)|(?:cedid|emprestad)[oa] pel[oa]"
+    r" (?:fabricante|marca)|(?:fornit|prestat)[oa] da(?:l| ll['’])? ?(?:produttore|azienda|marca)"
+    r"|(?:inviato|mandato|spedito) una copia|copia (?:omaggio|stampa)|exemplaire (?:de presse"
+    r"|offert)|rezensionsexemplar\w*|ejemplar (?:de prensa|cedido))|(?:品牌方|厂商|廠商|厂家|廠家)提供",
+    re.I,
+)
+_DISOWNED = re.compile(
+    r"\b(?:não se responsabiliza|declina ogni responsabilità|décline toute responsabilité"
+    r"|no se hace responsable|übernimmt keine (?:haftung|verantwortung)|не несет ответственност\w*"
+    r"|не несёт ответственност\w*|de (?:exclusiva )?responsabilidade (?:da|do) (?:empresa|autor)"
+    r"|(?:pubblicato|riportato) integralmente così come ricevuto|tel qu['’]il (?:nous )?a été"
+    r" (?:reçu|transmis))",
+    re.I,
+)
+# a copyright stamp standing alone ("© nap-infoline, nap:240314-93-118877/2"), an agency's
+# acronym alone in brackets ("(ACP)")
+_COPYRIGHT_STAMP = re.compile(r"^\s*©[^.!?]{2,80}$")
+_ACRONYM_STAMP = re.compile(r"^\((?:[A-ZÀ-Ý]{2,5})\)$")
+# a poll's button ("Проголосовать"; its label and question alone may be a report's heading:
+# "Umfrage: Wie viele Deutsche würden sie heute noch wählen?"), a click prompt of a player or
+# a live page, an embed's link
+_BUTTON = re.compile(
+    r"^\W{0,3}(?:abstimmen|jetzt abstimmen|voter|votar|votare|votem|проголосовать|голосовать"
+    r"|点击收听|點擊收聽|点击播放|點擊播放)\W{0,3}$"
+    r"|^\W{0,3}(?:pulsa|haz clic|clique|cliquez|klicken sie|clicca|нажмите|点击|點擊).{0,60}"
+    r"(?:actualizar|recargar|atualizar|actualiser|rafraîchir|aktualisieren|aggiornare|обновить"
+    r"|阅读原文|閱讀原文|查看|收听|收聽)",
+    re.I,
+)
+_SEE_POST = re.compile(
+    r"^\W{0,3}(?:ver|voir|ansehen|visualizza|guarda|посмотреть|veja)\b.{0,20}\b(?:publicación"
+    r"|publication|post|beitrag|publicação|пост|запись)\b.{0,10}\b(?:en|sur|auf|su|no|na|в)\s+"
+    r"(?:x|twitter|instagram|facebook|tiktok|threads|bluesky|telegram|vk)\W{0,3}$",
+    re.I,
+)
+
+
+def is_newsroom_note(text: str) -> bool:
+    if width(text) > NOTE_MAX_WIDTH or signals.REPORTED.search(text):
+        return False
+    if _INTERVIEW.search(text) and _EDITED.search(text) and len(text.split()) <= 16:
+        return True
+    return bool(_PROVIDED.search(text) or _DISOWNED.search(text))
+
+
+def is_widget_line(text: str) -> bool:
+    text = text.strip()
+    if _COPYRIGHT_STAMP.match(text):
+        # (an ASCII credit without a number may be an English caption's: "© Reuters")
+        rest = text.strip().lstrip("©").strip()
+        return not rest.isascii() or any(c.isdigit() for c in rest)
+    if _ACRONYM_STAMP.match(text):
+        return True
+    return bool(_BUTTON.match(text) or _SEE_POST.match(text))
+
+
 def is_site_note(text: str) -> bool:
     """One of the kinds of the module docstring (not English)."""
     if offers._is_english(offers._words(text)):
@@ -250,4 +319,6 @@ def is_site_note(text: str) -> bool:
         or is_paid_trip(text)
         or bool(_FOOTNOTE_LABEL.match(text))
         or bool(_SAVE.match(text))
+        or is_newsroom_note(text)
+        or is_widget_line(text)
     )
