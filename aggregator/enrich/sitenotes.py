@@ -19,7 +19,7 @@ Each kind is recognised by what it must contain, not by a phrase:
 * a save prompt ("Сохраните рецепт в закладки").
 
 Reporting names these things too, but not in a line of this shape; reported speech is left
-alone. English is left to its own tables. Chosen on tests/fixtures/languages-dev … dev21
+alone. English is left to its own tables. Chosen on tests/fixtures/languages-dev … dev23
 (content lines: none taken) and the English reference paragraphs of ScrapingHub and WCXB
 (none taken); held-out figures in docs/decisions.md.
 """
